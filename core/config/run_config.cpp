@@ -1,0 +1,426 @@
+#include "config/run_config.h"
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "methods/registry.h"
+#include "util/error.h"
+
+namespace seesaw {
+
+// Generated from resources/configs/*.json (see core/CMakeLists.txt).
+const std::map<std::string, std::string>& embeddedPresets();
+
+namespace {
+
+using nlohmann::json;
+
+// Reads one JSON object field by field; refuses unknown fields so that typos do not pass silently.
+class ObjectReader
+{
+public:
+  ObjectReader(const json& object, std::string path) : object_(object), path_(std::move(path))
+  {
+    if (!object_.is_object()) throw Error("config field " + where() + ": must be an object");
+  }
+  ~ObjectReader() = default;
+
+  template <typename T>
+  void read(const char* key, T& out)
+  {
+    seen_.insert(key);
+    auto it = object_.find(key);
+    if (it == object_.end()) return;
+    try {
+      out = it->template get<T>();
+    } catch (const json::exception&) {
+      throw Error("config field " + field(key) + ": expected " + typeName(out) + ", found " + it->dump());
+    }
+  }
+
+  const json* child(const char* key)
+  {
+    seen_.insert(key);
+    auto it = object_.find(key);
+    return it == object_.end() ? nullptr : &*it;
+  }
+
+  void finish() const
+  {
+    for (auto it = object_.begin(); it != object_.end(); ++it)
+      if (!seen_.count(it.key())) throw Error("config field " + field(it.key().c_str()) + ": unknown field");
+  }
+
+  std::string field(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
+  std::string where() const { return path_.empty() ? "(root)" : path_; }
+
+private:
+  template <typename T>
+  static std::string typeName(const T&)
+  {
+    if constexpr (std::is_same_v<T, bool>) return "true or false";
+    else if constexpr (std::is_integral_v<T>) return "an integer";
+    else if constexpr (std::is_floating_point_v<T>) return "a number";
+    else if constexpr (std::is_same_v<T, std::string>) return "a string";
+    else return "a list";
+  }
+
+  const json& object_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+TaskType parseTaskType(const std::string& s, const std::string& field)
+{
+  if (s == "binary") return TaskType::Binary;
+  if (s == "regression") return TaskType::Regression;
+  throw Error("config field " + field + ": unknown task type '" + s + "' (binary, regression)");
+}
+
+void readColumns(const json& j, ColumnMapping& m)
+{
+  ObjectReader r(j, "data.columns");
+  std::string delimiter;
+  r.read("delimiter", delimiter);
+  if (delimiter == "\\t" || delimiter == "tab") delimiter = "\t";
+  if (delimiter.size() > 1) throw Error("config field data.columns.delimiter: must be one character");
+  m.delimiter = delimiter.empty() ? 0 : delimiter[0];
+  r.read("header", m.header);
+  r.read("column_names", m.columnNames);
+  r.read("trim", m.trim);
+  r.read("user", m.user);
+  r.read("item", m.item);
+  r.read("categorical", m.categorical);
+  r.read("dense", m.dense);
+  r.read("timestamp", m.timestamp);
+  if (const json* tasks = r.child("tasks")) {
+    if (!tasks->is_array()) throw Error("config field data.columns.tasks: must be a list");
+    m.tasks.clear();
+    for (size_t i = 0; i < tasks->size(); ++i) {
+      const std::string path = "data.columns.tasks[" + std::to_string(i) + "]";
+      ObjectReader t((*tasks)[i], path);
+      TaskMapping task;
+      std::string type = "binary";
+      t.read("name", task.name);
+      t.read("column", task.column);
+      t.read("type", type);
+      t.read("positive_values", task.positiveValues);
+      t.finish();
+      task.type = parseTaskType(type, path + ".type");
+      if (task.column.empty()) throw Error("config field " + path + ".column: is required");
+      if (task.name.empty()) task.name = task.column;
+      m.tasks.push_back(task);
+    }
+  }
+  r.finish();
+}
+
+void readSynthetic(const json& j, SyntheticConfig& s)
+{
+  ObjectReader r(j, "data.synthetic");
+  r.read("users", s.users);
+  r.read("items", s.items);
+  r.read("rows", s.rows);
+  r.read("tasks", s.tasks);
+  r.read("latent_dim", s.latentDim);
+  r.read("dense_features", s.denseFeatures);
+  r.read("extra_cardinalities", s.extraCardinalities);
+  r.read("sine_terms", s.sineTerms);
+  r.read("scale", s.scale);
+  r.read("noise_std", s.noiseStd);
+  r.read("seed", s.seed);
+  std::string type = "binary";
+  r.read("task_type", type);
+  s.taskType = parseTaskType(type, "data.synthetic.task_type");
+  if (const json* groups = r.child("groups")) {
+    if (!groups->is_array()) throw Error("config field data.synthetic.groups: must be a list");
+    s.groups.clear();
+    for (size_t i = 0; i < groups->size(); ++i) {
+      ObjectReader g((*groups)[i], "data.synthetic.groups[" + std::to_string(i) + "]");
+      SyntheticGroup group;
+      g.read("task_cosine", group.taskCosine);
+      g.read("share", group.share);
+      g.finish();
+      s.groups.push_back(group);
+    }
+  }
+  r.finish();
+}
+
+void readData(const json& j, DataConfig& d, const std::string& baseDir)
+{
+  ObjectReader r(j, "data");
+  r.read("source", d.source);
+  r.read("path", d.path);
+  if (!d.path.empty() && d.path.front() != '/' && !baseDir.empty()) d.path = baseDir + "/" + d.path;
+  r.read("tasks", d.tasks);
+  if (const json* c = r.child("columns")) readColumns(*c, d.columns);
+  if (const json* s = r.child("synthetic")) readSynthetic(*s, d.synthetic);
+  if (const json* s = r.child("split")) {
+    ObjectReader sr(*s, "data.split");
+    std::string method = "random";
+    sr.read("method", method);
+    sr.read("valid", d.split.validFraction);
+    sr.read("test", d.split.testFraction);
+    sr.read("seed", d.split.seed);
+    sr.finish();
+    if (method == "random") d.split.method = SplitMethod::Random;
+    else if (method == "time") d.split.method = SplitMethod::TimePerUser;
+    else throw Error("config field data.split.method: unknown split '" + method + "' (random, time)");
+  }
+  r.finish();
+}
+
+void readModel(const json& j, ModelConfig& m)
+{
+  ObjectReader r(j, "model");
+  std::string type = modelTypeName(m.type);
+  r.read("type", type);
+  m.type = parseModelType(type, "model.type");
+  r.read("embedding_dim", m.embeddingDim);
+  r.read("bottom_hidden", m.bottomHidden);
+  r.read("experts", m.experts);
+  r.read("expert_hidden", m.expertHidden);
+  r.read("levels", m.levels);
+  r.read("shared_experts", m.sharedExperts);
+  r.read("specific_experts", m.specificExperts);
+  r.read("tower_hidden", m.towerHidden);
+  r.finish();
+}
+
+void readTrain(const json& j, TrainConfig& t)
+{
+  ObjectReader r(j, "train");
+  r.read("steps", t.steps);
+  r.read("epochs", t.epochs);
+  r.read("batch_size", t.batchSize);
+  std::string optimizer = optimizerName(t.optimizer);
+  r.read("optimizer", optimizer);
+  t.optimizer = parseOptimizer(optimizer, "train.optimizer");
+  r.read("lr", t.lr);
+  r.read("weight_decay", t.weightDecay);
+  r.read("momentum", t.momentum);
+  r.read("task_weights", t.taskWeights);
+  r.read("eval_every", t.evalEvery);
+  r.read("record_every", t.recordEvery);
+  r.read("analyze", t.analyze);
+  r.read("device", t.device);
+  r.read("seed", t.seed);
+  r.read("threads", t.threads);
+  std::string policy = t.onNonFinite == NonFinitePolicy::Stop ? "stop" : "skip";
+  r.read("on_non_finite", policy);
+  if (policy == "stop") t.onNonFinite = NonFinitePolicy::Stop;
+  else if (policy == "skip") t.onNonFinite = NonFinitePolicy::Skip;
+  else throw Error("config field train.on_non_finite: unknown policy '" + policy + "' (stop, skip)");
+  r.finish();
+}
+
+std::string dirName(const std::string& path)
+{
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+}  // namespace
+
+std::string modelTypeName(ModelType type)
+{
+  switch (type) {
+    case ModelType::SharedBottom: return "shared-bottom";
+    case ModelType::MMoE: return "mmoe";
+    case ModelType::PLE: return "ple";
+  }
+  return "?";
+}
+
+ModelType parseModelType(const std::string& name, const std::string& field)
+{
+  if (name == "shared-bottom") return ModelType::SharedBottom;
+  if (name == "mmoe") return ModelType::MMoE;
+  if (name == "ple") return ModelType::PLE;
+  throw Error("config field " + field + ": unknown model '" + name + "' (shared-bottom, mmoe, ple)");
+}
+
+std::string optimizerName(OptimizerType type)
+{
+  switch (type) {
+    case OptimizerType::Adam: return "adam";
+    case OptimizerType::AdamW: return "adamw";
+    case OptimizerType::SGD: return "sgd";
+  }
+  return "?";
+}
+
+OptimizerType parseOptimizer(const std::string& name, const std::string& field)
+{
+  if (name == "adam") return OptimizerType::Adam;
+  if (name == "adamw") return OptimizerType::AdamW;
+  if (name == "sgd") return OptimizerType::SGD;
+  throw Error("config field " + field + ": unknown optimizer '" + name + "' (adam, adamw, sgd)");
+}
+
+RunConfig parseRunConfig(const std::string& jsonText, const std::string& sourceName, const std::string& baseDir)
+{
+  json j;
+  try {
+    j = json::parse(jsonText);
+  } catch (const json::parse_error& e) {
+    throw Error(sourceName + ": not valid JSON (" + e.what() + ")");
+  }
+  RunConfig config;
+  try {
+    ObjectReader r(j, "");
+    r.read("name", config.name);
+    if (const json* d = r.child("data")) readData(*d, config.data, baseDir);
+    if (const json* m = r.child("model")) readModel(*m, config.model);
+    if (const json* t = r.child("train")) readTrain(*t, config.train);
+    if (const json* m = r.child("method")) {
+      ObjectReader mr(*m, "method");
+      mr.read("name", config.method.name);
+      mr.finish();
+    }
+    r.finish();
+  } catch (const Error& e) {
+    throw Error(sourceName + ": " + e.what());
+  }
+  return config;
+}
+
+RunConfig loadRunConfigFile(const std::string& path)
+{
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parseRunConfig(text.str(), path, dirName(path));
+}
+
+std::vector<std::string> presetNames()
+{
+  std::vector<std::string> names;
+  for (const auto& [name, text] : embeddedPresets()) names.push_back(name);
+  return names;
+}
+
+RunConfig presetConfig(const std::string& name)
+{
+  const auto& presets = embeddedPresets();
+  auto it = presets.find(name);
+  if (it == presets.end()) {
+    std::string known;
+    for (const auto& n : presetNames()) known += (known.empty() ? "" : ", ") + n;
+    throw Error("unknown preset '" + name + "' (known: " + known + ")");
+  }
+  return parseRunConfig(it->second, "preset " + name, "");
+}
+
+void validate(const RunConfig& c)
+{
+  auto require = [](bool ok, const std::string& field, const std::string& why) {
+    if (!ok) throw Error("config field " + field + ": " + why);
+  };
+  const auto& d = c.data;
+  require(d.source == "demo" || d.source == "kuairand" || d.source == "census" || d.source == "file" ||
+              d.source == "synthetic",
+          "data.source", "unknown source '" + d.source + "' (demo, kuairand, census, file, synthetic)");
+  if (d.source == "kuairand" || d.source == "census" || d.source == "file")
+    require(!d.path.empty(), "data.path", "the '" + d.source + "' source needs a file (--data FILE)");
+  if (d.source == "file") {
+    require(!d.columns.user.empty(), "data.columns.user", "is required");
+    require(!d.columns.item.empty(), "data.columns.item", "is required");
+    require(!d.columns.tasks.empty(), "data.columns.tasks", "needs at least one task (K = 0)");
+    require(d.columns.header || !d.columns.columnNames.empty(), "data.columns.column_names",
+            "is required when header is false");
+  }
+  if (d.source == "synthetic") require(d.synthetic.tasks >= 1, "data.synthetic.tasks", "must be at least 1 (K = 0)");
+
+  const auto& m = c.model;
+  require(m.embeddingDim > 0, "model.embedding_dim", "must be positive");
+  auto positiveList = [&](const std::vector<int>& v, const char* field, bool allowEmpty) {
+    require(allowEmpty || !v.empty(), field, "must not be empty");
+    for (int x : v) require(x > 0, field, "every size must be positive");
+  };
+  positiveList(m.bottomHidden, "model.bottom_hidden", false);
+  positiveList(m.expertHidden, "model.expert_hidden", false);
+  positiveList(m.towerHidden, "model.tower_hidden", true);
+  require(m.experts >= 1, "model.experts", "must be at least 1");
+  require(m.levels >= 1, "model.levels", "must be at least 1");
+  require(m.sharedExperts >= 1, "model.shared_experts", "must be at least 1");
+  require(m.specificExperts >= 0, "model.specific_experts", "must not be negative");
+
+  const auto& t = c.train;
+  require(t.steps >= 0, "train.steps", "must not be negative");
+  require(t.steps > 0 || t.epochs > 0, "train.epochs", "must be positive when train.steps is 0");
+  require(t.batchSize > 0, "train.batch_size", "must be positive");
+  require(t.lr > 0, "train.lr", "must be positive, found " + std::to_string(t.lr));
+  require(t.weightDecay >= 0, "train.weight_decay", "must not be negative");
+  require(t.momentum >= 0 && t.momentum < 1, "train.momentum", "must lie in [0, 1)");
+  for (double w : t.taskWeights) require(w >= 0, "train.task_weights", "weights must not be negative");
+  require(t.evalEvery >= 0, "train.eval_every", "must not be negative");
+  require(t.recordEvery >= 1, "train.record_every", "must be at least 1");
+  require(t.device == "cpu" || t.device == "cuda" || t.device == "auto", "train.device",
+          "unknown device '" + t.device + "' (cpu, cuda, auto)");
+  require(t.threads >= 0, "train.threads", "must not be negative");
+  require(methodRegistry().contains(c.method.name), "method.name",
+          "unknown method '" + c.method.name + "' (" + methodRegistry().namesJoined() + ")");
+}
+
+std::string toJsonString(const RunConfig& c)
+{
+  json columns = {{"delimiter", c.data.columns.delimiter ? std::string(1, c.data.columns.delimiter) : ""},
+                  {"header", c.data.columns.header},
+                  {"column_names", c.data.columns.columnNames},
+                  {"trim", c.data.columns.trim},
+                  {"user", c.data.columns.user},
+                  {"item", c.data.columns.item},
+                  {"categorical", c.data.columns.categorical},
+                  {"dense", c.data.columns.dense},
+                  {"timestamp", c.data.columns.timestamp},
+                  {"tasks", json::array()}};
+  for (const auto& t : c.data.columns.tasks)
+    columns["tasks"].push_back({{"name", t.name},
+                                {"column", t.column},
+                                {"type", t.type == TaskType::Binary ? "binary" : "regression"},
+                                {"positive_values", t.positiveValues}});
+  const auto& s = c.data.synthetic;
+  json groups = json::array();
+  for (const auto& g : s.groups) groups.push_back({{"task_cosine", g.taskCosine}, {"share", g.share}});
+  json j = {
+      {"name", c.name},
+      {"data",
+       {{"source", c.data.source},
+        {"path", c.data.path},
+        {"tasks", c.data.tasks},
+        {"columns", columns},
+        {"synthetic",
+         {{"users", s.users}, {"items", s.items}, {"rows", s.rows}, {"tasks", s.tasks},
+          {"latent_dim", s.latentDim}, {"dense_features", s.denseFeatures},
+          {"extra_cardinalities", s.extraCardinalities}, {"sine_terms", s.sineTerms}, {"scale", s.scale},
+          {"noise_std", s.noiseStd}, {"seed", s.seed},
+          {"task_type", s.taskType == TaskType::Binary ? "binary" : "regression"}, {"groups", groups}}},
+        {"split",
+         {{"method", c.data.split.method == SplitMethod::Random ? "random" : "time"},
+          {"valid", c.data.split.validFraction}, {"test", c.data.split.testFraction},
+          {"seed", c.data.split.seed}}}}},
+      {"model",
+       {{"type", modelTypeName(c.model.type)}, {"embedding_dim", c.model.embeddingDim},
+        {"bottom_hidden", c.model.bottomHidden}, {"experts", c.model.experts},
+        {"expert_hidden", c.model.expertHidden}, {"levels", c.model.levels},
+        {"shared_experts", c.model.sharedExperts}, {"specific_experts", c.model.specificExperts},
+        {"tower_hidden", c.model.towerHidden}}},
+      {"train",
+       {{"steps", c.train.steps}, {"epochs", c.train.epochs}, {"batch_size", c.train.batchSize},
+        {"optimizer", optimizerName(c.train.optimizer)}, {"lr", c.train.lr},
+        {"weight_decay", c.train.weightDecay}, {"momentum", c.train.momentum},
+        {"task_weights", c.train.taskWeights}, {"eval_every", c.train.evalEvery},
+        {"record_every", c.train.recordEvery}, {"analyze", c.train.analyze}, {"device", c.train.device},
+        {"seed", c.train.seed}, {"threads", c.train.threads},
+        {"on_non_finite", c.train.onNonFinite == NonFinitePolicy::Stop ? "stop" : "skip"}}},
+      {"method", {{"name", c.method.name}}}};
+  return j.dump(2);
+}
+
+}  // namespace seesaw

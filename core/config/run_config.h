@@ -1,0 +1,96 @@
+#pragma once
+// The run config: everything a training run needs, read from JSON (docs/config.md) or from an
+// embedded preset, then adjusted by command-line overrides. seesaw-train and the desktop app
+// read and write the same format.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/column_mapping.h"
+#include "data/split.h"
+#include "data/synthetic.h"
+
+namespace seesaw {
+
+struct DataConfig
+{
+  std::string source = "demo";  // demo | kuairand | census | file | synthetic
+  std::string path;             // kuairand, census and file sources
+  ColumnMapping columns;        // file source
+  std::vector<std::string> tasks;  // kuairand source: task columns replacing the defaults
+  SyntheticConfig synthetic;
+  SplitConfig split;
+};
+
+enum class ModelType { SharedBottom, MMoE, PLE };
+
+struct ModelConfig
+{
+  ModelType type = ModelType::MMoE;
+  int embeddingDim = 16;
+  std::vector<int> bottomHidden = {128, 64};  // shared-bottom
+  int experts = 4;                            // mmoe
+  std::vector<int> expertHidden = {128, 64};  // mmoe and ple experts
+  int levels = 2;                             // ple extraction levels (1 = CGC)
+  int sharedExperts = 1;                      // ple, per level
+  int specificExperts = 1;                    // ple, per task and level
+  std::vector<int> towerHidden = {32};
+};
+
+enum class OptimizerType { Adam, AdamW, SGD };
+enum class NonFinitePolicy { Stop, Skip };
+
+struct TrainConfig
+{
+  int64_t steps = 0;     // > 0 overrides epochs
+  double epochs = 1.0;
+  int batchSize = 2048;
+  OptimizerType optimizer = OptimizerType::Adam;
+  double lr = 1e-3;
+  double weightDecay = 0.0;
+  double momentum = 0.0;           // sgd
+  std::vector<double> taskWeights; // fixed loss weights; empty means 1 for every task
+  int64_t evalEvery = 200;         // steps between validation passes; 0: only at the end
+  int64_t recordEvery = 1;         // steps between step records
+  bool analyze = true;             // per-task gradients and their geometry every step
+  std::string device = "auto";     // cpu | cuda | auto
+  uint64_t seed = 1;
+  int threads = 0;                 // 0: LibTorch's default
+  NonFinitePolicy onNonFinite = NonFinitePolicy::Stop;
+};
+
+struct MethodConfig
+{
+  std::string name = "ew";
+};
+
+struct RunConfig
+{
+  std::string name;  // free text, e.g. the preset name
+  DataConfig data;
+  ModelConfig model;
+  TrainConfig train;
+  MethodConfig method;
+};
+
+// Parses JSON text. Unknown fields and wrong types are refused with the field's path.
+// baseDir resolves a relative data.path (the config file's directory, or "" for the cwd).
+RunConfig parseRunConfig(const std::string& jsonText, const std::string& sourceName, const std::string& baseDir);
+RunConfig loadRunConfigFile(const std::string& path);
+
+// Embedded presets (resources/configs/<name>.json).
+std::vector<std::string> presetNames();
+RunConfig presetConfig(const std::string& name);
+
+// Refuses out-of-range values, naming the field (model.type, train.lr, ...).
+void validate(const RunConfig& config);
+
+std::string toJsonString(const RunConfig& config);
+
+std::string modelTypeName(ModelType type);
+std::string optimizerName(OptimizerType type);
+ModelType parseModelType(const std::string& name, const std::string& field);
+OptimizerType parseOptimizer(const std::string& name, const std::string& field);
+
+}  // namespace seesaw

@@ -1,0 +1,246 @@
+#include "data/delimited_loader.h"
+
+#include <charconv>
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "util/error.h"
+
+namespace seesaw {
+namespace {
+
+std::string_view trimmed(std::string_view s)
+{
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Splits one record; quoted fields may hold the delimiter and doubled quotes.
+class FieldSplitter
+{
+public:
+  explicit FieldSplitter(char delimiter) : delimiter_(delimiter) {}
+
+  const std::vector<std::string_view>& split(std::string_view line, bool trim)
+  {
+    fields_.clear();
+    unquoted_.clear();
+    size_t i = 0;
+    for (;;) {
+      std::string_view field;
+      if (i < line.size() && line[i] == '"') {
+        std::string value;
+        size_t j = i + 1;
+        for (; j < line.size(); ++j) {
+          if (line[j] == '"') {
+            if (j + 1 < line.size() && line[j + 1] == '"') {
+              value.push_back('"');
+              ++j;
+            } else {
+              break;
+            }
+          } else {
+            value.push_back(line[j]);
+          }
+        }
+        unquoted_.push_back(std::move(value));
+        field = unquoted_.back();
+        i = j + 1;
+        while (i < line.size() && line[i] != delimiter_) ++i;  // ignore text after the closing quote
+      } else {
+        size_t j = line.find(delimiter_, i);
+        if (j == std::string_view::npos) j = line.size();
+        field = line.substr(i, j - i);
+        i = j;
+      }
+      fields_.push_back(trim ? trimmed(field) : field);
+      if (i >= line.size()) break;
+      ++i;  // skip the delimiter
+      if (i == line.size()) {
+        fields_.emplace_back();  // a trailing delimiter ends with an empty field
+        break;
+      }
+    }
+    return fields_;
+  }
+
+private:
+  char delimiter_;
+  std::vector<std::string_view> fields_;
+  std::deque<std::string> unquoted_;  // deque: views into it stay valid while it grows
+};
+
+// Remaps values to contiguous codes in order of first appearance without copying known values.
+class CategoricalEncoder
+{
+public:
+  int32_t encode(std::string_view value)
+  {
+    auto it = codes_.find(value);
+    if (it != codes_.end()) return it->second;
+    storage_.emplace_back(value);
+    auto code = static_cast<int32_t>(codes_.size());
+    codes_.emplace(storage_.back(), code);
+    return code;
+  }
+  std::vector<std::string> vocabulary() const { return {storage_.begin(), storage_.end()}; }
+
+private:
+  std::deque<std::string> storage_;
+  std::unordered_map<std::string_view, int32_t> codes_;
+};
+
+char chooseDelimiter(const ColumnMapping& mapping, const std::string& name, std::string_view firstLine)
+{
+  if (mapping.delimiter) return mapping.delimiter;
+  if (name.find(".tsv") != std::string::npos) return '\t';
+  if (name.find(".csv") != std::string::npos) return ',';
+  size_t tabs = 0, commas = 0;
+  for (char c : firstLine) {
+    tabs += c == '\t';
+    commas += c == ',';
+  }
+  return tabs > commas ? '\t' : ',';
+}
+
+struct Location
+{
+  const std::string& source;
+  size_t line;
+  const std::string& column;
+  std::string describe() const { return source + ": line " + std::to_string(line) + ", column '" + column + "'"; }
+};
+
+float parseFloat(std::string_view text, const Location& at, const char* what)
+{
+  float value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size())
+    throw Error(at.describe() + ": " + what + " '" + std::string(text) + "' is not a number");
+  return value;
+}
+
+struct ColumnSlots
+{
+  size_t user = 0, item = 0;
+  std::vector<size_t> categorical, dense, tasks;
+  std::optional<size_t> timestamp;
+};
+
+ColumnSlots resolveColumns(const std::vector<std::string>& names, const ColumnMapping& m, const std::string& source)
+{
+  auto find = [&](const std::string& column, const std::string& field) -> size_t {
+    for (size_t i = 0; i < names.size(); ++i)
+      if (names[i] == column) return i;
+    std::string known;
+    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+    throw Error(source + ": column '" + column + "' (config field " + field + ") not found; the columns are: " + known);
+  };
+  ColumnSlots slots;
+  slots.user = find(m.user, "data.columns.user");
+  slots.item = find(m.item, "data.columns.item");
+  for (size_t i = 0; i < m.categorical.size(); ++i)
+    slots.categorical.push_back(find(m.categorical[i], "data.columns.categorical[" + std::to_string(i) + "]"));
+  for (size_t i = 0; i < m.dense.size(); ++i)
+    slots.dense.push_back(find(m.dense[i], "data.columns.dense[" + std::to_string(i) + "]"));
+  for (size_t i = 0; i < m.tasks.size(); ++i)
+    slots.tasks.push_back(find(m.tasks[i].column, "data.columns.tasks[" + std::to_string(i) + "].column"));
+  if (!m.timestamp.empty()) slots.timestamp = find(m.timestamp, "data.columns.timestamp");
+  return slots;
+}
+
+}  // namespace
+
+InteractionTable loadDelimited(const std::string& path, const ColumnMapping& mapping)
+{
+  LineReader reader = LineReader::openFile(path);
+  return loadDelimited(reader, mapping);
+}
+
+InteractionTable loadDelimited(LineReader& reader, const ColumnMapping& m)
+{
+  const std::string& source = reader.name();
+  if (m.tasks.empty()) throw Error(source + ": no tasks are mapped (config field data.columns.tasks is empty)");
+
+  std::string_view line;
+  if (!reader.next(line)) throw Error(source + ": empty file");
+
+  FieldSplitter splitter(chooseDelimiter(m, source, line));
+  std::vector<std::string> names = m.columnNames;
+  bool firstLineIsData = !m.header;
+  if (m.header) {
+    for (auto f : splitter.split(line, true)) names.emplace_back(f);
+  }
+  const ColumnSlots slots = resolveColumns(names, m, source);
+  const size_t width = names.size();
+
+  InteractionTable table;
+  table.user.name = m.user;
+  table.item.name = m.item;
+  CategoricalEncoder userCodes, itemCodes;
+  std::vector<CategoricalEncoder> catCodes(m.categorical.size());
+  for (const auto& c : m.categorical) table.categorical.push_back({c, {}, {}});
+  for (const auto& d : m.dense) table.dense.push_back({d, {}});
+  std::vector<std::unordered_set<std::string>> positives;
+  for (const auto& t : m.tasks) {
+    table.tasks.push_back({t.name, t.type, {}});
+    positives.emplace_back(t.positiveValues.begin(), t.positiveValues.end());
+  }
+  if (slots.timestamp) table.timestamp.emplace();
+
+  auto parseRow = [&](std::string_view text) {
+    if (text.empty()) return;  // blank lines carry no record
+    const auto& fields = splitter.split(text, m.trim);
+    if (fields.size() != width)
+      throw Error(source + ": line " + std::to_string(reader.lineNumber()) + ": expected " + std::to_string(width) +
+                  " fields, found " + std::to_string(fields.size()));
+    table.user.codes.push_back(userCodes.encode(fields[slots.user]));
+    table.item.codes.push_back(itemCodes.encode(fields[slots.item]));
+    for (size_t c = 0; c < slots.categorical.size(); ++c)
+      table.categorical[c].codes.push_back(catCodes[c].encode(fields[slots.categorical[c]]));
+    for (size_t d = 0; d < slots.dense.size(); ++d) {
+      std::string_view v = fields[slots.dense[d]];
+      table.dense[d].values.push_back(v.empty() ? std::numeric_limits<float>::quiet_NaN()
+                                                : parseFloat(v, {source, reader.lineNumber(), m.dense[d]}, "value"));
+    }
+    for (size_t t = 0; t < slots.tasks.size(); ++t) {
+      std::string_view v = fields[slots.tasks[t]];
+      const Location at{source, reader.lineNumber(), m.tasks[t].column};
+      float label;
+      if (!positives[t].empty()) {
+        label = positives[t].count(std::string(v)) ? 1.0f : 0.0f;
+      } else {
+        label = parseFloat(v, at, "label");
+        if (m.tasks[t].type == TaskType::Binary && label != 0.0f && label != 1.0f)
+          throw Error(at.describe() + ": binary label must be 0 or 1, found '" + std::string(v) + "'");
+        if (!std::isfinite(label)) throw Error(at.describe() + ": label '" + std::string(v) + "' is not finite");
+      }
+      table.tasks[t].labels.push_back(label);
+    }
+    if (slots.timestamp) {
+      std::string_view v = fields[*slots.timestamp];
+      int64_t ts = 0;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ts);
+      if (ec != std::errc() || end != v.data() + v.size())
+        throw Error(Location{source, reader.lineNumber(), m.timestamp}.describe() + ": timestamp '" +
+                    std::string(v) + "' is not an integer");
+      table.timestamp->push_back(ts);
+    }
+  };
+
+  if (firstLineIsData) parseRow(line);
+  while (reader.next(line)) parseRow(line);
+
+  if (table.rows() == 0) throw Error(source + ": no data rows");
+  table.user.vocabulary = userCodes.vocabulary();
+  table.item.vocabulary = itemCodes.vocabulary();
+  for (size_t c = 0; c < catCodes.size(); ++c) table.categorical[c].vocabulary = catCodes[c].vocabulary();
+  table.checkConsistent();
+  return table;
+}
+
+}  // namespace seesaw

@@ -1,0 +1,54 @@
+#include "model/layers.h"
+
+#include <torch/nn/modules/activation.h>
+#include <torch/nn/init.h>
+
+namespace seesaw {
+
+torch::nn::Sequential makeMlp(int64_t input, const std::vector<int>& hidden)
+{
+  torch::nn::Sequential mlp;
+  for (int width : hidden) {
+    mlp->push_back(torch::nn::Linear(input, width));
+    mlp->push_back(torch::nn::ReLU());
+    input = width;
+  }
+  return mlp;
+}
+
+torch::nn::Sequential makeTower(int64_t input, const std::vector<int>& hidden)
+{
+  torch::nn::Sequential tower = makeMlp(input, hidden);
+  tower->push_back(torch::nn::Linear(hidden.empty() ? input : hidden.back(), 1));
+  return tower;
+}
+
+FeatureEmbeddingImpl::FeatureEmbeddingImpl(const FeatureSpec& spec, int64_t dim)
+{
+  for (size_t f = 0; f < spec.cardinalities.size(); ++f) {
+    auto table = torch::nn::Embedding(spec.cardinalities[f], dim);
+    // Small initial rows (as DeepCTR and GradCraft do) keep early logits near zero.
+    torch::nn::init::normal_(table->weight, 0.0, 0.01);
+    tables_.push_back(register_module(spec.categoricalNames[f], table));
+  }
+  outputSize_ = static_cast<int64_t>(spec.cardinalities.size()) * dim + spec.denseCount;
+}
+
+at::Tensor FeatureEmbeddingImpl::forward(const Batch& batch)
+{
+  std::vector<at::Tensor> parts;
+  parts.reserve(tables_.size() + 1);
+  for (size_t f = 0; f < tables_.size(); ++f)
+    parts.push_back(tables_[f]->forward(batch.categorical.select(1, static_cast<int64_t>(f))));
+  if (batch.dense.size(1) > 0) parts.push_back(batch.dense);
+  return at::cat(parts, 1);
+}
+
+void MultiTaskModel::sortTags()
+{
+  std::stable_sort(info_.begin(), info_.end(), [](const ParameterInfo& a, const ParameterInfo& b) {
+    return (a.task < 0 ? -1 : a.task) < (b.task < 0 ? -1 : b.task);
+  });
+}
+
+}  // namespace seesaw

@@ -1,0 +1,37 @@
+#pragma once
+// Building blocks shared by the architectures.
+
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+
+#include <vector>
+
+#include "model/multitask_model.h"
+
+namespace seesaw {
+
+// Linear layers with ReLU after each (also after the last: experts and bottoms output features).
+torch::nn::Sequential makeMlp(int64_t input, const std::vector<int>& hidden);
+// Hidden ReLU layers, then one linear output unit without activation.
+torch::nn::Sequential makeTower(int64_t input, const std::vector<int>& hidden);
+
+// One embedding table per categorical field; concatenates the looked-up rows and the dense
+// features into the model input.
+class FeatureEmbeddingImpl : public torch::nn::Module
+{
+public:
+  FeatureEmbeddingImpl(const FeatureSpec& spec, int64_t dim);
+  at::Tensor forward(const Batch& batch);
+  int64_t outputSize() const { return outputSize_; }
+  const std::vector<torch::nn::Embedding>& tables() const { return tables_; }
+
+private:
+  std::vector<torch::nn::Embedding> tables_;
+  int64_t outputSize_;
+};
+TORCH_MODULE(FeatureEmbedding);
+
+}  // namespace seesaw

@@ -1,0 +1,25 @@
+#pragma once
+#include "model/layers.h"
+
+namespace seesaw {
+
+// Multi-gate mixture of experts (Ma et al., KDD 2018): shared experts f_e(x), a softmax gate per
+// task, h_k = sum_e gate_k(x)_e f_e(x), y_k = tower_k(h_k).
+class MMoE : public MultiTaskModel
+{
+public:
+  MMoE(const FeatureSpec& spec, const ModelConfig& config);
+  at::Tensor forward(const Batch& batch) override;
+
+private:
+  FeatureEmbedding embedding_{nullptr};
+  std::vector<torch::nn::Sequential> experts_;
+  std::vector<torch::nn::Linear> gates_;
+  std::vector<torch::nn::Sequential> towers_;
+};
+
+// Mixes expert outputs [B, E, H] with gate logits [B, E]: softmax over experts, then the
+// weighted sum, [B, H].
+at::Tensor mixExperts(const at::Tensor& expertOutputs, const at::Tensor& gateLogits);
+
+}  // namespace seesaw

@@ -1,0 +1,279 @@
+#include "train/trainer.h"
+
+#include <torch/autograd.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
+#include <torch/optim/sgd.h>
+#include <torch/utils.h>
+
+#include <chrono>
+#include <cmath>
+#include <random>
+
+#include "methods/gradient_method.h"
+#include "methods/registry.h"
+#include "model/model_factory.h"
+#include "train/device.h"
+#include "train/evaluator.h"
+#include "train/gradient_geometry.h"
+#include "train/prepared_data.h"
+#include "train/shared_layout.h"
+#include "util/error.h"
+
+namespace seesaw {
+namespace {
+
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainConfig& t, std::vector<at::Tensor> params)
+{
+  switch (t.optimizer) {
+    case OptimizerType::Adam:
+      return std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(t.lr).weight_decay(t.weightDecay));
+    case OptimizerType::AdamW:
+      return std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(t.lr).weight_decay(t.weightDecay));
+    case OptimizerType::SGD:
+      return std::make_unique<torch::optim::SGD>(
+          params, torch::optim::SGDOptions(t.lr).momentum(t.momentum).weight_decay(t.weightDecay));
+  }
+  return nullptr;
+}
+
+// Per-task mean losses [K]: BCE on logits for binary tasks, MSE for regression.
+at::Tensor taskLosses(const at::Tensor& outputs, const at::Tensor& labels, const std::vector<TaskType>& types)
+{
+  std::vector<at::Tensor> losses;
+  for (size_t k = 0; k < types.size(); ++k) {
+    const auto i = static_cast<int64_t>(k);
+    const at::Tensor y = outputs.select(1, i), t = labels.select(1, i);
+    losses.push_back(types[k] == TaskType::Binary ? at::binary_cross_entropy_with_logits(y, t) : at::mse_loss(y, t));
+  }
+  return at::stack(losses);
+}
+
+}  // namespace
+
+struct Trainer::Impl
+{
+  RunConfig config;
+  std::shared_ptr<const PreparedData> data;
+  c10::Device device = c10::kCPU;
+  std::shared_ptr<MultiTaskModel> model;
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::unique_ptr<GradientMethod> method;
+  std::unique_ptr<SharedLayout> layout;
+  std::unique_ptr<Evaluator> evaluator;
+  std::vector<std::vector<at::Tensor>> taskParameters;  // [K] parameters only task k reaches
+  std::vector<TaskType> taskTypes;
+  at::Tensor categorical, dense, labels;  // on device
+  at::Tensor lossWeights;                 // [K] on device
+  std::vector<double> lossWeightsHost;
+  RunInfo info;
+
+  std::vector<int64_t> order;  // training rows in this epoch's order
+  size_t cursor = 0;
+  std::mt19937_64 shuffleRng;
+  int64_t samplesSeen = 0;
+
+  Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d);
+  Batch nextBatch();
+  // Computes the update for one batch; fills the record's gradient fields when due.
+  bool step(int64_t stepIndex, bool recordDue, StepRecord& record, RunEnd& end);
+};
+
+Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
+    : config(c), data(std::move(d)), shuffleRng(c.train.seed)
+{
+  const auto K = static_cast<int64_t>(data->table.taskCount());
+  if (K == 0) throw Error("config field data.columns.tasks: the data has no tasks (K = 0)");
+  if (data->split.train.empty()) throw Error("data: the training split is empty");
+  const auto& t = config.train;
+  lossWeightsHost = t.taskWeights.empty() ? std::vector<double>(K, 1.0) : t.taskWeights;
+  if (static_cast<int64_t>(lossWeightsHost.size()) != K)
+    throw Error("config field train.task_weights: has " + std::to_string(lossWeightsHost.size()) +
+                " entries, but the data has " + std::to_string(K) + " tasks");
+
+  device = chooseDevice(t.device);
+  if (t.threads > 0) at::set_num_threads(t.threads);
+  torch::manual_seed(t.seed);
+  model = makeModel(data->spec, config.model);
+  model->to(device);
+  optimizer = makeOptimizer(t, model->parameters());
+  method = methodRegistry().make(config.method.name);
+  layout = std::make_unique<SharedLayout>(model->parameterInfo());
+  taskParameters.resize(K);
+  for (const auto& p : model->parameterInfo())
+    if (p.task >= 0) taskParameters[p.task].push_back(p.tensor);
+  for (const auto& task : data->table.tasks) taskTypes.push_back(task.type);
+
+  categorical = data->categorical.to(device);
+  dense = data->dense.to(device);
+  labels = data->labels.to(device);
+  lossWeights = at::tensor(lossWeightsHost, at::kFloat).to(device);
+  evaluator = std::make_unique<Evaluator>(*model, *data, categorical, dense, labels);
+
+  const auto nTrain = static_cast<int64_t>(data->split.train.size());
+  info.taskNames = data->spec.taskNames;
+  info.taskTypes = taskTypes;
+  info.moduleNames = layout->moduleNames();
+  info.device = device.str();
+  info.method = config.method.name;
+  info.batchSize = t.batchSize;
+  info.stepsPerEpoch = (nTrain + t.batchSize - 1) / t.batchSize;
+  info.totalSteps = t.steps > 0 ? t.steps
+                                : std::max<int64_t>(1, static_cast<int64_t>(std::ceil(t.epochs * static_cast<double>(info.stepsPerEpoch))));
+  info.sharedParameters = layout->size();
+  for (const auto& p : model->parameters()) info.totalParameters += p.numel();
+  info.data = summarize(data->table);
+  info.trainRows = data->split.train.size();
+  info.validRows = data->split.valid.size();
+  info.testRows = data->split.test.size();
+  info.analyze = t.analyze;
+}
+
+Batch Trainer::Impl::nextBatch()
+{
+  if (cursor >= order.size()) {
+    order = data->split.train;
+    std::shuffle(order.begin(), order.end(), shuffleRng);
+    cursor = 0;
+  }
+  const size_t n = std::min(order.size() - cursor, static_cast<size_t>(config.train.batchSize));
+  at::Tensor rows = at::from_blob(order.data() + cursor, {static_cast<int64_t>(n)}, at::kLong).to(device);
+  cursor += n;
+  samplesSeen += static_cast<int64_t>(n);
+  return {categorical.index_select(0, rows), dense.index_select(0, rows), labels.index_select(0, rows), rows};
+}
+
+bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, RunEnd& end)
+{
+  const int K = static_cast<int>(taskTypes.size());
+  const Batch batch = nextBatch();
+  const at::Tensor losses = taskLosses(model->forward(batch), batch.labels, taskTypes);
+
+  at::Tensor packed;  // everything the record needs, copied to the host in one transfer
+  at::Tensor weights = lossWeights;
+  if (config.train.analyze) {
+    const auto& slots = layout->slots();
+    at::Tensor g = at::zeros({K, layout->size()}, losses.options());
+    std::vector<at::Tensor> inputs;
+    for (const auto& s : slots) inputs.push_back(s.parameter);
+    for (int k = 0; k < K; ++k) {
+      std::vector<at::Tensor> wanted = inputs;
+      wanted.insert(wanted.end(), taskParameters[k].begin(), taskParameters[k].end());
+      const auto grads = torch::autograd::grad({losses[k]}, wanted, {}, /*retain_graph=*/k + 1 < K,
+                                               /*create_graph=*/false, /*allow_unused=*/true);
+      for (size_t i = 0; i < slots.size(); ++i)
+        if (grads[i].defined()) g[k].narrow(0, slots[i].offset, slots[i].numel).copy_(grads[i].reshape(-1));
+      for (size_t i = 0; i < taskParameters[k].size(); ++i) {
+        const at::Tensor& grad = grads[slots.size() + i];
+        at::Tensor& p = taskParameters[k][i];
+        p.mutable_grad() = grad.defined() ? grad * lossWeightsHost[k] : at::zeros_like(p);
+      }
+    }
+    const MethodOutput out = method->combine({g, losses.detach(), lossWeights, stepIndex,
+                                              static_cast<double>(samplesSeen) / static_cast<double>(data->split.train.size())});
+    for (const auto& s : slots) s.parameter.mutable_grad() = out.combined.narrow(0, s.offset, s.numel).view_as(s.parameter);
+    weights = out.weights;
+    if (recordDue) {
+      const at::Tensor moduleGrams = layout->moduleGrams(g);
+      packed = at::cat({losses.detach(), moduleGrams.sum(0).reshape(-1), moduleGrams.reshape(-1), weights});
+    }
+  } else {
+    optimizer->zero_grad();
+    (losses * lossWeights).sum().backward();
+    if (recordDue) packed = at::cat({losses.detach(), weights});
+  }
+
+  if (recordDue) {
+    const at::Tensor host = packed.to(at::kCPU, at::kDouble);
+    const double* v = host.data_ptr<double>();
+    bool finite = true;
+    for (int64_t i = 0; i < host.numel(); ++i) finite = finite && std::isfinite(v[i]);
+    record.loss.assign(v, v + K);
+    v += K;
+    if (config.train.analyze) {
+      const GradientGeometry geo = geometryFromGram(v, K);
+      record.gradNorm = geo.norm;
+      record.cosine = geo.cosine;
+      record.magnitudeRatio = geo.magnitudeRatio;
+      if (geo.anyZero) record.flags |= kStepZeroGradient;
+      v += K * K;
+      record.moduleCosine.clear();
+      for (size_t m = 0; m < layout->modules().size(); ++m, v += K * K) {
+        const auto pairs = pairCosines(v, K);
+        record.moduleCosine.insert(record.moduleCosine.end(), pairs.begin(), pairs.end());
+      }
+    }
+    record.weight.assign(v, v + K);
+    if (!finite) {
+      record.flags |= kStepNonFinite;
+      if (config.train.onNonFinite == NonFinitePolicy::Stop) {
+        std::string which;
+        for (int k = 0; k < K; ++k)
+          if (!std::isfinite(record.loss[k])) which += (which.empty() ? "" : ", ") + info.taskNames[k];
+        end.error = "step " + std::to_string(stepIndex) + ": non-finite " +
+                    (which.empty() ? std::string("gradient") : "loss for task " + which) +
+                    " (train.on_non_finite is 'stop'; 'skip' skips such steps)";
+        return false;
+      }
+      record.flags |= kStepSkipped;
+      return true;
+    }
+  }
+  optimizer->step();
+  return true;
+}
+
+Trainer::Trainer(const RunConfig& config, std::shared_ptr<const PreparedData> data)
+    : impl_(std::make_unique<Impl>(config, std::move(data)))
+{
+}
+
+Trainer::~Trainer() = default;
+
+const RunInfo& Trainer::info() const { return impl_->info; }
+
+RunEnd Trainer::run(RecordSink& sink, const std::atomic<bool>& stop)
+{
+  Impl& s = *impl_;
+  const int K = static_cast<int>(s.taskTypes.size());
+  const auto start = std::chrono::steady_clock::now();
+  const double nTrain = static_cast<double>(s.data->split.train.size());
+  sink.begin(s.info);
+  RunEnd end;
+  StepRecord record;
+  const auto nan = std::numeric_limits<float>::quiet_NaN();
+  for (int64_t stepIndex = 1; stepIndex <= s.info.totalSteps; ++stepIndex) {
+    if (stop.load(std::memory_order_relaxed)) {
+      end.stopped = true;
+      break;
+    }
+    const bool recordDue = stepIndex % s.config.train.recordEvery == 0 || stepIndex == s.info.totalSteps;
+    record.flags = 0;
+    if (!s.config.train.analyze) {
+      record.gradNorm.assign(K, nan);
+      record.cosine.assign(K * K, nan);
+      record.magnitudeRatio.assign(K, nan);
+    }
+    const bool ok = s.step(stepIndex, recordDue, record, end);
+    end.steps = stepIndex;
+    if (recordDue) {
+      record.step = stepIndex;
+      record.epoch = static_cast<double>(s.samplesSeen) / nTrain;
+      record.wallTime = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      record.lr = s.config.train.lr;
+      sink.step(record);
+    }
+    if (!ok) break;
+    const int64_t every = s.config.train.evalEvery;
+    if (every > 0 && stepIndex % every == 0 && stepIndex != s.info.totalSteps && !s.data->split.valid.empty())
+      sink.eval(s.evaluator->evaluate(s.data->split.valid, "valid", stepIndex));
+  }
+  if (end.error.empty()) {
+    if (!s.data->split.valid.empty()) sink.eval(s.evaluator->evaluate(s.data->split.valid, "valid", end.steps));
+    if (!s.data->split.test.empty()) sink.eval(s.evaluator->evaluate(s.data->split.test, "test", end.steps));
+  }
+  sink.end(end);
+  return end;
+}
+
+}  // namespace seesaw

@@ -1,0 +1,38 @@
+#pragma once
+// Trains one multi-task model and emits records. Every step with train.analyze it takes one
+// autograd pass per task to get each task's gradient on the shared parameters, measures their
+// geometry, and lets the gradient method combine them; task-specific parameters get their own
+// task's (weighted) gradient. Without analyze it takes one backward pass of the weighted loss sum.
+//
+// Threading: run() executes on the calling thread and calls the sink there. stop may be set from
+// any thread; the trainer checks it between steps.
+
+#include <atomic>
+#include <memory>
+
+#include "config/run_config.h"
+#include "train/records.h"
+
+namespace seesaw {
+
+struct PreparedData;
+
+class Trainer
+{
+public:
+  // Builds the model and optimizer; throws seesaw::Error for config values the data contradicts
+  // (task weights of the wrong length, cuda without a device).
+  Trainer(const RunConfig& config, std::shared_ptr<const PreparedData> data);
+  ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  const RunInfo& info() const;
+  RunEnd run(RecordSink& sink, const std::atomic<bool>& stop);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace seesaw
