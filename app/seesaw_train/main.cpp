@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "config/run_config.h"
+#include "util/allocator.h"
 #include "console_sink.h"
 #include "methods/registry.h"
 #include "summary.h"
@@ -51,6 +52,7 @@ std::string defaultSummaryPath(const seesaw::RunConfig& config)
 
 int main(int argc, char** argv)
 {
+  seesaw::keepFreedMemory();
   CLI::App app{"seesaw-train: train a multi-task recommender and measure its task-gradient conflicts."};
   app.footer(footer());
   std::string preset, configFile, dataPath, summaryPath, model, method, device, optimizer;

@@ -5,21 +5,15 @@
 
 namespace seesaw {
 
-torch::nn::Sequential makeMlp(int64_t input, const std::vector<int>& hidden)
-{
-  torch::nn::Sequential mlp;
-  for (int width : hidden) {
-    mlp->push_back(torch::nn::Linear(input, width));
-    mlp->push_back(torch::nn::ReLU());
-    input = width;
-  }
-  return mlp;
-}
-
 torch::nn::Sequential makeTower(int64_t input, const std::vector<int>& hidden)
 {
-  torch::nn::Sequential tower = makeMlp(input, hidden);
-  tower->push_back(torch::nn::Linear(hidden.empty() ? input : hidden.back(), 1));
+  torch::nn::Sequential tower;
+  for (int width : hidden) {
+    tower->push_back(torch::nn::Linear(input, width));
+    tower->push_back(torch::nn::ReLU());
+    input = width;
+  }
+  tower->push_back(torch::nn::Linear(input, 1));
   return tower;
 }
 
@@ -42,13 +36,6 @@ at::Tensor FeatureEmbeddingImpl::forward(const Batch& batch)
     parts.push_back(tables_[f]->forward(batch.categorical.select(1, static_cast<int64_t>(f))));
   if (batch.dense.size(1) > 0) parts.push_back(batch.dense);
   return at::cat(parts, 1);
-}
-
-void MultiTaskModel::sortTags()
-{
-  std::stable_sort(info_.begin(), info_.end(), [](const ParameterInfo& a, const ParameterInfo& b) {
-    return (a.task < 0 ? -1 : a.task) < (b.task < 0 ? -1 : b.task);
-  });
 }
 
 }  // namespace seesaw

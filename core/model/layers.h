@@ -9,12 +9,10 @@
 
 #include <vector>
 
-#include "model/multitask_model.h"
+#include "model/features.h"
 
 namespace seesaw {
 
-// Linear layers with ReLU after each (also after the last: experts and bottoms output features).
-torch::nn::Sequential makeMlp(int64_t input, const std::vector<int>& hidden);
 // Hidden ReLU layers, then one linear output unit without activation.
 torch::nn::Sequential makeTower(int64_t input, const std::vector<int>& hidden);
 

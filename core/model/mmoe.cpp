@@ -4,16 +4,17 @@ namespace seesaw {
 
 at::Tensor mixExperts(const at::Tensor& expertOutputs, const at::Tensor& gateLogits)
 {
-  return at::bmm(at::softmax(gateLogits, 1).unsqueeze(1), expertOutputs).squeeze(1);
+  // A broadcast product, not bmm: bmm runs B tiny matrix products, which is slow on the CPU.
+  return (at::softmax(gateLogits, 1).unsqueeze(2) * expertOutputs).sum(1);
 }
 
 MMoE::MMoE(const FeatureSpec& spec, const ModelConfig& config) : MultiTaskModel(static_cast<int>(spec.taskNames.size()))
 {
-  embedding_ = addEmbedding(FeatureEmbedding(spec, config.embeddingDim));
-  const int64_t input = embedding_->outputSize();
+  setEmbedding(FeatureEmbedding(spec, config.embeddingDim));
+  const int64_t input = embedding()->outputSize();
   for (int e = 0; e < config.experts; ++e) {
     const std::string name = "expert" + std::to_string(e);
-    experts_.push_back(addTagged(name, makeMlp(input, config.expertHidden), name, -1));
+    addTrunk(name, Mlp(input, config.expertHidden), name, -1);
   }
   for (int k = 0; k < taskCount(); ++k) {
     const std::string& task = spec.taskNames[k];
@@ -24,12 +25,9 @@ MMoE::MMoE(const FeatureSpec& spec, const ModelConfig& config) : MultiTaskModel(
   sortTags();
 }
 
-at::Tensor MMoE::forward(const Batch& batch)
+at::Tensor MMoE::head(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs)
 {
-  const at::Tensor x = embedding_->forward(batch);
-  std::vector<at::Tensor> expertOutputs;
-  for (auto& expert : experts_) expertOutputs.push_back(expert->forward(x));
-  const at::Tensor stacked = at::stack(expertOutputs, 1);  // [B, E, H]
+  const at::Tensor stacked = at::stack(trunkOutputs, 1);  // [B, E, H]
   std::vector<at::Tensor> outputs;
   for (size_t k = 0; k < towers_.size(); ++k)
     outputs.push_back(towers_[k]->forward(mixExperts(stacked, gates_[k]->forward(x))));

@@ -1,19 +1,17 @@
 #pragma once
-#include "model/layers.h"
+#include "model/multitask_model.h"
 
 namespace seesaw {
 
-// Multi-gate mixture of experts (Ma et al., KDD 2018): shared experts f_e(x), a softmax gate per
-// task, h_k = sum_e gate_k(x)_e f_e(x), y_k = tower_k(h_k).
+// Multi-gate mixture of experts (Ma et al., KDD 2018): shared experts f_e(x) (the trunk), a
+// softmax gate per task, h_k = sum_e gate_k(x)_e f_e(x), y_k = tower_k(h_k).
 class MMoE : public MultiTaskModel
 {
 public:
   MMoE(const FeatureSpec& spec, const ModelConfig& config);
-  at::Tensor forward(const Batch& batch) override;
+  at::Tensor head(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs) override;
 
 private:
-  FeatureEmbedding embedding_{nullptr};
-  std::vector<torch::nn::Sequential> experts_;
   std::vector<torch::nn::Linear> gates_;
   std::vector<torch::nn::Sequential> towers_;
 };

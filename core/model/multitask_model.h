@@ -9,25 +9,11 @@
 #include <vector>
 
 #include "config/run_config.h"
+#include "model/features.h"
+#include "model/layers.h"
+#include "model/mlp.h"
 
 namespace seesaw {
-
-// What the model reads: categorical field 0 is the user, field 1 the item.
-struct FeatureSpec
-{
-  std::vector<std::string> categoricalNames;
-  std::vector<int64_t> cardinalities;
-  int64_t denseCount = 0;
-  std::vector<std::string> taskNames;
-};
-
-struct Batch
-{
-  at::Tensor categorical;  // [B, F] int64 codes
-  at::Tensor dense;        // [B, D] float, standardized
-  at::Tensor labels;       // [B, K] float
-  at::Tensor rows;         // [B] int64 row indices in the table (for per-user bookkeeping)
-};
 
 // One parameter tensor with what it belongs to.
 struct ParameterInfo
@@ -38,11 +24,18 @@ struct ParameterInfo
   at::Tensor tensor;
 };
 
+// An architecture is an embedding of the input features, a trunk of MLPs that all read the
+// embedded input x directly (experts, a shared bottom), and a head that reads x and the trunk's
+// outputs (gates, deeper levels, towers). The split lets the trainer back-propagate the trunk for
+// all tasks at once.
 class MultiTaskModel : public torch::nn::Module
 {
 public:
   // Logits (binary tasks) or predictions (regression tasks), [B, K].
-  virtual at::Tensor forward(const Batch& batch) = 0;
+  at::Tensor forward(const Batch& batch);
+  virtual at::Tensor head(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs) = 0;
+  FeatureEmbedding& embedding() { return embedding_; }
+  std::vector<Mlp>& trunk() { return trunk_; }
   // Every trainable parameter exactly once, shared ones first, grouped by module.
   const std::vector<ParameterInfo>& parameterInfo() const { return info_; }
   int taskCount() const { return taskCount_; }
@@ -59,21 +52,16 @@ protected:
     return module;
   }
   // Registers the feature embedding and tags each table as its own shared module.
-  template <typename E>
-  E addEmbedding(E embedding)
-  {
-    register_module("embedding", embedding);
-    for (const auto& p : embedding->named_parameters()) {
-      const std::string field = p.key().substr(0, p.key().find('.'));
-      info_.push_back({"embedding." + p.key(), "embedding." + field, -1, p.value()});
-    }
-    return embedding;
-  }
+  void setEmbedding(FeatureEmbedding embedding);
+  // Registers a trunk MLP; with groupPerLayer each layer is its own analysis module (group.layerN).
+  Mlp addTrunk(const std::string& name, Mlp mlp, const std::string& group, int task, bool groupPerLayer = false);
   void sortTags();  // shared parameters first, then by task, stable within each
 
 private:
   int taskCount_;
   std::vector<ParameterInfo> info_;
+  FeatureEmbedding embedding_{nullptr};
+  std::vector<Mlp> trunk_;
 };
 
 }  // namespace seesaw

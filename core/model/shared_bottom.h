@@ -1,18 +1,17 @@
 #pragma once
-#include "model/layers.h"
+#include "model/multitask_model.h"
 
 namespace seesaw {
 
-// h = bottom(x) shared by all tasks; y_k = tower_k(h).
+// h = bottom(x) shared by all tasks; y_k = tower_k(h). Each bottom layer is its own module in the
+// per-module analysis.
 class SharedBottom : public MultiTaskModel
 {
 public:
   SharedBottom(const FeatureSpec& spec, const ModelConfig& config);
-  at::Tensor forward(const Batch& batch) override;
+  at::Tensor head(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs) override;
 
 private:
-  FeatureEmbedding embedding_{nullptr};
-  std::vector<torch::nn::Sequential> bottom_;  // one module per layer, for per-layer analysis
   std::vector<torch::nn::Sequential> towers_;
 };
 

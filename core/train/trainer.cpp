@@ -16,8 +16,10 @@
 #include "train/device.h"
 #include "train/evaluator.h"
 #include "train/gradient_geometry.h"
+#include "train/losses.h"
 #include "train/prepared_data.h"
 #include "train/shared_layout.h"
+#include "train/task_gradients.h"
 #include "util/error.h"
 
 namespace seesaw {
@@ -37,18 +39,6 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainConfig& t, std
   return nullptr;
 }
 
-// Per-task mean losses [K]: BCE on logits for binary tasks, MSE for regression.
-at::Tensor taskLosses(const at::Tensor& outputs, const at::Tensor& labels, const std::vector<TaskType>& types)
-{
-  std::vector<at::Tensor> losses;
-  for (size_t k = 0; k < types.size(); ++k) {
-    const auto i = static_cast<int64_t>(k);
-    const at::Tensor y = outputs.select(1, i), t = labels.select(1, i);
-    losses.push_back(types[k] == TaskType::Binary ? at::binary_cross_entropy_with_logits(y, t) : at::mse_loss(y, t));
-  }
-  return at::stack(losses);
-}
-
 }  // namespace
 
 struct Trainer::Impl
@@ -60,8 +50,8 @@ struct Trainer::Impl
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   std::unique_ptr<GradientMethod> method;
   std::unique_ptr<SharedLayout> layout;
+  std::unique_ptr<TaskGradients> taskGradients;
   std::unique_ptr<Evaluator> evaluator;
-  std::vector<std::vector<at::Tensor>> taskParameters;  // [K] parameters only task k reaches
   std::vector<TaskType> taskTypes;
   at::Tensor categorical, dense, labels;  // on device
   at::Tensor lossWeights;                 // [K] on device
@@ -99,10 +89,8 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
   optimizer = makeOptimizer(t, model->parameters());
   method = methodRegistry().make(config.method.name);
   layout = std::make_unique<SharedLayout>(model->parameterInfo());
-  taskParameters.resize(K);
-  for (const auto& p : model->parameterInfo())
-    if (p.task >= 0) taskParameters[p.task].push_back(p.tensor);
   for (const auto& task : data->table.tasks) taskTypes.push_back(task.type);
+  taskGradients = std::make_unique<TaskGradients>(*model, *layout, taskTypes);
 
   categorical = data->categorical.to(device);
   dense = data->dense.to(device);
@@ -147,38 +135,23 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
 {
   const int K = static_cast<int>(taskTypes.size());
   const Batch batch = nextBatch();
-  const at::Tensor losses = taskLosses(model->forward(batch), batch.labels, taskTypes);
-
   at::Tensor packed;  // everything the record needs, copied to the host in one transfer
+  at::Tensor losses;
   at::Tensor weights = lossWeights;
   if (config.train.analyze) {
-    const auto& slots = layout->slots();
-    at::Tensor g = at::zeros({K, layout->size()}, losses.options());
-    std::vector<at::Tensor> inputs;
-    for (const auto& s : slots) inputs.push_back(s.parameter);
-    for (int k = 0; k < K; ++k) {
-      std::vector<at::Tensor> wanted = inputs;
-      wanted.insert(wanted.end(), taskParameters[k].begin(), taskParameters[k].end());
-      const auto grads = torch::autograd::grad({losses[k]}, wanted, {}, /*retain_graph=*/k + 1 < K,
-                                               /*create_graph=*/false, /*allow_unused=*/true);
-      for (size_t i = 0; i < slots.size(); ++i)
-        if (grads[i].defined()) g[k].narrow(0, slots[i].offset, slots[i].numel).copy_(grads[i].reshape(-1));
-      for (size_t i = 0; i < taskParameters[k].size(); ++i) {
-        const at::Tensor& grad = grads[slots.size() + i];
-        at::Tensor& p = taskParameters[k][i];
-        p.mutable_grad() = grad.defined() ? grad * lossWeightsHost[k] : at::zeros_like(p);
-      }
-    }
-    const MethodOutput out = method->combine({g, losses.detach(), lossWeights, stepIndex,
-                                              static_cast<double>(samplesSeen) / static_cast<double>(data->split.train.size())});
-    for (const auto& s : slots) s.parameter.mutable_grad() = out.combined.narrow(0, s.offset, s.numel).view_as(s.parameter);
+    at::Tensor g;
+    losses = taskGradients->compute(batch, g, lossWeightsHost);
+    const double epoch = static_cast<double>(samplesSeen) / static_cast<double>(data->split.train.size());
+    const MethodOutput out = method->combine({g, losses, lossWeights, stepIndex, epoch});
+    for (const auto& s : layout->slots()) s.parameter.mutable_grad() = out.combined.narrow(0, s.offset, s.numel).view_as(s.parameter);
     weights = out.weights;
     if (recordDue) {
       const at::Tensor moduleGrams = layout->moduleGrams(g);
-      packed = at::cat({losses.detach(), moduleGrams.sum(0).reshape(-1), moduleGrams.reshape(-1), weights});
+      packed = at::cat({losses, moduleGrams.sum(0).reshape(-1), moduleGrams.reshape(-1), weights});
     }
   } else {
     optimizer->zero_grad();
+    losses = taskLosses(model->forward(batch), batch.labels, taskTypes);
     (losses * lossWeights).sum().backward();
     if (recordDue) packed = at::cat({losses.detach(), weights});
   }

@@ -1,0 +1,174 @@
+// Benchmark W1 (issue #2): MMoE on synthetic data, batch 2048, Adam, float32.
+// Prints one line per mode, `W1 mode=<m> samples_per_s=<x> ms_per_step=<y> ...`, with the step
+// time's distance from the float32 GEMM bound measured in the same run.
+//
+// Usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze]
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "config/run_config.h"
+#include "util/allocator.h"
+#include "train/prepared_data.h"
+#include "train/trainer.h"
+
+namespace {
+
+using namespace seesaw;
+
+struct Options
+{
+  int64_t steps = 40;
+  int64_t warmup = 5;
+  int threads = 2;
+  int batch = 2048;
+  std::string device = "cpu";
+  std::vector<std::string> modes = {"ew", "analyze"};
+};
+
+// Collects the wall time of every step.
+class TimingSink : public RecordSink
+{
+public:
+  std::vector<double> stepSeconds;
+  void begin(const RunInfo&) override {}
+  void step(const StepRecord& r) override
+  {
+    stepSeconds.push_back(r.wallTime - last_);
+    last_ = r.wallTime;
+  }
+  void eval(const EvalRecord&) override {}
+  void end(const RunEnd&) override {}
+
+private:
+  double last_ = 0;
+};
+
+RunConfig w1Config(const Options& o)
+{
+  RunConfig c;
+  c.name = "w1";
+  c.data.source = "synthetic";
+  auto& s = c.data.synthetic;
+  s.users = 20000;
+  s.items = 10000;
+  s.extraCardinalities = {100, 100, 100, 100};
+  s.denseFeatures = 8;
+  s.tasks = 3;
+  s.latentDim = 8;
+  s.rows = o.batch * (o.steps + o.warmup + 2);
+  s.seed = 7;
+  c.data.split.validFraction = 0;
+  c.data.split.testFraction = 0;
+  c.model.type = ModelType::MMoE;
+  c.model.embeddingDim = 16;
+  c.model.experts = 4;
+  c.model.expertHidden = {128, 64};
+  c.model.towerHidden = {32};
+  c.train.batchSize = o.batch;
+  c.train.optimizer = OptimizerType::Adam;
+  c.train.lr = 1e-3;
+  c.train.steps = o.steps + o.warmup;
+  c.train.evalEvery = 0;
+  c.train.device = o.device;
+  c.train.threads = o.threads;
+  c.train.seed = 7;
+  return c;
+}
+
+// Multiply-add FLOPs of W1's matrix products for one batch: forward F, and the backward of one
+// task's loss through the experts plus that task's gate and tower.
+struct Flops
+{
+  double forward, taskBackward, sumBackward;
+};
+
+Flops w1Flops(double B)
+{
+  const double in = 104, E = 4, K = 3;
+  const double experts = E * B * (in * 128 + 128 * 64) * 2;
+  const double gate = B * in * E * 2, tower = B * (64 * 32 + 32) * 2, mix = B * E * 64 * 2;
+  // A backward pass costs two products per forward product (input and weight gradients).
+  return {experts + K * (gate + tower + mix), 2 * (experts + gate + tower + mix), 2 * (experts + K * (gate + tower + mix))};
+}
+
+double gemmRate(const std::string& device)
+{
+  const at::Device d = device == "cuda" ? at::Device(at::kCUDA) : at::Device(at::kCPU);
+  const int64_t n = d.is_cuda() ? 8192 : 1536;
+  const at::Tensor a = at::randn({n, n}, at::TensorOptions().device(d)), b = at::randn({n, n}, a.options());
+  at::mm(a, b);
+  std::vector<double> rates;
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    at::Tensor c = at::mm(a, b);
+    if (d.is_cuda()) c.cpu();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    rates.push_back(2.0 * n * n * n / s);
+  }
+  std::sort(rates.begin(), rates.end());
+  return rates[rates.size() / 2];
+}
+
+double median(std::vector<double> v)
+{
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+  seesaw::keepFreedMemory();
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--steps") o.steps = std::stoll(value);
+    else if (flag == "--warmup") o.warmup = std::stoll(value);
+    else if (flag == "--threads") o.threads = std::stoi(value);
+    else if (flag == "--batch") o.batch = std::stoi(value);
+    else if (flag == "--device") o.device = value;
+    else if (flag == "--modes") {
+      o.modes.clear();
+      for (size_t start = 0; start <= value.size();) {
+        size_t end = value.find(',', start);
+        if (end == std::string::npos) end = value.size();
+        o.modes.push_back(value.substr(start, end - start));
+        start = end + 1;
+      }
+    } else {
+      std::fprintf(stderr, "usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze]\n");
+      return 2;
+    }
+  }
+  at::set_num_threads(o.threads);
+  RunConfig config = w1Config(o);
+  auto data = std::make_shared<PreparedData>(prepareData(config.data));
+  const double rate = gemmRate(o.device);
+  const Flops f = w1Flops(o.batch);
+  std::printf("W1 gemm_gflops=%.1f threads=%d batch=%d device=%s\n", rate / 1e9, o.threads, o.batch, o.device.c_str());
+
+  for (const auto& mode : o.modes) {
+    config.train.analyze = mode == "analyze";
+    Trainer trainer(config, data);
+    TimingSink sink;
+    std::atomic<bool> stop{false};
+    trainer.run(sink, stop);
+    std::vector<double> measured(sink.stepSeconds.begin() + o.warmup, sink.stepSeconds.end());
+    const double ms = 1e3 * median(measured);
+    const double flops = f.forward + (config.train.analyze ? 3 * f.taskBackward : f.sumBackward);
+    const double boundMs = 1e3 * flops / rate;
+    std::printf("W1 mode=%s samples_per_s=%.0f ms_per_step=%.2f gemm_bound_ms=%.2f times_bound=%.2f\n", mode.c_str(),
+                o.batch / (ms / 1e3), ms, boundMs, ms / boundMs);
+    std::fflush(stdout);
+  }
+  return 0;
+}

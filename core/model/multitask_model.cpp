@@ -1,0 +1,43 @@
+#include "model/multitask_model.h"
+
+#include <algorithm>
+
+namespace seesaw {
+
+at::Tensor MultiTaskModel::forward(const Batch& batch)
+{
+  const at::Tensor x = embedding_->forward(batch);
+  std::vector<at::Tensor> outputs;
+  outputs.reserve(trunk_.size());
+  for (auto& mlp : trunk_) outputs.push_back(mlp->forward(x));
+  return head(x, outputs);
+}
+
+void MultiTaskModel::setEmbedding(FeatureEmbedding embedding)
+{
+  embedding_ = register_module("embedding", embedding);
+  for (const auto& p : embedding->named_parameters()) {
+    const std::string field = p.key().substr(0, p.key().find('.'));
+    info_.push_back({"embedding." + p.key(), "embedding." + field, -1, p.value()});
+  }
+}
+
+Mlp MultiTaskModel::addTrunk(const std::string& name, Mlp mlp, const std::string& group, int task, bool groupPerLayer)
+{
+  register_module(name, mlp);
+  trunk_.push_back(mlp);
+  for (const auto& p : mlp->named_parameters()) {
+    const std::string layer = p.key().substr(0, p.key().find('.'));
+    info_.push_back({name + "." + p.key(), groupPerLayer ? group + "." + layer : group, task, p.value()});
+  }
+  return mlp;
+}
+
+void MultiTaskModel::sortTags()
+{
+  std::stable_sort(info_.begin(), info_.end(), [](const ParameterInfo& a, const ParameterInfo& b) {
+    return (a.task < 0 ? -1 : a.task) < (b.task < 0 ? -1 : b.task);
+  });
+}
+
+}  // namespace seesaw

@@ -1,0 +1,44 @@
+#pragma once
+// Every task's gradient on the shared parameters, without one full backward pass per task:
+// one forward, then per task a cheap autograd pass through the head only (gates, deeper levels,
+// towers) down to the embedded input and the trunk's outputs, then one batched backward through
+// the trunk for all tasks together (large matrix products, see Mlp::backwardPerTask), and the
+// per-task embedding rows scattered into their tables. The result equals K separate autograd
+// passes (tests/core/tst_task_gradients.cpp checks it).
+
+#include <ATen/ATen.h>
+
+#include <vector>
+
+#include "model/multitask_model.h"
+#include "train/shared_layout.h"
+
+namespace seesaw {
+
+class TaskGradients
+{
+public:
+  TaskGradients(MultiTaskModel& model, const SharedLayout& layout, std::vector<TaskType> taskTypes);
+
+  // Runs the batch. Writes each task's shared gradient into shared [K, P] (zeroed here) and gives
+  // every task-specific parameter its task's gradient times lossWeights[k] as .grad.
+  // Returns the per-task losses [K].
+  at::Tensor compute(const Batch& batch, at::Tensor& shared, const std::vector<double>& lossWeights);
+
+private:
+  struct TrunkParameter
+  {
+    at::Tensor tensor;
+    int64_t slot;  // index in layout.slots(), or -1 when task-specific
+    int task;
+  };
+  MultiTaskModel& model_;
+  const SharedLayout& layout_;
+  std::vector<TaskType> taskTypes_;
+  std::vector<std::vector<TrunkParameter>> trunk_;  // [mlp][layer * 2 + (0 weight, 1 bias)]
+  std::vector<int64_t> tableSlots_;                 // slot of each embedding table
+  std::vector<int64_t> headSlots_;                  // shared parameters inside the head
+  std::vector<std::vector<at::Tensor>> headTaskParameters_;  // [K] task-specific head parameters
+};
+
+}  // namespace seesaw
