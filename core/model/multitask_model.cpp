@@ -24,13 +24,19 @@ void MultiTaskModel::setEmbedding(FeatureEmbedding embedding)
 
 Mlp MultiTaskModel::addTrunk(const std::string& name, Mlp mlp, const std::string& group, int task, bool groupPerLayer)
 {
-  register_module(name, mlp);
+  register_module(registrationName(name), mlp);
   trunk_.push_back(mlp);
   for (const auto& p : mlp->named_parameters()) {
     const std::string layer = p.key().substr(0, p.key().find('.'));
     info_.push_back({name + "." + p.key(), groupPerLayer ? group + "." + layer : group, task, p.value()});
   }
   return mlp;
+}
+
+std::string MultiTaskModel::registrationName(std::string name)
+{
+  std::replace(name.begin(), name.end(), '.', '_');
+  return name;
 }
 
 void MultiTaskModel::sortTags()

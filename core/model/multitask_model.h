@@ -46,7 +46,7 @@ protected:
   template <typename M>
   M addTagged(const std::string& name, M module, const std::string& group, int task)
   {
-    register_module(name, module);
+    register_module(registrationName(name), module);
     for (const auto& p : module->named_parameters())
       info_.push_back({name + "." + p.key(), group, task, p.value()});
     return module;
@@ -56,6 +56,8 @@ protected:
   // Registers a trunk MLP; with groupPerLayer each layer is its own analysis module (group.layerN).
   Mlp addTrunk(const std::string& name, Mlp mlp, const std::string& group, int task, bool groupPerLayer = false);
   void sortTags();  // shared parameters first, then by task, stable within each
+  // LibTorch refuses dots in submodule names; tags keep them ("level0.gate.click").
+  static std::string registrationName(std::string name);
 
 private:
   int taskCount_;

@@ -1,0 +1,108 @@
+#include <QtTest>
+
+#include "config/run_config.h"
+#include "data/load_table.h"
+#include "util/error.h"
+
+using namespace seesaw;
+
+namespace {
+
+QString errorOf(const std::function<void()>& f)
+{
+  try {
+    f();
+  } catch (const Error& e) {
+    return QString::fromStdString(e.what());
+  }
+  return "no error";
+}
+
+QString validationError(const std::function<void(RunConfig&)>& change)
+{
+  RunConfig c = presetConfig("synthetic");
+  change(c);
+  return errorOf([&] { validate(c); });
+}
+
+}  // namespace
+
+class TestConfig : public QObject
+{
+  Q_OBJECT
+private Q_SLOTS:
+  void everyPresetParsesAndValidates()
+  {
+    const auto names = presetNames();
+    QCOMPARE(names, (std::vector<std::string>{"census", "demo", "kuairand", "synthetic"}));
+    for (const auto& name : names) {
+      RunConfig c = presetConfig(name);
+      if (c.data.path.empty() && (c.data.source == "census" || c.data.source == "kuairand")) c.data.path = "x";
+      validate(c);
+    }
+  }
+  void jsonRoundTrips()
+  {
+    const RunConfig a = presetConfig("synthetic");
+    const RunConfig b = parseRunConfig(toJsonString(a), "round trip", "");
+    QCOMPARE(toJsonString(b), toJsonString(a));
+    QCOMPARE(b.data.synthetic.groups.size(), size_t(2));
+    QCOMPARE(b.data.synthetic.groups[1].taskCosine, -0.9);
+  }
+  void relativeDataPathsResolveAgainstTheConfigFile()
+  {
+    const RunConfig c = parseRunConfig(R"({"data": {"source": "file", "path": "d.csv"}})", "c.json", "/configs");
+    QCOMPARE(c.data.path, std::string("/configs/d.csv"));
+  }
+  void badValuesNameTheirField_data()
+  {
+    QTest::addColumn<QString>("json");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("unknown model") << R"({"model": {"type": "moe"}})"
+                                   << "t.json: config field model.type: unknown model 'moe' (shared-bottom, mmoe, ple)";
+    QTest::newRow("typo") << R"({"train": {"learning_rate": 0.1}})" << "t.json: config field train.learning_rate: unknown field";
+    QTest::newRow("wrong type") << R"({"train": {"lr": "fast"}})"
+                                << "t.json: config field train.lr: expected a number, found \"fast\"";
+    QTest::newRow("not json") << "{" << "t.json: not valid JSON";
+    QTest::newRow("task type") << R"({"data": {"columns": {"tasks": [{"column": "c", "type": "ordinal"}]}}})"
+                               << "t.json: config field data.columns.tasks[0].type: unknown task type 'ordinal' (binary, regression)";
+  }
+  void badValuesNameTheirField()
+  {
+    QFETCH(QString, json);
+    QFETCH(QString, expected);
+    const QString message = errorOf([&] { parseRunConfig(json.toStdString(), "t.json", ""); });
+    QVERIFY2(message.startsWith(expected), qPrintable(message));
+  }
+  void validationNamesTheField()
+  {
+    QCOMPARE(validationError([](RunConfig& c) { c.train.lr = -0.1; }),
+             QString("config field train.lr: must be positive, found -0.100000"));
+    QCOMPARE(validationError([](RunConfig& c) { c.data.synthetic.tasks = 0; }),
+             QString("config field data.synthetic.tasks: must be at least 1 (K = 0)"));
+    QCOMPARE(validationError([](RunConfig& c) {
+               c.data.source = "file";
+               c.data.path = "d.csv";
+               c.data.columns.user = "u";
+               c.data.columns.item = "i";
+             }),
+             QString("config field data.columns.tasks: needs at least one task (K = 0)"));
+    QCOMPARE(validationError([](RunConfig& c) { c.method.name = "magic"; }),
+             QString("config field method.name: unknown method 'magic' (ew)"));
+    QCOMPARE(validationError([](RunConfig& c) { c.train.device = "tpu"; }),
+             QString("config field train.device: unknown device 'tpu' (cpu, cuda, auto)"));
+    QCOMPARE(validationError([](RunConfig& c) { c.data.source = "census"; }),
+             QString("config field data.path: the 'census' source needs a file (--data FILE)"));
+  }
+  void aTaskColumnThatDoesNotExistIsNamed()
+  {
+    RunConfig c = presetConfig("kuairand");
+    c.data.path = SEESAW_FIXTURES "/kuairand-27k-likehate-subset/kuairand27k_likehate_kcore15.sample_first50users.tsv.gz";
+    c.data.tasks = {"is_click", "is_purchase"};
+    const QString message = errorOf([&] { loadTable(c.data); });
+    QVERIFY2(message.contains("column 'is_purchase' (config field data.columns.tasks[1].column) not found"), qPrintable(message));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestConfig)
+#include "tst_config.moc"
