@@ -16,6 +16,7 @@
 
 #include "config/run_config.h"
 #include "util/allocator.h"
+#include "util/blas_check.h"
 #include "train/prepared_data.h"
 #include "train/trainer.h"
 
@@ -150,6 +151,7 @@ int main(int argc, char** argv)
     }
   }
   at::set_num_threads(o.threads);
+  if (const std::string warning = blasWarning(); !warning.empty()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
   RunConfig config = w1Config(o);
   auto data = std::make_shared<PreparedData>(prepareData(config.data));
   const double rate = gemmRate(o.device);

@@ -12,6 +12,7 @@
 
 #include "config/run_config.h"
 #include "util/allocator.h"
+#include "util/blas_check.h"
 #include "console_sink.h"
 #include "methods/registry.h"
 #include "summary.h"
@@ -111,6 +112,7 @@ int main(int argc, char** argv)
     const auto parent = std::filesystem::path(summaryPath).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
 
+    if (const std::string warning = seesaw::blasWarning(); !warning.empty()) std::cerr << "warning: " << warning << "\n";
     std::cout << "loading " << config.data.source << (config.data.path.empty() ? "" : " " + config.data.path) << "\n";
     auto data = std::make_shared<seesaw::PreparedData>(seesaw::prepareData(config.data));
     seesaw::Trainer trainer(config, data);

@@ -1,0 +1,21 @@
+#include "util/blas_check.h"
+
+#include <dlfcn.h>
+
+namespace seesaw {
+
+std::string blasWarning()
+{
+  // OpenBLAS reports how it was built: 0 sequential, 1 pthreads, 2 OpenMP.
+  using GetParallel = int (*)();
+  auto getParallel = reinterpret_cast<GetParallel>(dlsym(RTLD_DEFAULT, "openblas_get_parallel"));
+  const std::string fix = "; install libopenblas0-openmp (scripts/setup.sh selects it)";
+  if (!getParallel) {
+    if (dlsym(RTLD_DEFAULT, "sgemm_")) return "matrix products use a BLAS other than OpenBLAS, likely the slow reference BLAS" + fix;
+    return "";
+  }
+  if (getParallel() == 1) return "OpenBLAS runs its own pthread pool beside LibTorch's OpenMP threads, which halves the speed" + fix;
+  return "";
+}
+
+}  // namespace seesaw
