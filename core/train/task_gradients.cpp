@@ -10,7 +10,7 @@
 namespace seesaw {
 
 TaskGradients::TaskGradients(MultiTaskModel& model, const SharedLayout& layout, std::vector<TaskType> taskTypes)
-    : model_(model), layout_(layout), taskTypes_(std::move(taskTypes)), headTaskParameters_(taskTypes_.size())
+    : model_(model), layout_(layout), trunkPass_(model.trunk()), taskTypes_(std::move(taskTypes)), headTaskParameters_(taskTypes_.size())
 {
   std::map<const void*, int64_t> slotOf;
   for (size_t i = 0; i < layout.slots().size(); ++i) slotOf[layout.slots()[i].parameter.unsafeGetTensorImpl()] = static_cast<int64_t>(i);
@@ -47,14 +47,13 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, const 
   const auto& slots = layout_.slots();
 
   at::Tensor x;
-  std::vector<MlpActivations> kept(trunk_.size());
   std::vector<at::Tensor> trunkOutputs;
   {
     torch::NoGradGuard noGrad;
     x = model_.embedding()->forward(batch);
-    for (size_t j = 0; j < trunk_.size(); ++j)
-      trunkOutputs.push_back(model_.trunk()[j]->forwardKeeping(x, kept[j]).requires_grad_(true));
+    trunkOutputs = trunkPass_.forward(x);
   }
+  for (auto& t : trunkOutputs) t.requires_grad_(true);
   x.requires_grad_(true);
   const at::Tensor losses = taskLosses(model_.head(x, trunkOutputs), batch.labels, taskTypes_);
 
@@ -85,14 +84,15 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, const 
   }
 
   torch::NoGradGuard noGrad;
-  at::Tensor inputGrad = at::stack(inputGrads);  // [K, B, in]
+  std::vector<at::Tensor> trunkGrads;
+  for (size_t j = 0; j < trunk_.size(); ++j)
+    trunkGrads.push_back(at::stack(std::vector<at::Tensor>(outputGrads.begin() + j * K, outputGrads.begin() + (j + 1) * K), 1));
+  const TrunkPass::Gradients g = trunkPass_.backward(trunkGrads);
+  const at::Tensor inputGrad = g.input + at::stack(inputGrads, 1);  // [B, K, in]
   for (size_t j = 0; j < trunk_.size(); ++j) {
-    const MlpTaskGradients g = model_.trunk()[j]->backwardPerTask(
-        kept[j], at::stack(std::vector<at::Tensor>(outputGrads.begin() + j * K, outputGrads.begin() + (j + 1) * K)));
-    inputGrad.add_(g.input);
     for (size_t i = 0; i < trunk_[j].size(); ++i) {
       const TrunkParameter& p = trunk_[j][i];
-      const at::Tensor& perTask = i % 2 == 0 ? g.weight[i / 2] : g.bias[i / 2];  // [K, ...]
+      const at::Tensor& perTask = i % 2 == 0 ? g.weight[j][i / 2] : g.bias[j][i / 2];  // [K, ...]
       if (p.slot >= 0) {
         shared.narrow(1, slots[p.slot].offset, slots[p.slot].numel).copy_(perTask.reshape({K, -1}));
       } else {
@@ -107,7 +107,8 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, const 
     const int64_t rows = tables[f]->weight.size(0), dim = tables[f]->weight.size(1);
     shared.narrow(1, slot.offset, slot.numel)
         .view({K, rows, dim})
-        .index_add_(1, batch.categorical.select(1, static_cast<int64_t>(f)), inputGrad.narrow(2, static_cast<int64_t>(f) * dim, dim));
+        .index_add_(1, batch.categorical.select(1, static_cast<int64_t>(f)),
+                    inputGrad.narrow(2, static_cast<int64_t>(f) * dim, dim).permute({1, 0, 2}));
   }
   return losses.detach();
 }

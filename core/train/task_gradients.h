@@ -12,6 +12,7 @@
 
 #include "model/multitask_model.h"
 #include "train/shared_layout.h"
+#include "train/trunk_pass.h"
 
 namespace seesaw {
 
@@ -34,6 +35,7 @@ private:
   };
   MultiTaskModel& model_;
   const SharedLayout& layout_;
+  TrunkPass trunkPass_;
   std::vector<TaskType> taskTypes_;
   std::vector<std::vector<TrunkParameter>> trunk_;  // [mlp][layer * 2 + (0 weight, 1 bias)]
   std::vector<int64_t> tableSlots_;                 // slot of each embedding table

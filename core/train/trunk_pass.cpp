@@ -1,0 +1,95 @@
+#include "train/trunk_pass.h"
+
+#include <torch/autograd.h>
+
+namespace seesaw {
+namespace {
+
+// The gradient before a ReLU from the gradient after it, [B, K, width], and the ReLU's output;
+// written into `out` (which may be `upstream`).
+void reluGrad(const at::Tensor& upstream, const at::Tensor& output, at::Tensor out)
+{
+  at::mul_out(out, upstream, (output > 0).unsqueeze(1));
+}
+
+}  // namespace
+
+std::vector<at::Tensor> TrunkPass::forward(const at::Tensor& x)
+{
+  torch::NoGradGuard noGrad;
+  input_ = x;
+  std::vector<at::Tensor> weights, biases;
+  for (auto& mlp : mlps_) {
+    weights.push_back(mlp->layers()[0]->weight);
+    biases.push_back(mlp->layers()[0]->bias);
+  }
+  const at::Tensor first = at::addmm(at::cat(biases), x, at::cat(weights).t()).relu_();
+  outputs_.assign(mlps_.size(), {});
+  int64_t offset = 0;
+  std::vector<at::Tensor> result;
+  for (size_t j = 0; j < mlps_.size(); ++j) {
+    const auto& layers = mlps_[j]->layers();
+    const int64_t width = layers[0]->weight.size(0);
+    at::Tensor h = first.narrow(1, offset, width);
+    offset += width;
+    outputs_[j].push_back(h);
+    for (size_t l = 1; l < layers.size(); ++l) {
+      h = at::addmm(layers[l]->bias, h, layers[l]->weight.t()).relu_();
+      outputs_[j].push_back(h);
+    }
+    result.push_back(h);
+  }
+  return result;
+}
+
+TrunkPass::Gradients TrunkPass::backward(const std::vector<at::Tensor>& outputGrads) const
+{
+  torch::NoGradGuard noGrad;
+  const int64_t B = input_.size(0), K = outputGrads.front().size(1);
+  Gradients g;
+  g.weight.resize(mlps_.size());
+  g.bias.resize(mlps_.size());
+  // The first layers' gradients of all MLPs side by side, [B, K, sum of widths], so that they
+  // take one product for the weights and one for the input.
+  int64_t total = 0;
+  std::vector<at::Tensor> firstWeights;
+  for (auto& mlp : mlps_) {
+    total += mlp->layers()[0]->weight.size(0);
+    firstWeights.push_back(mlp->layers()[0]->weight);
+  }
+  const at::Tensor first = at::empty({B, K, total}, input_.options());
+  int64_t offset = 0;
+  for (size_t j = 0; j < mlps_.size(); ++j) {
+    const auto& layers = mlps_[j]->layers();
+    g.weight[j].resize(layers.size());
+    g.bias[j].resize(layers.size());
+    const int64_t width = layers[0]->weight.size(0);
+    const at::Tensor slice = first.narrow(2, offset, width);
+    offset += width;
+    at::Tensor pre = layers.size() == 1 ? slice : at::empty_like(outputGrads[j]);  // [B, K, out]
+    reluGrad(outputGrads[j], outputs_[j].back(), pre);
+    for (size_t l = layers.size(); l-- > 1;) {
+      const at::Tensor& in = outputs_[j][l - 1];
+      const int64_t out = pre.size(2);
+      g.weight[j][l] = at::mm(pre.view({B, K * out}).t(), in).view({K, out, in.size(1)});
+      g.bias[j][l] = pre.sum(0);
+      const at::Tensor down = at::mm(pre.view({B * K, out}), layers[l]->weight).view({B, K, in.size(1)});
+      pre = l == 1 ? slice : down;
+      reluGrad(down, in, pre);
+    }
+  }
+  const int64_t in = input_.size(1);
+  const at::Tensor weights = at::mm(first.view({B, K * total}).t(), input_).view({K, total, in});
+  const at::Tensor biases = first.sum(0);
+  offset = 0;
+  for (size_t j = 0; j < mlps_.size(); ++j) {
+    const int64_t width = firstWeights[j].size(0);
+    g.weight[j][0] = weights.narrow(1, offset, width);
+    g.bias[j][0] = biases.narrow(1, offset, width);
+    offset += width;
+  }
+  g.input = at::mm(first.view({B * K, total}), at::cat(firstWeights)).view({B, K, in});
+  return g;
+}
+
+}  // namespace seesaw

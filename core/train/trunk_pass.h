@@ -1,0 +1,38 @@
+#pragma once
+// The trunk's forward and its backward for all tasks at once, outside autograd. All trunk MLPs
+// read the same input x, so their first layers run as one product with the weights stacked, and
+// every layer's gradients for all K tasks come from one product each. Tensors are batch-major,
+// [B, K, width], so that no transpose is ever copied.
+
+#include <ATen/ATen.h>
+
+#include <vector>
+
+#include "model/mlp.h"
+
+namespace seesaw {
+
+class TrunkPass
+{
+public:
+  explicit TrunkPass(std::vector<Mlp>& mlps) : mlps_(mlps) {}
+
+  // Outputs of every MLP, [B, out_j]; keeps the activations for backward().
+  std::vector<at::Tensor> forward(const at::Tensor& x);
+
+  struct Gradients
+  {
+    std::vector<std::vector<at::Tensor>> weight;  // [mlp][layer] -> [K, out, in]
+    std::vector<std::vector<at::Tensor>> bias;    // [mlp][layer] -> [K, out]
+    at::Tensor input;                             // [B, K, in], summed over the MLPs
+  };
+  // outputGrads[j]: each task's gradient on MLP j's output, [B, K, out_j].
+  Gradients backward(const std::vector<at::Tensor>& outputGrads) const;
+
+private:
+  std::vector<Mlp>& mlps_;
+  at::Tensor input_;
+  std::vector<std::vector<at::Tensor>> outputs_;  // [mlp][layer] after ReLU
+};
+
+}  // namespace seesaw
