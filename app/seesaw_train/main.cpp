@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "config/run_config.h"
 #include "util/allocator.h"
@@ -57,10 +58,10 @@ int main(int argc, char** argv)
   CLI::App app{"seesaw-train: train a multi-task recommender and measure its task-gradient conflicts."};
   app.footer(footer());
   std::string preset, configFile, dataPath, summaryPath, model, method, device, optimizer;
-  int64_t steps = -1, evalEvery = -1;
-  double epochs = -1, lr = -1;
-  int batch = -1, threads = -1;
-  int64_t seed = -1;
+  // Overrides stay empty unless given, so that any value, a wrong one included, reaches validation.
+  std::optional<int64_t> steps, evalEvery, seed;
+  std::optional<double> epochs, lr;
+  std::optional<int> batch, threads;
   bool noAnalyze = false, printConfig = false;
   app.add_option("preset", preset, "embedded preset to start from (default: demo unless --config is given)");
   app.add_option("--config", configFile, "run config JSON file (instead of a preset)")->check(CLI::ExistingFile);
@@ -79,7 +80,11 @@ int main(int argc, char** argv)
   app.add_flag("--no-analyze", noAnalyze, "one backward pass of the summed loss, no per-task gradients (train.analyze)");
   app.add_option("--summary", summaryPath, "where to write the summary JSON (default: runs/<date>-<name>-<method>.summary.json)");
   app.add_flag("--print-config", printConfig, "print the effective run config as JSON and exit");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help exits 0; every other parse error is a bad command line
+  }
 
   try {
     if (!preset.empty() && !configFile.empty()) throw seesaw::Error("give either a preset or --config, not both");
@@ -87,20 +92,23 @@ int main(int argc, char** argv)
                                                   : seesaw::loadRunConfigFile(configFile);
     auto& t = config.train;
     if (!dataPath.empty()) config.data.path = dataPath;
-    if (steps >= 0) t.steps = steps;
-    if (epochs >= 0) {
-      t.epochs = epochs;
-      if (steps < 0) t.steps = 0;
+    if (epochs) {
+      t.epochs = *epochs;
+      t.steps = 0;
     }
-    if (batch >= 0) t.batchSize = batch;
-    if (lr >= 0) t.lr = lr;
+    if (steps) t.steps = *steps;
+    if (batch) t.batchSize = *batch;
+    if (lr) t.lr = *lr;
     if (!optimizer.empty()) t.optimizer = seesaw::parseOptimizer(optimizer, "train.optimizer (--optimizer)");
     if (!model.empty()) config.model.type = seesaw::parseModelType(model, "model.type (--model)");
     if (!method.empty()) config.method.name = method;
     if (!device.empty()) t.device = device;
-    if (seed >= 0) t.seed = static_cast<uint64_t>(seed);
-    if (evalEvery >= 0) t.evalEvery = evalEvery;
-    if (threads >= 0) t.threads = threads;
+    if (seed) {
+      if (*seed < 0) throw seesaw::Error("config field train.seed (--seed): must not be negative");
+      t.seed = static_cast<uint64_t>(*seed);
+    }
+    if (evalEvery) t.evalEvery = *evalEvery;
+    if (threads) t.threads = *threads;
     if (noAnalyze) t.analyze = false;
     seesaw::validate(config);
     if (printConfig) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "methods/registry.h"
+#include "util/enum_names.h"
 #include "util/error.h"
 
 namespace seesaw {
@@ -17,6 +18,14 @@ const std::map<std::string, std::string>& embeddedPresets();
 namespace {
 
 using nlohmann::json;
+
+const EnumNames<ModelType> kModelNames = {
+    {ModelType::SharedBottom, "shared-bottom"}, {ModelType::MMoE, "mmoe"}, {ModelType::PLE, "ple"}};
+const EnumNames<OptimizerType> kOptimizerNames = {
+    {OptimizerType::Adam, "adam"}, {OptimizerType::AdamW, "adamw"}, {OptimizerType::SGD, "sgd"}};
+const EnumNames<TaskType> kTaskTypeNames = {{TaskType::Binary, "binary"}, {TaskType::Regression, "regression"}};
+const EnumNames<SplitMethod> kSplitNames = {{SplitMethod::Random, "random"}, {SplitMethod::TimePerUser, "time"}};
+const EnumNames<NonFinitePolicy> kNonFiniteNames = {{NonFinitePolicy::Stop, "stop"}, {NonFinitePolicy::Skip, "skip"}};
 
 // Reads one JSON object field by field; refuses unknown fields so that typos do not pass silently.
 class ObjectReader
@@ -73,13 +82,6 @@ private:
   std::set<std::string> seen_;
 };
 
-TaskType parseTaskType(const std::string& s, const std::string& field)
-{
-  if (s == "binary") return TaskType::Binary;
-  if (s == "regression") return TaskType::Regression;
-  throw Error("config field " + field + ": unknown task type '" + s + "' (binary, regression)");
-}
-
 void readColumns(const json& j, ColumnMapping& m)
 {
   ObjectReader r(j, "data.columns");
@@ -109,7 +111,7 @@ void readColumns(const json& j, ColumnMapping& m)
       t.read("type", type);
       t.read("positive_values", task.positiveValues);
       t.finish();
-      task.type = parseTaskType(type, path + ".type");
+      task.type = kTaskTypeNames.parse(type, path + ".type", "task type");
       if (task.column.empty()) throw Error("config field " + path + ".column: is required");
       if (task.name.empty()) task.name = task.column;
       m.tasks.push_back(task);
@@ -132,9 +134,9 @@ void readSynthetic(const json& j, SyntheticConfig& s)
   r.read("scale", s.scale);
   r.read("noise_std", s.noiseStd);
   r.read("seed", s.seed);
-  std::string type = "binary";
+  std::string type = kTaskTypeNames.name(s.taskType);
   r.read("task_type", type);
-  s.taskType = parseTaskType(type, "data.synthetic.task_type");
+  s.taskType = kTaskTypeNames.parse(type, "data.synthetic.task_type", "task type");
   if (const json* groups = r.child("groups")) {
     if (!groups->is_array()) throw Error("config field data.synthetic.groups: must be a list");
     s.groups.clear();
@@ -161,15 +163,13 @@ void readData(const json& j, DataConfig& d, const std::string& baseDir)
   if (const json* s = r.child("synthetic")) readSynthetic(*s, d.synthetic);
   if (const json* s = r.child("split")) {
     ObjectReader sr(*s, "data.split");
-    std::string method = "random";
+    std::string method = kSplitNames.name(d.split.method);
     sr.read("method", method);
     sr.read("valid", d.split.validFraction);
     sr.read("test", d.split.testFraction);
     sr.read("seed", d.split.seed);
     sr.finish();
-    if (method == "random") d.split.method = SplitMethod::Random;
-    else if (method == "time") d.split.method = SplitMethod::TimePerUser;
-    else throw Error("config field data.split.method: unknown split '" + method + "' (random, time)");
+    d.split.method = kSplitNames.parse(method, "data.split.method", "split");
   }
   r.finish();
 }
@@ -210,11 +210,9 @@ void readTrain(const json& j, TrainConfig& t)
   r.read("device", t.device);
   r.read("seed", t.seed);
   r.read("threads", t.threads);
-  std::string policy = t.onNonFinite == NonFinitePolicy::Stop ? "stop" : "skip";
+  std::string policy = kNonFiniteNames.name(t.onNonFinite);
   r.read("on_non_finite", policy);
-  if (policy == "stop") t.onNonFinite = NonFinitePolicy::Stop;
-  else if (policy == "skip") t.onNonFinite = NonFinitePolicy::Skip;
-  else throw Error("config field train.on_non_finite: unknown policy '" + policy + "' (stop, skip)");
+  t.onNonFinite = kNonFiniteNames.parse(policy, "train.on_non_finite", "policy");
   r.finish();
 }
 
@@ -226,40 +224,18 @@ std::string dirName(const std::string& path)
 
 }  // namespace
 
-std::string modelTypeName(ModelType type)
-{
-  switch (type) {
-    case ModelType::SharedBottom: return "shared-bottom";
-    case ModelType::MMoE: return "mmoe";
-    case ModelType::PLE: return "ple";
-  }
-  return "?";
-}
+std::string modelTypeName(ModelType type) { return kModelNames.name(type); }
 
 ModelType parseModelType(const std::string& name, const std::string& field)
 {
-  if (name == "shared-bottom") return ModelType::SharedBottom;
-  if (name == "mmoe") return ModelType::MMoE;
-  if (name == "ple") return ModelType::PLE;
-  throw Error("config field " + field + ": unknown model '" + name + "' (shared-bottom, mmoe, ple)");
+  return kModelNames.parse(name, field, "model");
 }
 
-std::string optimizerName(OptimizerType type)
-{
-  switch (type) {
-    case OptimizerType::Adam: return "adam";
-    case OptimizerType::AdamW: return "adamw";
-    case OptimizerType::SGD: return "sgd";
-  }
-  return "?";
-}
+std::string optimizerName(OptimizerType type) { return kOptimizerNames.name(type); }
 
 OptimizerType parseOptimizer(const std::string& name, const std::string& field)
 {
-  if (name == "adam") return OptimizerType::Adam;
-  if (name == "adamw") return OptimizerType::AdamW;
-  if (name == "sgd") return OptimizerType::SGD;
-  throw Error("config field " + field + ": unknown optimizer '" + name + "' (adam, adamw, sgd)");
+  return kOptimizerNames.parse(name, field, "optimizer");
 }
 
 RunConfig parseRunConfig(const std::string& jsonText, const std::string& sourceName, const std::string& baseDir)
@@ -383,7 +359,7 @@ std::string toJsonString(const RunConfig& c)
   for (const auto& t : c.data.columns.tasks)
     columns["tasks"].push_back({{"name", t.name},
                                 {"column", t.column},
-                                {"type", t.type == TaskType::Binary ? "binary" : "regression"},
+                                {"type", kTaskTypeNames.name(t.type)},
                                 {"positive_values", t.positiveValues}});
   const auto& s = c.data.synthetic;
   json groups = json::array();
@@ -400,9 +376,9 @@ std::string toJsonString(const RunConfig& c)
           {"latent_dim", s.latentDim}, {"dense_features", s.denseFeatures},
           {"extra_cardinalities", s.extraCardinalities}, {"sine_terms", s.sineTerms}, {"scale", s.scale},
           {"noise_std", s.noiseStd}, {"seed", s.seed},
-          {"task_type", s.taskType == TaskType::Binary ? "binary" : "regression"}, {"groups", groups}}},
+          {"task_type", kTaskTypeNames.name(s.taskType)}, {"groups", groups}}},
         {"split",
-         {{"method", c.data.split.method == SplitMethod::Random ? "random" : "time"},
+         {{"method", kSplitNames.name(c.data.split.method)},
           {"valid", c.data.split.validFraction}, {"test", c.data.split.testFraction},
           {"seed", c.data.split.seed}}}}},
       {"model",
@@ -418,7 +394,7 @@ std::string toJsonString(const RunConfig& c)
         {"task_weights", c.train.taskWeights}, {"eval_every", c.train.evalEvery},
         {"record_every", c.train.recordEvery}, {"analyze", c.train.analyze}, {"device", c.train.device},
         {"seed", c.train.seed}, {"threads", c.train.threads},
-        {"on_non_finite", c.train.onNonFinite == NonFinitePolicy::Stop ? "stop" : "skip"}}},
+        {"on_non_finite", kNonFiniteNames.name(c.train.onNonFinite)}}},
       {"method", {{"name", c.method.name}}}};
   return j.dump(2);
 }
