@@ -9,7 +9,7 @@ namespace {
 // written into `out` (which may be `upstream`).
 void reluGrad(const at::Tensor& upstream, const at::Tensor& output, at::Tensor out)
 {
-  at::mul_out(out, upstream, (output > 0).unsqueeze(1));
+  at::threshold_backward_out(out, upstream, output.unsqueeze(1), 0);
 }
 
 }  // namespace
