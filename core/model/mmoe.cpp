@@ -25,13 +25,9 @@ MMoE::MMoE(const FeatureSpec& spec, const ModelConfig& config) : MultiTaskModel(
   sortTags();
 }
 
-at::Tensor MMoE::head(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs)
+at::Tensor MMoE::taskHead(int task, const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs)
 {
-  const at::Tensor stacked = at::stack(trunkOutputs, 1);  // [B, E, H]
-  std::vector<at::Tensor> outputs;
-  for (size_t k = 0; k < towers_.size(); ++k)
-    outputs.push_back(towers_[k]->forward(mixExperts(stacked, gates_[k]->forward(x))));
-  return at::cat(outputs, 1);
+  return towers_[task]->forward(mixExperts(at::stack(trunkOutputs, 1), gates_[task]->forward(x)));
 }
 
 }  // namespace seesaw

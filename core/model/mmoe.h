@@ -9,7 +9,8 @@ class MMoE : public MultiTaskModel
 {
 public:
   MMoE(const FeatureSpec& spec, const ModelConfig& config);
-  at::Tensor head(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs) override;
+  bool separableHead() const override { return true; }
+  at::Tensor taskHead(int task, const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs) override;
 
 private:
   std::vector<torch::nn::Linear> gates_;

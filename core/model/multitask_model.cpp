@@ -1,6 +1,7 @@
 #include "model/multitask_model.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace seesaw {
 
@@ -11,6 +12,18 @@ at::Tensor MultiTaskModel::forward(const Batch& batch)
   outputs.reserve(trunk_.size());
   for (auto& mlp : trunk_) outputs.push_back(mlp->forward(x));
   return head(x, outputs);
+}
+
+at::Tensor MultiTaskModel::head(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs)
+{
+  std::vector<at::Tensor> outputs;
+  for (int k = 0; k < taskCount_; ++k) outputs.push_back(taskHead(k, x, trunkOutputs));
+  return at::cat(outputs, 1);
+}
+
+at::Tensor MultiTaskModel::taskHead(int, const at::Tensor&, const std::vector<at::Tensor>&)
+{
+  throw std::logic_error("taskHead() called on a model whose head is not separable");
 }
 
 void MultiTaskModel::setEmbedding(FeatureEmbedding embedding)

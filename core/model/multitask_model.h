@@ -27,13 +27,18 @@ struct ParameterInfo
 // An architecture is an embedding of the input features, a trunk of MLPs that all read the
 // embedded input x directly (experts, a shared bottom), and a head that reads x and the trunk's
 // outputs (gates, deeper levels, towers). The split lets the trainer back-propagate the trunk for
-// all tasks at once.
+// all tasks at once. A head whose tasks share no parameters (MMoE, Shared-Bottom) is separable:
+// it implements taskHead(), and the trainer gets every task's input gradients from one pass.
 class MultiTaskModel : public torch::nn::Module
 {
 public:
   // Logits (binary tasks) or predictions (regression tasks), [B, K].
   at::Tensor forward(const Batch& batch);
-  virtual at::Tensor head(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs) = 0;
+  // All tasks' outputs, [B, K]; by default the separable head's outputs side by side.
+  virtual at::Tensor head(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs);
+  virtual bool separableHead() const { return false; }
+  // Task k's output [B, 1] from its own copies of x and the trunk outputs (separable heads only).
+  virtual at::Tensor taskHead(int task, const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs);
   FeatureEmbedding& embedding() { return embedding_; }
   std::vector<Mlp>& trunk() { return trunk_; }
   // Every trainable parameter exactly once, shared ones first, grouped by module.

@@ -13,11 +13,9 @@ SharedBottom::SharedBottom(const FeatureSpec& spec, const ModelConfig& config)
   sortTags();
 }
 
-at::Tensor SharedBottom::head(const at::Tensor&, const std::vector<at::Tensor>& trunkOutputs)
+at::Tensor SharedBottom::taskHead(int task, const at::Tensor&, const std::vector<at::Tensor>& trunkOutputs)
 {
-  std::vector<at::Tensor> outputs;
-  for (auto& tower : towers_) outputs.push_back(tower->forward(trunkOutputs[0]));
-  return at::cat(outputs, 1);
+  return towers_[task]->forward(trunkOutputs[0]);
 }
 
 }  // namespace seesaw

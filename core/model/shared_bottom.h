@@ -9,7 +9,8 @@ class SharedBottom : public MultiTaskModel
 {
 public:
   SharedBottom(const FeatureSpec& spec, const ModelConfig& config);
-  at::Tensor head(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs) override;
+  bool separableHead() const override { return true; }
+  at::Tensor taskHead(int task, const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs) override;
 
 private:
   std::vector<torch::nn::Sequential> towers_;

@@ -39,6 +39,8 @@ TaskGradients::TaskGradients(MultiTaskModel& model, const SharedLayout& layout, 
     if (p.task < 0) headSlots_.push_back(slotOf.at(key));
     else headTaskParameters_[p.task].push_back(p.tensor);
   }
+  if (model.separableHead() && !headSlots_.empty())
+    throw std::logic_error("a separable head must not hold shared parameters");
 }
 
 at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, const std::vector<double>& lossWeights)
@@ -53,42 +55,16 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, const 
     x = model_.embedding()->forward(batch);
     trunkOutputs = trunkPass_.forward(x);
   }
-  for (auto& t : trunkOutputs) t.requires_grad_(true);
-  x.requires_grad_(true);
-  const at::Tensor losses = taskLosses(model_.head(x, trunkOutputs), batch.labels, taskTypes_);
-
-  shared = at::zeros({K, layout_.size()}, x.options().requires_grad(false));
-  std::vector<at::Tensor> inputs = {x};
-  inputs.insert(inputs.end(), trunkOutputs.begin(), trunkOutputs.end());
-  for (int64_t s : headSlots_) inputs.push_back(slots[s].parameter);
-  const size_t fixedInputs = inputs.size();
-
-  std::vector<at::Tensor> inputGrads, outputGrads(trunk_.size() * K);
-  for (int64_t k = 0; k < K; ++k) {
-    std::vector<at::Tensor> wanted = inputs;
-    wanted.insert(wanted.end(), headTaskParameters_[k].begin(), headTaskParameters_[k].end());
-    auto grads = torch::autograd::grad({losses[k]}, wanted, {}, /*retain_graph=*/k + 1 < K, /*create_graph=*/false,
-                                       /*allow_unused=*/true);
-    auto orZeros = [&](size_t i) { return grads[i].defined() ? grads[i] : at::zeros_like(wanted[i]); };
-    inputGrads.push_back(orZeros(0));
-    for (size_t j = 0; j < trunk_.size(); ++j) outputGrads[j * K + k] = orZeros(1 + j);
-    for (size_t h = 0; h < headSlots_.size(); ++h) {
-      const auto& slot = slots[headSlots_[h]];
-      if (grads[1 + trunk_.size() + h].defined())
-        shared[k].narrow(0, slot.offset, slot.numel).copy_(grads[1 + trunk_.size() + h].reshape(-1));
-    }
-    for (size_t i = 0; i < headTaskParameters_[k].size(); ++i) {
-      at::Tensor& p = headTaskParameters_[k][i];
-      p.mutable_grad() = (orZeros(fixedInputs + i) * lossWeights[k]).detach();
-    }
-  }
+  shared = at::zeros({K, layout_.size()}, x.options());
+  at::Tensor losses;
+  const HeadGradients head = model_.separableHead() ? headSeparable(x, trunkOutputs, batch, lossWeights, losses)
+                                                    : headPerTask(x, trunkOutputs, batch, shared, lossWeights, losses);
 
   torch::NoGradGuard noGrad;
   std::vector<at::Tensor> trunkGrads;
-  for (size_t j = 0; j < trunk_.size(); ++j)
-    trunkGrads.push_back(at::stack(std::vector<at::Tensor>(outputGrads.begin() + j * K, outputGrads.begin() + (j + 1) * K), 1));
+  for (const auto& perTask : head.trunk) trunkGrads.push_back(at::stack(perTask, 1));
   const TrunkPass::Gradients g = trunkPass_.backward(trunkGrads);
-  const at::Tensor inputGrad = g.input + at::stack(inputGrads, 1);  // [B, K, in]
+  const at::Tensor inputGrad = g.input + at::stack(head.input, 1);  // [B, K, in]
   for (size_t j = 0; j < trunk_.size(); ++j) {
     for (size_t i = 0; i < trunk_[j].size(); ++i) {
       const TrunkParameter& p = trunk_[j][i];
@@ -110,7 +86,80 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, const 
         .index_add_(1, batch.categorical.select(1, static_cast<int64_t>(f)),
                     inputGrad.narrow(2, static_cast<int64_t>(f) * dim, dim).permute({1, 0, 2}));
   }
-  return losses.detach();
+  return losses;
+}
+
+TaskGradients::HeadGradients TaskGradients::headPerTask(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs,
+                                                        const Batch& batch, at::Tensor& shared,
+                                                        const std::vector<double>& lossWeights, at::Tensor& losses)
+{
+  const auto K = static_cast<int64_t>(taskTypes_.size());
+  const auto& slots = layout_.slots();
+  const at::Tensor xLeaf = x.detach().requires_grad_(true);
+  std::vector<at::Tensor> inputs = {xLeaf};
+  for (const auto& t : trunkOutputs) inputs.push_back(t.detach().requires_grad_(true));
+  const at::Tensor allLosses =
+      taskLosses(model_.head(xLeaf, std::vector<at::Tensor>(inputs.begin() + 1, inputs.end())), batch.labels, taskTypes_);
+  for (int64_t s : headSlots_) inputs.push_back(slots[s].parameter);
+  const size_t fixedInputs = inputs.size();
+
+  HeadGradients out;
+  out.trunk.resize(trunk_.size());
+  for (int64_t k = 0; k < K; ++k) {
+    std::vector<at::Tensor> wanted = inputs;
+    wanted.insert(wanted.end(), headTaskParameters_[k].begin(), headTaskParameters_[k].end());
+    auto grads = torch::autograd::grad({allLosses[k]}, wanted, {}, /*retain_graph=*/k + 1 < K, /*create_graph=*/false,
+                                       /*allow_unused=*/true);
+    auto orZeros = [&](size_t i) { return grads[i].defined() ? grads[i] : at::zeros_like(wanted[i]); };
+    out.input.push_back(orZeros(0));
+    for (size_t j = 0; j < trunk_.size(); ++j) out.trunk[j].push_back(orZeros(1 + j));
+    for (size_t h = 0; h < headSlots_.size(); ++h) {
+      const auto& slot = slots[headSlots_[h]];
+      if (grads[1 + trunk_.size() + h].defined())
+        shared[k].narrow(0, slot.offset, slot.numel).copy_(grads[1 + trunk_.size() + h].reshape(-1));
+    }
+    for (size_t i = 0; i < headTaskParameters_[k].size(); ++i)
+      headTaskParameters_[k][i].mutable_grad() = (orZeros(fixedInputs + i) * lossWeights[k]).detach();
+  }
+  losses = allLosses.detach();
+  return out;
+}
+
+TaskGradients::HeadGradients TaskGradients::headSeparable(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs,
+                                                          const Batch& batch, const std::vector<double>& lossWeights,
+                                                          at::Tensor& losses)
+{
+  const auto K = static_cast<int64_t>(taskTypes_.size());
+  const size_t J = trunk_.size();
+  // Task k's loss reaches only task k's leaves, so the gradient of the sum on them is task k's own.
+  std::vector<at::Tensor> leaves, perTaskLosses, wanted;
+  for (int64_t k = 0; k < K; ++k) {
+    const at::Tensor xLeaf = x.detach().requires_grad_(true);
+    std::vector<at::Tensor> trunkLeaves;
+    for (const auto& t : trunkOutputs) trunkLeaves.push_back(t.detach().requires_grad_(true));
+    const int task = static_cast<int>(k);
+    perTaskLosses.push_back(taskLoss(model_.taskHead(task, xLeaf, trunkLeaves).squeeze(1), batch.labels.select(1, k), taskTypes_[k]));
+    leaves.push_back(xLeaf);
+    leaves.insert(leaves.end(), trunkLeaves.begin(), trunkLeaves.end());
+  }
+  wanted = leaves;
+  for (const auto& params : headTaskParameters_) wanted.insert(wanted.end(), params.begin(), params.end());
+  const at::Tensor stacked = at::stack(perTaskLosses);
+  const auto grads = torch::autograd::grad({stacked.sum()}, wanted, {}, /*retain_graph=*/false, /*create_graph=*/false,
+                                           /*allow_unused=*/true);
+  auto orZeros = [&](size_t i) { return grads[i].defined() ? grads[i] : at::zeros_like(wanted[i]); };
+  HeadGradients out;
+  out.trunk.resize(J);
+  for (int64_t k = 0; k < K; ++k) {
+    const size_t base = static_cast<size_t>(k) * (1 + J);
+    out.input.push_back(orZeros(base));
+    for (size_t j = 0; j < J; ++j) out.trunk[j].push_back(orZeros(base + 1 + j));
+  }
+  size_t i = leaves.size();
+  for (int64_t k = 0; k < K; ++k)
+    for (auto& p : headTaskParameters_[k]) p.mutable_grad() = (orZeros(i++) * lossWeights[k]).detach();
+  losses = stacked.detach();
+  return out;
 }
 
 }  // namespace seesaw

@@ -1,7 +1,8 @@
 #pragma once
 // Every task's gradient on the shared parameters, without one full backward pass per task:
-// one forward, then per task a cheap autograd pass through the head only (gates, deeper levels,
-// towers) down to the embedded input and the trunk's outputs, then one batched backward through
+// one forward, then an autograd pass through the head only (gates, deeper levels, towers) down to
+// the embedded input and the trunk's outputs (one for all tasks where the head is separable, else
+// one per task), then one batched backward through
 // the trunk for all tasks together (large matrix products, see Mlp::backwardPerTask), and the
 // per-task embedding rows scattered into their tables. The result equals K separate autograd
 // passes (tests/core/tst_task_gradients.cpp checks it).
@@ -27,6 +28,19 @@ public:
   at::Tensor compute(const Batch& batch, at::Tensor& shared, const std::vector<double>& lossWeights);
 
 private:
+  // What the head passes give the trunk pass: each task's gradient on x and on every trunk output.
+  struct HeadGradients
+  {
+    std::vector<at::Tensor> input;               // [K] -> [B, in]
+    std::vector<std::vector<at::Tensor>> trunk;  // [mlp][K] -> [B, out]
+  };
+  // One autograd pass per task (heads with shared parameters, PLE); fills their rows of shared.
+  HeadGradients headPerTask(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs, const Batch& batch,
+                            at::Tensor& shared, const std::vector<double>& lossWeights, at::Tensor& losses);
+  // One autograd pass for all tasks, each task's head reading its own leaf copies of the inputs.
+  HeadGradients headSeparable(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs, const Batch& batch,
+                              const std::vector<double>& lossWeights, at::Tensor& losses);
+
   struct TrunkParameter
   {
     at::Tensor tensor;
