@@ -61,10 +61,11 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, const 
                                                     : headPerTask(x, trunkOutputs, batch, shared, lossWeights, losses);
 
   torch::NoGradGuard noGrad;
-  std::vector<at::Tensor> trunkGrads;
-  for (const auto& perTask : head.trunk) trunkGrads.push_back(at::stack(perTask, 1));
-  const TrunkPass::Gradients g = trunkPass_.backward(trunkGrads);
-  const at::Tensor inputGrad = g.input + at::stack(head.input, 1);  // [B, K, in]
+  const auto& tables = model_.embedding()->tables();
+  const int64_t dim = tables.front()->weight.size(1);
+  const auto embedded = static_cast<int64_t>(tables.size()) * dim;  // x's embedding columns
+  const TrunkPass::Gradients g = trunkPass_.backward(head.trunk, embedded);
+  const at::Tensor inputGrad = g.input + at::stack(head.input, 1).narrow(2, 0, embedded);  // [B, K, embedded]
   for (size_t j = 0; j < trunk_.size(); ++j) {
     for (size_t i = 0; i < trunk_[j].size(); ++i) {
       const TrunkParameter& p = trunk_[j][i];
@@ -77,10 +78,9 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, const 
       }
     }
   }
-  const auto& tables = model_.embedding()->tables();
   for (size_t f = 0; f < tables.size(); ++f) {
     const auto& slot = slots[tableSlots_[f]];
-    const int64_t rows = tables[f]->weight.size(0), dim = tables[f]->weight.size(1);
+    const int64_t rows = tables[f]->weight.size(0);
     shared.narrow(1, slot.offset, slot.numel)
         .view({K, rows, dim})
         .index_add_(1, batch.categorical.select(1, static_cast<int64_t>(f)),

@@ -5,11 +5,11 @@
 namespace seesaw {
 namespace {
 
-// The gradient before a ReLU from the gradient after it, [B, K, width], and the ReLU's output;
-// written into `out` (which may be `upstream`).
+// The gradient before a ReLU, written into `out`, from the gradient after it and the ReLU's
+// output [B, width]; `upstream` and `out` are [B, K, width] or one task's [B, width].
 void reluGrad(const at::Tensor& upstream, const at::Tensor& output, at::Tensor out)
 {
-  at::threshold_backward_out(out, upstream, output.unsqueeze(1), 0);
+  at::threshold_backward_out(out, upstream, upstream.dim() == 3 ? output.unsqueeze(1) : output, 0);
 }
 
 }  // namespace
@@ -42,10 +42,11 @@ std::vector<at::Tensor> TrunkPass::forward(const at::Tensor& x)
   return result;
 }
 
-TrunkPass::Gradients TrunkPass::backward(const std::vector<at::Tensor>& outputGrads) const
+TrunkPass::Gradients TrunkPass::backward(const std::vector<std::vector<at::Tensor>>& outputGrads,
+                                         int64_t inputColumns) const
 {
   torch::NoGradGuard noGrad;
-  const int64_t B = input_.size(0), K = outputGrads.front().size(1);
+  const int64_t B = input_.size(0), K = static_cast<int64_t>(outputGrads.front().size());
   Gradients g;
   g.weight.resize(mlps_.size());
   g.bias.resize(mlps_.size());
@@ -66,8 +67,9 @@ TrunkPass::Gradients TrunkPass::backward(const std::vector<at::Tensor>& outputGr
     const int64_t width = layers[0]->weight.size(0);
     const at::Tensor slice = first.narrow(2, offset, width);
     offset += width;
-    at::Tensor pre = layers.size() == 1 ? slice : at::empty_like(outputGrads[j]);  // [B, K, out]
-    reluGrad(outputGrads[j], outputs_[j].back(), pre);
+    const at::Tensor& output = outputs_[j].back();
+    at::Tensor pre = layers.size() == 1 ? slice : at::empty({B, K, output.size(1)}, output.options());  // [B, K, out]
+    for (int64_t k = 0; k < K; ++k) reluGrad(outputGrads[j][k], output, pre.select(1, k));
     for (size_t l = layers.size(); l-- > 1;) {
       const at::Tensor& in = outputs_[j][l - 1];
       const int64_t out = pre.size(2);
@@ -88,7 +90,7 @@ TrunkPass::Gradients TrunkPass::backward(const std::vector<at::Tensor>& outputGr
     g.bias[j][0] = biases.narrow(1, offset, width);
     offset += width;
   }
-  g.input = at::mm(first.view({B * K, total}), at::cat(firstWeights)).view({B, K, in});
+  g.input = at::mm(first.view({B * K, total}), at::cat(firstWeights).narrow(1, 0, inputColumns)).view({B, K, inputColumns});
   return g;
 }
 

@@ -24,10 +24,11 @@ public:
   {
     std::vector<std::vector<at::Tensor>> weight;  // [mlp][layer] -> [K, out, in]
     std::vector<std::vector<at::Tensor>> bias;    // [mlp][layer] -> [K, out]
-    at::Tensor input;                             // [B, K, in], summed over the MLPs
+    at::Tensor input;                             // [B, K, inputColumns], summed over the MLPs
   };
-  // outputGrads[j]: each task's gradient on MLP j's output, [B, K, out_j].
-  Gradients backward(const std::vector<at::Tensor>& outputGrads) const;
+  // outputGrads[j][k]: task k's gradient on MLP j's output, [B, out_j]. The input's gradient is
+  // computed for its first inputColumns columns only (the embeddings; dense features need none).
+  Gradients backward(const std::vector<std::vector<at::Tensor>>& outputGrads, int64_t inputColumns) const;
 
 private:
   std::vector<Mlp>& mlps_;
