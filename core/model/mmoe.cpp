@@ -2,10 +2,15 @@
 
 namespace seesaw {
 
-at::Tensor mixExperts(const at::Tensor& expertOutputs, const at::Tensor& gateLogits)
+at::Tensor mixExperts(const std::vector<at::Tensor>& expertOutputs, const at::Tensor& gateLogits)
 {
-  // A broadcast product, not bmm: bmm runs B tiny matrix products, which is slow on the CPU.
-  return (at::softmax(gateLogits, 1).unsqueeze(2) * expertOutputs).sum(1);
+  // A sum of scaled [B, H] outputs rather than bmm over [B, E, H], which runs B tiny matrix
+  // products, or a stacked broadcast, which copies every expert's output once more.
+  const at::Tensor weights = at::softmax(gateLogits, 1);
+  at::Tensor mixed = expertOutputs[0] * weights.narrow(1, 0, 1);
+  for (size_t e = 1; e < expertOutputs.size(); ++e)
+    mixed = mixed + expertOutputs[e] * weights.narrow(1, static_cast<int64_t>(e), 1);
+  return mixed;
 }
 
 MMoE::MMoE(const FeatureSpec& spec, const ModelConfig& config) : MultiTaskModel(static_cast<int>(spec.taskNames.size()))
@@ -27,7 +32,7 @@ MMoE::MMoE(const FeatureSpec& spec, const ModelConfig& config) : MultiTaskModel(
 
 at::Tensor MMoE::taskHead(int task, const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs)
 {
-  return towers_[task]->forward(mixExperts(at::stack(trunkOutputs, 1), gates_[task]->forward(x)));
+  return towers_[task]->forward(mixExperts(trunkOutputs, gates_[task]->forward(x)));
 }
 
 }  // namespace seesaw

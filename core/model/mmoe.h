@@ -17,8 +17,8 @@ private:
   std::vector<torch::nn::Sequential> towers_;
 };
 
-// Mixes expert outputs [B, E, H] with gate logits [B, E]: softmax over experts, then the
+// Mixes E expert outputs [B, H] with gate logits [B, E]: softmax over experts, then the
 // weighted sum, [B, H].
-at::Tensor mixExperts(const at::Tensor& expertOutputs, const at::Tensor& gateLogits);
+at::Tensor mixExperts(const std::vector<at::Tensor>& expertOutputs, const at::Tensor& gateLogits);
 
 }  // namespace seesaw

@@ -65,9 +65,9 @@ at::Tensor PLE::head(const at::Tensor& x, const std::vector<at::Tensor>& trunkOu
       for (auto& expert : level.specific[k]) mine.push_back(run(expert, taskInputs[k]));
       allOut.insert(allOut.end(), mine.begin(), mine.end());
       mine.insert(mine.end(), sharedOut.begin(), sharedOut.end());
-      nextTaskInputs.push_back(mixExperts(at::stack(mine, 1), level.taskGates[k]->forward(taskInputs[k])));
+      nextTaskInputs.push_back(mixExperts(mine, level.taskGates[k]->forward(taskInputs[k])));
     }
-    if (level.sharedGate) sharedInput = mixExperts(at::stack(allOut, 1), level.sharedGate->forward(sharedInput));
+    if (level.sharedGate) sharedInput = mixExperts(allOut, level.sharedGate->forward(sharedInput));
     taskInputs = std::move(nextTaskInputs);
   }
   std::vector<at::Tensor> outputs;
