@@ -76,8 +76,7 @@ int main(int argc, char** argv)
     }
   }
   const auto bytes = std::filesystem::file_size(path);
-  LineReader header = LineReader::openFile(path);
-  const ColumnMapping mapping = kuairandMapping(readHeader(header), {});
+  const ColumnMapping mapping = kuairandMapping({});
   const double before = residentMb();
   const auto t0 = std::chrono::steady_clock::now();
   const InteractionTable table = loadDelimited(path, mapping);

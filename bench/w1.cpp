@@ -130,6 +130,12 @@ int main(int argc, char** argv)
 {
   seesaw::keepFreedMemory();
   Options o;
+  const char* usage = "usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze]\n";
+  if (argc % 2 == 0) {
+    std::fprintf(stderr, "%s", usage);
+    return 2;
+  }
+  try {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--steps") o.steps = std::stoll(value);
@@ -146,9 +152,17 @@ int main(int argc, char** argv)
         start = end + 1;
       }
     } else {
-      std::fprintf(stderr, "usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze]\n");
+      std::fprintf(stderr, "%s", usage);
       return 2;
     }
+  }
+  } catch (const std::exception&) {
+    std::fprintf(stderr, "%s", usage);
+    return 2;
+  }
+  if (o.steps < 1 || o.warmup < 0 || o.batch < 1) {
+    std::fprintf(stderr, "seesaw-bench-w1: --steps and --batch must be positive, --warmup not negative\n");
+    return 2;
   }
   at::set_num_threads(o.threads);
   if (const std::string warning = blasWarning(); !warning.empty()) std::fprintf(stderr, "warning: %s\n", warning.c_str());

@@ -34,9 +34,12 @@ void ConsoleSink::begin(const RunInfo& info)
   std::fprintf(out_, "data: %zu rows, %d users, %d items; split %zu train / %zu valid / %zu test\n", info.data.rows,
                info.data.users, info.data.items, info.trainRows, info.validRows, info.testRows);
   std::fprintf(out_, "tasks:");
-  for (size_t k = 0; k < info.taskNames.size(); ++k)
-    std::fprintf(out_, " %s (%s %.1f%%)", info.taskNames[k].c_str(),
-                 info.taskTypes[k] == TaskType::Binary ? "positive" : "mean", 100 * info.data.labelMeans[k]);
+  for (size_t k = 0; k < info.taskNames.size(); ++k) {
+    if (info.taskTypes[k] == TaskType::Binary)
+      std::fprintf(out_, " %s (positive %.1f%%)", info.taskNames[k].c_str(), 100 * info.data.labelMeans[k]);
+    else
+      std::fprintf(out_, " %s (mean %.4g)", info.taskNames[k].c_str(), info.data.labelMeans[k]);
+  }
   std::fprintf(out_, "\nmodel: %lld parameters, %lld shared in %zu modules; method %s; device %s; %lld steps of %lld\n",
                static_cast<long long>(info.totalParameters), static_cast<long long>(info.sharedParameters),
                info.moduleNames.size(), info.method.c_str(), info.device.c_str(),

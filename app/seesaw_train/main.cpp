@@ -25,7 +25,13 @@ namespace {
 
 std::atomic<bool> stopRequested{false};
 
-extern "C" void onInterrupt(int) { stopRequested.store(true); }
+// The first Ctrl-C asks the trainer to stop after its step (the summary is still written); the
+// second one ends the process at once.
+extern "C" void onInterrupt(int)
+{
+  stopRequested.store(true);
+  std::signal(SIGINT, SIG_DFL);
+}
 
 std::string footer()
 {
@@ -86,6 +92,7 @@ int main(int argc, char** argv)
     return app.exit(e) == 0 ? 0 : 2;  // --help exits 0; every other parse error is a bad command line
   }
 
+  std::signal(SIGINT, onInterrupt);
   try {
     if (!preset.empty() && !configFile.empty()) throw seesaw::Error("give either a preset or --config, not both");
     seesaw::RunConfig config = configFile.empty() ? seesaw::presetConfig(preset.empty() ? "demo" : preset)
@@ -125,7 +132,6 @@ int main(int argc, char** argv)
     auto data = std::make_shared<seesaw::PreparedData>(seesaw::prepareData(config.data));
     seesaw::Trainer trainer(config, data);
     seesaw::ConsoleSink sink(stdout, isatty(STDOUT_FILENO));
-    std::signal(SIGINT, onInterrupt);
     const seesaw::RunEnd end = trainer.run(sink, stopRequested);
     seesaw::writeSummary(summaryPath, config, sink, end);
     std::cout << "summary: " << summaryPath << "\n";
@@ -133,6 +139,10 @@ int main(int argc, char** argv)
     return end.stopped ? 130 : 0;
   } catch (const seesaw::Error& e) {
     std::cerr << "seesaw-train: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    // LibTorch, the file system or memory: not a message Seesaw wrote, but still no crash.
+    std::cerr << "seesaw-train: unexpected error: " << e.what() << "\n";
     return 1;
   }
 }

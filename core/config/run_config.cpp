@@ -1,6 +1,7 @@
 #include "config/run_config.h"
 
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -43,11 +44,7 @@ public:
     seen_.insert(key);
     auto it = object_.find(key);
     if (it == object_.end()) return;
-    try {
-      out = it->template get<T>();
-    } catch (const json::exception&) {
-      throw Error("config field " + field(key) + ": expected " + typeName(out) + ", found " + it->dump());
-    }
+    out = convert<T>(*it, field(key));
   }
 
   const json* child(const char* key)
@@ -67,14 +64,42 @@ public:
   std::string where() const { return path_.empty() ? "(root)" : path_; }
 
 private:
+  // Strict conversion: nlohmann would turn 2.7 or true into an integer and -1 into a huge
+  // unsigned seed without a word.
   template <typename T>
-  static std::string typeName(const T&)
+  static T convert(const json& value, const std::string& path)
   {
-    if constexpr (std::is_same_v<T, bool>) return "true or false";
-    else if constexpr (std::is_integral_v<T>) return "an integer";
-    else if constexpr (std::is_floating_point_v<T>) return "a number";
-    else if constexpr (std::is_same_v<T, std::string>) return "a string";
-    else return "a list";
+    auto refuse = [&](const std::string& expected) -> T {
+      throw Error("config field " + path + ": expected " + expected + ", found " + value.dump());
+    };
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!value.is_boolean()) return refuse("true or false");
+      return value.get<bool>();
+    } else if constexpr (std::is_integral_v<T>) {
+      if (!value.is_number_integer()) return refuse("an integer");
+      if (value.is_number_unsigned()) {
+        const auto v = value.get<uint64_t>();
+        if (v > static_cast<uint64_t>(std::numeric_limits<T>::max())) return refuse("a smaller integer");
+        return static_cast<T>(v);
+      }
+      const auto v = value.get<int64_t>();
+      if (v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+          (v > 0 && static_cast<uint64_t>(v) > static_cast<uint64_t>(std::numeric_limits<T>::max())))
+        return refuse(std::is_unsigned_v<T> ? "a non-negative integer" : "a smaller integer");
+      return static_cast<T>(v);
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (!value.is_number()) return refuse("a number");
+      return value.get<T>();
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (!value.is_string()) return refuse("a string");
+      return value.get<std::string>();
+    } else {
+      if (!value.is_array()) return refuse("a list");
+      T out;
+      for (size_t i = 0; i < value.size(); ++i)
+        out.push_back(convert<typename T::value_type>(value[i], path + "[" + std::to_string(i) + "]"));
+      return out;
+    }
   }
 
   const json& object_;
@@ -308,10 +333,33 @@ void validate(const RunConfig& c)
     require(!d.columns.user.empty(), "data.columns.user", "is required");
     require(!d.columns.item.empty(), "data.columns.item", "is required");
     require(!d.columns.tasks.empty(), "data.columns.tasks", "needs at least one task (K = 0)");
-    require(d.columns.header || !d.columns.columnNames.empty(), "data.columns.column_names",
-            "is required when header is false");
   }
-  if (d.source == "synthetic") require(d.synthetic.tasks >= 1, "data.synthetic.tasks", "must be at least 1 (K = 0)");
+  if (d.source == "synthetic") {
+    require(d.synthetic.tasks >= 1, "data.synthetic.tasks", "must be at least 1 (K = 0)");
+    require(d.synthetic.sineTerms >= 0, "data.synthetic.sine_terms", "must not be negative");
+  }
+  require(d.tasks.empty() || d.source == "kuairand" || d.source == "demo", "data.tasks",
+          "applies to the kuairand and demo sources only; the file source maps tasks in data.columns.tasks");
+  if (d.source == "file") {
+    const auto& cols = d.columns;
+    require(cols.header || !cols.columnNames.empty(), "data.columns.column_names", "is required when header is false");
+    require(!cols.header || cols.columnNames.empty(), "data.columns.column_names",
+            "names the columns of a file without a header; set header to false, or drop column_names");
+    std::set<std::string> features;
+    for (const auto& name : std::vector<std::string>{cols.user, cols.item})
+      require(features.insert(name).second, "data.columns", "column '" + name + "' is mapped twice");
+    for (const auto& name : cols.categorical)
+      require(features.insert(name).second, "data.columns.categorical", "column '" + name + "' is mapped twice");
+    for (const auto& name : cols.dense)
+      require(features.insert(name).second, "data.columns.dense", "column '" + name + "' is mapped twice");
+    std::set<std::string> taskNames;
+    for (const auto& t : cols.tasks)
+      require(taskNames.insert(t.name).second, "data.columns.tasks", "task name '" + t.name + "' appears twice");
+  }
+  {
+    std::set<std::string> taskColumns;
+    for (const auto& t : d.tasks) require(taskColumns.insert(t).second, "data.tasks", "task '" + t + "' appears twice");
+  }
 
   const auto& m = c.model;
   require(m.embeddingDim > 0, "model.embedding_dim", "must be positive");
@@ -329,7 +377,7 @@ void validate(const RunConfig& c)
 
   const auto& t = c.train;
   require(t.steps >= 0, "train.steps", "must not be negative");
-  require(t.steps > 0 || t.epochs > 0, "train.epochs", "must be positive when train.steps is 0");
+  require(t.steps > 0 || (t.epochs > 0 && t.epochs <= 1e6), "train.epochs", "must lie in (0, 1e6] when train.steps is 0");
   require(t.batchSize > 0, "train.batch_size", "must be positive");
   require(t.lr > 0, "train.lr", "must be positive, found " + std::to_string(t.lr));
   require(t.weightDecay >= 0, "train.weight_decay", "must not be negative");

@@ -16,6 +16,10 @@ struct TaskMapping
   // When non-empty, the label is 1 where the column's value is one of these, else 0
   // (Census: income_50k is "50000+."). Otherwise the column must hold numbers.
   std::vector<std::string> positiveValues;
+  // Columns to use, in order, when `column` is missing (KuaiRand: is_like, else label).
+  std::vector<std::string> alternatives;
+  // Where the task came from, for error messages; empty: data.columns.tasks[i].column.
+  std::string configField;
 };
 
 struct ColumnMapping
@@ -30,6 +34,8 @@ struct ColumnMapping
   std::vector<std::string> dense;
   std::string timestamp;  // empty: no timestamp; the column must hold integers
   std::vector<TaskMapping> tasks;
+  // Who asked for these columns, for error messages: empty for data.columns, else a preset's name.
+  std::string preset;
 };
 
 }  // namespace seesaw

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -119,8 +120,11 @@ float parseFloat(std::string_view text, const Location& at, const char* what)
 {
   float value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range)
+    throw Error(at.describe() + ": " + what + " '" + std::string(text) + "' is out of the float range");
   if (ec != std::errc() || end != text.data() + text.size())
     throw Error(at.describe() + ": " + what + " '" + std::string(text) + "' is not a number");
+  if (!std::isfinite(value)) throw Error(at.describe() + ": " + what + " '" + std::string(text) + "' is not finite");
   return value;
 }
 
@@ -131,14 +135,23 @@ struct ColumnSlots
   std::optional<size_t> timestamp;
 };
 
-ColumnSlots resolveColumns(const std::vector<std::string>& names, const ColumnMapping& m, const std::string& source)
+ColumnSlots resolveColumns(const std::vector<std::string>& names, ColumnMapping& m, const std::string& source)
 {
-  auto find = [&](const std::string& column, const std::string& field) -> size_t {
+  auto index = [&](const std::string& column) -> std::optional<size_t> {
     for (size_t i = 0; i < names.size(); ++i)
       if (names[i] == column) return i;
+    return std::nullopt;
+  };
+  auto missing = [&](const std::string& what, const std::string& field) {
     std::string known;
     for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-    throw Error(source + ": column '" + column + "' (config field " + field + ") not found; the columns are: " + known);
+    const std::string by = m.preset.empty() || field.rfind("data.tasks", 0) == 0 ? "config field " + field
+                                                                                   : "needed by the " + m.preset + " preset";
+    return Error(source + ": column " + what + " (" + by + ") not found; the columns are: " + known);
+  };
+  auto find = [&](const std::string& column, const std::string& field) -> size_t {
+    if (auto i = index(column)) return *i;
+    throw missing("'" + column + "'", field);
   };
   ColumnSlots slots;
   slots.user = find(m.user, "data.columns.user");
@@ -147,8 +160,22 @@ ColumnSlots resolveColumns(const std::vector<std::string>& names, const ColumnMa
     slots.categorical.push_back(find(m.categorical[i], "data.columns.categorical[" + std::to_string(i) + "]"));
   for (size_t i = 0; i < m.dense.size(); ++i)
     slots.dense.push_back(find(m.dense[i], "data.columns.dense[" + std::to_string(i) + "]"));
-  for (size_t i = 0; i < m.tasks.size(); ++i)
-    slots.tasks.push_back(find(m.tasks[i].column, "data.columns.tasks[" + std::to_string(i) + "].column"));
+  for (size_t i = 0; i < m.tasks.size(); ++i) {
+    TaskMapping& task = m.tasks[i];
+    const std::string field =
+        task.configField.empty() ? "data.columns.tasks[" + std::to_string(i) + "].column" : task.configField;
+    std::optional<size_t> slot = index(task.column);
+    std::string tried = "'" + task.column + "'";
+    for (const auto& alternative : task.alternatives) {
+      if (slot) break;
+      slot = index(alternative);
+      if (slot) task.column = alternative;
+      tried += " or '" + alternative + "'";
+    }
+    if (!slot) throw missing(tried, field);
+    if (task.name.empty()) task.name = task.column;
+    slots.tasks.push_back(*slot);
+  }
   if (!m.timestamp.empty()) slots.timestamp = find(m.timestamp, "data.columns.timestamp");
   return slots;
 }
@@ -161,8 +188,9 @@ InteractionTable loadDelimited(const std::string& path, const ColumnMapping& map
   return loadDelimited(reader, mapping);
 }
 
-InteractionTable loadDelimited(LineReader& reader, const ColumnMapping& m)
+InteractionTable loadDelimited(LineReader& reader, const ColumnMapping& mapping)
 {
+  ColumnMapping m = mapping;  // task columns and names resolve against the header
   const std::string& source = reader.name();
   if (m.tasks.empty()) throw Error(source + ": no tasks are mapped (config field data.columns.tasks is empty)");
 
@@ -187,7 +215,7 @@ InteractionTable loadDelimited(LineReader& reader, const ColumnMapping& m)
   for (const auto& d : m.dense) table.dense.push_back({d, {}});
   std::vector<std::unordered_set<std::string>> positives;
   for (const auto& t : m.tasks) {
-    table.tasks.push_back({t.name, t.type, {}});
+    table.tasks.push_back({t.name, t.type, {}});  // names resolved above
     positives.emplace_back(t.positiveValues.begin(), t.positiveValues.end());
   }
   if (slots.timestamp) table.timestamp.emplace();
@@ -217,7 +245,6 @@ InteractionTable loadDelimited(LineReader& reader, const ColumnMapping& m)
         label = parseFloat(v, at, "label");
         if (m.tasks[t].type == TaskType::Binary && label != 0.0f && label != 1.0f)
           throw Error(at.describe() + ": binary label must be 0 or 1, found '" + std::string(v) + "'");
-        if (!std::isfinite(label)) throw Error(at.describe() + ": label '" + std::string(v) + "' is not finite");
       }
       table.tasks[t].labels.push_back(label);
     }

@@ -10,10 +10,8 @@ InteractionTable loadTable(const DataConfig& c)
   if (c.source == "synthetic") return generateSynthetic(c.synthetic);
   if (c.source == "census") return loadDelimited(c.path, censusMapping());
   if (c.source == "file") return loadDelimited(c.path, c.columns);
-  LineReader header = c.source == "demo" ? openDemoData() : LineReader::openFile(c.path);
-  const ColumnMapping mapping = kuairandMapping(readHeader(header), c.tasks);
   LineReader reader = c.source == "demo" ? openDemoData() : LineReader::openFile(c.path);
-  return loadDelimited(reader, mapping);
+  return loadDelimited(reader, kuairandMapping(c.tasks));
 }
 
 }  // namespace seesaw

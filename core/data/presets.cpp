@@ -1,7 +1,5 @@
 #include "data/presets.h"
 
-#include <algorithm>
-
 #include "util/error.h"
 
 extern "C" const unsigned char seesaw_demo_data[];
@@ -9,25 +7,30 @@ extern "C" const unsigned char seesaw_demo_data_end[];
 
 namespace seesaw {
 
-ColumnMapping kuairandMapping(const std::vector<std::string>& header, const std::vector<std::string>& taskColumns)
+ColumnMapping kuairandMapping(const std::vector<std::string>& taskColumns)
 {
-  auto has = [&](const std::string& column) { return std::find(header.begin(), header.end(), column) != header.end(); };
   ColumnMapping m;
+  m.preset = "kuairand";
   m.delimiter = 0;
   m.user = "user_id";
   m.item = "video_id";
   m.categorical = {"hourmin"};
   m.dense = {"duration_ms"};
   m.timestamp = "time_ms";
-  std::vector<std::string> tasks = taskColumns;
-  if (tasks.empty()) tasks = {"is_click", "long_view", has("is_like") ? "is_like" : "label"};
-  for (const auto& t : tasks) m.tasks.push_back({t, t, TaskType::Binary, {}});
+  if (taskColumns.empty()) {
+    m.tasks = {{"is_click", "is_click", TaskType::Binary, {}, {}, {}},
+               {"long_view", "long_view", TaskType::Binary, {}, {}, {}},
+               {"", "is_like", TaskType::Binary, {}, {"label"}, {}}};  // named after the column found
+  }
+  for (size_t i = 0; i < taskColumns.size(); ++i)
+    m.tasks.push_back({taskColumns[i], taskColumns[i], TaskType::Binary, {}, {}, "data.tasks[" + std::to_string(i) + "]"});
   return m;
 }
 
 ColumnMapping censusMapping()
 {
   ColumnMapping m;
+  m.preset = "census";
   m.delimiter = ',';
   m.header = false;
   m.trim = true;
@@ -49,25 +52,9 @@ ColumnMapping censusMapping()
                    "mig_chg_reg", "mig_move_reg", "mig_same", "mig_prev_sunbelt", "fam_under_18",
                    "country_father", "country_mother", "country_self", "citizenship", "own_or_self",
                    "vet_question", "vet_benefits", "year"};
-  m.tasks = {{"income_50k", "income_50k", TaskType::Binary, {"50000+."}},
-             {"never_married", "marital_stat", TaskType::Binary, {"Never married"}}};
+  m.tasks = {{"income_50k", "income_50k", TaskType::Binary, {"50000+."}, {}, {}},
+             {"never_married", "marital_stat", TaskType::Binary, {"Never married"}, {}, {}}};
   return m;
-}
-
-std::vector<std::string> readHeader(LineReader& reader)
-{
-  std::string_view line;
-  if (!reader.next(line)) throw Error(reader.name() + ": empty file");
-  const char delimiter = line.find('\t') != std::string_view::npos ? '\t' : ',';
-  std::vector<std::string> names;
-  size_t start = 0;
-  for (;;) {
-    size_t end = line.find(delimiter, start);
-    names.emplace_back(line.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) break;
-    start = end + 1;
-  }
-  return names;
 }
 
 LineReader openDemoData()

@@ -22,7 +22,6 @@ struct Batch
   at::Tensor categorical;  // [B, F] int64 codes
   at::Tensor dense;        // [B, D] float, standardized
   at::Tensor labels;       // [B, K] float
-  at::Tensor rows;         // [B] int64 row indices in the table (for per-user bookkeeping)
 };
 
 }  // namespace seesaw

@@ -23,7 +23,9 @@ FeatureEmbeddingImpl::FeatureEmbeddingImpl(const FeatureSpec& spec, int64_t dim)
     auto table = torch::nn::Embedding(spec.cardinalities[f], dim);
     // Small initial rows (as DeepCTR and GradCraft do) keep early logits near zero.
     torch::nn::init::normal_(table->weight, 0.0, 0.01);
-    tables_.push_back(register_module(spec.categoricalNames[f], table));
+    // Registered by position: field names come from data files and may hold dots or repeat.
+    tables_.push_back(register_module("table" + std::to_string(f), table));
+    fieldNames_.push_back(spec.categoricalNames[f]);
   }
   outputSize_ = static_cast<int64_t>(spec.cardinalities.size()) * dim + spec.denseCount;
 }

@@ -7,6 +7,7 @@
 #include <torch/nn/modules/embedding.h>
 #include <torch/nn/modules/linear.h>
 
+#include <string>
 #include <vector>
 
 #include "model/features.h"
@@ -25,9 +26,11 @@ public:
   at::Tensor forward(const Batch& batch);
   int64_t outputSize() const { return outputSize_; }
   const std::vector<torch::nn::Embedding>& tables() const { return tables_; }
+  const std::vector<std::string>& fieldNames() const { return fieldNames_; }
 
 private:
   std::vector<torch::nn::Embedding> tables_;
+  std::vector<std::string> fieldNames_;
   int64_t outputSize_;
 };
 TORCH_MODULE(FeatureEmbedding);

@@ -29,9 +29,9 @@ at::Tensor MultiTaskModel::taskHead(int, const at::Tensor&, const std::vector<at
 void MultiTaskModel::setEmbedding(FeatureEmbedding embedding)
 {
   embedding_ = register_module("embedding", embedding);
-  for (const auto& p : embedding->named_parameters()) {
-    const std::string field = p.key().substr(0, p.key().find('.'));
-    info_.push_back({"embedding." + p.key(), "embedding." + field, -1, p.value()});
+  for (size_t f = 0; f < embedding->tables().size(); ++f) {
+    const std::string& field = embedding->fieldNames()[f];
+    info_.push_back({"embedding." + field + ".weight", "embedding." + field, -1, embedding->tables()[f]->weight});
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <torch/autograd.h>
 
+#include <cmath>
 #include <limits>
 
 #include "train/metrics.h"
@@ -27,7 +28,7 @@ EvalRecord Evaluator::evaluate(const std::vector<int64_t>& rows, const std::stri
   std::vector<at::Tensor> outputs;
   for (int64_t begin = 0; begin < n; begin += kChunk) {
     const at::Tensor idx = all.narrow(0, begin, std::min(kChunk, n - begin));
-    outputs.push_back(model_.forward({categorical_.index_select(0, idx), dense_.index_select(0, idx), {}, idx}));
+    outputs.push_back(model_.forward({categorical_.index_select(0, idx), dense_.index_select(0, idx), {}}));
   }
   model_.train();
   const at::Tensor out = at::cat(outputs).to(at::kCPU).contiguous();
@@ -40,24 +41,27 @@ EvalRecord Evaluator::evaluate(const std::vector<int64_t>& rows, const std::stri
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (size_t k = 0; k < data_.table.taskCount(); ++k) {
     const auto& task = data_.table.tasks[k];
-    std::vector<float> labels(rows.size()), predictions(rows.size());
+    // Rank on logits: float32 sigmoids of logits above about 17 are all exactly 1 and would tie.
+    std::vector<float> labels(rows.size()), scores(rows.size());
     const at::Tensor column = out.select(1, static_cast<int64_t>(k)).contiguous();
-    const at::Tensor scores = task.type == TaskType::Binary ? at::sigmoid(column) : column;
-    const float* p = scores.data_ptr<float>();
+    const float* p = column.data_ptr<float>();
     for (size_t i = 0; i < rows.size(); ++i) {
       labels[i] = task.labels[rows[i]];
-      predictions[i] = p[i];
+      scores[i] = p[i];
     }
     if (task.type == TaskType::Binary) {
-      r.auc.push_back(auc(predictions, labels));
-      r.gauc.push_back(gauc(predictions, labels, users));
-      r.logloss.push_back(logloss(predictions, labels));
+      std::vector<float> probabilities(scores.size());
+      for (size_t i = 0; i < scores.size(); ++i)
+        probabilities[i] = static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(scores[i]))));
+      r.auc.push_back(auc(scores, labels));
+      r.gauc.push_back(gauc(scores, labels, users));
+      r.logloss.push_back(logloss(probabilities, labels));
       r.mse.push_back(nan);
     } else {
       r.auc.push_back(nan);
       r.gauc.push_back(nan);
       r.logloss.push_back(nan);
-      r.mse.push_back(meanSquaredError(predictions, labels));
+      r.mse.push_back(meanSquaredError(scores, labels));
     }
   }
   return r;

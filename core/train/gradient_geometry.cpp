@@ -17,22 +17,21 @@ float cosineOf(const double* gram, int tasks, int k, int l)
 }
 }  // namespace
 
-int pairCount(int tasks) { return tasks * (tasks - 1) / 2; }
-
 GradientGeometry geometryFromGram(const double* gram, int tasks)
 {
   GradientGeometry g;
   double largest = 0;
   for (int k = 0; k < tasks; ++k) {
-    const double sq = std::max(0.0, gram[k * tasks + k]);
-    g.norm.push_back(static_cast<float>(std::sqrt(sq)));
-    largest = std::max(largest, std::sqrt(sq));
+    const double sq = gram[k * tasks + k];  // NaN stays NaN: a broken gradient is not a zero one
+    const double norm = std::sqrt(std::max(0.0, sq));
+    g.norm.push_back(std::isnan(sq) ? kNaN : static_cast<float>(norm));
+    if (!std::isnan(sq)) largest = std::max(largest, norm);
     g.anyZero = g.anyZero || sq == 0;
   }
   for (int k = 0; k < tasks; ++k)
     for (int l = 0; l < tasks; ++l) g.cosine.push_back(cosineOf(gram, tasks, k, l));
   for (int k = 0; k < tasks; ++k)
-    g.magnitudeRatio.push_back(largest > 0 ? static_cast<float>(g.norm[k] / largest) : kNaN);
+    g.magnitudeRatio.push_back(largest > 0 ? static_cast<float>(g.norm[k] / largest) : kNaN);  // NaN norm -> NaN
   return g;
 }
 

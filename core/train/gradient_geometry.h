@@ -7,9 +7,6 @@
 
 namespace seesaw {
 
-// Number of unordered task pairs, K(K-1)/2.
-int pairCount(int tasks);
-
 struct GradientGeometry
 {
   std::vector<float> norm;            // [K]

@@ -11,9 +11,12 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Mann-Whitney U over the given indices, with average ranks for ties.
+// Mann-Whitney U over the given indices, with average ranks for ties. NaN when a score is NaN:
+// ranks are undefined then (and sorting NaN is undefined behaviour).
 double aucOf(const std::vector<float>& scores, const std::vector<float>& labels, std::vector<size_t>& idx)
 {
+  for (size_t i : idx)
+    if (std::isnan(scores[i])) return kNaN;
   std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
   double positives = 0, rankSum = 0;
   size_t i = 0;
@@ -50,7 +53,11 @@ double gauc(const std::vector<float>& scores, const std::vector<float>& labels, 
   double weighted = 0, weight = 0;
   for (auto& [user, idx] : byUser) {
     const double a = aucOf(scores, labels, idx);
-    if (std::isnan(a)) continue;
+    if (std::isnan(a)) {
+      for (size_t i : idx)
+        if (std::isnan(scores[i])) return kNaN;  // a NaN score, not a one-class user
+      continue;
+    }
     weighted += a * static_cast<double>(idx.size());
     weight += static_cast<double>(idx.size());
   }

@@ -1,11 +1,10 @@
 #pragma once
 // Every task's gradient on the shared parameters, without one full backward pass per task:
-// one forward, then an autograd pass through the head only (gates, deeper levels, towers) down to
-// the embedded input and the trunk's outputs (one for all tasks where the head is separable, else
-// one per task), then one batched backward through
-// the trunk for all tasks together (large matrix products, see Mlp::backwardPerTask), and the
-// per-task embedding rows scattered into their tables. The result equals K separate autograd
-// passes (tests/core/tst_task_gradients.cpp checks it).
+// one forward; an autograd pass through the head only (gates, deeper levels, towers) down to the
+// embedded input and the trunk's outputs, one for all tasks where the head is separable, else one
+// per task; one task-batched backward through the trunk (TrunkPass); and each task's embedding
+// rows added into its copy of the tables. The result equals K separate autograd passes
+// (tests/core/tst_task_gradients.cpp checks it).
 
 #include <ATen/ATen.h>
 

@@ -125,10 +125,11 @@ Batch Trainer::Impl::nextBatch()
     cursor = 0;
   }
   const size_t n = std::min(order.size() - cursor, static_cast<size_t>(config.train.batchSize));
-  at::Tensor rows = at::from_blob(order.data() + cursor, {static_cast<int64_t>(n)}, at::kLong).to(device);
+  // A copy, not a view of `order`, which the next epoch reshuffles.
+  const at::Tensor rows = at::from_blob(order.data() + cursor, {static_cast<int64_t>(n)}, at::kLong).to(device, at::kLong, false, /*copy=*/true);
   cursor += n;
   samplesSeen += static_cast<int64_t>(n);
-  return {categorical.index_select(0, rows), dense.index_select(0, rows), labels.index_select(0, rows), rows};
+  return {categorical.index_select(0, rows), dense.index_select(0, rows), labels.index_select(0, rows)};
 }
 
 bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, RunEnd& end)
@@ -153,7 +154,13 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
     optimizer->zero_grad();
     losses = taskLosses(model->forward(batch), batch.labels, taskTypes);
     (losses * lossWeights).sum().backward();
-    if (recordDue) packed = at::cat({losses.detach(), weights});
+    if (recordDue) {
+      // The squared norm of every gradient, so that a non-finite gradient is caught like a loss.
+      std::vector<at::Tensor> squares;
+      for (const auto& p : model->parameters())
+        if (p.grad().defined()) squares.push_back(p.grad().pow(2).sum());
+      packed = at::cat({losses.detach(), weights, at::stack(squares).sum().unsqueeze(0)});
+    }
   }
 
   if (recordDue) {

@@ -1,8 +1,8 @@
 #pragma once
-// Trains one multi-task model and emits records. Every step with train.analyze it takes one
-// autograd pass per task to get each task's gradient on the shared parameters, measures their
-// geometry, and lets the gradient method combine them; task-specific parameters get their own
-// task's (weighted) gradient. Without analyze it takes one backward pass of the weighted loss sum.
+// Trains one multi-task model and emits records. Every step with train.analyze it gets each task's
+// gradient on the shared parameters (TaskGradients), measures their geometry, and lets the gradient
+// method combine them; task-specific parameters get their own task's (weighted) gradient. Without
+// analyze it takes one backward pass of the weighted loss sum.
 //
 // Threading: run() executes on the calling thread and calls the sink there. stop may be set from
 // any thread; the trainer checks it between steps.

@@ -11,8 +11,9 @@ std::string blasWarning()
   auto getParallel = reinterpret_cast<GetParallel>(dlsym(RTLD_DEFAULT, "openblas_get_parallel"));
   const std::string fix = "; install libopenblas0-openmp (scripts/setup.sh selects it)";
   if (!getParallel) {
-    if (dlsym(RTLD_DEFAULT, "sgemm_")) return "matrix products use a BLAS other than OpenBLAS, likely the slow reference BLAS" + fix;
-    return "";
+    // MKL (in pip and CUDA builds of LibTorch) is fast; a bare sgemm_ is most likely the reference BLAS.
+    if (dlsym(RTLD_DEFAULT, "MKL_Get_Version") || !dlsym(RTLD_DEFAULT, "sgemm_")) return "";
+    return "matrix products use neither OpenBLAS nor MKL, most likely the reference BLAS (about 30x slower)" + fix;
   }
   if (getParallel() == 1) return "OpenBLAS runs its own pthread pool beside LibTorch's OpenMP threads, which halves the speed" + fix;
   return "";

@@ -64,6 +64,14 @@ private Q_SLOTS:
     QTest::newRow("wrong type") << R"({"train": {"lr": "fast"}})"
                                 << "t.json: config field train.lr: expected a number, found \"fast\"";
     QTest::newRow("not json") << "{" << "t.json: not valid JSON";
+    QTest::newRow("fraction for an integer") << R"({"train": {"batch_size": 2.7}})"
+                                             << "t.json: config field train.batch_size: expected an integer, found 2.7";
+    QTest::newRow("negative seed") << R"({"train": {"seed": -1}})"
+                                   << "t.json: config field train.seed: expected a non-negative integer, found -1";
+    QTest::newRow("bool for an integer") << R"({"model": {"experts": true}})"
+                                         << "t.json: config field model.experts: expected an integer, found true";
+    QTest::newRow("list element") << R"({"model": {"tower_hidden": [32, "x"]}})"
+                                  << "t.json: config field model.tower_hidden[1]: expected an integer, found \"x\"";
     QTest::newRow("task type") << R"({"data": {"columns": {"tasks": [{"column": "c", "type": "ordinal"}]}}})"
                                << "t.json: config field data.columns.tasks[0].type: unknown task type 'ordinal' (binary, regression)";
   }
@@ -91,6 +99,18 @@ private Q_SLOTS:
              QString("config field method.name: unknown method 'magic' (ew)"));
     QCOMPARE(validationError([](RunConfig& c) { c.train.device = "tpu"; }),
              QString("config field train.device: unknown device 'tpu' (cpu, cuda, auto)"));
+    QCOMPARE(validationError([](RunConfig& c) { c.data.tasks = {"is_click"}; }),
+             QString("config field data.tasks: applies to the kuairand and demo sources only; the file source maps "
+                     "tasks in data.columns.tasks"));
+    QCOMPARE(validationError([](RunConfig& c) {
+               c.data.source = "file";
+               c.data.path = "d.csv";
+               c.data.columns.user = "u";
+               c.data.columns.item = "i";
+               c.data.columns.categorical = {"u"};
+               c.data.columns.tasks = {{"t", "t", TaskType::Binary, {}, {}, {}}};
+             }),
+             QString("config field data.columns.categorical: column 'u' is mapped twice"));
     QCOMPARE(validationError([](RunConfig& c) { c.data.source = "census"; }),
              QString("config field data.path: the 'census' source needs a file (--data FILE)"));
   }
@@ -100,7 +120,7 @@ private Q_SLOTS:
     c.data.path = SEESAW_FIXTURES "/kuairand-27k-likehate-subset/kuairand27k_likehate_kcore15.sample_first50users.tsv.gz";
     c.data.tasks = {"is_click", "is_purchase"};
     const QString message = errorOf([&] { loadTable(c.data); });
-    QVERIFY2(message.contains("column 'is_purchase' (config field data.columns.tasks[1].column) not found"), qPrintable(message));
+    QVERIFY2(message.contains("column 'is_purchase' (config field data.tasks[1]) not found"), qPrintable(message));
   }
 };
 

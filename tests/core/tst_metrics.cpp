@@ -1,6 +1,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <limits>
 
 #include "train/gradient_geometry.h"
 #include "train/metrics.h"
@@ -24,6 +25,12 @@ private Q_SLOTS:
     QCOMPARE(auc({0.3f, 0.3f, 0.3f, 0.3f}, {0, 1, 0, 1}), 0.5);
   }
   void aucOfOneClassIsNaN() { QVERIFY(std::isnan(auc({0.2f, 0.7f}, {1, 1}))); }
+  void nanScoresGiveNaNMetricsAndNoHang()
+  {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    QVERIFY(std::isnan(auc({0.1f, nan, 0.3f, nan}, {0, 1, 0, 1})));
+    QVERIFY(std::isnan(gauc({0.1f, nan, 0.3f, 0.2f}, {0, 1, 0, 1}, {1, 1, 2, 2})));
+  }
   void aucIsPerfectAndReversed()
   {
     QCOMPARE(auc({0.1f, 0.2f, 0.8f, 0.9f}, {0, 0, 1, 1}), 1.0);
@@ -65,6 +72,18 @@ private Q_SLOTS:
     QCOMPARE(g.magnitudeRatio, (std::vector<float>{1, 1, 1}));
     QVERIFY(!g.anyZero);
     QCOMPARE(pairCosines(gram, 3), (std::vector<float>{0, -1, 0}));
+  }
+  void nanGradientIsNotMistakenForAZeroOne()
+  {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double gram[4] = {nan, nan, nan, 9};
+    const GradientGeometry g = seesaw::geometryFromGram(gram, 2);
+    QVERIFY(!g.anyZero);
+    QVERIFY(std::isnan(g.norm[0]));
+    QCOMPARE(g.norm[1], 3.0f);
+    QVERIFY(std::isnan(g.cosine[1]));
+    QVERIFY(std::isnan(g.magnitudeRatio[0]));
+    QCOMPARE(g.magnitudeRatio[1], 1.0f);
   }
   void zeroGradientGivesNaNCosinesNotZero()
   {

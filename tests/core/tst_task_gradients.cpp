@@ -37,7 +37,7 @@ Batch tinyBatch()
 {
   // Users repeat (rows 0, 2 and 5 share user 1) so that embedding rows accumulate several samples.
   const at::Tensor categorical = at::tensor({1, 0, 2, 4, 3, 1, 1, 1, 0, 0, 3, 2, 2, 2, 1, 1, 0, 0}, at::kLong).view({6, 3});
-  return {categorical, at::randn({6, 2}), at::cat({at::randint(0, 2, {6, 2}).to(at::kFloat), at::randn({6, 1})}, 1), {}};
+  return {categorical, at::randn({6, 2}), at::cat({at::randint(0, 2, {6, 2}).to(at::kFloat), at::randn({6, 1})}, 1)};
 }
 
 double relativeError(const at::Tensor& a, const at::Tensor& b)

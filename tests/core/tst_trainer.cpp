@@ -124,6 +124,33 @@ private Q_SLOTS:
     QCOMPARE(skipped.finish.steps, int64_t(50));
     QVERIFY(skipped.steps.back().flags & kStepSkipped);
   }
+  void brokenBinaryModelsStillFinishTheirEvaluation()
+  {
+    // Exploding updates leave NaN scores behind; evaluation must report NaN, not hang or crash.
+    RunConfig c = smallSynthetic();
+    c.train.lr = 1e30;
+    c.train.optimizer = OptimizerType::SGD;
+    c.train.steps = 30;
+    c.train.evalEvery = 10;
+    c.train.onNonFinite = NonFinitePolicy::Skip;
+    const auto data = std::make_shared<PreparedData>(prepareData(c.data));
+    const Recorder r = run(c, data);
+    QCOMPARE(r.finish.steps, int64_t(30));
+    QCOMPARE(r.evals.back().split, std::string("test"));
+    QVERIFY(r.steps.back().flags & kStepNonFinite);
+  }
+  void plainBackwardChecksGradientsToo()
+  {
+    RunConfig c = smallSynthetic();
+    c.train.analyze = false;
+    c.data.synthetic.taskType = TaskType::Regression;
+    c.train.lr = 1e12;
+    c.train.optimizer = OptimizerType::SGD;
+    c.train.steps = 50;
+    const auto data = std::make_shared<PreparedData>(prepareData(c.data));
+    const Recorder r = run(c, data);
+    QVERIFY2(QString::fromStdString(r.finish.error).contains("non-finite"), r.finish.error.c_str());
+  }
   void stopFlagEndsTheRunEarly()
   {
     RunConfig c = smallSynthetic();
