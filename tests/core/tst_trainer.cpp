@@ -41,6 +41,17 @@ RunConfig smallSynthetic()
   return c;
 }
 
+// SGD with a huge learning rate: the weights explode within a few steps.
+RunConfig exploding(TaskType type, int64_t steps)
+{
+  RunConfig c = smallSynthetic();
+  c.data.synthetic.taskType = type;
+  c.train.lr = type == TaskType::Regression ? 1e12 : 1e30;
+  c.train.optimizer = OptimizerType::SGD;
+  c.train.steps = steps;
+  return c;
+}
+
 Recorder run(const RunConfig& config, const std::shared_ptr<const PreparedData>& data)
 {
   Trainer trainer(config, data);
@@ -108,11 +119,7 @@ private Q_SLOTS:
   }
   void nonFiniteLossesStopOrSkipAsConfigured()
   {
-    RunConfig c = smallSynthetic();
-    c.data.synthetic.taskType = TaskType::Regression;
-    c.train.lr = 1e12;
-    c.train.optimizer = OptimizerType::SGD;
-    c.train.steps = 50;
+    RunConfig c = exploding(TaskType::Regression, 50);
     const auto data = std::make_shared<PreparedData>(prepareData(c.data));
     const Recorder stopped = run(c, data);
     QVERIFY2(QString::fromStdString(stopped.finish.error).contains("non-finite"), stopped.finish.error.c_str());
@@ -127,10 +134,7 @@ private Q_SLOTS:
   void brokenBinaryModelsStillFinishTheirEvaluation()
   {
     // Exploding updates leave NaN scores behind; evaluation must report NaN, not hang or crash.
-    RunConfig c = smallSynthetic();
-    c.train.lr = 1e30;
-    c.train.optimizer = OptimizerType::SGD;
-    c.train.steps = 30;
+    RunConfig c = exploding(TaskType::Binary, 30);
     c.train.evalEvery = 10;
     c.train.onNonFinite = NonFinitePolicy::Skip;
     const auto data = std::make_shared<PreparedData>(prepareData(c.data));
@@ -141,12 +145,8 @@ private Q_SLOTS:
   }
   void plainBackwardChecksGradientsToo()
   {
-    RunConfig c = smallSynthetic();
+    RunConfig c = exploding(TaskType::Regression, 50);
     c.train.analyze = false;
-    c.data.synthetic.taskType = TaskType::Regression;
-    c.train.lr = 1e12;
-    c.train.optimizer = OptimizerType::SGD;
-    c.train.steps = 50;
     const auto data = std::make_shared<PreparedData>(prepareData(c.data));
     const Recorder r = run(c, data);
     QVERIFY2(QString::fromStdString(r.finish.error).contains("non-finite"), r.finish.error.c_str());
