@@ -3,6 +3,7 @@
 #include <torch/autograd.h>
 
 #include <map>
+#include <set>
 #include <stdexcept>
 
 #include "train/losses.h"
@@ -17,10 +18,10 @@ TaskGradients::TaskGradients(MultiTaskModel& model, const SharedLayout& layout, 
   std::map<const void*, int> taskOf;
   for (const auto& p : model.parameterInfo()) taskOf[p.tensor.unsafeGetTensorImpl()] = p.task;
 
-  std::map<const void*, bool> outsideHead;
+  std::set<const void*> outsideHead;  // embedding tables and trunk parameters
   for (const auto& table : model.embedding()->tables()) {
     tableSlots_.push_back(slotOf.at(table->weight.unsafeGetTensorImpl()));
-    outsideHead[table->weight.unsafeGetTensorImpl()] = true;
+    outsideHead.insert(table->weight.unsafeGetTensorImpl());
   }
   for (const auto& mlp : model.trunk()) {
     trunk_.emplace_back();
@@ -29,7 +30,7 @@ TaskGradients::TaskGradients(MultiTaskModel& model, const SharedLayout& layout, 
         const void* key = t.unsafeGetTensorImpl();
         const int task = taskOf.at(key);
         trunk_.back().push_back({t, task < 0 ? slotOf.at(key) : -1, task});
-        outsideHead[key] = true;
+        outsideHead.insert(key);
       }
     }
   }

@@ -65,6 +65,7 @@ struct Trainer::Impl
 
   Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d);
   Batch nextBatch();
+  double epochsSeen() const { return static_cast<double>(samplesSeen) / static_cast<double>(data->split.train.size()); }
   // Computes the update for one batch; fills the record's gradient fields when due.
   bool step(int64_t stepIndex, bool recordDue, StepRecord& record, RunEnd& end);
 };
@@ -142,8 +143,7 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
   if (config.train.analyze) {
     at::Tensor g;
     losses = taskGradients->compute(batch, g, lossWeightsHost);
-    const double epoch = static_cast<double>(samplesSeen) / static_cast<double>(data->split.train.size());
-    const MethodOutput out = method->combine({g, losses, lossWeights, stepIndex, epoch});
+    const MethodOutput out = method->combine({g, losses, lossWeights, stepIndex, epochsSeen()});
     for (const auto& s : layout->slots()) s.parameter.mutable_grad() = out.combined.narrow(0, s.offset, s.numel).view_as(s.parameter);
     weights = out.weights;
     if (recordDue) {
@@ -217,7 +217,6 @@ RunEnd Trainer::run(RecordSink& sink, const std::atomic<bool>& stop)
   Impl& s = *impl_;
   const int K = static_cast<int>(s.taskTypes.size());
   const auto start = std::chrono::steady_clock::now();
-  const double nTrain = static_cast<double>(s.data->split.train.size());
   sink.begin(s.info);
   RunEnd end;
   StepRecord record;
@@ -238,7 +237,7 @@ RunEnd Trainer::run(RecordSink& sink, const std::atomic<bool>& stop)
     end.steps = stepIndex;
     if (recordDue) {
       record.step = stepIndex;
-      record.epoch = static_cast<double>(s.samplesSeen) / nTrain;
+      record.epoch = s.epochsSeen();
       record.wallTime = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       record.lr = s.config.train.lr;
       sink.step(record);

@@ -25,13 +25,15 @@ std::vector<at::Tensor> TrunkPass::forward(const at::Tensor& x)
   }
   const at::Tensor first = at::addmm(at::cat(biases), x, at::cat(weights).t()).relu_();
   outputs_.assign(mlps_.size(), {});
-  int64_t offset = 0;
+  firstOffsets_.clear();
+  firstWidth_ = 0;
   std::vector<at::Tensor> result;
   for (size_t j = 0; j < mlps_.size(); ++j) {
     const auto& layers = mlps_[j]->layers();
     const int64_t width = layers[0]->weight.size(0);
-    at::Tensor h = first.narrow(1, offset, width);
-    offset += width;
+    at::Tensor h = first.narrow(1, firstWidth_, width);
+    firstOffsets_.push_back(firstWidth_);
+    firstWidth_ += width;
     outputs_[j].push_back(h);
     for (size_t l = 1; l < layers.size(); ++l) {
       h = at::addmm(layers[l]->bias, h, layers[l]->weight.t()).relu_();
@@ -52,21 +54,15 @@ TrunkPass::Gradients TrunkPass::backward(const std::vector<std::vector<at::Tenso
   g.bias.resize(mlps_.size());
   // The first layers' gradients of all MLPs side by side, [B, K, sum of widths], so that they
   // take one product for the weights and one for the input.
-  int64_t total = 0;
+  const int64_t total = firstWidth_;
   std::vector<at::Tensor> firstWeights;
-  for (auto& mlp : mlps_) {
-    total += mlp->layers()[0]->weight.size(0);
-    firstWeights.push_back(mlp->layers()[0]->weight);
-  }
+  for (auto& mlp : mlps_) firstWeights.push_back(mlp->layers()[0]->weight);
   const at::Tensor first = at::empty({B, K, total}, input_.options());
-  int64_t offset = 0;
   for (size_t j = 0; j < mlps_.size(); ++j) {
     const auto& layers = mlps_[j]->layers();
     g.weight[j].resize(layers.size());
     g.bias[j].resize(layers.size());
-    const int64_t width = layers[0]->weight.size(0);
-    const at::Tensor slice = first.narrow(2, offset, width);
-    offset += width;
+    const at::Tensor slice = first.narrow(2, firstOffsets_[j], layers[0]->weight.size(0));
     const at::Tensor& output = outputs_[j].back();
     at::Tensor pre = layers.size() == 1 ? slice : at::empty({B, K, output.size(1)}, output.options());  // [B, K, out]
     for (int64_t k = 0; k < K; ++k) reluGrad(outputGrads[j][k], output, pre.select(1, k));
@@ -83,12 +79,9 @@ TrunkPass::Gradients TrunkPass::backward(const std::vector<std::vector<at::Tenso
   const int64_t in = input_.size(1);
   const at::Tensor weights = at::mm(first.view({B, K * total}).t(), input_).view({K, total, in});
   const at::Tensor biases = first.sum(0);
-  offset = 0;
   for (size_t j = 0; j < mlps_.size(); ++j) {
-    const int64_t width = firstWeights[j].size(0);
-    g.weight[j][0] = weights.narrow(1, offset, width);
-    g.bias[j][0] = biases.narrow(1, offset, width);
-    offset += width;
+    g.weight[j][0] = weights.narrow(1, firstOffsets_[j], firstWeights[j].size(0));
+    g.bias[j][0] = biases.narrow(1, firstOffsets_[j], firstWeights[j].size(0));
   }
   g.input = at::mm(first.view({B * K, total}), at::cat(firstWeights).narrow(1, 0, inputColumns)).view({B, K, inputColumns});
   return g;

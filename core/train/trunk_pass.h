@@ -34,6 +34,8 @@ private:
   std::vector<Mlp>& mlps_;
   at::Tensor input_;
   std::vector<std::vector<at::Tensor>> outputs_;  // [mlp][layer] after ReLU
+  std::vector<int64_t> firstOffsets_;             // where each MLP's first layer starts in the stacked one
+  int64_t firstWidth_ = 0;                        // width of the stacked first layers
 };
 
 }  // namespace seesaw
