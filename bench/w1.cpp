@@ -46,6 +46,7 @@ public:
     last_ = r.wallTime;
   }
   void eval(const EvalRecord&) override {}
+  void users(const UserSnapshot&) override {}
   void end(const RunEnd&) override {}
 
 private:

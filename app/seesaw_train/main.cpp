@@ -1,5 +1,6 @@
 // seesaw-train: the Qt-free command-line trainer. Reads a run config (an embedded preset or a JSON
-// file), applies command-line overrides, trains, and writes a summary JSON.
+// file), applies command-line overrides, trains, records the run to a trace and writes a summary
+// JSON.
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "summary.h"
 #include "train/prepared_data.h"
 #include "train/trainer.h"
+#include "trace/trace_writer.h"
 #include "util/error.h"
 
 namespace {
@@ -47,13 +49,20 @@ std::string footer()
   return text;
 }
 
-std::string defaultSummaryPath(const seesaw::RunConfig& config)
+// runs/<date>-<dataset>-<method>: where the trace and the summary go unless told otherwise.
+std::string defaultRunStem(const seesaw::RunConfig& config)
 {
   char date[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(date, sizeof date, "%Y%m%d-%H%M%S", std::localtime(&now));
   const std::string name = config.name.empty() ? config.data.source : config.name;
-  return "runs/" + std::string(date) + "-" + name + "-" + config.method.name + ".summary.json";
+  return "runs/" + std::string(date) + "-" + name + "-" + config.method.name;
+}
+
+void createParentDirectory(const std::string& path)
+{
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
 }
 
 }  // namespace
@@ -63,12 +72,12 @@ int main(int argc, char** argv)
   seesaw::keepFreedMemory();
   CLI::App app{"seesaw-train: train a multi-task recommender and measure its task-gradient conflicts."};
   app.footer(footer());
-  std::string preset, configFile, dataPath, summaryPath, model, method, device, optimizer;
+  std::string preset, configFile, dataPath, summaryPath, tracePath, model, method, device, optimizer;
   // Overrides stay empty unless given, so that any value, a wrong one included, reaches validation.
   std::optional<int64_t> steps, evalEvery, seed;
   std::optional<double> epochs, lr;
   std::optional<int> batch, threads;
-  bool noAnalyze = false, printConfig = false;
+  bool noAnalyze = false, noTrace = false, printConfig = false;
   app.add_option("preset", preset, "embedded preset to start from (default: demo unless --config is given)");
   app.add_option("--config", configFile, "run config JSON file (instead of a preset)")->check(CLI::ExistingFile);
   app.add_option("--data", dataPath, "data file for the kuairand, census and file sources (data.path)");
@@ -84,6 +93,8 @@ int main(int argc, char** argv)
   app.add_option("--eval-every", evalEvery, "steps between validation passes, 0 for the end only (train.eval_every)");
   app.add_option("--threads", threads, "CPU threads for LibTorch, 0 for its default (train.threads)");
   app.add_flag("--no-analyze", noAnalyze, "one backward pass of the summed loss, no per-task gradients (train.analyze)");
+  app.add_option("--trace", tracePath, "where to record the run (HDF5 trace, docs/trace-format.md; default: runs/<date>-<name>-<method>.h5)");
+  app.add_flag("--no-trace", noTrace, "do not record a trace");
   app.add_option("--summary", summaryPath, "where to write the summary JSON (default: runs/<date>-<name>-<method>.summary.json)");
   app.add_flag("--print-config", printConfig, "print the effective run config as JSON and exit");
   try {
@@ -93,6 +104,7 @@ int main(int argc, char** argv)
   }
 
   std::signal(SIGINT, onInterrupt);
+  std::signal(SIGXFSZ, SIG_IGN);  // a file size limit then fails the trace's write like a full disk
   try {
     if (!preset.empty() && !configFile.empty()) throw seesaw::Error("give either a preset or --config, not both");
     seesaw::RunConfig config = configFile.empty() ? seesaw::presetConfig(preset.empty() ? "demo" : preset)
@@ -123,17 +135,30 @@ int main(int argc, char** argv)
       return 0;
     }
 
-    if (summaryPath.empty()) summaryPath = defaultSummaryPath(config);
-    const auto parent = std::filesystem::path(summaryPath).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
+    if (!tracePath.empty() && noTrace) throw seesaw::Error("give either --trace or --no-trace, not both");
+    const std::string stem = defaultRunStem(config);
+    if (summaryPath.empty()) summaryPath = stem + ".summary.json";
+    if (tracePath.empty() && !noTrace) tracePath = stem + ".h5";
+    createParentDirectory(summaryPath);
+    if (!noTrace) createParentDirectory(tracePath);
 
     if (const std::string warning = seesaw::blasWarning(); !warning.empty()) std::cerr << "warning: " << warning << "\n";
     std::cout << "loading " << config.data.source << (config.data.path.empty() ? "" : " " + config.data.path) << "\n";
     auto data = std::make_shared<seesaw::PreparedData>(seesaw::prepareData(config.data));
     seesaw::Trainer trainer(config, data);
-    seesaw::ConsoleSink sink(stdout, isatty(STDOUT_FILENO));
+    seesaw::ConsoleSink console(stdout, isatty(STDOUT_FILENO));
+    std::optional<seesaw::TraceWriter> trace;
+    std::vector<seesaw::RecordSink*> sinks = {&console};
+    if (!noTrace) {
+      seesaw::TraceOptions options;
+      options.path = tracePath;
+      trace.emplace(options);
+      sinks.push_back(&*trace);
+      std::cout << "trace: " << tracePath << "\n";
+    }
+    seesaw::SinkFanOut sink(sinks);
     const seesaw::RunEnd end = trainer.run(sink, stopRequested);
-    seesaw::writeSummary(summaryPath, config, sink, end);
+    seesaw::writeSummary(summaryPath, config, console, end);
     std::cout << "summary: " << summaryPath << "\n";
     if (!end.error.empty()) return 1;
     return end.stopped ? 130 : 0;

@@ -231,6 +231,7 @@ void readTrain(const json& j, TrainConfig& t)
   r.read("task_weights", t.taskWeights);
   r.read("eval_every", t.evalEvery);
   r.read("record_every", t.recordEvery);
+  r.read("user_snapshot_every", t.userSnapshotEvery);
   r.read("analyze", t.analyze);
   r.read("device", t.device);
   r.read("seed", t.seed);
@@ -385,6 +386,7 @@ void validate(const RunConfig& c)
   for (double w : t.taskWeights) require(w >= 0, "train.task_weights", "weights must not be negative");
   require(t.evalEvery >= 0, "train.eval_every", "must not be negative");
   require(t.recordEvery >= 1, "train.record_every", "must be at least 1");
+  require(t.userSnapshotEvery >= 0, "train.user_snapshot_every", "must not be negative");
   require(t.device == "cpu" || t.device == "cuda" || t.device == "auto", "train.device",
           "unknown device '" + t.device + "' (cpu, cuda, auto)");
   require(t.threads >= 0, "train.threads", "must not be negative");
@@ -440,7 +442,7 @@ std::string toJsonString(const RunConfig& c)
         {"optimizer", optimizerName(c.train.optimizer)}, {"lr", c.train.lr},
         {"weight_decay", c.train.weightDecay}, {"momentum", c.train.momentum},
         {"task_weights", c.train.taskWeights}, {"eval_every", c.train.evalEvery},
-        {"record_every", c.train.recordEvery}, {"analyze", c.train.analyze}, {"device", c.train.device},
+        {"record_every", c.train.recordEvery}, {"user_snapshot_every", c.train.userSnapshotEvery}, {"analyze", c.train.analyze}, {"device", c.train.device},
         {"seed", c.train.seed}, {"threads", c.train.threads},
         {"on_non_finite", kNonFiniteNames.name(c.train.onNonFinite)}}},
       {"method", {{"name", c.method.name}}}};

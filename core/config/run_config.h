@@ -53,6 +53,7 @@ struct TrainConfig
   std::vector<double> taskWeights; // fixed loss weights; empty means 1 for every task
   int64_t evalEvery = 200;         // steps between validation passes; 0: only at the end
   int64_t recordEvery = 1;         // steps between step records
+  int64_t userSnapshotEvery = 50;  // steps per per-user window (needs analyze); 0: none
   bool analyze = true;             // per-task gradients and their geometry every step
   std::string device = "auto";     // cpu | cuda | auto
   uint64_t seed = 1;

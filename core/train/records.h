@@ -1,7 +1,7 @@
 #pragma once
 // What the trainer emits. The trainer neither prints nor plots: a RecordSink decides where records
 // go (terminal, trace file, GUI). Task pairs (k, l) with k < l are ordered (0,1), (0,2), ...,
-// (1,2), ... wherever a per-pair value is stored.
+// (1,2), ... wherever a per-pair value is stored; P = K(K-1)/2 is the number of pairs.
 
 #include <cstdint>
 #include <string>
@@ -26,6 +26,12 @@ struct RunInfo
   TableSummary data;
   size_t trainRows = 0, validRows = 0, testRows = 0;
   bool analyze = true;
+  int64_t userSnapshotEvery = 0;         // steps per per-user window; 0: no per-user snapshots
+  std::vector<std::string> userIds;      // original id of each user code
+  std::vector<int32_t> userGroups;       // ground-truth group of each user code, -1 where none
+  std::string configJson;                // the full run config
+  std::string softwareVersion;
+  std::string startTime;                 // ISO 8601, UTC
 };
 
 enum StepFlag : uint32_t {
@@ -56,6 +62,19 @@ struct EvalRecord
   std::vector<double> auc, gauc, logloss, mse;  // [K]; NaN where a metric does not apply
 };
 
+// Per-user gradient geometry over a window of steps, for every user code (users not seen in the
+// window have count 0 and NaN elsewhere). Inner products and squared norms are summed over the
+// window's steps before the cosine is taken (docs/trace-format.md).
+struct UserSnapshot
+{
+  int64_t step = 0;         // last step of the window
+  int64_t windowStart = 0;  // first step of the window
+  std::vector<float> cosine;    // [U*P] per user, then per task pair
+  std::vector<float> gradNorm;  // [U*K] square root of the window's summed squared norms
+  std::vector<float> weight;    // [U*K] task weights applied to the user, averaged over its steps
+  std::vector<int32_t> count;   // [U] samples in the window
+};
+
 struct RunEnd
 {
   int64_t steps = 0;
@@ -70,7 +89,23 @@ public:
   virtual void begin(const RunInfo& info) = 0;
   virtual void step(const StepRecord& record) = 0;
   virtual void eval(const EvalRecord& record) = 0;
+  virtual void users(const UserSnapshot& snapshot) = 0;
   virtual void end(const RunEnd& end) = 0;
+};
+
+// Hands every record to several sinks, in order (the console and the trace, say).
+class SinkFanOut : public RecordSink
+{
+public:
+  explicit SinkFanOut(std::vector<RecordSink*> sinks) : sinks_(std::move(sinks)) {}
+  void begin(const RunInfo& info) override { for (auto* s : sinks_) s->begin(info); }
+  void step(const StepRecord& record) override { for (auto* s : sinks_) s->step(record); }
+  void eval(const EvalRecord& record) override { for (auto* s : sinks_) s->eval(record); }
+  void users(const UserSnapshot& snapshot) override { for (auto* s : sinks_) s->users(snapshot); }
+  void end(const RunEnd& end) override { for (auto* s : sinks_) s->end(end); }
+
+private:
+  std::vector<RecordSink*> sinks_;
 };
 
 }  // namespace seesaw

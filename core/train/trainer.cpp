@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <random>
 
 #include "methods/gradient_method.h"
@@ -20,6 +21,7 @@
 #include "train/prepared_data.h"
 #include "train/shared_layout.h"
 #include "train/task_gradients.h"
+#include "train/user_window.h"
 #include "util/error.h"
 
 namespace seesaw {
@@ -52,6 +54,8 @@ struct Trainer::Impl
   std::unique_ptr<SharedLayout> layout;
   std::unique_ptr<TaskGradients> taskGradients;
   std::unique_ptr<Evaluator> evaluator;
+  std::unique_ptr<UserWindow> userWindow;  // with analyze and train.user_snapshot_every > 0
+  const SharedLayout::Slot* userSlot = nullptr;  // the user table's columns in the task gradients
   std::vector<TaskType> taskTypes;
   at::Tensor categorical, dense, labels;  // on device
   at::Tensor lossWeights;                 // [K] on device
@@ -116,6 +120,18 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
   info.validRows = data->split.valid.size();
   info.testRows = data->split.test.size();
   info.analyze = t.analyze;
+  info.userIds = data->table.user.vocabulary;
+  info.userGroups = data->table.userGroup.empty() ? std::vector<int32_t>(info.userIds.size(), -1) : data->table.userGroup;
+  info.configJson = toJsonString(config);
+  info.softwareVersion = SEESAW_VERSION;
+
+  if (t.analyze && t.userSnapshotEvery > 0) {
+    info.userSnapshotEvery = t.userSnapshotEvery;
+    const at::Tensor& userTable = model->embedding()->tables().front()->weight;
+    for (const auto& s : layout->slots())
+      if (s.parameter.is_same(userTable)) userSlot = &s;
+    userWindow = std::make_unique<UserWindow>(userTable.size(0), static_cast<int>(K), device);
+  }
 }
 
 Batch Trainer::Impl::nextBatch()
@@ -146,6 +162,11 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
     const MethodOutput out = method->combine({g, losses, lossWeights, stepIndex, epochsSeen()});
     for (const auto& s : layout->slots()) s.parameter.mutable_grad() = out.combined.narrow(0, s.offset, s.numel).view_as(s.parameter);
     weights = out.weights;
+    if (userWindow) {
+      const at::Tensor& table = userSlot->parameter;
+      userWindow->add(stepIndex, g.narrow(1, userSlot->offset, userSlot->numel).view({g.size(0), table.size(0), table.size(1)}),
+                      batch.categorical.select(1, 0), weights);
+    }
     if (recordDue) {
       const at::Tensor moduleGrams = layout->moduleGrams(g);
       packed = at::cat({losses, moduleGrams.sum(0).reshape(-1), moduleGrams.reshape(-1), weights});
@@ -217,6 +238,10 @@ RunEnd Trainer::run(RecordSink& sink, const std::atomic<bool>& stop)
   Impl& s = *impl_;
   const int K = static_cast<int>(s.taskTypes.size());
   const auto start = std::chrono::steady_clock::now();
+  char startTime[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(startTime, sizeof startTime, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  s.info.startTime = startTime;
   sink.begin(s.info);
   RunEnd end;
   StepRecord record;
@@ -243,11 +268,13 @@ RunEnd Trainer::run(RecordSink& sink, const std::atomic<bool>& stop)
       sink.step(record);
     }
     if (!ok) break;
+    if (s.userWindow && stepIndex % s.config.train.userSnapshotEvery == 0) sink.users(s.userWindow->take(stepIndex));
     const int64_t every = s.config.train.evalEvery;
     if (every > 0 && stepIndex % every == 0 && stepIndex != s.info.totalSteps && !s.data->split.valid.empty())
       sink.eval(s.evaluator->evaluate(s.data->split.valid, "valid", stepIndex));
   }
   if (end.error.empty()) {
+    if (s.userWindow && !s.userWindow->empty()) sink.users(s.userWindow->take(end.steps));
     if (!s.data->split.valid.empty()) sink.eval(s.evaluator->evaluate(s.data->split.valid, "valid", end.steps));
     if (!s.data->split.test.empty()) sink.eval(s.evaluator->evaluate(s.data->split.test, "test", end.steps));
   }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "config/run_config.h"
+#include "recorder.h"
 #include "train/prepared_data.h"
 #include "train/trainer.h"
 #include "util/error.h"
@@ -11,19 +12,6 @@ using namespace seesaw;
 
 namespace {
 
-// Keeps every record.
-class Recorder : public RecordSink
-{
-public:
-  RunInfo info;
-  std::vector<StepRecord> steps;
-  std::vector<EvalRecord> evals;
-  RunEnd finish;
-  void begin(const RunInfo& i) override { info = i; }
-  void step(const StepRecord& r) override { steps.push_back(r); }
-  void eval(const EvalRecord& r) override { evals.push_back(r); }
-  void end(const RunEnd& e) override { finish = e; }
-};
 
 RunConfig smallSynthetic()
 {

@@ -1,0 +1,78 @@
+#pragma once
+// A thin layer over the HDF5 C API for the trace: owned handles, and checks that turn a failed
+// call into a seesaw::Error carrying HDF5's own innermost message. The C API is used directly
+// because SWMR (H5Fstart_swmr_write, H5Drefresh) has no counterpart in the C++ wrapper.
+
+#include <hdf5.h>
+
+#include <string>
+#include <vector>
+
+#include "util/error.h"
+
+namespace seesaw::h5 {
+
+// Owns one HDF5 identifier of any kind and closes it with H5Idec_ref.
+class Handle
+{
+public:
+  Handle() = default;
+  explicit Handle(hid_t id) : id_(id) {}
+  ~Handle() { reset(); }
+  Handle(Handle&& other) noexcept : id_(other.release()) {}
+  Handle& operator=(Handle&& other) noexcept
+  {
+    if (this != &other) {
+      reset();
+      id_ = other.release();
+    }
+    return *this;
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+
+  hid_t get() const { return id_; }
+  operator hid_t() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+  hid_t release()
+  {
+    const hid_t id = id_;
+    id_ = H5I_INVALID_HID;
+    return id;
+  }
+  void reset()
+  {
+    if (id_ >= 0) H5Idec_ref(id_);
+    id_ = H5I_INVALID_HID;
+  }
+
+private:
+  hid_t id_ = H5I_INVALID_HID;
+};
+
+// Turns HDF5's automatic error printing off for the process (the trace reports errors itself).
+void silenceErrorStack();
+// The innermost description on HDF5's error stack, e.g. "truncated file: eof = 1024, ...".
+std::string lastErrorMessage();
+
+// Throws seesaw::Error("<context>: <HDF5 message>") when id or status is negative.
+hid_t check(hid_t id, const std::string& context);
+void check(herr_t status, const std::string& context);
+
+// Vocabulary the trace uses.
+Handle stringType();  // variable-length UTF-8 string
+void writeStringAttribute(hid_t object, const char* name, const std::string& value);
+void writeStringListAttribute(hid_t object, const char* name, const std::vector<std::string>& values);
+void writeIntAttribute(hid_t object, const char* name, int64_t value);
+void writeDoubleListAttribute(hid_t object, const char* name, const std::vector<double>& values);
+bool hasAttribute(hid_t object, const char* name);
+std::string readStringAttribute(hid_t object, const char* name);
+std::vector<std::string> readStringListAttribute(hid_t object, const char* name);
+int64_t readIntAttribute(hid_t object, const char* name);
+std::vector<double> readDoubleListAttribute(hid_t object, const char* name);
+
+// A fixed-size one-dimensional dataset of strings, written once before SWMR starts.
+void writeStringDataset(hid_t parent, const char* name, const std::vector<std::string>& values);
+std::vector<std::string> readStringDataset(hid_t parent, const char* name);
+
+}  // namespace seesaw::h5

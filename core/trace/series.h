@@ -1,0 +1,43 @@
+#pragma once
+// One trace dataset whose first dimension grows by records: [rows, inner...]. The writer appends
+// (extend, then write the new rows); a reader refreshes the extent of a growing file and reads any
+// range of rows. Chunks hold whole records, carry a Fletcher-32 checksum so that damaged data is
+// reported rather than shown, and are optionally shuffled and deflated.
+
+#include <string>
+#include <vector>
+
+#include "trace/h5.h"
+
+namespace seesaw::h5 {
+
+class Series
+{
+public:
+  Series() = default;
+  // fileType is what the file stores (little-endian IEEE or integer); memType what callers pass.
+  // chunk: the chunk's shape, rows first (its dimensions are clamped to at least 1 and at most the
+  // inner ones).
+  static Series create(hid_t parent, const std::string& name, hid_t fileType, hid_t memType, std::vector<hsize_t> inner,
+                       std::vector<hsize_t> chunk, bool deflate);
+  // Opens and checks the dataset's rank and inner shape against what the trace's attributes imply.
+  static Series open(hid_t parent, const std::string& name, hid_t memType, const std::vector<hsize_t>& inner);
+
+  hsize_t rows() const;  // the extent as last seen; refresh() updates it for a growing file
+  size_t rowElements() const { return rowElements_; }
+  void append(const void* data, hsize_t count);
+  void refresh();
+  // Rows [first, first + count) into out (count * rowElements() elements of memType).
+  void read(hsize_t first, hsize_t count, void* out) const;
+  const std::string& name() const { return name_; }
+
+private:
+  Handle dataset_;
+  hid_t memType_ = -1;
+  std::vector<hsize_t> inner_;
+  size_t rowElements_ = 1;
+  hsize_t rows_ = 0;
+  std::string name_;
+};
+
+}  // namespace seesaw::h5

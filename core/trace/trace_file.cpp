@@ -1,0 +1,280 @@
+#include "trace/trace_file.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+
+namespace seesaw::trace {
+namespace {
+
+using h5::Handle;
+using h5::Series;
+
+constexpr hsize_t kStepChunk = 512;    // step records per chunk (2 KB to a few 100 KB)
+constexpr hsize_t kEvalChunk = 64;
+constexpr hsize_t kSnapshotChunk = 64;
+constexpr hsize_t kUserChunk = 16384;  // users per chunk of a snapshot: a 100,000-user snapshot is 7 reads
+
+const char* const kGroups[] = {"/steps", "/eval", "/eval/valid", "/eval/test", "/users", "/modules", "/status"};
+
+struct Column
+{
+  std::string path;
+  hid_t fileType, memType;
+  std::vector<hsize_t> inner;
+  std::vector<hsize_t> chunk;  // rows first; missing dimensions take the whole inner extent
+  Series* series;
+};
+
+// Every series of a trace. create() and open() both walk this list.
+std::vector<Column> columnsOf(TraceFile& f)
+{
+  const Dims& d = f.dims;
+  const hid_t F32 = H5T_IEEE_F32LE, F64 = H5T_IEEE_F64LE, I64 = H5T_STD_I64LE, I32 = H5T_STD_I32LE, U32 = H5T_STD_U32LE;
+  const hid_t f32 = H5T_NATIVE_FLOAT, f64 = H5T_NATIVE_DOUBLE, i64 = H5T_NATIVE_INT64, i32 = H5T_NATIVE_INT32,
+              u32 = H5T_NATIVE_UINT32;
+  const std::vector<hsize_t> step = {kStepChunk}, snapshot = {kSnapshotChunk}, user = {1, kUserChunk};
+  std::vector<Column> c = {
+      {"/steps/step", I64, i64, {}, step, &f.steps.step},
+      {"/steps/epoch", F64, f64, {}, step, &f.steps.epoch},
+      {"/steps/wall_time", F64, f64, {}, step, &f.steps.wallTime},
+      {"/steps/lr", F64, f64, {}, step, &f.steps.lr},
+      {"/steps/flags", U32, u32, {}, step, &f.steps.flags},
+      {"/steps/loss", F32, f32, {d.tasks}, step, &f.steps.loss},
+      {"/steps/grad_norm", F32, f32, {d.tasks}, step, &f.steps.gradNorm},
+      {"/steps/cosine", F32, f32, {d.tasks, d.tasks}, step, &f.steps.cosine},
+      {"/steps/magnitude_ratio", F32, f32, {d.tasks}, step, &f.steps.magnitudeRatio},
+      {"/steps/weight", F32, f32, {d.tasks}, step, &f.steps.weight},
+      {"/steps/module_cosine", F32, f32, {d.modules, d.pairs}, step, &f.steps.moduleCosine},
+      {"/users/snapshot_step", I64, i64, {}, snapshot, &f.users.snapshotStep},
+      {"/users/window_start", I64, i64, {}, snapshot, &f.users.windowStart},
+      {"/users/cosine", F32, f32, {d.users, d.pairs}, user, &f.users.cosine},
+      {"/users/grad_norm", F32, f32, {d.users, d.tasks}, user, &f.users.gradNorm},
+      {"/users/weight", F32, f32, {d.users, d.tasks}, user, &f.users.weight},
+      {"/users/count", I32, i32, {d.users}, user, &f.users.count},
+  };
+  for (const auto& [split, series] : {std::pair<std::string, EvalSeries*>{"valid", &f.valid}, {"test", &f.test}}) {
+    const std::string g = "/eval/" + split + "/";
+    c.push_back({g + "step", I64, i64, {}, {kEvalChunk}, &series->step});
+    for (const auto& [name, member] : {std::pair<const char*, Series*>{"auc", &series->auc}, {"gauc", &series->gauc},
+                                       {"logloss", &series->logloss}, {"mse", &series->mse}})
+      c.push_back({g + name, F64, f64, {d.tasks}, {kEvalChunk}, member});
+  }
+  return c;
+}
+
+const char* const kStatusNames[] = {"state", "message", "heartbeat", "steps", "valid_evals", "test_evals", "snapshots"};
+
+Handle openStatus(hid_t file, const char* name)
+{
+  return Handle(h5::check(H5Dopen2(file, (std::string("/status/") + name).c_str(), H5P_DEFAULT), std::string("dataset /status/") + name));
+}
+
+Handle messageType()
+{
+  Handle type(h5::check(H5Tcopy(H5T_C_S1), "HDF5 string type"));
+  h5::check(H5Tset_size(type, kStatusMessageBytes), "HDF5 string type");
+  h5::check(H5Tset_strpad(type, H5T_STR_NULLTERM), "HDF5 string type");
+  return type;
+}
+
+// The type each status dataset has in the file and in memory.
+std::pair<Handle, hid_t> statusType(const std::string& name)
+{
+  if (name == "state") return {Handle(H5Tcopy(H5T_STD_I32LE)), H5T_NATIVE_INT32};
+  if (name == "message") {
+    Handle type = messageType();
+    const hid_t mem = type.get();
+    return {std::move(type), mem};
+  }
+  if (name == "heartbeat") return {Handle(H5Tcopy(H5T_IEEE_F64LE)), H5T_NATIVE_DOUBLE};
+  return {Handle(H5Tcopy(H5T_STD_I64LE)), H5T_NATIVE_INT64};
+}
+
+void writeRunInfo(hid_t file, const RunInfo& info)
+{
+  h5::writeStringAttribute(file, "format", kFormatName);
+  h5::writeIntAttribute(file, "format_version", kFormatVersion);
+  h5::writeStringAttribute(file, "software_version", info.softwareVersion);
+  h5::writeStringAttribute(file, "start_time", info.startTime);
+  h5::writeStringAttribute(file, "device", info.device);
+  h5::writeStringAttribute(file, "method", info.method);
+  h5::writeStringAttribute(file, "config", info.configJson);
+  h5::writeStringListAttribute(file, "task_names", info.taskNames);
+  std::vector<std::string> types;
+  for (TaskType t : info.taskTypes) types.push_back(t == TaskType::Binary ? "binary" : "regression");
+  h5::writeStringListAttribute(file, "task_types", types);
+  h5::writeIntAttribute(file, "data_rows", static_cast<int64_t>(info.data.rows));
+  h5::writeIntAttribute(file, "data_users", info.data.users);
+  h5::writeIntAttribute(file, "data_items", info.data.items);
+  h5::writeDoubleListAttribute(file, "data_label_means", info.data.labelMeans);
+  h5::writeIntAttribute(file, "train_rows", static_cast<int64_t>(info.trainRows));
+  h5::writeIntAttribute(file, "valid_rows", static_cast<int64_t>(info.validRows));
+  h5::writeIntAttribute(file, "test_rows", static_cast<int64_t>(info.testRows));
+  h5::writeIntAttribute(file, "total_steps", info.totalSteps);
+  h5::writeIntAttribute(file, "steps_per_epoch", info.stepsPerEpoch);
+  h5::writeIntAttribute(file, "batch_size", info.batchSize);
+  h5::writeIntAttribute(file, "shared_parameters", info.sharedParameters);
+  h5::writeIntAttribute(file, "total_parameters", info.totalParameters);
+  h5::writeIntAttribute(file, "analyze", info.analyze ? 1 : 0);
+  h5::writeIntAttribute(file, "user_snapshot_every", info.userSnapshotEvery);
+}
+
+}  // namespace
+
+Dims Dims::of(const RunInfo& info)
+{
+  Dims d;
+  d.tasks = info.taskNames.size();
+  d.pairs = d.tasks * (d.tasks - (d.tasks > 0 ? 1 : 0)) / 2;
+  d.modules = info.moduleNames.size();
+  d.users = info.userIds.size();
+  return d;
+}
+
+TraceFile TraceFile::create(const std::string& path, const RunInfo& info, Compression compression)
+{
+  if (info.taskTypes.size() != info.taskNames.size() || info.userGroups.size() != info.userIds.size())
+    throw Error("trace " + path + ": inconsistent run info (tasks or users)");
+  const std::string context = "trace " + path;
+  Handle access(h5::check(H5Pcreate(H5P_FILE_ACCESS), context));
+  // SWMR needs the newest file format, whose metadata also carries checksums.
+  h5::check(H5Pset_libver_bounds(access, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST), context);
+  TraceFile f;
+  f.file = Handle(h5::check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access), "cannot create trace " + path));
+  f.dims = Dims::of(info);
+  writeRunInfo(f.file, info);
+  for (const char* g : kGroups) Handle(h5::check(H5Gcreate2(f.file, g, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), context));
+  h5::writeStringDataset(f.file, "/modules/name", info.moduleNames);
+  h5::writeStringDataset(f.file, "/users/id", info.userIds);
+  {
+    const hsize_t n[1] = {info.userGroups.size()};
+    Handle space(h5::check(H5Screate_simple(1, n, nullptr), context));
+    Handle groups(h5::check(H5Dcreate2(f.file, "/users/group", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), context));
+    if (n[0] > 0) h5::check(H5Dwrite(groups, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, info.userGroups.data()), context);
+  }
+  for (const Column& c : columnsOf(f)) *c.series = Series::create(f.file, c.path, c.fileType, c.memType, c.inner, c.chunk, compression == Compression::Deflate);
+  for (const char* name : kStatusNames) {
+    auto [fileType, memType] = statusType(name);
+    Handle space(h5::check(H5Screate(H5S_SCALAR), context));
+    Handle(h5::check(H5Dcreate2(f.file, (std::string("/status/") + name).c_str(), fileType, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), context));
+  }
+  f.writeStatus(Status{});
+  h5::check(H5Fstart_swmr_write(f.file), context + ": starting SWMR writing");
+  return f;
+}
+
+TraceFile TraceFile::open(Handle file, const Dims& dims)
+{
+  TraceFile f;
+  f.file = std::move(file);
+  f.dims = dims;
+  for (const Column& c : columnsOf(f)) *c.series = Series::open(f.file, c.path, c.memType, c.inner);
+  return f;
+}
+
+std::vector<std::pair<Series*, int64_t Status::*>> TraceFile::series()
+{
+  std::vector<std::pair<Series*, int64_t Status::*>> out;
+  for (const Column& c : columnsOf(*this)) {
+    const bool eval = c.path.rfind("/eval/", 0) == 0;
+    out.emplace_back(c.series, c.path.rfind("/steps/", 0) == 0 ? &Status::steps
+                               : c.path.rfind("/users/", 0) == 0 ? &Status::snapshots
+                               : eval && c.path.rfind("/eval/valid/", 0) == 0 ? &Status::validEvals
+                                                                              : &Status::testEvals);
+  }
+  return out;
+}
+
+void TraceFile::writeStatus(const Status& s)
+{
+  char message[kStatusMessageBytes] = {};
+  std::strncpy(message, s.message.c_str(), kStatusMessageBytes - 1);
+  const auto state = static_cast<int32_t>(s.state);
+  const void* values[] = {&state, message, &s.heartbeat, &s.steps, &s.validEvals, &s.testEvals, &s.snapshots};
+  for (size_t i = 0; i < std::size(kStatusNames); ++i) {
+    Handle dataset = openStatus(file, kStatusNames[i]);
+    auto type = statusType(kStatusNames[i]);
+    h5::check(H5Dwrite(dataset, type.second, H5S_ALL, H5S_ALL, H5P_DEFAULT, values[i]), std::string("writing /status/") + kStatusNames[i]);
+  }
+}
+
+Status TraceFile::readStatus() const
+{
+  Status s;
+  int32_t state = 0;
+  char message[kStatusMessageBytes] = {};
+  void* values[] = {&state, message, &s.heartbeat, &s.steps, &s.validEvals, &s.testEvals, &s.snapshots};
+  for (size_t i = 0; i < std::size(kStatusNames); ++i) {
+    Handle dataset = openStatus(file, kStatusNames[i]);
+    const std::string context = std::string("reading /status/") + kStatusNames[i];
+    h5::check(H5Drefresh(dataset), context);
+    auto type = statusType(kStatusNames[i]);
+    h5::check(H5Dread(dataset, type.second, H5S_ALL, H5S_ALL, H5P_DEFAULT, values[i]), context);
+  }
+  message[kStatusMessageBytes - 1] = '\0';
+  s.message = message;
+  if (state < 0 || state > static_cast<int32_t>(RunState::Aborted)) throw Error("/status/state: unknown state " + std::to_string(state));
+  s.state = static_cast<RunState>(state);
+  for (int64_t n : {s.steps, s.validEvals, s.testEvals, s.snapshots})
+    if (n < 0) throw Error("/status: negative record count");
+  return s;
+}
+
+RunInfo TraceFile::readRunInfo(hid_t file)
+{
+  RunInfo info;
+  info.softwareVersion = h5::readStringAttribute(file, "software_version");
+  info.startTime = h5::readStringAttribute(file, "start_time");
+  info.device = h5::readStringAttribute(file, "device");
+  info.method = h5::readStringAttribute(file, "method");
+  info.configJson = h5::readStringAttribute(file, "config");
+  info.taskNames = h5::readStringListAttribute(file, "task_names");
+  for (const auto& type : h5::readStringListAttribute(file, "task_types")) {
+    if (type != "binary" && type != "regression") throw Error("attribute task_types: unknown type '" + type + "'");
+    info.taskTypes.push_back(type == "binary" ? TaskType::Binary : TaskType::Regression);
+  }
+  if (info.taskTypes.size() != info.taskNames.size()) throw Error("attributes task_names and task_types differ in length");
+  info.data.rows = static_cast<size_t>(h5::readIntAttribute(file, "data_rows"));
+  info.data.users = static_cast<int32_t>(h5::readIntAttribute(file, "data_users"));
+  info.data.items = static_cast<int32_t>(h5::readIntAttribute(file, "data_items"));
+  info.data.taskNames = info.taskNames;
+  info.data.labelMeans = h5::readDoubleListAttribute(file, "data_label_means");
+  info.trainRows = static_cast<size_t>(h5::readIntAttribute(file, "train_rows"));
+  info.validRows = static_cast<size_t>(h5::readIntAttribute(file, "valid_rows"));
+  info.testRows = static_cast<size_t>(h5::readIntAttribute(file, "test_rows"));
+  info.totalSteps = h5::readIntAttribute(file, "total_steps");
+  info.stepsPerEpoch = h5::readIntAttribute(file, "steps_per_epoch");
+  info.batchSize = h5::readIntAttribute(file, "batch_size");
+  info.sharedParameters = h5::readIntAttribute(file, "shared_parameters");
+  info.totalParameters = h5::readIntAttribute(file, "total_parameters");
+  info.analyze = h5::readIntAttribute(file, "analyze") != 0;
+  info.userSnapshotEvery = h5::readIntAttribute(file, "user_snapshot_every");
+  info.moduleNames = h5::readStringDataset(file, "/modules/name");
+  info.userIds = h5::readStringDataset(file, "/users/id");
+  info.userGroups.resize(info.userIds.size());
+  {
+    Handle groups(h5::check(H5Dopen2(file, "/users/group", H5P_DEFAULT), "dataset /users/group"));
+    Handle space(h5::check(H5Dget_space(groups), "dataset /users/group"));
+    if (H5Sget_simple_extent_npoints(space) != static_cast<hssize_t>(info.userIds.size()))
+      throw Error("dataset /users/group: its length differs from /users/id");
+    if (!info.userGroups.empty())
+      h5::check(H5Dread(groups, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, info.userGroups.data()), "reading /users/group");
+  }
+  return info;
+}
+
+std::string runStateName(RunState state)
+{
+  switch (state) {
+    case RunState::Running: return "running";
+    case RunState::Finished: return "finished";
+    case RunState::Stopped: return "stopped";
+    case RunState::Failed: return "failed";
+    case RunState::Aborted: return "aborted";
+  }
+  return "unknown";
+}
+
+}  // namespace seesaw::trace

@@ -1,0 +1,69 @@
+#pragma once
+// The datasets of one trace file, created by the writer and opened by the reader from the same
+// description, so that the two cannot disagree on a path, a type or a shape.
+
+#include <functional>
+#include <string>
+
+#include "train/records.h"
+#include "trace/series.h"
+#include "trace/trace_format.h"
+
+namespace seesaw::trace {
+
+struct Dims
+{
+  hsize_t tasks = 0, pairs = 0, modules = 0, users = 0;
+  static Dims of(const RunInfo& info);
+};
+
+struct StepSeries
+{
+  h5::Series step, epoch, wallTime, lr, flags, loss, gradNorm, cosine, magnitudeRatio, weight, moduleCosine;
+};
+
+struct EvalSeries
+{
+  h5::Series step, auc, gauc, logloss, mse;
+};
+
+struct UserSeries
+{
+  h5::Series snapshotStep, windowStart, cosine, gradNorm, weight, count;
+};
+
+// The run's progress as the writer last committed it. Datasets may hold more rows than these
+// counts (a writer killed between appending and committing); readers stop at the counts.
+struct Status
+{
+  RunState state = RunState::Running;
+  std::string message;
+  double heartbeat = 0;  // Unix time of the last flush
+  int64_t steps = 0, validEvals = 0, testEvals = 0, snapshots = 0;
+};
+
+struct TraceFile
+{
+  h5::Handle file;
+  Dims dims;
+  StepSeries steps;
+  EvalSeries valid, test;
+  UserSeries users;
+
+  // Creates the file with its attributes, fixed datasets and empty series, then starts SWMR
+  // writing (no objects can be added after that).
+  static TraceFile create(const std::string& path, const RunInfo& info, Compression compression);
+  // Opens the series of a file whose attributes gave dims.
+  static TraceFile open(h5::Handle file, const Dims& dims);
+
+  // The run info from the root attributes and the fixed datasets (the counterpart of create()).
+  static RunInfo readRunInfo(hid_t file);
+
+  // Every series with the committed count that bounds its rows in a status.
+  std::vector<std::pair<h5::Series*, int64_t Status::*>> series();
+
+  void writeStatus(const Status& status);
+  Status readStatus() const;  // refreshes the status datasets first
+};
+
+}  // namespace seesaw::trace

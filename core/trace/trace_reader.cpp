@@ -1,0 +1,264 @@
+#include "trace/trace_reader.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "trace/trace_file.h"
+
+namespace seesaw {
+namespace {
+
+using h5::Handle;
+
+// HDF5's signature sits at byte 0, 512, 1024, 2048, ... (after a user block).
+bool hasHdf5Signature(const std::string& path, off_t size)
+{
+  static const char signature[8] = {'\211', 'H', 'D', 'F', '\r', '\n', '\032', '\n'};
+  std::ifstream in(path, std::ios::binary);
+  for (off_t at = 0; at + 8 <= size; at = at == 0 ? 512 : at * 2) {
+    char bytes[8];
+    if (!in.seekg(at) || !in.read(bytes, 8)) return false;
+    if (std::equal(bytes, bytes + 8, signature)) return true;
+  }
+  return false;
+}
+
+// Opens an HDF5 file for reading alongside a writer; falls back to a plain open so that a foreign
+// file in an older format still gets a precise message.
+Handle openHdf5(const std::string& path)
+{
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0) throw Error("no such file");
+  if (!S_ISREG(info.st_mode)) throw Error("not a regular file");
+  if (!hasHdf5Signature(path, info.st_size)) throw Error("not an HDF5 file (no HDF5 signature)");
+  hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
+  if (file < 0) {
+    const std::string swmrMessage = h5::lastErrorMessage();
+    file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) throw Error("truncated or damaged HDF5 file: " + swmrMessage);
+  }
+  Handle handle(file);
+  haddr_t eoa = 0;
+  if (H5Fget_eoa(handle, &eoa) >= 0 && static_cast<haddr_t>(info.st_size) < eoa)
+    throw Error("truncated: " + std::to_string(info.st_size) + " bytes, but its HDF5 metadata reaches byte " + std::to_string(eoa));
+  return handle;
+}
+
+void readRows(const h5::Series& s, int64_t first, int64_t count, void* out)
+{
+  s.read(static_cast<hsize_t>(first), static_cast<hsize_t>(count), out);
+}
+
+template <typename T>
+std::vector<T> readColumn(const h5::Series& s, int64_t first, int64_t count)
+{
+  std::vector<T> out(static_cast<size_t>(count) * s.rowElements());
+  readRows(s, first, count, out.data());
+  return out;
+}
+
+}  // namespace
+
+struct TraceReader::Impl
+{
+  std::string path;
+  RunInfo info;
+  int64_t version = 0;
+  trace::TraceFile file;
+  TraceStatus status;
+  trace::Status counts;
+  std::vector<int64_t> stepIndex;      // the step of every committed record
+  std::vector<int64_t> snapshotSteps;  // the last step of every committed snapshot
+
+  void load(const trace::Status& next);
+  std::string where() const { return "trace " + path; }
+};
+
+TraceReader::TraceReader(const std::string& path) : impl_(std::make_unique<Impl>())
+{
+  h5::silenceErrorStack();
+  Impl& s = *impl_;
+  s.path = path;
+  try {
+    Handle file = openHdf5(path);
+    if (!h5::hasAttribute(file, "format") || h5::readStringAttribute(file, "format") != trace::kFormatName)
+      throw Error(std::string("an HDF5 file, but not a Seesaw trace (its root has no format attribute '") + trace::kFormatName + "')");
+    s.version = h5::readIntAttribute(file, "format_version");
+    if (s.version > trace::kFormatVersion)
+      throw Error("written in trace format version " + std::to_string(s.version) + ", newer than this Seesaw reads (" +
+                  std::to_string(trace::kFormatVersion) + "); open it with a newer Seesaw");
+    if (s.version < 1) throw Error("unknown trace format version " + std::to_string(s.version));
+    s.info = trace::TraceFile::readRunInfo(file);
+    s.file = trace::TraceFile::open(std::move(file), trace::Dims::of(s.info));
+    s.load(s.file.readStatus());
+  } catch (const Error& e) {
+    throw Error(s.where() + ": " + e.what());
+  }
+}
+
+TraceReader::~TraceReader() = default;
+
+void TraceReader::Impl::load(const trace::Status& next)
+{
+  for (auto [series, count] : file.series()) {
+    series->refresh();
+    const int64_t committed = next.*count;
+    if (static_cast<int64_t>(series->rows()) < committed)
+      throw Error("damaged: " + series->name() + " has " + std::to_string(series->rows()) + " rows, but " + std::to_string(committed) +
+                  " are committed");
+  }
+
+  const auto known = static_cast<int64_t>(stepIndex.size());
+  if (next.steps > known) {
+    const auto added = readColumn<int64_t>(file.steps.step, known, next.steps - known);
+    stepIndex.insert(stepIndex.end(), added.begin(), added.end());
+  }
+  const auto knownSnapshots = static_cast<int64_t>(snapshotSteps.size());
+  if (next.snapshots > knownSnapshots) {
+    const auto added = readColumn<int64_t>(file.users.snapshotStep, knownSnapshots, next.snapshots - knownSnapshots);
+    snapshotSteps.insert(snapshotSteps.end(), added.begin(), added.end());
+  }
+  counts = next;
+  status.state = next.state;
+  status.message = next.message;
+  status.heartbeat = next.heartbeat;
+}
+
+const std::string& TraceReader::path() const { return impl_->path; }
+const RunInfo& TraceReader::info() const { return impl_->info; }
+int64_t TraceReader::formatVersion() const { return impl_->version; }
+const TraceStatus& TraceReader::status() const { return impl_->status; }
+int64_t TraceReader::stepCount() const { return static_cast<int64_t>(impl_->stepIndex.size()); }
+int64_t TraceReader::snapshotCount() const { return static_cast<int64_t>(impl_->snapshotSteps.size()); }
+const std::vector<int64_t>& TraceReader::snapshotSteps() const { return impl_->snapshotSteps; }
+
+std::vector<StepRecord> TraceReader::steps(int64_t first, int64_t count) const
+{
+  h5::silenceErrorStack();
+  const Impl& s = *impl_;
+  if (first < 0 || count < 0 || first + count > stepCount())
+    throw Error(s.where() + ": step records " + std::to_string(first) + ".." + std::to_string(first + count) + " out of range (it has " +
+                std::to_string(stepCount()) + ")");
+  const auto& st = s.file.steps;
+  std::vector<StepRecord> out(static_cast<size_t>(count));
+  if (count == 0) return out;
+  try {
+    const auto epoch = readColumn<double>(st.epoch, first, count), wallTime = readColumn<double>(st.wallTime, first, count),
+               lr = readColumn<double>(st.lr, first, count);
+    const auto flags = readColumn<uint32_t>(st.flags, first, count);
+    const auto loss = readColumn<float>(st.loss, first, count), gradNorm = readColumn<float>(st.gradNorm, first, count),
+               cosine = readColumn<float>(st.cosine, first, count), ratio = readColumn<float>(st.magnitudeRatio, first, count),
+               weight = readColumn<float>(st.weight, first, count), moduleCosine = readColumn<float>(st.moduleCosine, first, count);
+    auto slice = [](const std::vector<float>& column, size_t i, size_t width) {
+      return std::vector<float>(column.begin() + static_cast<std::ptrdiff_t>(i * width),
+                                column.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+    };
+    const size_t K = s.file.dims.tasks, MP = st.moduleCosine.rowElements();
+    for (size_t i = 0; i < out.size(); ++i) {
+      StepRecord& r = out[i];
+      r.step = s.stepIndex[static_cast<size_t>(first) + i];
+      r.epoch = epoch[i];
+      r.wallTime = wallTime[i];
+      r.lr = lr[i];
+      r.flags = flags[i];
+      r.loss = slice(loss, i, K);
+      r.gradNorm = slice(gradNorm, i, K);
+      r.cosine = slice(cosine, i, K * K);
+      r.magnitudeRatio = slice(ratio, i, K);
+      r.weight = slice(weight, i, K);
+      r.moduleCosine = slice(moduleCosine, i, MP);
+    }
+  } catch (const Error& e) {
+    throw Error(s.where() + ": " + e.what());
+  }
+  return out;
+}
+
+StepRecord TraceReader::step(int64_t index) const { return steps(index, 1).front(); }
+
+namespace {
+std::optional<int64_t> atOrBefore(const std::vector<int64_t>& steps, int64_t step)
+{
+  const auto it = std::upper_bound(steps.begin(), steps.end(), step);
+  if (it == steps.begin()) return std::nullopt;
+  return static_cast<int64_t>(it - steps.begin()) - 1;
+}
+}  // namespace
+
+std::optional<int64_t> TraceReader::stepIndexAtOrBefore(int64_t step) const { return atOrBefore(impl_->stepIndex, step); }
+std::optional<int64_t> TraceReader::snapshotIndexAtOrBefore(int64_t step) const { return atOrBefore(impl_->snapshotSteps, step); }
+
+std::vector<EvalRecord> TraceReader::evals() const
+{
+  h5::silenceErrorStack();
+  const Impl& s = *impl_;
+  std::vector<EvalRecord> out;
+  try {
+    for (const auto& [split, series, n] : {std::tuple<const char*, const trace::EvalSeries*, int64_t>{"valid", &s.file.valid, s.counts.validEvals},
+                                           {"test", &s.file.test, s.counts.testEvals}}) {
+      const auto step = readColumn<int64_t>(series->step, 0, n);
+      const auto auc = readColumn<double>(series->auc, 0, n), gauc = readColumn<double>(series->gauc, 0, n),
+                 logloss = readColumn<double>(series->logloss, 0, n), mse = readColumn<double>(series->mse, 0, n);
+      const size_t K = s.file.dims.tasks;
+      for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
+        EvalRecord r;
+        r.step = step[i];
+        r.split = split;
+        auto at = [&](const std::vector<double>& c) {
+          return std::vector<double>(c.begin() + static_cast<std::ptrdiff_t>(i * K), c.begin() + static_cast<std::ptrdiff_t>((i + 1) * K));
+        };
+        r.auc = at(auc);
+        r.gauc = at(gauc);
+        r.logloss = at(logloss);
+        r.mse = at(mse);
+        out.push_back(std::move(r));
+      }
+    }
+  } catch (const Error& e) {
+    throw Error(s.where() + ": " + e.what());
+  }
+  return out;
+}
+
+UserSnapshot TraceReader::snapshot(int64_t index) const
+{
+  h5::silenceErrorStack();
+  const Impl& s = *impl_;
+  if (index < 0 || index >= snapshotCount())
+    throw Error(s.where() + ": snapshot " + std::to_string(index) + " out of range (it has " + std::to_string(snapshotCount()) + ")");
+  UserSnapshot r;
+  try {
+    const auto& u = s.file.users;
+    r.step = s.snapshotSteps[static_cast<size_t>(index)];
+    readRows(u.windowStart, index, 1, &r.windowStart);
+    r.cosine = readColumn<float>(u.cosine, index, 1);
+    r.gradNorm = readColumn<float>(u.gradNorm, index, 1);
+    r.weight = readColumn<float>(u.weight, index, 1);
+    r.count = readColumn<int32_t>(u.count, index, 1);
+  } catch (const Error& e) {
+    throw Error(s.where() + ": " + e.what());
+  }
+  return r;
+}
+
+TraceReader::Growth TraceReader::refresh()
+{
+  h5::silenceErrorStack();
+  Impl& s = *impl_;
+  const trace::Status before = s.counts;
+  try {
+    s.load(s.file.readStatus());
+  } catch (const Error& e) {
+    throw Error(s.where() + ": " + e.what());
+  }
+  Growth g;
+  g.steps = s.counts.steps - before.steps;
+  g.evals = s.counts.validEvals + s.counts.testEvals - before.validEvals - before.testEvals;
+  g.snapshots = s.counts.snapshots - before.snapshots;
+  g.stateChanged = s.counts.state != before.state;
+  return g;
+}
+
+}  // namespace seesaw

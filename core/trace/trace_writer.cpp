@@ -1,0 +1,237 @@
+#include "trace/trace_writer.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "trace/trace_file.h"
+
+namespace seesaw {
+namespace {
+
+// The records queued since the last flush.
+struct Pending
+{
+  std::vector<StepRecord> steps;
+  std::vector<EvalRecord> evals;
+  std::vector<UserSnapshot> snapshots;
+  std::optional<RunEnd> end;
+  bool aborted = false;  // the writer closed without the run's end
+};
+
+double unixTime() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
+
+// Appends values to a column buffer; a record field left empty (no analysis) becomes NaN.
+template <typename T>
+void put(std::vector<T>& column, const std::vector<T>& values, size_t expected, const char* field)
+{
+  if (values.size() == expected) column.insert(column.end(), values.begin(), values.end());
+  else if (values.empty()) column.insert(column.end(), expected, std::numeric_limits<T>::quiet_NaN());
+  else throw Error(std::string("record field ") + field + " has " + std::to_string(values.size()) + " values, expected " + std::to_string(expected));
+}
+
+}  // namespace
+
+struct TraceWriter::Impl
+{
+  TraceOptions options;
+  trace::TraceFile file;
+  trace::Status status;
+  std::thread thread;
+  std::mutex mutex;
+  std::condition_variable wake;
+  Pending pending;            // guarded by mutex
+  bool closing = false;       // guarded by mutex
+  std::string failure;        // guarded by mutex; set once by the writer thread
+
+  void run();
+  void write(const Pending& batch);
+  void commit();
+  void queue(const std::function<void(Pending&)>& add, bool flushNow);
+  void finish(std::optional<RunEnd> end);
+};
+
+TraceWriter::TraceWriter(TraceOptions options) : impl_(std::make_unique<Impl>())
+{
+  impl_->options = std::move(options);
+}
+
+TraceWriter::~TraceWriter()
+{
+  if (impl_->thread.joinable()) impl_->finish(std::nullopt);
+}
+
+const std::string& TraceWriter::path() const { return impl_->options.path; }
+
+void TraceWriter::begin(const RunInfo& info)
+{
+  h5::silenceErrorStack();
+  impl_->file = trace::TraceFile::create(impl_->options.path, info, impl_->options.compression);
+  impl_->status.heartbeat = unixTime();
+  impl_->thread = std::thread([this] { impl_->run(); });
+}
+
+void TraceWriter::step(const StepRecord& record)
+{
+  impl_->queue([&](Pending& p) { p.steps.push_back(record); }, false);
+}
+
+void TraceWriter::eval(const EvalRecord& record)
+{
+  impl_->queue([&](Pending& p) { p.evals.push_back(record); }, false);
+}
+
+void TraceWriter::users(const UserSnapshot& snapshot)
+{
+  impl_->queue([&](Pending& p) { p.snapshots.push_back(snapshot); }, true);
+}
+
+void TraceWriter::end(const RunEnd& end)
+{
+  impl_->finish(end);
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  if (!impl_->failure.empty()) throw Error(impl_->failure);
+}
+
+void TraceWriter::Impl::queue(const std::function<void(Pending&)>& add, bool flushNow)
+{
+  std::unique_lock<std::mutex> lock(mutex);
+  if (!failure.empty()) throw Error(failure);
+  add(pending);
+  if (flushNow || static_cast<int64_t>(pending.steps.size()) >= options.flushRecords) wake.notify_one();
+}
+
+void TraceWriter::Impl::finish(std::optional<RunEnd> end)
+{
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    pending.end = end ? *end : RunEnd{};
+    pending.aborted = !end;
+    if (!end) pending.end->error = "the run ended without closing its trace (an error outside the trainer)";
+    closing = true;
+  }
+  wake.notify_one();
+  thread.join();
+  file = trace::TraceFile{};  // closes the file
+}
+
+void TraceWriter::Impl::run()
+{
+  h5::silenceErrorStack();
+  const auto period = std::chrono::duration<double>(options.flushSeconds);
+  bool last = false;
+  while (!last) {
+    Pending batch;
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      wake.wait_for(lock, period, [&] {
+        return closing || !pending.snapshots.empty() || static_cast<int64_t>(pending.steps.size()) >= options.flushRecords;
+      });
+      std::swap(batch, pending);
+      last = closing;
+      if (!failure.empty()) continue;  // nothing more is written after a failure
+    }
+    try {
+      write(batch);
+      if (batch.end) {
+        const RunEnd& e = *batch.end;
+        status.state = batch.aborted ? trace::RunState::Aborted
+                       : !e.error.empty() ? trace::RunState::Failed
+                       : e.stopped        ? trace::RunState::Stopped
+                                          : trace::RunState::Finished;
+        status.message = e.error;
+      }
+      commit();
+      if (options.onCommit) options.onCommit(status.steps);
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(mutex);
+      failure = "trace " + options.path + ": writing failed (" + e.what() +
+                "); the records committed before stay readable";
+    }
+  }
+}
+
+void TraceWriter::Impl::write(const Pending& batch)
+{
+  const auto& d = file.dims;
+  const size_t K = d.tasks, P = d.pairs, M = d.modules, U = d.users;
+  if (!batch.steps.empty()) {
+    std::vector<int64_t> step;
+    std::vector<double> epoch, wallTime, lr;
+    std::vector<uint32_t> flags;
+    std::vector<float> loss, gradNorm, cosine, ratio, weight, moduleCosine;
+    for (const StepRecord& r : batch.steps) {
+      step.push_back(r.step);
+      epoch.push_back(r.epoch);
+      wallTime.push_back(r.wallTime);
+      lr.push_back(r.lr);
+      flags.push_back(r.flags);
+      put(loss, r.loss, K, "loss");
+      put(gradNorm, r.gradNorm, K, "grad_norm");
+      put(cosine, r.cosine, K * K, "cosine");
+      put(ratio, r.magnitudeRatio, K, "magnitude_ratio");
+      put(weight, r.weight, K, "weight");
+      put(moduleCosine, r.moduleCosine, M * P, "module_cosine");
+    }
+    const hsize_t n = batch.steps.size();
+    auto& s = file.steps;
+    s.step.append(step.data(), n);
+    s.epoch.append(epoch.data(), n);
+    s.wallTime.append(wallTime.data(), n);
+    s.lr.append(lr.data(), n);
+    s.flags.append(flags.data(), n);
+    s.loss.append(loss.data(), n);
+    s.gradNorm.append(gradNorm.data(), n);
+    s.cosine.append(cosine.data(), n);
+    s.magnitudeRatio.append(ratio.data(), n);
+    s.weight.append(weight.data(), n);
+    s.moduleCosine.append(moduleCosine.data(), n);
+    status.steps += static_cast<int64_t>(n);
+  }
+  for (const EvalRecord& r : batch.evals) {
+    const bool valid = r.split == "valid";
+    trace::EvalSeries& e = valid ? file.valid : file.test;
+    std::vector<double> auc, gauc, logloss, mse;
+    put(auc, r.auc, K, "auc");
+    put(gauc, r.gauc, K, "gauc");
+    put(logloss, r.logloss, K, "logloss");
+    put(mse, r.mse, K, "mse");
+    e.step.append(&r.step, 1);
+    e.auc.append(auc.data(), 1);
+    e.gauc.append(gauc.data(), 1);
+    e.logloss.append(logloss.data(), 1);
+    e.mse.append(mse.data(), 1);
+    ++(valid ? status.validEvals : status.testEvals);
+  }
+  for (const UserSnapshot& r : batch.snapshots) {
+    std::vector<float> cosine, gradNorm, weight;
+    std::vector<int32_t> count;
+    put(cosine, r.cosine, U * P, "users cosine");
+    put(gradNorm, r.gradNorm, U * K, "users grad_norm");
+    put(weight, r.weight, U * K, "users weight");
+    if (r.count.size() != U) throw Error("record field users count has " + std::to_string(r.count.size()) + " values, expected " + std::to_string(U));
+    auto& u = file.users;
+    u.snapshotStep.append(&r.step, 1);
+    u.windowStart.append(&r.windowStart, 1);
+    u.cosine.append(cosine.data(), 1);
+    u.gradNorm.append(gradNorm.data(), 1);
+    u.weight.append(weight.data(), 1);
+    u.count.append(r.count.data(), 1);
+    ++status.snapshots;
+  }
+}
+
+// Data first, then the counts that make it visible: a kill between the two flushes leaves the
+// previous counts, which describe complete records.
+void TraceWriter::Impl::commit()
+{
+  h5::check(H5Fflush(file.file, H5F_SCOPE_LOCAL), "flushing");
+  status.heartbeat = unixTime();
+  file.writeStatus(status);
+  h5::check(H5Fflush(file.file, H5F_SCOPE_LOCAL), "flushing");
+}
+
+}  // namespace seesaw

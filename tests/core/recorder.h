@@ -1,0 +1,25 @@
+#pragma once
+// A sink that keeps every record, for tests to inspect.
+
+#include <vector>
+
+#include "train/records.h"
+
+namespace seesaw {
+
+class Recorder : public RecordSink
+{
+public:
+  RunInfo info;
+  std::vector<StepRecord> steps;
+  std::vector<EvalRecord> evals;
+  std::vector<UserSnapshot> snapshots;
+  RunEnd finish;
+  void begin(const RunInfo& i) override { info = i; }
+  void step(const StepRecord& r) override { steps.push_back(r); }
+  void eval(const EvalRecord& r) override { evals.push_back(r); }
+  void users(const UserSnapshot& s) override { snapshots.push_back(s); }
+  void end(const RunEnd& e) override { finish = e; }
+};
+
+}  // namespace seesaw
