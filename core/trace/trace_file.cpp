@@ -76,6 +76,7 @@ Handle messageType()
   Handle type(h5::check(H5Tcopy(H5T_C_S1), "HDF5 string type"));
   h5::check(H5Tset_size(type, kStatusMessageBytes), "HDF5 string type");
   h5::check(H5Tset_strpad(type, H5T_STR_NULLTERM), "HDF5 string type");
+  h5::check(H5Tset_cset(type, H5T_CSET_UTF8), "HDF5 string type");
   return type;
 }
 

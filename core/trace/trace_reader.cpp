@@ -12,6 +12,8 @@ namespace {
 
 using h5::Handle;
 
+constexpr unsigned kMetadataReadAttempts = 8;
+
 // HDF5's signature sits at byte 0, 512, 1024, 2048, ... (after a user block).
 bool hasHdf5Signature(const std::string& path, off_t size)
 {
@@ -33,7 +35,11 @@ Handle openHdf5(const std::string& path)
   if (stat(path.c_str(), &info) != 0) throw Error("no such file");
   if (!S_ISREG(info.st_mode)) throw Error("not a regular file");
   if (!hasHdf5Signature(path, info.st_size)) throw Error("not an HDF5 file (no HDF5 signature)");
-  hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
+  // A metadata checksum that fails may be a block the writer is rewriting, so SWMR readers retry;
+  // HDF5's default of 100 attempts with growing pauses makes a damaged file take minutes to refuse.
+  Handle access(h5::check(H5Pcreate(H5P_FILE_ACCESS), "HDF5 file access"));
+  h5::check(H5Pset_metadata_read_attempts(access, kMetadataReadAttempts), "HDF5 file access");
+  hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, access);
   if (file < 0) {
     const std::string swmrMessage = h5::lastErrorMessage();
     file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);

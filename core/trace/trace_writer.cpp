@@ -39,7 +39,8 @@ struct TraceWriter::Impl
 {
   TraceOptions options;
   trace::TraceFile file;
-  trace::Status status;
+  trace::Status status;     // what the records written so far add up to
+  trace::Status committed;  // what the file's /status says
   std::thread thread;
   std::mutex mutex;
   std::condition_variable wake;
@@ -50,6 +51,7 @@ struct TraceWriter::Impl
   void run();
   void write(const Pending& batch);
   void commit();
+  void markFailed();
   void queue(const std::function<void(Pending&)>& add, bool flushNow);
   void finish(std::optional<RunEnd> end);
 };
@@ -150,6 +152,7 @@ void TraceWriter::Impl::run()
       std::lock_guard<std::mutex> lock(mutex);
       failure = "trace " + options.path + ": writing failed (" + e.what() +
                 "); the records committed before stay readable";
+      markFailed();
     }
   }
 }
@@ -224,14 +227,38 @@ void TraceWriter::Impl::write(const Pending& batch)
   }
 }
 
-// Data first, then the counts that make it visible: a kill between the two flushes leaves the
-// previous counts, which describe complete records.
+// Data first, then the counts that make it visible, then a change of state: a kill between two
+// flushes leaves counts that describe complete records, and a reader that sees the run's end has
+// already got its last counts.
 void TraceWriter::Impl::commit()
 {
   h5::check(H5Fflush(file.file, H5F_SCOPE_LOCAL), "flushing");
   status.heartbeat = unixTime();
-  file.writeStatus(status);
+  trace::Status counts = status;
+  counts.state = committed.state;
+  counts.message = committed.message;
+  file.writeStatus(counts);
   h5::check(H5Fflush(file.file, H5F_SCOPE_LOCAL), "flushing");
+  if (status.state != committed.state) {
+    file.writeStatus(status);
+    h5::check(H5Fflush(file.file, H5F_SCOPE_LOCAL), "flushing");
+  }
+  committed = status;
+}
+
+// After a failed write, says so in /status if the file still takes it, keeping the last commit's
+// counts (the rows past them may be incomplete).
+void TraceWriter::Impl::markFailed()
+{
+  try {
+    trace::Status s = committed;
+    s.state = trace::RunState::Failed;
+    s.message = failure;
+    file.writeStatus(s);
+    H5Fflush(file.file, H5F_SCOPE_LOCAL);
+  } catch (const Error&) {
+    // The disk that refused the data may refuse this too; the file then says "running".
+  }
 }
 
 }  // namespace seesaw

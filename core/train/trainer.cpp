@@ -245,6 +245,7 @@ RunEnd Trainer::run(RecordSink& sink, const std::atomic<bool>& stop)
   sink.begin(s.info);
   RunEnd end;
   StepRecord record;
+  int64_t lastValidStep = -1;
   const auto nan = std::numeric_limits<float>::quiet_NaN();
   for (int64_t stepIndex = 1; stepIndex <= s.info.totalSteps; ++stepIndex) {
     if (stop.load(std::memory_order_relaxed)) {
@@ -270,12 +271,15 @@ RunEnd Trainer::run(RecordSink& sink, const std::atomic<bool>& stop)
     if (!ok) break;
     if (s.userWindow && stepIndex % s.config.train.userSnapshotEvery == 0) sink.users(s.userWindow->take(stepIndex));
     const int64_t every = s.config.train.evalEvery;
-    if (every > 0 && stepIndex % every == 0 && stepIndex != s.info.totalSteps && !s.data->split.valid.empty())
+    if (every > 0 && stepIndex % every == 0 && stepIndex != s.info.totalSteps && !s.data->split.valid.empty()) {
       sink.eval(s.evaluator->evaluate(s.data->split.valid, "valid", stepIndex));
+      lastValidStep = stepIndex;
+    }
   }
   if (end.error.empty()) {
     if (s.userWindow && !s.userWindow->empty()) sink.users(s.userWindow->take(end.steps));
-    if (!s.data->split.valid.empty()) sink.eval(s.evaluator->evaluate(s.data->split.valid, "valid", end.steps));
+    if (!s.data->split.valid.empty() && lastValidStep != end.steps)
+      sink.eval(s.evaluator->evaluate(s.data->split.valid, "valid", end.steps));
     if (!s.data->split.test.empty()) sink.eval(s.evaluator->evaluate(s.data->split.test, "test", end.steps));
   }
   sink.end(end);

@@ -1,0 +1,236 @@
+// seesaw-trace: looks into trace files without the desktop app. `info` summarises a run, `validate`
+// reads every committed record and says whether the file is sound, `export` writes the step series,
+// the evaluations or one per-user snapshot as CSV.
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "trace/trace_reader.h"
+#include "util/error.h"
+
+namespace {
+
+using seesaw::TraceReader;
+
+std::vector<std::string> pairNames(const std::vector<std::string>& tasks)
+{
+  std::vector<std::string> out;
+  for (size_t k = 0; k < tasks.size(); ++k)
+    for (size_t l = k + 1; l < tasks.size(); ++l) out.push_back(tasks[k] + "/" + tasks[l]);
+  return out;
+}
+
+std::string number(double v)
+{
+  if (std::isnan(v)) return "nan";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.9g", v);
+  return text;
+}
+
+// Quotes a CSV field when it needs it.
+std::string field(const std::string& s)
+{
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string quoted = "\"";
+  for (char c : s) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+void header(std::ostream& out, const std::vector<std::string>& columns)
+{
+  for (size_t i = 0; i < columns.size(); ++i) out << (i ? "," : "") << field(columns[i]);
+  out << "\n";
+}
+
+template <typename T>
+void values(std::ostream& out, const std::vector<T>& v, size_t first, size_t count)
+{
+  for (size_t i = first; i < first + count; ++i) out << "," << number(static_cast<double>(v[i]));
+}
+
+void exportSteps(const TraceReader& reader, std::ostream& out)
+{
+  const auto& info = reader.info();
+  const auto& tasks = info.taskNames;
+  const auto pairs = pairNames(tasks);
+  std::vector<std::string> columns = {"step", "epoch", "wall_time", "lr", "flags"};
+  for (const char* name : {"loss", "grad_norm", "magnitude_ratio", "weight"})
+    for (const auto& t : tasks) columns.push_back(std::string(name) + ":" + t);
+  for (const auto& p : pairs) columns.push_back("cosine:" + p);
+  for (const auto& m : info.moduleNames)
+    for (const auto& p : pairs) columns.push_back("module_cosine:" + m + ":" + p);
+  header(out, columns);
+  const size_t K = tasks.size();
+  constexpr int64_t kBlock = 65536;  // records per read: bounded memory for long runs
+  for (int64_t first = 0; first < reader.stepCount(); first += kBlock) {
+    for (const auto& r : reader.steps(first, std::min(kBlock, reader.stepCount() - first))) {
+      out << r.step << "," << number(r.epoch) << "," << number(r.wallTime) << "," << number(r.lr) << "," << r.flags;
+      for (const auto* v : {&r.loss, &r.gradNorm, &r.magnitudeRatio, &r.weight}) values(out, *v, 0, K);
+      for (size_t k = 0; k < K; ++k)
+        for (size_t l = k + 1; l < K; ++l) values(out, r.cosine, k * K + l, 1);
+      values(out, r.moduleCosine, 0, r.moduleCosine.size());
+      out << "\n";
+    }
+  }
+}
+
+void exportEvals(const TraceReader& reader, std::ostream& out)
+{
+  const auto& tasks = reader.info().taskNames;
+  std::vector<std::string> columns = {"split", "step"};
+  for (const char* name : {"auc", "gauc", "logloss", "mse"})
+    for (const auto& t : tasks) columns.push_back(std::string(name) + ":" + t);
+  header(out, columns);
+  for (const auto& r : reader.evals()) {
+    out << r.split << "," << r.step;
+    for (const auto* v : {&r.auc, &r.gauc, &r.logloss, &r.mse}) values(out, *v, 0, v->size());
+    out << "\n";
+  }
+}
+
+void exportUsers(const TraceReader& reader, int64_t index, std::ostream& out)
+{
+  const auto& info = reader.info();
+  const auto pairs = pairNames(info.taskNames);
+  std::vector<std::string> columns = {"user", "group", "count"};
+  for (const auto& p : pairs) columns.push_back("cosine:" + p);
+  for (const char* name : {"grad_norm", "weight"})
+    for (const auto& t : info.taskNames) columns.push_back(std::string(name) + ":" + t);
+  header(out, columns);
+  const seesaw::UserSnapshot s = reader.snapshot(index);
+  const size_t K = info.taskNames.size(), P = pairs.size();
+  for (size_t u = 0; u < info.userIds.size(); ++u) {
+    out << field(info.userIds[u]) << "," << info.userGroups[u] << "," << s.count[u];
+    values(out, s.cosine, u * P, P);
+    values(out, s.gradNorm, u * K, K);
+    values(out, s.weight, u * K, K);
+    out << "\n";
+  }
+}
+
+void printInfo(const TraceReader& reader, std::ostream& out)
+{
+  const auto& info = reader.info();
+  const auto& status = reader.status();
+  const double age = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() - status.heartbeat;
+  out << reader.path() << "\n";
+  out << "  format        seesaw-trace v" << reader.formatVersion() << ", written by Seesaw " << info.softwareVersion << "\n";
+  out << "  run           " << seesaw::trace::runStateName(status.state);
+  if (status.state == seesaw::trace::RunState::Running)
+    out << " (last commit " << number(std::round(age)) << " s ago; a writer that no longer commits was stopped abnormally)";
+  out << "\n";
+  if (!status.message.empty()) out << "  message       " << status.message << "\n";
+  out << "  started       " << info.startTime << " on " << info.device << ", method " << info.method << "\n";
+  out << "  data          " << info.data.rows << " rows (" << info.trainRows << " train, " << info.validRows << " valid, " << info.testRows
+      << " test), " << info.data.users << " users, " << info.data.items << " items\n";
+  out << "  tasks        ";
+  for (size_t k = 0; k < info.taskNames.size(); ++k)
+    out << " " << info.taskNames[k] << " (" << (info.taskTypes[k] == seesaw::TaskType::Binary ? "rate " : "mean ")
+        << number(info.data.labelMeans.at(k)) << ")";
+  out << "\n";
+  out << "  steps         " << reader.stepCount() << " recorded of " << info.totalSteps << " planned (batch " << info.batchSize << ", "
+      << info.stepsPerEpoch << " per epoch)\n";
+  out << "  analysis      " << (info.analyze ? "per-task gradients every step" : "none (one backward pass)") << ", "
+      << info.moduleNames.size() << " shared modules, " << info.sharedParameters << " shared of " << info.totalParameters
+      << " parameters\n";
+  out << "  user windows  " << reader.snapshotCount() << " snapshots of " << info.userIds.size() << " users";
+  if (info.userSnapshotEvery > 0) out << ", every " << info.userSnapshotEvery << " steps";
+  out << "\n";
+  const auto evals = reader.evals();
+  if (reader.stepCount() > 0) {
+    const auto last = reader.step(reader.stepCount() - 1);
+    out << "  last step     " << last.step << ", loss";
+    for (float l : last.loss) out << " " << number(l);
+    out << "\n";
+  }
+  for (const char* split : {"valid", "test"}) {
+    const seesaw::EvalRecord* latest = nullptr;
+    for (const auto& e : evals)
+      if (e.split == split) latest = &e;
+    if (!latest) continue;
+    out << "  " << split << (std::string(split) == "valid" ? "         " : "          ") << "at step " << latest->step << ":";
+    for (size_t k = 0; k < info.taskNames.size(); ++k)
+      out << " " << info.taskNames[k] << " auc " << number(latest->auc[k]) << " gauc " << number(latest->gauc[k]);
+    out << "\n";
+  }
+}
+
+// Reads every committed record; a damaged file throws on the way.
+void validateAll(const TraceReader& reader)
+{
+  constexpr int64_t kBlock = 65536;
+  for (int64_t first = 0; first < reader.stepCount(); first += kBlock) reader.steps(first, std::min(kBlock, reader.stepCount() - first));
+  reader.evals();
+  for (int64_t i = 0; i < reader.snapshotCount(); ++i) reader.snapshot(i);
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+  CLI::App app{"seesaw-trace: summarise, validate and export Seesaw trace files (docs/trace-format.md)."};
+  app.require_subcommand(1);
+  app.footer("Exit status: 0 done, 1 the file is missing, not a trace, damaged or newer than this build reads, 2 bad command line.");
+  std::string path, what = "steps", output;
+  std::optional<int64_t> snapshot, atStep;
+  auto* info = app.add_subcommand("info", "print a human summary of a run");
+  info->add_option("trace", path, "trace file")->required();
+  auto* validate = app.add_subcommand("validate", "read every committed record; exit 0 when the file is sound");
+  validate->add_option("trace", path, "trace file")->required();
+  auto* exporter = app.add_subcommand("export", "write CSV: the step series, the evaluations, or one per-user snapshot");
+  exporter->add_option("trace", path, "trace file")->required();
+  exporter->add_option("--what", what, "steps, evals or users")->check(CLI::IsMember({"steps", "evals", "users"}));
+  exporter->add_option("--snapshot", snapshot, "users: the snapshot's index (0-based; negative counts from the end; default: the last)");
+  exporter->add_option("--step", atStep, "users: the last snapshot at or before this step");
+  exporter->add_option("-o,--output", output, "CSV file to write (default: standard output)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  try {
+    const TraceReader reader(path);
+    if (*info) {
+      printInfo(reader, std::cout);
+    } else if (*validate) {
+      validateAll(reader);
+      std::cout << path << ": valid seesaw-trace v" << reader.formatVersion() << ", " << reader.stepCount() << " steps, "
+                << reader.evals().size() << " evaluations, " << reader.snapshotCount() << " user snapshots, run "
+                << seesaw::trace::runStateName(reader.status().state) << "\n";
+    } else {
+      std::ofstream file;
+      if (!output.empty()) {
+        file.open(output);
+        if (!file) throw seesaw::Error(output + ": cannot write");
+      }
+      std::ostream& out = output.empty() ? std::cout : file;
+      if (what == "steps") exportSteps(reader, out);
+      else if (what == "evals") exportEvals(reader, out);
+      else {
+        if (snapshot && atStep) throw seesaw::Error("give either --snapshot or --step, not both");
+        if (reader.snapshotCount() == 0) throw seesaw::Error(path + ": has no per-user snapshots");
+        int64_t index = reader.snapshotCount() - 1;
+        if (snapshot) index = *snapshot < 0 ? reader.snapshotCount() + *snapshot : *snapshot;
+        if (atStep) {
+          const auto found = reader.snapshotIndexAtOrBefore(*atStep);
+          if (!found) throw seesaw::Error(path + ": no snapshot at or before step " + std::to_string(*atStep));
+          index = *found;
+        }
+        exportUsers(reader, index, out);
+      }
+      if (!output.empty() && !file.flush()) throw seesaw::Error(output + ": writing failed");
+    }
+  } catch (const seesaw::Error& e) {
+    std::cerr << "seesaw-trace: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

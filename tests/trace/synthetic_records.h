@@ -1,0 +1,86 @@
+#pragma once
+// Records whose every value is a known function of the step, so that a test can check what a
+// trace holds without keeping what was written (the writer may run in a process it killed).
+
+#include <cmath>
+#include <string>
+
+#include "train/records.h"
+
+namespace seesaw::testing {
+
+constexpr int kTasks = 3, kPairs = 3, kModules = 2, kUsers = 7;
+constexpr int64_t kSnapshotEvery = 10;
+
+inline RunInfo syntheticRunInfo()
+{
+  RunInfo info;
+  info.taskNames = {"click", "like", "watch_time"};
+  info.taskTypes = {TaskType::Binary, TaskType::Binary, TaskType::Regression};
+  info.moduleNames = {"embedding.user", "expert0"};
+  info.device = "cpu";
+  info.method = "ew";
+  info.totalSteps = 1000000;
+  info.stepsPerEpoch = 100;
+  info.batchSize = 64;
+  info.sharedParameters = 1234;
+  info.totalParameters = 5678;
+  info.data.rows = 6400;
+  info.data.users = kUsers;
+  info.data.items = 11;
+  info.data.taskNames = info.taskNames;
+  info.data.labelMeans = {0.25, 0.5, 3.5};
+  info.trainRows = 5000;
+  info.validRows = 700;
+  info.testRows = 700;
+  info.userSnapshotEvery = kSnapshotEvery;
+  for (int u = 0; u < kUsers; ++u) {
+    info.userIds.push_back("user-" + std::to_string(1000 + u));
+    info.userGroups.push_back(u % 3 == 2 ? -1 : u % 2);
+  }
+  info.configJson = R"({"name": "synthetic-records"})";
+  info.softwareVersion = "test";
+  info.startTime = "2026-11-23T00:00:00Z";
+  return info;
+}
+
+inline float valueAt(int64_t step, int field, int i) { return static_cast<float>(std::sin(0.1 * static_cast<double>(step) + field + 0.01 * i)); }
+
+inline StepRecord syntheticStep(int64_t step)
+{
+  StepRecord r;
+  r.step = step;
+  r.epoch = static_cast<double>(step) / 100.0;
+  r.wallTime = 0.5 * static_cast<double>(step);
+  r.lr = 1e-3;
+  r.flags = static_cast<uint32_t>(step % 4);
+  for (int i = 0; i < kTasks; ++i) {
+    r.loss.push_back(valueAt(step, 0, i));
+    r.gradNorm.push_back(valueAt(step, 1, i));
+    r.magnitudeRatio.push_back(valueAt(step, 2, i));
+    r.weight.push_back(valueAt(step, 3, i));
+  }
+  for (int i = 0; i < kTasks * kTasks; ++i) r.cosine.push_back(valueAt(step, 4, i));
+  for (int i = 0; i < kModules * kPairs; ++i) r.moduleCosine.push_back(valueAt(step, 5, i));
+  return r;
+}
+
+inline UserSnapshot syntheticSnapshot(int64_t step)
+{
+  UserSnapshot s;
+  s.step = step;
+  s.windowStart = step - kSnapshotEvery + 1;
+  const float nan = std::nanf("");
+  for (int u = 0; u < kUsers; ++u) {
+    const bool seen = (u + step / kSnapshotEvery) % 4 != 0;
+    s.count.push_back(seen ? u + 1 : 0);
+    for (int p = 0; p < kPairs; ++p) s.cosine.push_back(seen ? valueAt(step, 6, u * kPairs + p) : nan);
+    for (int k = 0; k < kTasks; ++k) {
+      s.gradNorm.push_back(seen ? valueAt(step, 7, u * kTasks + k) : nan);
+      s.weight.push_back(seen ? 1.0f : nan);
+    }
+  }
+  return s;
+}
+
+}  // namespace seesaw::testing
