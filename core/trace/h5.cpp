@@ -3,6 +3,11 @@
 namespace seesaw::h5 {
 namespace {
 
+// After a failed write (a full disk) HDF5 cannot close the file's datasets, and its exit-time
+// cleanup then crashes closing them again (1.10). Seesaw closes every file itself, so the cleanup
+// has nothing to do; this must run before the first HDF5 call, hence a static initialiser.
+const bool kNoExitCleanup = H5dont_atexit() >= 0;
+
 herr_t keepInnermost(unsigned position, const H5E_error2_t* error, void* out)
 {
   if (position == 0 && error->desc) *static_cast<std::string*>(out) = error->desc;
