@@ -1,6 +1,11 @@
 #include "trace/trace_writer.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <condition_variable>
 #include <limits>
 #include <mutex>
@@ -47,11 +52,13 @@ struct TraceWriter::Impl
   Pending pending;            // guarded by mutex
   bool closing = false;       // guarded by mutex
   std::string failure;        // guarded by mutex; set once by the writer thread
+  int reserveFd = -1;         // the trace file, opened again to reserve disk space
 
   void run();
   void write(const Pending& batch);
   void commit();
   void markFailed();
+  void reserve(const Pending& batch);
   void queue(const std::function<void(Pending&)>& add, bool flushNow);
   void finish(std::optional<RunEnd> end);
 };
@@ -73,6 +80,8 @@ void TraceWriter::begin(const RunInfo& info)
   h5::silenceErrorStack();
   impl_->file = trace::TraceFile::create(impl_->options.path, info, impl_->options.compression);
   impl_->status.heartbeat = unixTime();
+  impl_->reserveFd = ::open(impl_->options.path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (impl_->reserveFd < 0) throw Error("trace " + impl_->options.path + ": cannot reopen to reserve space: " + std::strerror(errno));
   impl_->thread = std::thread([this] { impl_->run(); });
 }
 
@@ -118,6 +127,7 @@ void TraceWriter::Impl::finish(std::optional<RunEnd> end)
   wake.notify_one();
   thread.join();
   file = trace::TraceFile{};  // closes the file
+  ::close(reserveFd);
 }
 
 void TraceWriter::Impl::run()
@@ -137,6 +147,7 @@ void TraceWriter::Impl::run()
       if (!failure.empty()) continue;  // nothing more is written after a failure
     }
     try {
+      reserve(batch);
       write(batch);
       if (batch.end) {
         const RunEnd& e = *batch.end;
@@ -225,6 +236,25 @@ void TraceWriter::Impl::write(const Pending& batch)
     u.count.append(r.count.data(), 1);
     ++status.snapshots;
   }
+}
+
+// Claims the disk space the batch will take before HDF5 writes any of it. HDF5 does not survive a
+// write that fails halfway (its superblock then promises bytes the file lacks, and the whole file
+// reads as truncated), so a full disk must be met here, while the file is still whole.
+void TraceWriter::Impl::reserve(const Pending& batch)
+{
+  const auto& d = file.dims;
+  const int64_t stepBytes = 8 * 4 + 4 * static_cast<int64_t>(d.tasks * (d.tasks + 4) + d.modules * d.pairs);
+  const int64_t snapshotBytes = 4 * static_cast<int64_t>(d.users * (d.pairs + 2 * d.tasks + 1)) + 16;
+  const int64_t evalBytes = 8 * static_cast<int64_t>(4 * d.tasks + 1);
+  const int64_t data = stepBytes * static_cast<int64_t>(batch.steps.size()) + snapshotBytes * static_cast<int64_t>(batch.snapshots.size()) +
+                       evalBytes * static_cast<int64_t>(batch.evals.size());
+  // Twice the data, for rewritten partial chunks, and room for the index and header updates.
+  const int64_t margin = 2 * data + (256 << 10);
+  haddr_t eoa = 0;
+  h5::check(H5Fget_eoa(file.file, &eoa), "reserving space");
+  const int error = posix_fallocate(reserveFd, 0, static_cast<off_t>(eoa) + margin);
+  if (error != 0) throw Error(std::string("no room on the disk for the next records: ") + std::strerror(error));
 }
 
 // Data first, then the counts that make it visible, then a change of state: a kill between two

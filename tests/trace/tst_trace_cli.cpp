@@ -84,7 +84,7 @@ private Q_SLOTS:
   void aFullDiskStopsTrainingAndKeepsTheTraceReadable()
   {
     // A file size limit fails the trace's writes the way a full disk does (EFBIG for ENOSPC).
-    const QString command = QString("ulimit -f 160; exec '%1' demo --steps 2000 --eval-every 0 --trace full.h5 --summary s.json").arg(SEESAW_TRAIN);
+    const QString command = QString("ulimit -f 1000; exec '%1' demo --steps 2000 --eval-every 0 --trace full.h5 --summary s.json").arg(SEESAW_TRAIN);
     const Result train = run("bash", {"-c", command}, dir_.path());
     QCOMPARE(train.exitCode, 1);
     QVERIFY2(train.err.contains("trace full.h5: writing failed"), qPrintable(train.err));
