@@ -59,6 +59,7 @@ struct TraceWriter::Impl
   void commit();
   void markFailed();
   void reserve(const Pending& batch);
+  void releaseReserve();
   void queue(const std::function<void(Pending&)>& add, bool flushNow);
   void finish(std::optional<RunEnd> end);
 };
@@ -127,6 +128,20 @@ void TraceWriter::Impl::finish(std::optional<RunEnd> end)
   wake.notify_one();
   thread.join();
   file = trace::TraceFile{};  // closes the file
+  releaseReserve();
+}
+
+// Gives the space reserved past the file's end back, as the closed file says where it ends.
+void TraceWriter::Impl::releaseReserve()
+{
+  h5::Handle closed(H5Fopen(options.path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  haddr_t eoa = 0;
+  if (closed.valid() && H5Fget_eoa(closed, &eoa) >= 0 && eoa > 0) {
+    closed.reset();
+    if (ftruncate(reserveFd, static_cast<off_t>(eoa)) != 0) {
+      // The reserve stays: a larger file, still whole.
+    }
+  }
   ::close(reserveFd);
 }
 
