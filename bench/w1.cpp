@@ -2,15 +2,19 @@
 // Prints one line per mode, `W1 mode=<m> samples_per_s=<x> ms_per_step=<y> ...`, with the step
 // time's distance from the float32 GEMM bound measured in the same run.
 //
-// Usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze]
+// Usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze,analyze_users,analyze_trace]
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <numeric>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +23,7 @@
 #include "util/blas_check.h"
 #include "train/prepared_data.h"
 #include "train/trainer.h"
+#include "trace/trace_writer.h"
 
 namespace {
 
@@ -131,7 +136,7 @@ int main(int argc, char** argv)
 {
   seesaw::keepFreedMemory();
   Options o;
-  const char* usage = "usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze]\n";
+  const char* usage = "usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze,analyze_users,analyze_trace]\n";
   if (argc % 2 == 0) {
     std::fprintf(stderr, "%s", usage);
     return 2;
@@ -174,17 +179,33 @@ int main(int argc, char** argv)
   std::printf("W1 gemm_gflops=%.1f threads=%d batch=%d device=%s\n", rate / 1e9, o.threads, o.batch, o.device.c_str());
 
   for (const auto& mode : o.modes) {
-    config.train.analyze = mode == "analyze";
+    // analyze_trace: analyze plus what a recorded run adds, per-user windows (snapshots every 50
+    // steps) and the trace writer; analyze_users: the per-user windows alone.
+    const bool traced = mode == "analyze_trace";
+    config.train.analyze = mode != "ew";
+    config.train.userSnapshotEvery = traced || mode == "analyze_users" ? 50 : 0;
     Trainer trainer(config, data);
-    TimingSink sink;
+    TimingSink timing;
+    const std::string tracePath = "/tmp/seesaw-bench-w1-" + std::to_string(getpid()) + ".h5";
+    std::optional<TraceWriter> trace;
+    std::vector<RecordSink*> sinks = {&timing};
+    if (traced) {
+      TraceOptions options;
+      options.path = tracePath;
+      trace.emplace(options);
+      sinks.push_back(&*trace);
+    }
+    SinkFanOut sink(sinks);
     std::atomic<bool> stop{false};
     trainer.run(sink, stop);
-    std::vector<double> measured(sink.stepSeconds.begin() + o.warmup, sink.stepSeconds.end());
+    if (traced) std::remove(tracePath.c_str());
+    std::vector<double> measured(timing.stepSeconds.begin() + o.warmup, timing.stepSeconds.end());
     const double ms = 1e3 * median(measured);
+    const double meanMs = 1e3 * std::accumulate(measured.begin(), measured.end(), 0.0) / static_cast<double>(measured.size());
     const double flops = f.forward + (config.train.analyze ? 3 * f.taskBackward : f.sumBackward);
     const double boundMs = 1e3 * flops / rate;
-    std::printf("W1 mode=%s samples_per_s=%.0f ms_per_step=%.2f gemm_bound_ms=%.2f times_bound=%.2f\n", mode.c_str(),
-                o.batch / (ms / 1e3), ms, boundMs, ms / boundMs);
+    std::printf("W1 mode=%s samples_per_s=%.0f ms_per_step=%.2f mean_ms_per_step=%.2f gemm_bound_ms=%.2f times_bound=%.2f\n",
+                mode.c_str(), o.batch / (ms / 1e3), ms, meanMs, boundMs, ms / boundMs);
     std::fflush(stdout);
   }
   return 0;

@@ -22,7 +22,8 @@ void UserWindow::add(int64_t step, const at::Tensor& userRows, const at::Tensor&
   const at::Tensor seen = std::get<0>(at::_unique(users, /*sorted=*/false));
   const at::Tensor rows = userRows.index_select(1, seen).transpose(0, 1).to(at::kDouble);  // [n, K, dim]
   const auto n = seen.size(0);
-  gram_.index_add_(0, seen, at::bmm(rows, rows.transpose(1, 2)).view({n, tasks_ * tasks_}));
+  // Thousands of 3 x 3 products: one broadcast multiply beats a batched GEMM call per user.
+  gram_.index_add_(0, seen, (rows.unsqueeze(2) * rows.unsqueeze(1)).sum(-1).view({n, tasks_ * tasks_}));
   weightSum_.index_add_(0, seen, weights.to(at::kDouble).unsqueeze(0).expand({n, tasks_}));
   stepsSeen_.index_add_(0, seen, at::ones({n}, stepsSeen_.options()));
   count_.index_add_(0, users, at::ones({users.size(0)}, count_.options()));
