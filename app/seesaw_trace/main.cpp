@@ -162,15 +162,6 @@ void printInfo(const TraceReader& reader, std::ostream& out)
   }
 }
 
-// Reads every committed record; a damaged file throws on the way.
-void validateAll(const TraceReader& reader)
-{
-  constexpr int64_t kBlock = 65536;
-  for (int64_t first = 0; first < reader.stepCount(); first += kBlock) reader.steps(first, std::min(kBlock, reader.stepCount() - first));
-  reader.evals();
-  for (int64_t i = 0; i < reader.snapshotCount(); ++i) reader.snapshot(i);
-}
-
 }  // namespace
 
 int main(int argc, char** argv)
@@ -201,7 +192,7 @@ int main(int argc, char** argv)
     if (*info) {
       printInfo(reader, std::cout);
     } else if (*validate) {
-      validateAll(reader);
+      reader.readAll();
       std::cout << path << ": valid seesaw-trace v" << reader.formatVersion() << ", " << reader.stepCount() << " steps, "
                 << reader.evals().size() << " evaluations, " << reader.snapshotCount() << " user snapshots, run "
                 << seesaw::trace::runStateName(reader.status().state) << "\n";

@@ -57,6 +57,13 @@ void readRows(const h5::Series& s, int64_t first, int64_t count, void* out)
   s.read(static_cast<hsize_t>(first), static_cast<hsize_t>(count), out);
 }
 
+// Row i of a column read as rows of `width` values.
+template <typename T>
+std::vector<T> rowOf(const std::vector<T>& column, size_t i, size_t width)
+{
+  return std::vector<T>(column.begin() + static_cast<std::ptrdiff_t>(i * width), column.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+}
+
 template <typename T>
 std::vector<T> readColumn(const h5::Series& s, int64_t first, int64_t count)
 {
@@ -157,10 +164,6 @@ std::vector<StepRecord> TraceReader::steps(int64_t first, int64_t count) const
     const auto loss = readColumn<float>(st.loss, first, count), gradNorm = readColumn<float>(st.gradNorm, first, count),
                cosine = readColumn<float>(st.cosine, first, count), ratio = readColumn<float>(st.magnitudeRatio, first, count),
                weight = readColumn<float>(st.weight, first, count), moduleCosine = readColumn<float>(st.moduleCosine, first, count);
-    auto slice = [](const std::vector<float>& column, size_t i, size_t width) {
-      return std::vector<float>(column.begin() + static_cast<std::ptrdiff_t>(i * width),
-                                column.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
-    };
     const size_t K = s.file.dims.tasks, MP = st.moduleCosine.rowElements();
     for (size_t i = 0; i < out.size(); ++i) {
       StepRecord& r = out[i];
@@ -169,12 +172,12 @@ std::vector<StepRecord> TraceReader::steps(int64_t first, int64_t count) const
       r.wallTime = wallTime[i];
       r.lr = lr[i];
       r.flags = flags[i];
-      r.loss = slice(loss, i, K);
-      r.gradNorm = slice(gradNorm, i, K);
-      r.cosine = slice(cosine, i, K * K);
-      r.magnitudeRatio = slice(ratio, i, K);
-      r.weight = slice(weight, i, K);
-      r.moduleCosine = slice(moduleCosine, i, MP);
+      r.loss = rowOf(loss, i, K);
+      r.gradNorm = rowOf(gradNorm, i, K);
+      r.cosine = rowOf(cosine, i, K * K);
+      r.magnitudeRatio = rowOf(ratio, i, K);
+      r.weight = rowOf(weight, i, K);
+      r.moduleCosine = rowOf(moduleCosine, i, MP);
     }
   } catch (const Error& e) {
     throw Error(s.where() + ": " + e.what());
@@ -212,13 +215,10 @@ std::vector<EvalRecord> TraceReader::evals() const
         EvalRecord r;
         r.step = step[i];
         r.split = split;
-        auto at = [&](const std::vector<double>& c) {
-          return std::vector<double>(c.begin() + static_cast<std::ptrdiff_t>(i * K), c.begin() + static_cast<std::ptrdiff_t>((i + 1) * K));
-        };
-        r.auc = at(auc);
-        r.gauc = at(gauc);
-        r.logloss = at(logloss);
-        r.mse = at(mse);
+        r.auc = rowOf(auc, i, K);
+        r.gauc = rowOf(gauc, i, K);
+        r.logloss = rowOf(logloss, i, K);
+        r.mse = rowOf(mse, i, K);
         out.push_back(std::move(r));
       }
     }
@@ -247,6 +247,14 @@ UserSnapshot TraceReader::snapshot(int64_t index) const
     throw Error(s.where() + ": " + e.what());
   }
   return r;
+}
+
+void TraceReader::readAll() const
+{
+  constexpr int64_t kBlock = 65536;  // records per read: bounded memory for long runs
+  for (int64_t first = 0; first < stepCount(); first += kBlock) steps(first, std::min(kBlock, stepCount() - first));
+  evals();
+  for (int64_t i = 0; i < snapshotCount(); ++i) snapshot(i);
 }
 
 TraceReader::Growth TraceReader::refresh()

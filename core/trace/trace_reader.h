@@ -52,6 +52,9 @@ public:
   UserSnapshot snapshot(int64_t index) const;
   std::optional<int64_t> snapshotIndexAtOrBefore(int64_t step) const;
 
+  // Reads every committed record, so that damage anywhere in the file throws here.
+  void readAll() const;
+
   struct Growth
   {
     int64_t steps = 0, evals = 0, snapshots = 0;  // new records since the last look

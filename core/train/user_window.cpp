@@ -52,8 +52,9 @@ UserSnapshot UserWindow::take(int64_t step)
     s.count[u] = static_cast<int32_t>(count);
     const GradientGeometry geo = geometryFromGram(row, K);
     std::copy(geo.norm.begin(), geo.norm.end(), s.gradNorm.begin() + u * K);
-    const auto cos = pairCosines(row, K);
-    std::copy(cos.begin(), cos.end(), s.cosine.begin() + u * pairs);
+    int64_t pair = u * pairs;
+    for (int k = 0; k < K; ++k)
+      for (int l = k + 1; l < K; ++l) s.cosine[pair++] = geo.cosine[k * K + l];
     for (int k = 0; k < K; ++k) s.weight[u * K + k] = static_cast<float>(row[K * K + k] / steps);
   }
   gram_.zero_();

@@ -90,15 +90,6 @@ void writeTrace(const std::string& path, int64_t steps, trace::Compression compr
   writer.end(end);
 }
 
-// Reads everything a reader offers; throws seesaw::Error on damage.
-void readEverything(const std::string& path)
-{
-  TraceReader reader(path);
-  reader.steps(0, reader.stepCount());
-  reader.evals();
-  for (int64_t i = 0; i < reader.snapshotCount(); ++i) reader.snapshot(i);
-}
-
 QString refusal(const std::string& path)
 {
   try {
@@ -319,7 +310,7 @@ private Q_SLOTS:
     auto attempt = [&](const std::string& content) {
       std::ofstream(damaged, std::ios::binary | std::ios::trunc) << content;
       try {
-        readEverything(damaged);
+        TraceReader(damaged).readAll();
         ++read;
       } catch (const Error& e) {
         QVERIFY(QString(e.what()).contains(QString::fromStdString(damaged)));
