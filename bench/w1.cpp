@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <string>
@@ -178,6 +179,10 @@ int main(int argc, char** argv)
   const Flops f = w1Flops(o.batch);
   std::printf("W1 gemm_gflops=%.1f threads=%d batch=%d device=%s\n", rate / 1e9, o.threads, o.batch, o.device.c_str());
 
+  // Every mode's step times over all its runs: listing modes alternately (analyze,analyze_trace,
+  // analyze,...) spreads the machine's drift over both, and the ratios below compare the pools.
+  std::map<std::string, std::vector<double>> pooled;
+  std::vector<std::string> order;
   for (const auto& mode : o.modes) {
     // analyze_trace: analyze plus what a recorded run adds, per-user windows (snapshots every 50
     // steps) and the trace writer; analyze_users: the per-user windows alone.
@@ -200,6 +205,8 @@ int main(int argc, char** argv)
     trainer.run(sink, stop);
     if (traced) std::remove(tracePath.c_str());
     std::vector<double> measured(timing.stepSeconds.begin() + o.warmup, timing.stepSeconds.end());
+    if (!pooled.count(mode)) order.push_back(mode);
+    pooled[mode].insert(pooled[mode].end(), measured.begin(), measured.end());
     const double ms = 1e3 * median(measured);
     const double meanMs = 1e3 * std::accumulate(measured.begin(), measured.end(), 0.0) / static_cast<double>(measured.size());
     const double flops = f.forward + (config.train.analyze ? 3 * f.taskBackward : f.sumBackward);
@@ -207,6 +214,13 @@ int main(int argc, char** argv)
     std::printf("W1 mode=%s samples_per_s=%.0f ms_per_step=%.2f mean_ms_per_step=%.2f gemm_bound_ms=%.2f times_bound=%.2f\n",
                 mode.c_str(), o.batch / (ms / 1e3), ms, meanMs, boundMs, ms / boundMs);
     std::fflush(stdout);
+  }
+  for (const auto& mode : order) {
+    const double ms = 1e3 * median(pooled[mode]);
+    std::printf("W1 pooled mode=%s steps=%zu ms_per_step=%.2f", mode.c_str(), pooled[mode].size(), ms);
+    if (pooled.count("analyze") && mode != "analyze")
+      std::printf(" vs_analyze=%.4f", ms / (1e3 * median(pooled["analyze"])));
+    std::printf("\n");
   }
   return 0;
 }

@@ -1,6 +1,8 @@
 #include "trace/trace_writer.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -148,6 +150,10 @@ void TraceWriter::Impl::releaseReserve()
 void TraceWriter::Impl::run()
 {
   h5::silenceErrorStack();
+  // Training keeps every core busy; compressing a snapshot at the same priority would preempt a
+  // compute thread and stall its peers at the next barrier. At the lowest priority the writer
+  // runs in the gaps. (Linux: a thread's nice value is its own.)
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
   const auto period = std::chrono::duration<double>(options.flushSeconds);
   bool last = false;
   while (!last) {

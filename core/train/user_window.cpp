@@ -7,34 +7,40 @@
 
 namespace seesaw {
 
-UserWindow::UserWindow(int64_t users, int tasks, c10::Device device) : users_(users), tasks_(tasks)
+UserWindow::UserWindow(int64_t users, int tasks, c10::Device device)
+    : users_(users), tasks_(tasks), width_(tasks * tasks + tasks + 2)
 {
-  const auto options = at::TensorOptions(at::kDouble).device(device);
-  gram_ = at::zeros({users, tasks * tasks}, options);
-  weightSum_ = at::zeros({users, tasks}, options);
-  stepsSeen_ = at::zeros({users}, options);
-  count_ = at::zeros({users}, options);
+  state_ = at::zeros({users, width_}, at::TensorOptions(at::kDouble).device(device));
+  columns_ = at::arange(width_, at::TensorOptions(at::kLong).device(device));
 }
 
 void UserWindow::add(int64_t step, const at::Tensor& userRows, const at::Tensor& users, const at::Tensor& weights)
 {
   if (windowStart_ == 0) windowStart_ = step;
-  const at::Tensor seen = std::get<0>(at::_unique(users, /*sorted=*/false));
-  const at::Tensor rows = userRows.index_select(1, seen).transpose(0, 1).to(at::kDouble);  // [n, K, dim]
+  // A count per user code and its non-zeros: linear in U, and far cheaper than at::unique's
+  // hashing or sorting for the U of recommender data (10^4 to 10^6).
+  const at::Tensor countsAll = at::bincount(users, {}, users_);
+  const at::Tensor seen = countsAll.nonzero().squeeze(1);
   const auto n = seen.size(0);
-  // Thousands of 3 x 3 products: one broadcast multiply beats a batched GEMM call per user.
-  gram_.index_add_(0, seen, (rows.unsqueeze(2) * rows.unsqueeze(1)).sum(-1).view({n, tasks_ * tasks_}));
-  weightSum_.index_add_(0, seen, weights.to(at::kDouble).unsqueeze(0).expand({n, tasks_}));
-  stepsSeen_.index_add_(0, seen, at::ones({n}, stepsSeen_.options()));
-  count_.index_add_(0, users, at::ones({users.size(0)}, count_.options()));
+  const at::Tensor rows = userRows.index_select(1, seen).transpose(0, 1).contiguous();  // [n, K, dim]
+  // One step's products in float32 (as exact as the gradients themselves); the window sums them
+  // in float64, where thousands of steps add up.
+  const at::Tensor values = at::cat({at::bmm(rows, rows.transpose(1, 2)).view({n, tasks_ * tasks_}).to(at::kDouble),
+                                     weights.to(at::kDouble).unsqueeze(0).expand({n, tasks_}),
+                                     at::ones({n, 1}, state_.options()),
+                                     countsAll.index_select(0, seen).to(at::kDouble).unsqueeze(1)},
+                                    1);
+  // One scatter into the flattened state: on the CPU a 1-D index_add_ is a plain loop, while a
+  // row-wise one dispatches a tensor add per row.
+  const at::Tensor flatIndex = (seen.unsqueeze(1) * width_ + columns_).view(-1);
+  state_.view(-1).index_add_(0, flatIndex, values.view(-1));
 }
 
 UserSnapshot UserWindow::take(int64_t step)
 {
   const int K = tasks_;
-  const at::Tensor host = at::cat({gram_, weightSum_, stepsSeen_.unsqueeze(1), count_.unsqueeze(1)}, 1).cpu().contiguous();
+  const at::Tensor host = state_.cpu().contiguous();
   const double* v = host.data_ptr<double>();
-  const int64_t width = host.size(1);
   const auto nan = std::numeric_limits<float>::quiet_NaN();
   const int pairs = K * (K - 1) / 2;
 
@@ -46,7 +52,7 @@ UserSnapshot UserWindow::take(int64_t step)
   s.weight.assign(users_ * K, nan);
   s.count.assign(users_, 0);
   for (int64_t u = 0; u < users_; ++u) {
-    const double* row = v + u * width;
+    const double* row = v + u * width_;
     const double steps = row[K * K + K], count = row[K * K + K + 1];
     if (steps == 0) continue;
     s.count[u] = static_cast<int32_t>(count);
@@ -57,10 +63,7 @@ UserSnapshot UserWindow::take(int64_t step)
       for (int l = k + 1; l < K; ++l) s.cosine[pair++] = geo.cosine[k * K + l];
     for (int k = 0; k < K; ++k) s.weight[u * K + k] = static_cast<float>(row[K * K + k] / steps);
   }
-  gram_.zero_();
-  weightSum_.zero_();
-  stepsSeen_.zero_();
-  count_.zero_();
+  state_.zero_();
   windowStart_ = 0;
   return s;
 }

@@ -27,10 +27,11 @@ public:
 private:
   int64_t users_;
   int tasks_;
-  at::Tensor gram_;       // [U, K*K] float64 sums of per-step inner products
-  at::Tensor weightSum_;  // [U, K] float64 sums of the step weights over the steps a user was seen
-  at::Tensor stepsSeen_;  // [U] float64
-  at::Tensor count_;      // [U] float64 samples
+  int64_t width_;  // columns of state_
+  // [U, width_] float64 window sums per user: K*K inner products, then K task weights (summed over
+  // the steps the user was seen), then those steps, then the user's samples.
+  at::Tensor state_;
+  at::Tensor columns_;  // 0 .. width_-1, to address a row of state_ in the flattened scatter
   int64_t windowStart_ = 0;
 };
 
