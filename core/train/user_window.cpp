@@ -8,7 +8,12 @@
 namespace seesaw {
 
 UserWindow::UserWindow(int64_t users, int tasks, c10::Device device)
-    : users_(users), tasks_(tasks), width_(tasks * tasks + tasks + 2)
+    : UserWindow(users, tasks, device, device.is_cpu() ? Accumulate::HostLoop : Accumulate::Tensors)
+{
+}
+
+UserWindow::UserWindow(int64_t users, int tasks, c10::Device device, Accumulate accumulate)
+    : users_(users), tasks_(tasks), accumulate_(accumulate), width_(tasks * tasks + tasks + 2)
 {
   state_ = at::zeros({users, width_}, at::TensorOptions(at::kDouble).device(device));
   columns_ = at::arange(width_, at::TensorOptions(at::kLong).device(device));
@@ -17,6 +22,12 @@ UserWindow::UserWindow(int64_t users, int tasks, c10::Device device)
 void UserWindow::add(int64_t step, const at::Tensor& userRows, const at::Tensor& users, const at::Tensor& weights)
 {
   if (windowStart_ == 0) windowStart_ = step;
+  if (accumulate_ == Accumulate::HostLoop) addOnHost(step, userRows, users, weights);
+  else addWithTensors(userRows, users, weights);
+}
+
+void UserWindow::addWithTensors(const at::Tensor& userRows, const at::Tensor& users, const at::Tensor& weights)
+{
   // A count per user code and its non-zeros: linear in U, and far cheaper than at::unique's
   // hashing or sorting for the U of recommender data (10^4 to 10^6).
   const at::Tensor countsAll = at::bincount(users, {}, users_);
@@ -34,6 +45,36 @@ void UserWindow::add(int64_t step, const at::Tensor& userRows, const at::Tensor&
   // row-wise one dispatches a tensor add per row.
   const at::Tensor flatIndex = (seen.unsqueeze(1) * width_ + columns_).view(-1);
   state_.view(-1).index_add_(0, flatIndex, values.view(-1));
+}
+
+void UserWindow::addOnHost(int64_t step, const at::Tensor& userRows, const at::Tensor& users, const at::Tensor& weights)
+{
+  const int K = tasks_;
+  const auto rows = userRows.accessor<float, 3>();  // [K, U, dim]
+  const int64_t dim = userRows.size(2);
+  const at::Tensor w = weights.to(at::kDouble).contiguous();
+  const double* wv = w.data_ptr<double>();
+  const at::Tensor u = users.contiguous();
+  const int64_t* uv = u.data_ptr<int64_t>();
+  double* state = state_.data_ptr<double>();
+  if (lastSeen_.empty()) lastSeen_.assign(users_, 0);  // steps start at 1
+  for (int64_t i = 0; i < u.numel(); ++i) {
+    const int64_t user = uv[i];
+    double* row = state + user * width_;
+    row[K * K + K + 1] += 1;
+    if (lastSeen_[user] == step) continue;
+    lastSeen_[user] = step;
+    for (int k = 0; k < K; ++k) {
+      for (int l = k; l < K; ++l) {
+        double dot = 0;
+        for (int64_t d = 0; d < dim; ++d) dot += static_cast<double>(rows[k][user][d]) * rows[l][user][d];
+        row[k * K + l] += dot;
+        if (l != k) row[l * K + k] += dot;
+      }
+      row[K * K + k] += wv[k];
+    }
+    row[K * K + K] += 1;
+  }
 }
 
 UserSnapshot UserWindow::take(int64_t step)
