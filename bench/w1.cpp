@@ -2,7 +2,9 @@
 // Prints one line per mode, `W1 mode=<m> samples_per_s=<x> ms_per_step=<y> ...`, with the step
 // time's distance from the float32 GEMM bound measured in the same run.
 //
-// Usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze,analyze_users,analyze_trace]
+// Usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze,analyze_users,analyze_trace,methods]
+// Mode `method=NAME` is analyze with that gradient method instead of EW; `methods` expands to
+// analyze followed by every registered method, each with its default hyperparameters.
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "config/run_config.h"
+#include "methods/registry.h"
 #include "util/allocator.h"
 #include "util/blas_check.h"
 #include "train/prepared_data.h"
@@ -137,7 +140,7 @@ int main(int argc, char** argv)
 {
   seesaw::keepFreedMemory();
   Options o;
-  const char* usage = "usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze,analyze_users,analyze_trace]\n";
+  const char* usage = "usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze,analyze_users,analyze_trace,method=NAME,methods]\n";
   if (argc % 2 == 0) {
     std::fprintf(stderr, "%s", usage);
     return 2;
@@ -155,7 +158,14 @@ int main(int argc, char** argv)
       for (size_t start = 0; start <= value.size();) {
         size_t end = value.find(',', start);
         if (end == std::string::npos) end = value.size();
-        o.modes.push_back(value.substr(start, end - start));
+        const std::string mode = value.substr(start, end - start);
+        if (mode == "methods") {
+          o.modes.push_back("analyze");
+          for (const auto& m : methodRegistry().methods())
+            if (m.name != "ew" && m.name != "fixed") o.modes.push_back("method=" + m.name);
+        } else {
+          o.modes.push_back(mode);
+        }
         start = end + 1;
       }
     } else {
@@ -188,6 +198,7 @@ int main(int argc, char** argv)
     // steps) and the trace writer; analyze_users: the per-user windows alone.
     const bool traced = mode == "analyze_trace";
     config.train.analyze = mode != "ew";
+    config.method.name = mode.rfind("method=", 0) == 0 ? mode.substr(7) : "ew";
     config.train.userSnapshotEvery = traced || mode == "analyze_users" ? 50 : 0;
     Trainer trainer(config, data);
     TimingSink timing;

@@ -7,10 +7,14 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "config/run_config.h"
 #include "util/allocator.h"
@@ -41,7 +45,14 @@ std::string footer()
   for (const auto& name : seesaw::presetNames()) text += "  " + name + "\n";
   text += "  demo trains MMoE on the embedded KuaiRand like/hate subset; kuairand and census need --data FILE.\n";
   text += "\nGradient methods (--method):\n";
-  for (const auto& m : seesaw::methodRegistry().methods()) text += "  " + m.name + "  " + m.description + "\n";
+  for (const auto& m : seesaw::methodRegistry().methods()) {
+    text += "  " + m.name + "  " + m.description + (m.needsTaskGradients ? "" : " (also without analyze)") + "\n";
+    for (const auto& h : m.hyperParameters) {
+      std::ostringstream line;
+      line << "      --param " << h.name << "=" << h.defaultValue << "  [" << h.min << ", " << h.max << "] " << h.description << "\n";
+      text += line.str();
+    }
+  }
   text +=
       "\nModels (--model): shared-bottom, mmoe, ple. Devices (--device): cpu, cuda, auto.\n"
       "The run config format is documented in docs/config.md; --print-config shows the effective one.\n"
@@ -88,6 +99,8 @@ int main(int argc, char** argv)
   app.add_option("--optimizer", optimizer, "adam, adamw or sgd (train.optimizer)");
   app.add_option("--model", model, "shared-bottom, mmoe or ple (model.type)");
   app.add_option("--method", method, "gradient method, see below (method.name)");
+  std::vector<std::string> methodParams;
+  app.add_option("--param", methodParams, "a method hyperparameter, NAME=VALUE, repeatable (method.params)");
   app.add_option("--device", device, "cpu, cuda or auto (train.device)");
   app.add_option("--seed", seed, "seed for initialisation and data order (train.seed)");
   app.add_option("--eval-every", evalEvery, "steps between validation passes, 0 for the end only (train.eval_every)");
@@ -120,7 +133,18 @@ int main(int argc, char** argv)
     if (lr) t.lr = *lr;
     if (!optimizer.empty()) t.optimizer = seesaw::parseOptimizer(optimizer, "train.optimizer (--optimizer)");
     if (!model.empty()) config.model.type = seesaw::parseModelType(model, "model.type (--model)");
-    if (!method.empty()) config.method.name = method;
+    if (!method.empty() && method != config.method.name) {
+      config.method.name = method;
+      config.method.params.clear();  // the config's parameters belong to its own method
+    }
+    for (const auto& assignment : methodParams) {
+      const auto eq = assignment.find('=');
+      char* end = nullptr;
+      const double value = eq == std::string::npos ? 0 : std::strtod(assignment.c_str() + eq + 1, &end);
+      if (eq == std::string::npos || eq == 0 || end == assignment.c_str() + eq + 1 || *end != '\0')
+        throw seesaw::Error("--param " + assignment + ": expected NAME=NUMBER");
+      config.method.params[assignment.substr(0, eq)] = value;
+    }
     if (!device.empty()) t.device = device;
     if (seed) {
       if (*seed < 0) throw seesaw::Error("config field train.seed (--seed): must not be negative");

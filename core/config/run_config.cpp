@@ -282,6 +282,15 @@ RunConfig parseRunConfig(const std::string& jsonText, const std::string& sourceN
     if (const json* m = r.child("method")) {
       ObjectReader mr(*m, "method");
       mr.read("name", config.method.name);
+      if (const json* params = mr.child("params")) {
+        ObjectReader pr(*params, "method.params");
+        for (auto it = params->begin(); it != params->end(); ++it) {
+          double value = 0;
+          pr.read(it.key().c_str(), value);
+          config.method.params[it.key()] = value;
+        }
+        pr.finish();
+      }
       mr.finish();
     }
     r.finish();
@@ -392,6 +401,12 @@ void validate(const RunConfig& c)
   require(t.threads >= 0, "train.threads", "must not be negative");
   require(methodRegistry().contains(c.method.name), "method.name",
           "unknown method '" + c.method.name + "' (" + methodRegistry().namesJoined() + ")");
+  methodRegistry().resolve(c.method.name, c.method.params);
+  require(methodRegistry().info(c.method.name).needsTaskGradients ? t.analyze : true, "train.analyze",
+          "method '" + c.method.name + "' combines per-task gradients and needs train.analyze on");
+  require(c.method.name == "fixed" ? !t.taskWeights.empty() : t.taskWeights.empty(), "train.task_weights",
+          c.method.name == "fixed" ? "method 'fixed' needs one weight per task"
+                                   : "applies to method 'fixed' only (method is '" + c.method.name + "')");
 }
 
 std::string toJsonString(const RunConfig& c)
@@ -445,7 +460,7 @@ std::string toJsonString(const RunConfig& c)
         {"record_every", c.train.recordEvery}, {"user_snapshot_every", c.train.userSnapshotEvery}, {"analyze", c.train.analyze}, {"device", c.train.device},
         {"seed", c.train.seed}, {"threads", c.train.threads},
         {"on_non_finite", kNonFiniteNames.name(c.train.onNonFinite)}}},
-      {"method", {{"name", c.method.name}}}};
+      {"method", {{"name", c.method.name}, {"params", c.method.params}}}};
   return j.dump(2);
 }
 

@@ -4,6 +4,7 @@
 // read and write the same format.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,7 @@ struct TrainConfig
 struct MethodConfig
 {
   std::string name = "ew";
+  std::map<std::string, double> params;  // hyperparameters by name; the registry supplies the rest
 };
 
 struct RunConfig

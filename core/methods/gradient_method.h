@@ -1,27 +1,48 @@
 #pragma once
-// The seam between the trainer and the gradient methods (EW here; PCGrad, GradCraft, PMTRec and
-// the rest plug in behind the same interface). A method sees the per-task gradients on the shared
-// parameters and returns one combined gradient plus the task weights it effectively applied.
+// The seam between the trainer and the gradient methods. A method sees each task's gradient on
+// the shared parameters (and their Gram matrix, the losses, the step and epoch) and returns one
+// combined gradient with the task weights it effectively applied. Task-specific parameters never
+// pass through a method: each gets its own task's gradient, times the method's taskScale.
+// docs/methods.md defines every method's variant and its effective weights.
 
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace seesaw {
 
+// One embedding table's columns in the task-gradient matrix: `rows` x `dim` values from `offset`.
+struct RowBlock
+{
+  int64_t offset = 0;
+  int64_t rows = 0;  // 0 where the data has no such table
+  int64_t dim = 0;
+};
+
 struct MethodInput
 {
-  at::Tensor taskGradients;  // [K, P] gradients of each task's loss on the shared parameters
-  at::Tensor losses;         // [K]
-  at::Tensor lossWeights;    // [K] fixed task weights from train.task_weights
-  int64_t step = 0;
-  double epoch = 0;
+  at::Tensor taskGradients;    // [K, P] each task's gradient on the shared parameters
+  std::vector<double> gram;    // [K*K] <g_k, g_l>, row-major
+  std::vector<double> losses;  // [K] this batch's task losses (means over the batch)
+  RowBlock userRows, itemRows; // the user and item tables inside taskGradients
+  int64_t step = 0;            // 1-based
+  int64_t epoch = 1;           // 1-based index of the epoch this step belongs to
+};
+
+enum MethodFlag : uint32_t {
+  // The method's rule was undefined here (a zero, tiny or non-finite gradient or loss, a singular
+  // system) and it applied its documented fallback instead.
+  kMethodFallback = 1u << 0,
 };
 
 struct MethodOutput
 {
-  at::Tensor combined;  // [P]
-  at::Tensor weights;   // [K] effective weight of each task in `combined`
+  at::Tensor combined;            // [P]
+  std::vector<double> weights;    // [K] effective weight of each task's gradient in `combined`
+  std::vector<double> taskScale;  // [K] factor on each task's task-specific gradients; empty: 1
+  at::Tensor userWeights;         // [user rows, K] for methods personalized per user, else undefined
+  uint32_t flags = 0;             // MethodFlag
 };
 
 class GradientMethod
@@ -29,6 +50,29 @@ class GradientMethod
 public:
   virtual ~GradientMethod() = default;
   virtual MethodOutput combine(const MethodInput& input) = 0;
+  // Learnable weighting parameters (UW, GradNorm). The run's optimizer trains them next to the
+  // model's; combine() sets their .grad.
+  virtual std::vector<at::Tensor> parameters() { return {}; }
+};
+
+// A method whose combined gradient is sum_k c_k g_k with coefficients c that follow from the Gram
+// matrix, the losses and the method's state: PCGrad's projections, MGDA's min-norm point and most
+// others are of this kind. The method works on K x K numbers on the host; the one product with
+// the [K, P] gradients happens here, and c is also the effective weight.
+class LinearMethod : public GradientMethod
+{
+public:
+  MethodOutput combine(const MethodInput& input) final;
+
+protected:
+  struct Coefficients
+  {
+    std::vector<double> c;          // [K]
+    std::vector<double> taskScale;  // [K]; empty: 1 each
+    uint32_t flags = 0;
+  };
+  // Called with a finite Gram matrix and finite losses only.
+  virtual Coefficients coefficients(const MethodInput& input) = 0;
 };
 
 }  // namespace seesaw

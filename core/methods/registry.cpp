@@ -1,9 +1,31 @@
 #include "methods/registry.h"
 
-#include "methods/equal_weight.h"
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "methods/gradient_method.h"
+#include "methods/method_infos.h"
 #include "util/error.h"
 
 namespace seesaw {
+namespace {
+
+std::string number(double v)
+{
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+}  // namespace
+
+double MethodParams::get(const std::string& name) const
+{
+  const auto it = values_.find(name);
+  if (it == values_.end()) throw std::logic_error("method parameter '" + name + "' was not declared");
+  return it->second;
+}
 
 bool MethodRegistry::contains(const std::string& name) const
 {
@@ -19,18 +41,69 @@ std::string MethodRegistry::namesJoined() const
   return names;
 }
 
-std::unique_ptr<GradientMethod> MethodRegistry::make(const std::string& name) const
+const MethodInfo& MethodRegistry::info(const std::string& name) const
 {
   for (const auto& m : methods_)
-    if (m.name == name) return m.make();
+    if (m.name == name) return m;
   throw Error("unknown method '" + name + "' (" + namesJoined() + ")");
+}
+
+MethodParams MethodRegistry::resolve(const std::string& name, const std::map<std::string, double>& given) const
+{
+  const MethodInfo& m = info(name);
+  std::map<std::string, double> values;
+  for (const auto& h : m.hyperParameters) values[h.name] = h.defaultValue;
+  for (const auto& [key, value] : given) {
+    const std::string field = "method.params." + key;
+    if (!values.count(key)) {
+      std::string known;
+      for (const auto& h : m.hyperParameters) known += (known.empty() ? "" : ", ") + h.name;
+      throw Error("config field " + field + ": method '" + name + "' has no such parameter (" +
+                  (known.empty() ? "it has none" : known) + ")");
+    }
+    for (const auto& h : m.hyperParameters) {
+      if (h.name != key) continue;
+      if (!std::isfinite(value) || value < h.min || value > h.max)
+        throw Error("config field " + field + ": " + number(value) + " is outside [" + number(h.min) + ", " + number(h.max) + "]");
+      if (h.integer && value != std::floor(value))
+        throw Error("config field " + field + ": must be a whole number, found " + number(value));
+    }
+    values[key] = value;
+  }
+  return MethodParams(std::move(values));
+}
+
+std::unique_ptr<GradientMethod> MethodRegistry::make(const std::string& name, const std::map<std::string, double>& given,
+                                                     int tasks, std::vector<double> taskWeights, uint64_t seed) const
+{
+  MethodSetup setup;
+  setup.tasks = tasks;
+  setup.params = resolve(name, given);
+  setup.taskWeights = std::move(taskWeights);
+  setup.seed = seed;
+  return info(name).make(setup);
 }
 
 const MethodRegistry& methodRegistry()
 {
   static const MethodRegistry registry({
-      {"ew", "equal weighting: the sum of the task gradients, each scaled by its train.task_weights entry",
-       [] { return std::make_unique<EqualWeight>(); }},
+      equalWeightInfo(),
+      fixedWeightsInfo(),
+      uncertaintyWeightingInfo(),
+      dwaInfo(),
+      gradNormInfo(),
+      rlwInfo(),
+      mgdaInfo(),
+      pcgradInfo(),
+      gradVacInfo(),
+      cagradInfo(),
+      imtlInfo(),
+      nashMtlInfo(),
+      alignedMtlInfo(),
+      gradDropInfo(),
+      dbMtlInfo(),
+      gradCraftInfo(),
+      pmtrecInfo(),
   });
   return registry;
 }

@@ -1,11 +1,15 @@
 #pragma once
-// Every gradient method by name. The config validator, seesaw-train --help and (later) the GUI
-// and the trace all list methods from here.
+// Every gradient method by name, with its hyperparameters (defaults, ranges, descriptions). The
+// config validator, seesaw-train --help, the trace (through the config) and the GUI list methods
+// and their settings from here. Each method's file defines its own MethodInfo.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "methods/method_params.h"
 
 namespace seesaw {
 
@@ -14,8 +18,10 @@ class GradientMethod;
 struct MethodInfo
 {
   std::string name;
-  std::string description;
-  std::function<std::unique_ptr<GradientMethod>()> make;
+  std::string description;  // one line
+  std::vector<HyperParameter> hyperParameters;
+  bool needsTaskGradients = true;  // false: works from the weighted loss sum (train.analyze off)
+  std::function<std::unique_ptr<GradientMethod>(const MethodSetup&)> make;
 };
 
 class MethodRegistry
@@ -26,7 +32,12 @@ public:
   bool contains(const std::string& name) const;
   std::string namesJoined() const;
   // Throws seesaw::Error for an unknown name.
-  std::unique_ptr<GradientMethod> make(const std::string& name) const;
+  const MethodInfo& info(const std::string& name) const;
+  // The method's full parameter set: `given` over the defaults. Throws seesaw::Error naming
+  // method.params.<name> for a name the method does not have or a value outside its range.
+  MethodParams resolve(const std::string& name, const std::map<std::string, double>& given) const;
+  std::unique_ptr<GradientMethod> make(const std::string& name, const std::map<std::string, double>& given, int tasks,
+                                       std::vector<double> taskWeights, uint64_t seed) const;
 
 private:
   std::vector<MethodInfo> methods_;

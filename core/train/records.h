@@ -38,6 +38,7 @@ enum StepFlag : uint32_t {
   kStepNonFinite = 1u << 0,     // a loss or gradient was NaN or infinite
   kStepSkipped = 1u << 1,       // the update was not applied
   kStepZeroGradient = 1u << 2,  // some task's shared gradient was exactly zero (its cosines are NaN)
+  kStepMethodFallback = 1u << 3,  // the gradient method's rule was undefined; it used its fallback
 };
 
 struct StepRecord

@@ -44,7 +44,7 @@ TaskGradients::TaskGradients(MultiTaskModel& model, const SharedLayout& layout, 
     throw std::logic_error("a separable head must not hold shared parameters");
 }
 
-at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, const std::vector<double>& lossWeights)
+at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared)
 {
   const auto K = static_cast<int64_t>(taskTypes_.size());
   const auto& slots = layout_.slots();
@@ -58,8 +58,8 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, const 
   }
   shared = at::zeros({K, layout_.size()}, x.options());
   at::Tensor losses;
-  const HeadGradients head = model_.separableHead() ? headSeparable(x, trunkOutputs, batch, lossWeights, losses)
-                                                    : headPerTask(x, trunkOutputs, batch, shared, lossWeights, losses);
+  const HeadGradients head = model_.separableHead() ? headSeparable(x, trunkOutputs, batch, losses)
+                                                    : headPerTask(x, trunkOutputs, batch, shared, losses);
 
   torch::NoGradGuard noGrad;
   const auto& tables = model_.embedding()->tables();
@@ -75,7 +75,7 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, const 
         shared.narrow(1, slots[p.slot].offset, slots[p.slot].numel).copy_(perTask.reshape({K, -1}));
       } else {
         at::Tensor param = p.tensor;
-        param.mutable_grad() = perTask[p.task] * lossWeights[p.task];
+        param.mutable_grad() = perTask[p.task];
       }
     }
   }
@@ -91,8 +91,7 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, const 
 }
 
 TaskGradients::HeadGradients TaskGradients::headPerTask(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs,
-                                                        const Batch& batch, at::Tensor& shared,
-                                                        const std::vector<double>& lossWeights, at::Tensor& losses)
+                                                        const Batch& batch, at::Tensor& shared, at::Tensor& losses)
 {
   const auto K = static_cast<int64_t>(taskTypes_.size());
   const auto& slots = layout_.slots();
@@ -120,15 +119,14 @@ TaskGradients::HeadGradients TaskGradients::headPerTask(const at::Tensor& x, con
         shared[k].narrow(0, slot.offset, slot.numel).copy_(grads[1 + trunk_.size() + h].reshape(-1));
     }
     for (size_t i = 0; i < headTaskParameters_[k].size(); ++i)
-      headTaskParameters_[k][i].mutable_grad() = (orZeros(fixedInputs + i) * lossWeights[k]).detach();
+      headTaskParameters_[k][i].mutable_grad() = orZeros(fixedInputs + i).detach();
   }
   losses = allLosses.detach();
   return out;
 }
 
 TaskGradients::HeadGradients TaskGradients::headSeparable(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs,
-                                                          const Batch& batch, const std::vector<double>& lossWeights,
-                                                          at::Tensor& losses)
+                                                          const Batch& batch, at::Tensor& losses)
 {
   const auto K = static_cast<int64_t>(taskTypes_.size());
   const size_t J = trunk_.size();
@@ -158,7 +156,7 @@ TaskGradients::HeadGradients TaskGradients::headSeparable(const at::Tensor& x, c
   }
   size_t i = leaves.size();
   for (int64_t k = 0; k < K; ++k)
-    for (auto& p : headTaskParameters_[k]) p.mutable_grad() = (orZeros(i++) * lossWeights[k]).detach();
+    for (auto& p : headTaskParameters_[k]) p.mutable_grad() = orZeros(i++).detach();
   losses = stacked.detach();
   return out;
 }

@@ -22,9 +22,8 @@ public:
   TaskGradients(MultiTaskModel& model, const SharedLayout& layout, std::vector<TaskType> taskTypes);
 
   // Runs the batch. Writes each task's shared gradient into shared [K, P] (zeroed here) and gives
-  // every task-specific parameter its task's gradient times lossWeights[k] as .grad.
-  // Returns the per-task losses [K].
-  at::Tensor compute(const Batch& batch, at::Tensor& shared, const std::vector<double>& lossWeights);
+  // every task-specific parameter its task's gradient as .grad. Returns the per-task losses [K].
+  at::Tensor compute(const Batch& batch, at::Tensor& shared);
 
 private:
   // What the head passes give the trunk pass: each task's gradient on x and on every trunk output.
@@ -35,10 +34,10 @@ private:
   };
   // One autograd pass per task (heads with shared parameters, PLE); fills their rows of shared.
   HeadGradients headPerTask(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs, const Batch& batch,
-                            at::Tensor& shared, const std::vector<double>& lossWeights, at::Tensor& losses);
+                            at::Tensor& shared, at::Tensor& losses);
   // One autograd pass for all tasks, each task's head reading its own leaf copies of the inputs.
   HeadGradients headSeparable(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs, const Batch& batch,
-                              const std::vector<double>& lossWeights, at::Tensor& losses);
+                              at::Tensor& losses);
 
   struct TrunkParameter
   {

@@ -58,8 +58,9 @@ struct Trainer::Impl
   const SharedLayout::Slot* userSlot = nullptr;  // the user table's columns in the task gradients
   std::vector<TaskType> taskTypes;
   at::Tensor categorical, dense, labels;  // on device
-  at::Tensor lossWeights;                 // [K] on device
-  std::vector<double> lossWeightsHost;
+  at::Tensor lossWeights;                 // [K] on device: ew's or fixed's weights, for runs without analyze
+  std::vector<std::vector<at::Tensor>> taskParameters;  // [K] each task's own parameters
+  RowBlock userRows, itemRows;            // the user and item tables in the task gradients
   RunInfo info;
 
   std::vector<int64_t> order;  // training rows in this epoch's order
@@ -72,16 +73,20 @@ struct Trainer::Impl
   double epochsSeen() const { return static_cast<double>(samplesSeen) / static_cast<double>(data->split.train.size()); }
   // Computes the update for one batch; fills the record's gradient fields when due.
   bool step(int64_t stepIndex, bool recordDue, StepRecord& record, RunEnd& end);
+  // Combines the task gradients g [K, P] with the method and sets every parameter's .grad.
+  MethodOutput combine(int64_t stepIndex, int64_t epochIndex, const at::Tensor& g, const std::vector<double>& lossesAndGram);
 };
 
 Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
     : config(c), data(std::move(d)), shuffleRng(c.train.seed)
 {
+  // Every hyperparameter explicit, defaults included, so that the trace's config says exactly what ran.
+  config.method.params = methodRegistry().resolve(config.method.name, config.method.params).values();
   const auto K = static_cast<int64_t>(data->table.taskCount());
   if (K == 0) throw Error("config field data.columns.tasks: the data has no tasks (K = 0)");
   if (data->split.train.empty()) throw Error("data: the training split is empty");
   const auto& t = config.train;
-  lossWeightsHost = t.taskWeights.empty() ? std::vector<double>(K, 1.0) : t.taskWeights;
+  const std::vector<double> lossWeightsHost = t.taskWeights.empty() ? std::vector<double>(K, 1.0) : t.taskWeights;
   if (static_cast<int64_t>(lossWeightsHost.size()) != K)
     throw Error("config field train.task_weights: has " + std::to_string(lossWeightsHost.size()) +
                 " entries, but the data has " + std::to_string(K) + " tasks");
@@ -91,9 +96,25 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
   torch::manual_seed(t.seed);
   model = makeModel(data->spec, config.model);
   model->to(device);
-  optimizer = makeOptimizer(t, model->parameters());
-  method = methodRegistry().make(config.method.name);
+  method = methodRegistry().make(config.method.name, config.method.params, static_cast<int>(K), lossWeightsHost, t.seed);
+  std::vector<at::Tensor> trained = model->parameters();
+  for (auto p : method->parameters()) {
+    p.set_data(p.data().to(device));  // in place: the method keeps writing to the tensor the optimizer trains
+    trained.push_back(p);
+  }
+  optimizer = makeOptimizer(t, trained);
   layout = std::make_unique<SharedLayout>(model->parameterInfo());
+  taskParameters.resize(K);
+  for (const auto& p : model->parameterInfo())
+    if (p.task >= 0) taskParameters[p.task].push_back(p.tensor);
+  const auto& tables = model->embedding()->tables();
+  for (const auto& slot : layout->slots()) {
+    for (size_t f = 0; f < std::min<size_t>(2, tables.size()); ++f) {
+      if (!slot.parameter.is_same(tables[f]->weight)) continue;
+      RowBlock& block = f == 0 ? userRows : itemRows;
+      block = {slot.offset, slot.parameter.size(0), slot.parameter.size(1)};
+    }
+  }
   for (const auto& task : data->table.tasks) taskTypes.push_back(task.type);
   taskGradients = std::make_unique<TaskGradients>(*model, *layout, taskTypes);
 
@@ -149,27 +170,49 @@ Batch Trainer::Impl::nextBatch()
   return {categorical.index_select(0, rows), dense.index_select(0, rows), labels.index_select(0, rows)};
 }
 
+MethodOutput Trainer::Impl::combine(int64_t stepIndex, int64_t epochIndex, const at::Tensor& g, const std::vector<double>& lossesAndGram)
+{
+  const auto K = static_cast<int64_t>(taskTypes.size());
+  MethodInput in;
+  in.taskGradients = g;
+  in.losses.assign(lossesAndGram.begin(), lossesAndGram.begin() + K);
+  in.gram.assign(lossesAndGram.begin() + K, lossesAndGram.end());
+  in.userRows = userRows;
+  in.itemRows = itemRows;
+  in.step = stepIndex;
+  in.epoch = epochIndex;
+  MethodOutput out = method->combine(in);
+  for (const auto& s : layout->slots()) s.parameter.mutable_grad() = out.combined.narrow(0, s.offset, s.numel).view_as(s.parameter);
+  for (int64_t k = 0; k < K && !out.taskScale.empty(); ++k)
+    if (out.taskScale[k] != 1.0)
+      for (auto& p : taskParameters[k]) p.mutable_grad().mul_(out.taskScale[k]);
+  return out;
+}
+
 bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, RunEnd& end)
 {
   const int K = static_cast<int>(taskTypes.size());
+  const int64_t epochIndex = samplesSeen / static_cast<int64_t>(data->split.train.size()) + 1;
   const Batch batch = nextBatch();
-  at::Tensor packed;  // everything the record needs, copied to the host in one transfer
+  at::Tensor packed;  // everything the record needs, on the host in float64
   at::Tensor losses;
-  at::Tensor weights = lossWeights;
   if (config.train.analyze) {
     at::Tensor g;
-    losses = taskGradients->compute(batch, g, lossWeightsHost);
-    const MethodOutput out = method->combine({g, losses, lossWeights, stepIndex, epochsSeen()});
-    for (const auto& s : layout->slots()) s.parameter.mutable_grad() = out.combined.narrow(0, s.offset, s.numel).view_as(s.parameter);
-    weights = out.weights;
+    losses = taskGradients->compute(batch, g);
+    // The method needs the losses and the Gram matrix on the host: one small transfer per step.
+    const at::Tensor lossesAndGram = at::cat({losses, at::mm(g, g.t()).reshape(-1)}).to(at::kCPU, at::kDouble).contiguous();
+    const double* lg = lossesAndGram.data_ptr<double>();
+    const MethodOutput out = combine(stepIndex, epochIndex, g, std::vector<double>(lg, lg + lossesAndGram.numel()));
+    if (out.flags & kMethodFallback) record.flags |= kStepMethodFallback;
     if (userWindow) {
       const at::Tensor& table = userSlot->parameter;
+      const at::Tensor applied = out.userWeights.defined() ? out.userWeights : at::tensor(out.weights, at::kDouble).to(device);
       userWindow->add(stepIndex, g.narrow(1, userSlot->offset, userSlot->numel).view({g.size(0), table.size(0), table.size(1)}),
-                      batch.categorical.select(1, 0), weights);
+                      batch.categorical.select(1, 0), applied);
     }
     if (recordDue) {
-      const at::Tensor moduleGrams = layout->moduleGrams(g);
-      packed = at::cat({losses, moduleGrams.sum(0).reshape(-1), moduleGrams.reshape(-1), weights});
+      // Losses, the Gram matrix, every module's Gram matrix, the weights.
+      packed = at::cat({lossesAndGram, layout->moduleGrams(g).reshape(-1).to(at::kCPU, at::kDouble), at::tensor(out.weights, at::kDouble)});
     }
   } else {
     optimizer->zero_grad();
@@ -180,7 +223,7 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
       std::vector<at::Tensor> squares;
       for (const auto& p : model->parameters())
         if (p.grad().defined()) squares.push_back(p.grad().pow(2).sum());
-      packed = at::cat({losses.detach(), weights, at::stack(squares).sum().unsqueeze(0)});
+      packed = at::cat({losses.detach(), lossWeights, at::stack(squares).sum().unsqueeze(0)});
     }
   }
 

@@ -37,7 +37,8 @@ void UserWindow::addWithTensors(const at::Tensor& userRows, const at::Tensor& us
   // One step's products in float32 (as exact as the gradients themselves); the window sums them
   // in float64, where thousands of steps add up.
   const at::Tensor values = at::cat({at::bmm(rows, rows.transpose(1, 2)).view({n, tasks_ * tasks_}).to(at::kDouble),
-                                     weights.to(at::kDouble).unsqueeze(0).expand({n, tasks_}),
+                                     weights.dim() == 2 ? weights.index_select(0, seen).to(at::kDouble)
+                                                        : weights.to(at::kDouble).unsqueeze(0).expand({n, tasks_}),
                                      at::ones({n, 1}, state_.options()),
                                      countsAll.index_select(0, seen).to(at::kDouble).unsqueeze(1)},
                                     1);
@@ -54,6 +55,7 @@ void UserWindow::addOnHost(int64_t step, const at::Tensor& userRows, const at::T
   const int64_t dim = userRows.size(2);
   const at::Tensor w = weights.to(at::kDouble).contiguous();
   const double* wv = w.data_ptr<double>();
+  const int64_t weightStride = weights.dim() == 2 ? K : 0;  // per user, or one row for all
   const at::Tensor u = users.contiguous();
   const int64_t* uv = u.data_ptr<int64_t>();
   double* state = state_.data_ptr<double>();
@@ -71,7 +73,7 @@ void UserWindow::addOnHost(int64_t step, const at::Tensor& userRows, const at::T
         row[k * K + l] += dot;
         if (l != k) row[l * K + k] += dot;
       }
-      row[K * K + k] += wv[k];
+      row[K * K + k] += wv[user * weightStride + k];
     }
     row[K * K + K] += 1;
   }

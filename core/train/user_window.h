@@ -22,7 +22,8 @@ public:
   UserWindow(int64_t users, int tasks, c10::Device device, Accumulate accumulate);
 
   // userRows: task gradients of the whole user table, [K, users, dim]; users: the batch's user
-  // codes [B]; weights: the task weights the method applied this step [K].
+  // codes [B]; weights: the task weights the method applied this step, [K] alike for every user
+  // or [users, K] per user (float64).
   void add(int64_t step, const at::Tensor& userRows, const at::Tensor& users, const at::Tensor& weights);
 
   bool empty() const { return windowStart_ == 0; }

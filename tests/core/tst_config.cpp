@@ -1,6 +1,7 @@
 #include <QtTest>
 
 #include "config/run_config.h"
+#include "methods/registry.h"
 #include "data/load_table.h"
 #include "util/error.h"
 
@@ -74,6 +75,8 @@ private Q_SLOTS:
                                   << "t.json: config field model.tower_hidden[1]: expected an integer, found \"x\"";
     QTest::newRow("task type") << R"({"data": {"columns": {"tasks": [{"column": "c", "type": "ordinal"}]}}})"
                                << "t.json: config field data.columns.tasks[0].type: unknown task type 'ordinal' (binary, regression)";
+    QTest::newRow("method parameter type") << R"({"method": {"name": "pcgrad", "params": {"x": "big"}}})"
+                                           << "t.json: config field method.params.x: expected a number, found \"big\"";
   }
   void badValuesNameTheirField()
   {
@@ -81,6 +84,36 @@ private Q_SLOTS:
     QFETCH(QString, expected);
     const QString message = errorOf([&] { parseRunConfig(json.toStdString(), "t.json", ""); });
     QVERIFY2(message.startsWith(expected), qPrintable(message));
+  }
+  void methodParametersAreCheckedAgainstTheRegistry()
+  {
+    QCOMPARE(validationError([](RunConfig& c) { c.method = {"gradcraft", {{"tau", 2.0}}}; }),
+             QString("config field method.params.tau: 2 is outside [0, 1]"));
+    QCOMPARE(validationError([](RunConfig& c) { c.method = {"pcgrad", {{"tau", 0.5}}}; }),
+             QString("config field method.params.tau: method 'pcgrad' has no such parameter (it has none)"));
+    QCOMPARE(validationError([](RunConfig& c) { c.method = {"mgda", {{"normalize", 1.5}}}; }),
+             QString("config field method.params.normalize: must be a whole number, found 1.5"));
+    QCOMPARE(validationError([](RunConfig& c) {
+               c.method.name = "pcgrad";
+               c.train.analyze = false;
+             }),
+             QString("config field train.analyze: method 'pcgrad' combines per-task gradients and needs train.analyze on"));
+    QCOMPARE(validationError([](RunConfig& c) { c.train.taskWeights = {1, 2, 3}; }),
+             QString("config field train.task_weights: applies to method 'fixed' only (method is 'ew')"));
+    QCOMPARE(validationError([](RunConfig& c) { c.method.name = "fixed"; }),
+             QString("config field train.task_weights: method 'fixed' needs one weight per task"));
+    // Every registered parameter's default lies in its own range and round-trips through JSON.
+    for (const auto& m : methodRegistry().methods()) {
+      RunConfig c = presetConfig("demo");
+      c.method.name = m.name;
+      if (m.name == "fixed") c.train.taskWeights = {1, 1, 1};
+      for (const auto& h : m.hyperParameters) {
+        QVERIFY2(h.min <= h.defaultValue && h.defaultValue <= h.max, qPrintable(QString::fromStdString(m.name + "." + h.name)));
+        c.method.params[h.name] = h.defaultValue;
+      }
+      validate(c);
+      QCOMPARE(parseRunConfig(toJsonString(c), "m", "").method.params, c.method.params);
+    }
   }
   void validationNamesTheField()
   {
@@ -96,7 +129,7 @@ private Q_SLOTS:
              }),
              QString("config field data.columns.tasks: needs at least one task (K = 0)"));
     QCOMPARE(validationError([](RunConfig& c) { c.method.name = "magic"; }),
-             QString("config field method.name: unknown method 'magic' (ew)"));
+             QString::fromStdString("config field method.name: unknown method 'magic' (" + methodRegistry().namesJoined() + ")"));
     QCOMPARE(validationError([](RunConfig& c) { c.train.device = "tpu"; }),
              QString("config field train.device: unknown device 'tpu' (cpu, cuda, auto)"));
     QCOMPARE(validationError([](RunConfig& c) { c.data.tasks = {"is_click"}; }),

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "config/run_config.h"
+#include "methods/registry.h"
 #include "recorder.h"
 #include "train/prepared_data.h"
 #include "train/trainer.h"
@@ -150,9 +151,39 @@ private Q_SLOTS:
     QVERIFY(end.stopped);
     QCOMPARE(end.steps, int64_t(0));
   }
+  void everyMethodTrainsFromTheConfig()
+  {
+    RunConfig c = smallSynthetic();
+    c.train.steps = 30;
+    c.train.evalEvery = 0;
+    c.train.userSnapshotEvery = 10;
+    const auto data = std::make_shared<PreparedData>(prepareData(c.data));
+    for (const auto& m : methodRegistry().methods()) {
+      c.method.name = m.name;
+      c.train.taskWeights = m.name == "fixed" ? std::vector<double>{2, 1, 0.5} : std::vector<double>{};
+      validate(c);
+      const Recorder r = run(c, data);
+      const QString name = QString::fromStdString(m.name);
+      QVERIFY2(r.finish.error.empty(), qPrintable(name + ": " + QString::fromStdString(r.finish.error)));
+      QCOMPARE(r.steps.size(), size_t(30));
+      for (const auto& step : r.steps) {
+        QVERIFY2(!(step.flags & kStepNonFinite), qPrintable(name));
+        for (float w : step.weight) QVERIFY2(std::isfinite(w), qPrintable(name));
+      }
+      if (m.name == "fixed") QCOMPARE(r.steps.back().weight, (std::vector<float>{2, 1, 0.5}));
+      QVERIFY2(r.evals.back().auc[0] > 0.55, qPrintable(name + QString(" test AUC %1").arg(r.evals.back().auc[0])));
+      QCOMPARE(r.snapshots.size(), size_t(3));
+      // Users seen in a window have the weights the method applied to them.
+      const UserSnapshot& s = r.snapshots.back();
+      for (size_t u = 0; u < s.count.size(); ++u)
+        if (s.count[u] > 0)
+          for (int k = 0; k < 3; ++k) QVERIFY2(std::isfinite(s.weight[u * 3 + k]), qPrintable(name));
+    }
+  }
   void taskWeightsOfTheWrongLengthAreRefused()
   {
     RunConfig c = smallSynthetic();
+    c.method.name = "fixed";
     c.train.taskWeights = {1, 2};
     const auto data = std::make_shared<PreparedData>(prepareData(c.data));
     try {
