@@ -11,20 +11,16 @@
 // dropped direction means duplicated, collinear or zero gradients. All-zero gradients leave
 // nothing to keep: EW's coefficients (1 each), flagged.
 
-#include <ATen/ATen.h>
-
-#include <algorithm>
 #include <cmath>
-#include <tuple>
 #include <vector>
 
 #include "methods/gradient_method.h"
+#include "methods/gram.h"
+#include "methods/host_math.h"
 #include "methods/method_infos.h"
 
 namespace seesaw {
 namespace {
-
-constexpr double kAllZero = 1e-300;
 
 class AlignedMtl : public LinearMethod
 {
@@ -35,17 +31,15 @@ private:
   Coefficients coefficients(const MethodInput& input) override
   {
     const int K = static_cast<int>(input.losses.size());
-    double largest = 0;
-    for (int t = 0; t < K; ++t) largest = std::max(largest, input.gram[static_cast<size_t>(t * K + t)]);
-    if (!(largest > kAllZero)) return {std::vector<double>(K, 1.0), {}, kMethodFallback};
+    const Gram M(input.gram, K);
+    if (M.allZero()) return {std::vector<double>(K, 1.0), {}, kMethodFallback};
+    const double largest = M.largestSquaredNorm();
 
     // Scaled so the largest diagonal is one; B does not depend on the scale.
     std::vector<double> scaled(input.gram.size());
     for (size_t i = 0; i < scaled.size(); ++i) scaled[i] = input.gram[i] / largest;
-    at::Tensor lambda, V;
-    std::tie(lambda, V) = at::linalg_eigh(at::tensor(scaled, at::kDouble).view({K, K}));
-    auto l = lambda.accessor<double, 1>();  // ascending
-    auto v = V.accessor<double, 2>();
+    const SymmetricEigen e = symmetricEigen(scaled, K);
+    const std::vector<double>& l = e.values;  // ascending
     const double tolerance = l[K - 1] * K * rankEps_;
     Coefficients out;
     out.c.assign(K, 0.0);
@@ -57,9 +51,9 @@ private:
     // c = sqrt(lambda_min) V diag(lambda^-1/2) V' 1
     for (int k = first; k < K; ++k) {
       double along = 0;  // v_k' 1
-      for (int t = 0; t < K; ++t) along += v[t][k];
+      for (int t = 0; t < K; ++t) along += e.vector(t, k);
       const double factor = root / std::sqrt(l[k]) * along;
-      for (int t = 0; t < K; ++t) out.c[t] += factor * v[t][k];
+      for (int t = 0; t < K; ++t) out.c[t] += factor * e.vector(t, k);
     }
     return out;
   }

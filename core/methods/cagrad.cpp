@@ -8,7 +8,8 @@
 // LibMTL's update is d itself, the mean's scale.
 //
 // Solver: the objective is convex (a linear term plus a norm) and smooth wherever gw != 0. Both
-// codes call SLSQP; here pairwise Frank-Wolfe on the Gram matrix, each step an exact line search
+// codes call SLSQP; here pairwise Frank-Wolfe on the Gram matrix (simplex_solver.h), each step an
+// exact line search
 // (bisection on the derivative of the convex 1-D restriction), stops on the Frank-Wolfe duality
 // gap, which bounds the distance of the objective from its minimum. LibMTL adds 1e-8 inside the
 // square roots; here the degenerate case is a fallback instead: when the minimizer has gw = 0
@@ -21,14 +22,17 @@
 #include <vector>
 
 #include "methods/gradient_method.h"
+#include "methods/gram.h"
 #include "methods/method_infos.h"
+#include "methods/simplex_solver.h"
 
 namespace seesaw {
 namespace {
 
-constexpr double kAllZero = 1e-300;
-// |gw| below this fraction of the largest task gradient norm counts as zero.
-constexpr double kZeroNorm = 1e-10;
+// In the solver, |gw| below this fraction of the largest task gradient norm is at the kink, where
+// the objective has no gradient: the solver stops there, and a vertex there is no start. (Not
+// gram.h's zero-gradient rules: this is about a combination, and the caller's test is kKinkNorm.)
+constexpr double kKinkStop = 1e-10;
 // At the solution, |gw| below this fraction means the minimum is at (or numerically at) the kink
 // gw = 0: the iterates only reach it to about the square root of the rounding in w'Mw, and a Gram
 // from float32 gradients fixes the direction of so short a gw no better.
@@ -45,9 +49,9 @@ private:
   {
     const int K = static_cast<int>(input.losses.size());
     const double divisor = rescale_ == 1 ? 1 + calpha_ * calpha_ : rescale_ == 2 ? 1 + calpha_ : 1.0;
-    double largest = 0;
-    for (int t = 0; t < K; ++t) largest = std::max(largest, input.gram[static_cast<size_t>(t * K + t)]);
-    if (!(largest > kAllZero)) return {std::vector<double>(K, 1.0 / divisor), {}, kMethodFallback};
+    const Gram M(input.gram, K);
+    if (M.allZero()) return {std::vector<double>(K, 1.0 / divisor), {}, kMethodFallback};
+    const double largest = M.largestSquaredNorm();
 
     // The Gram scaled so the largest gradient has norm one: the tolerance is then relative.
     std::vector<double> Q(input.gram.size());
@@ -83,8 +87,7 @@ private:
   std::vector<double> solve(const std::vector<double>& Q, const std::vector<double>& b, double c, int K) const
   {
     const auto q = [&](int i, int j) { return Q[static_cast<size_t>(i * K + j)]; };
-    std::vector<double> Qw(K);
-    const auto objective = [&](const std::vector<double>& w) {
+    const auto value = [&](const std::vector<double>& w) {
       double lin = 0, quad = 0;
       for (int i = 0; i < K; ++i) {
         lin += b[i] * w[i];
@@ -95,41 +98,27 @@ private:
     // Start from the best of LibMTL's start (uniform: g0, never zero here) and the vertices
     // that are not at the kink.
     std::vector<double> w(K, 1.0 / K);
-    double best = objective(w);
+    double best = value(w);
     for (int t = 0; t < K; ++t) {
-      if (!(q(t, t) > kZeroNorm * kZeroNorm)) continue;
+      if (!(q(t, t) > kKinkStop * kKinkStop)) continue;
       std::vector<double> e(K, 0.0);
       e[t] = 1;
-      const double v = objective(e);
+      const double v = value(e);
       if (v < best) {
         best = v;
         w = e;
       }
     }
 
-    for (int it = 0; it < maxIterations_; ++it) {
-      double quad = 0;
-      for (int i = 0; i < K; ++i) {
-        Qw[i] = 0;
-        for (int j = 0; j < K; ++j) Qw[i] += q(i, j) * w[j];
-        quad += w[i] * Qw[i];
-      }
+    SimplexObjective objective;
+    objective.gradient = [&](const std::vector<double>& Qw, double quad, std::vector<double>& grad) {
       const double norm = std::sqrt(std::max(0.0, quad));
-      if (!(norm > kZeroNorm)) break;  // at the kink: the caller's fallback
-      std::vector<double> grad(K);
-      double along = 0;
-      for (int t = 0; t < K; ++t) {
-        grad[t] = b[t] + c * Qw[t] / norm;
-        along += grad[t] * w[t];
-      }
-      int s = 0, v = -1;
-      for (int t = 0; t < K; ++t) {
-        if (grad[t] < grad[s]) s = t;
-        if (w[t] > 0 && (v < 0 || grad[t] > grad[v])) v = t;
-      }
-      if (along - grad[s] <= tolerance_ || v == s) break;
-
-      // phi(gamma) = objective(w + gamma (e_s - e_v)), gamma in [0, w_v]; convex, so its
+      if (!(norm > kKinkStop)) return false;  // at the kink: the caller's fallback
+      for (int t = 0; t < K; ++t) grad[t] = b[t] + c * Qw[t] / norm;
+      return true;
+    };
+    objective.lineSearch = [&](int s, int v, double limit, const std::vector<double>& Qw, double quad) {
+      // phi(gamma) = objective(w + gamma (e_s - e_v)), gamma in [0, limit]; convex, so its
       // derivative is nondecreasing and bisection finds the minimum.
       const double dLin = b[s] - b[v];
       const double q1 = Qw[s] - Qw[v];
@@ -139,21 +128,15 @@ private:
         const double u = q1 + gamma * q2;
         return dLin + (r > 0 ? c * u / r : (u > 0 ? c : u < 0 ? -c : 0.0));
       };
-      double gamma;
-      if (slope(w[v]) <= 0) {
-        gamma = w[v];
-      } else {
-        double lo = 0, hi = w[v];
-        for (int k = 0; k < 100 && hi - lo > 1e-17; ++k) {
-          const double mid = 0.5 * (lo + hi);
-          (slope(mid) > 0 ? hi : lo) = mid;
-        }
-        gamma = 0.5 * (lo + hi);
+      if (slope(limit) <= 0) return limit;
+      double lo = 0, hi = limit;
+      for (int k = 0; k < 100 && hi - lo > 1e-17; ++k) {
+        const double mid = 0.5 * (lo + hi);
+        (slope(mid) > 0 ? hi : lo) = mid;
       }
-      w[s] += gamma;
-      w[v] = gamma == w[v] ? 0.0 : w[v] - gamma;
-    }
-    return w;
+      return 0.5 * (lo + hi);
+    };
+    return pairwiseFrankWolfe(Q, K, std::move(w), maxIterations_, tolerance_, objective);
   }
 
   double calpha_;

@@ -15,31 +15,22 @@
 // Fallbacks (kMethodFallback): with a non-finite loss or Gram, a loss of -1e-8 or less (no log),
 // or a buffer that would turn non-finite, the buffers are left as they were and the update is
 // the plain sum of the task gradients, as in LinearMethod. A task whose buffer is zero (its norm
-// at most 1e-12 of the largest) has no direction to rescale: it keeps alpha_t = 1. LibMTL instead
-// divides by ||gb_t|| + 1e-8, which differs from ours only for norms near 1e-8.
+// at most 1e-12 of the largest: gram.h's negligible-norm rule, applied to the buffers) has no
+// direction to rescale: it keeps alpha_t = 1. LibMTL instead divides by ||gb_t|| + 1e-8, which
+// differs from ours only for norms near 1e-8.
 
 #include <algorithm>
 #include <cmath>
 
 #include "methods/gradient_method.h"
+#include "methods/gram.h"
+#include "methods/host_math.h"
 #include "methods/method_infos.h"
 
 namespace seesaw {
 namespace {
 
 constexpr double kLogEpsilon = 1e-8;  // LibMTL's log(L + 1e-8)
-constexpr double kZeroNorm = 1e-12;   // relative to the largest buffer's norm
-
-bool allFinite(const std::vector<double>& v)
-{
-  return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
-}
-
-std::vector<double> hostValues(const at::Tensor& t)
-{
-  const at::Tensor c = t.detach().to(at::kCPU, at::kDouble).contiguous();
-  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
 
 class DbMtl : public GradientMethod
 {
@@ -49,13 +40,8 @@ public:
   MethodOutput combine(const MethodInput& input) override
   {
     MethodOutput out;
-    if (allFinite(input.losses) && allFinite(input.gram) && balance(input, out)) return out;
-    const size_t K = input.losses.size();
-    out = MethodOutput();
-    out.combined = input.taskGradients.sum(0);
-    out.weights.assign(K, 1.0);
-    out.flags = kMethodFallback;
-    return out;
+    if (finiteInput(input) && balance(input, out)) return out;
+    return equalWeightFallback(input);
   }
 
 private:
@@ -86,9 +72,10 @@ private:
     if (!allFinite(norm)) return false;
 
     const double largest = *std::max_element(norm.begin(), norm.end());
+    const std::vector<bool> zero = negligibleNorms(norm);
     std::vector<double> alpha(K, 1.0);
     for (size_t k = 0; k < K; ++k) {
-      if (largest > 0 && norm[k] > kZeroNorm * largest)
+      if (!zero[k])
         alpha[k] = largest / norm[k];
       else
         out.flags |= kMethodFallback;

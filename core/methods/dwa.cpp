@@ -15,6 +15,7 @@
 #include <cmath>
 
 #include "methods/gradient_method.h"
+#include "methods/host_math.h"
 #include "methods/method_infos.h"
 
 namespace seesaw {
@@ -50,11 +51,8 @@ private:
       x[k] = last_[k] / older_[k] / temperature_;
       if (!std::isfinite(x[k])) return {lambda, lambda, kMethodFallback};
     }
-    // Softmax shifted by its maximum, so that no exp overflows.
-    const double top = *std::max_element(x.begin(), x.end());
-    double total = 0;
-    for (size_t k = 0; k < K; ++k) total += (lambda[k] = std::exp(x[k] - top));
-    for (double& l : lambda) l *= static_cast<double>(K) / total;
+    const std::vector<double> sigma = softmax(x);
+    for (size_t k = 0; k < K; ++k) lambda[k] = static_cast<double>(K) * sigma[k];
     return {lambda, lambda, 0};
   }
 

@@ -19,70 +19,15 @@
 
 #include "methods/gradient_method.h"
 #include "methods/gram.h"
+#include "methods/host_math.h"
 #include "methods/method_infos.h"
 
 namespace seesaw {
 namespace {
 
-// A task whose gradient norm is below this fraction of the largest has no usable direction: the
-// rescaling to the max norm would multiply its rounding noise by more than 1e12.
-constexpr double kNegligible = 1e-12;
 // Eigenvalues of a conflict system below this fraction of its largest are treated as zero
 // (conflicting gradients that are linearly dependent at double precision).
 constexpr double kSingular = 1e-10;
-
-// Minimum-norm least-squares solution of A w = b for a symmetric positive semi-definite n x n A
-// (row-major), by cyclic Jacobi: n < K is tiny, and this needs no LAPACK. Returns false where an
-// eigenvalue was dropped, i.e. the system was singular and w is the pseudo-inverse's answer.
-bool solvePsd(std::vector<double> a, int n, const std::vector<double>& b, std::vector<double>& w)
-{
-  std::vector<double> v(static_cast<size_t>(n * n), 0.0);
-  for (int i = 0; i < n; ++i) v[i * n + i] = 1.0;
-  for (int sweep = 0; sweep < 64; ++sweep) {
-    double off = 0, all = 0;
-    for (int p = 0; p < n; ++p)
-      for (int q = 0; q < n; ++q) (p == q ? all : off) += a[p * n + q] * a[p * n + q];
-    if (off <= 1e-30 * (all + off)) break;
-    for (int p = 0; p < n; ++p) {
-      for (int q = p + 1; q < n; ++q) {
-        const double apq = a[p * n + q];
-        if (apq == 0) continue;
-        const double theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        const double t = (theta >= 0 ? 1.0 : -1.0) / (std::fabs(theta) + std::sqrt(theta * theta + 1));
-        const double c = 1 / std::sqrt(t * t + 1), s = t * c;
-        for (int k = 0; k < n; ++k) {
-          const double akp = a[k * n + p], akq = a[k * n + q];
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (int k = 0; k < n; ++k) {
-          const double apk = a[p * n + k], aqk = a[q * n + k];
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-          const double vkp = v[k * n + p], vkq = v[k * n + q];
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  double largest = 0;
-  for (int k = 0; k < n; ++k) largest = std::max(largest, a[k * n + k]);
-  bool regular = largest > 0;
-  w.assign(static_cast<size_t>(n), 0.0);
-  for (int k = 0; k < n; ++k) {
-    const double lambda = a[k * n + k];
-    if (lambda <= kSingular * largest) {
-      regular = false;
-      continue;
-    }
-    double proj = 0;  // <v_k, b> / lambda_k along eigenvector k
-    for (int r = 0; r < n; ++r) proj += v[r * n + k] * b[r];
-    proj /= lambda;
-    for (int r = 0; r < n; ++r) w[r] += proj * v[r * n + k];
-  }
-  return regular;
-}
 
 // sum_i gt_i as coefficients on the g_k (merge option 0), from the Gram matrix alone.
 struct Crafted
@@ -98,13 +43,14 @@ Crafted craft(const std::vector<double>& gram, int K, double tau, double eps)
   out.c.assign(static_cast<size_t>(K), 0.0);
   double largest = 0;
   for (int k = 0; k < K; ++k) largest = std::max(largest, M.norm(k));
-  // Negligible tasks keep their (zero or near-zero) gradient, scale 1, and join no conflict set.
+  // Zero tasks (gram.h's negligible-norm rule: the rescaling to the max norm would multiply their rounding noise
+  // by more than 1e12) keep their gradient, scale 1, and join no conflict set.
   std::vector<double> s(static_cast<size_t>(K), 1.0);
+  const std::vector<bool> zero = M.negligibleTasks();
   std::vector<bool> live(static_cast<size_t>(K), false);
   for (int k = 0; k < K; ++k) {
-    const double n = M.norm(k);
-    live[k] = largest > 0 && n > kNegligible * largest;
-    if (live[k]) s[k] = tau * largest / n + (1 - tau);
+    live[k] = !zero[k];
+    if (live[k]) s[k] = tau * largest / M.norm(k) + (1 - tau);
     else out.flags |= kMethodFallback;
   }
   const auto H = [&](int i, int j) { return s[i] * s[j] * M(i, j); };  // <gh_i, gh_j>
@@ -122,7 +68,8 @@ Crafted craft(const std::vector<double>& gram, int K, double tau, double eps)
       for (int q = 0; q < n; ++q) a[r * n + q] = H(j, conflicts[q]);
       b[r] = -H(j, i) + eps * std::sqrt(std::max(0.0, H(i, i) * H(j, j)));
     }
-    if (!solvePsd(std::move(a), n, b, w)) out.flags |= kMethodFallback;
+    // The minimum-norm least-squares w where the conflicts are linearly dependent.
+    if (!pseudoInverseSolve(a, n, b, kSingular, w)) out.flags |= kMethodFallback;
     for (int r = 0; r < n; ++r) out.c[conflicts[r]] += w[r] * s[conflicts[r]];
   }
   return out;
@@ -160,31 +107,15 @@ public:
   {
     const int K = static_cast<int>(input.losses.size());
     const at::Tensor& G = input.taskGradients;
+    if (!finiteInput(input)) return equalWeightFallback(input);
+    const Crafted r = craft(input.gram, K, tau_, eps_);
+    if (!allFinite(r.c)) return equalWeightFallback(input);
     MethodOutput out;
-    bool finite = true;
-    for (double x : input.gram) finite = finite && std::isfinite(x);
-    for (double x : input.losses) finite = finite && std::isfinite(x);
-    Crafted r;
-    if (finite) r = craft(input.gram, K, tau_, eps_);
-    for (double x : r.c) finite = finite && std::isfinite(x);
-    if (!finite) {
-      // As LinearMethod: equal weights keep every recorded weight a number.
-      out.combined = G.sum(0);
-      out.weights.assign(static_cast<size_t>(K), 1.0);
-      out.flags = kMethodFallback;
-      return out;
-    }
     const at::Tensor c = at::tensor(r.c, at::kDouble).to(G.options());
     const at::Tensor shared = G.ne(0).all(0);
     const at::Tensor scale = at::where(shared, at::full({}, 1.0 / K, G.options()), at::full({}, 1.0, G.options()));
     out.combined = at::matmul(c, G) * scale;
-    // <D g_k, g_k> / |g_k|^2 on rows scaled to unit max, so that tiny gradients do not underflow.
-    const at::Tensor peak = G.abs().amax(1, true);
-    const at::Tensor unit = G / peak.masked_fill(peak.eq(0), 1);
-    const at::Tensor squares = unit * unit;
-    const at::Tensor ratio =
-        (at::sum(squares * scale, {1}, false, at::kDouble) / at::sum(squares, {1}, false, at::kDouble)).cpu().contiguous();
-    const double* q = ratio.data_ptr<double>();
+    const std::vector<double> q = ownDirectionWeights(G, scale);
     out.weights = r.c;
     for (int k = 0; k < K; ++k)
       if (std::isfinite(q[k])) out.weights[k] *= q[k];

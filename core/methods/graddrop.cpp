@@ -35,30 +35,15 @@ public:
     const at::Tensor& G = input.taskGradients;
     // Drawn before anything can bail out, so that a skipped step does not shift later draws.
     const at::Tensor U = at::empty({G.size(1)}, G.options().device(at::kCPU)).uniform_(0, 1, generator_).to(G.device());
+    if (!finiteInput(input)) return equalWeightFallback(input);
     MethodOutput out;
-    bool finite = true;
-    for (double x : input.gram) finite = finite && std::isfinite(x);
-    for (double x : input.losses) finite = finite && std::isfinite(x);
-    if (!finite) {
-      // As LinearMethod: equal weights keep every recorded weight a number.
-      out.combined = G.sum(0);
-      out.weights.assign(static_cast<size_t>(K), 1.0);
-      out.flags = kMethodFallback;
-      return out;
-    }
     const at::Tensor total = G.sum(0), mass = G.abs().sum(0);
     const at::Tensor purity = 0.5 * (1 + total / mass.masked_fill(mass.eq(0), 1));
     const at::Tensor keep = (purity.gt(U) & G.gt(0)) | (purity.lt(U) & G.lt(0));  // [K, P]
     const at::Tensor multiplier = leak_ + (1 - leak_) * keep.to(G.scalar_type());
     const at::Tensor kept = multiplier * G;
     out.combined = kept.sum(0);
-    // <m_t g_t, g_t> / |g_t|^2 on rows scaled to unit max, so that tiny gradients do not underflow.
-    const at::Tensor peak = G.abs().amax(1, true);
-    const at::Tensor unit = G / peak.masked_fill(peak.eq(0), 1);
-    const at::Tensor squares = unit * unit;
-    const at::Tensor ratio =
-        (at::sum(multiplier * squares, {1}, false, at::kDouble) / at::sum(squares, {1}, false, at::kDouble)).cpu().contiguous();
-    const double* r = ratio.data_ptr<double>();
+    const std::vector<double> r = ownDirectionWeights(G, multiplier);
     out.weights.assign(static_cast<size_t>(K), 1.0);
     for (int k = 0; k < K; ++k) {
       // A zero gradient has no share to keep: weight 1, as EW, and the flag.

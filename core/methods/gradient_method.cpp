@@ -1,26 +1,37 @@
 #include "methods/gradient_method.h"
 
-#include <cmath>
+#include "methods/host_math.h"
 
 namespace seesaw {
-namespace {
 
-bool allFinite(const std::vector<double>& v)
+bool finiteInput(const MethodInput& input) { return allFinite(input.gram) && allFinite(input.losses); }
+
+MethodOutput equalWeightFallback(const MethodInput& input)
 {
-  for (double x : v)
-    if (!std::isfinite(x)) return false;
-  return true;
+  MethodOutput out;
+  out.combined = input.taskGradients.sum(0);
+  out.weights.assign(input.losses.size(), 1.0);
+  out.flags = kMethodFallback;
+  return out;
 }
 
-}  // namespace
+std::vector<double> ownDirectionWeights(const at::Tensor& taskGradients, const at::Tensor& multiplier)
+{
+  // On rows scaled to unit max, so that tiny gradients do not underflow.
+  const at::Tensor peak = taskGradients.abs().amax(1, true);
+  const at::Tensor unit = taskGradients / peak.masked_fill(peak.eq(0), 1);
+  const at::Tensor squares = unit * unit;
+  return hostValues(at::sum(multiplier * squares, {1}, false, at::kDouble) / at::sum(squares, {1}, false, at::kDouble));
+}
 
 MethodOutput LinearMethod::combine(const MethodInput& input)
 {
+  for (at::Tensor& p : parameters()) p.mutable_grad() = at::Tensor();
   const size_t K = input.losses.size();
   Coefficients result;
-  // With a NaN anywhere no rule is defined; the trainer flags (and skips or stops on) the step,
-  // and equal weights keep every recorded weight a number.
-  if (allFinite(input.gram) && allFinite(input.losses)) result = coefficients(input);
+  // With a NaN anywhere no rule is defined; the fallback below then gives equalWeightFallback's
+  // weights.
+  if (finiteInput(input)) result = coefficients(input);
   if (result.c.size() != K || !allFinite(result.c) || !allFinite(result.taskScale)) {
     result.c.assign(K, 1.0);
     result.taskScale.clear();

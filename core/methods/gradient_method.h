@@ -55,10 +55,26 @@ public:
   virtual std::vector<at::Tensor> parameters() { return {}; }
 };
 
+// Whether the Gram matrix and the losses are finite: with a NaN anywhere no rule is defined.
+bool finiteInput(const MethodInput& input);
+
+// Where no rule is defined: EW's sum with weights 1, flagged. The trainer flags (and skips or
+// stops on) the step; equal weights keep every recorded weight a number.
+MethodOutput equalWeightFallback(const MethodInput& input);
+
+// The effective weight of each task in a combination that scales coordinates, sum_k m_k * g_k
+// (m: [K, P] or [P]): the coefficient of its contribution along its own gradient,
+// <m_k * g_k, g_k> / |g_k|^2. NaN for a zero gradient, which has no direction.
+std::vector<double> ownDirectionWeights(const at::Tensor& taskGradients, const at::Tensor& multiplier);
+
 // A method whose combined gradient is sum_k c_k g_k with coefficients c that follow from the Gram
 // matrix, the losses and the method's state: PCGrad's projections, MGDA's min-norm point and most
 // others are of this kind. The method works on K x K numbers on the host; the one product with
 // the [K, P] gradients happens here, and c is also the effective weight.
+//
+// A learnable method's parameters() have no gradient on a step unless its rule sets one: combine()
+// clears their .grad before coefficients(), so that on a fallback step the optimizer skips them
+// instead of applying an earlier step's gradient again.
 class LinearMethod : public GradientMethod
 {
 public:

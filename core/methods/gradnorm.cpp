@@ -11,10 +11,11 @@
 // The update uses w as it was before the optimizer moves p; task-specific parameters get w_t
 // times their task's gradient.
 //
-// Where the weight loss is undefined, p.grad is left undefined (the optimizer skips p), w is kept
-// and kMethodFallback is set: while some task has had no positive loss yet (L_t(0) is the first
-// positive one), when a task's gradient is zero (its norm at most 1e-12 of the largest: the loss
-// would pour weight onto a task that cannot use it), or when the ratios are not finite numbers.
+// Where the weight loss is undefined, p.grad is left undefined (LinearMethod clears it; the
+// optimizer skips p), w is kept and kMethodFallback is set: while some task has had no positive
+// loss yet (L_t(0) is the first positive one), when a task's gradient is zero (its norm at most
+// 1e-12 of the largest, gram.h's negligible-norm rule: the loss would pour weight onto a task that
+// cannot use it), or when the ratios are not finite numbers.
 // Non-finite losses or Gram never reach the rule (LinearMethod), so they record no L_t(0).
 
 #include <algorithm>
@@ -22,28 +23,20 @@
 
 #include "methods/gradient_method.h"
 #include "methods/gram.h"
+#include "methods/host_math.h"
 #include "methods/method_infos.h"
 
 namespace seesaw {
 namespace {
 
-constexpr double kZeroNorm = 1e-12;  // relative to the largest task gradient's norm
-
-std::vector<double> hostValues(const at::Tensor& t)
-{
-  const at::Tensor c = t.detach().to(at::kCPU, at::kDouble).contiguous();
-  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
-
-bool allFinite(const std::vector<double>& v)
-{
-  return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
-}
-
-class GradNormRule : public LinearMethod
+class GradNorm : public LinearMethod
 {
 public:
-  GradNormRule(at::Tensor p, double alpha) : p_(std::move(p)), alpha_(alpha), initialLoss_(static_cast<size_t>(p_.numel()), 0.0) {}
+  GradNorm(int tasks, double alpha)
+      : p_(at::zeros({tasks}, at::kFloat).set_requires_grad(true)), alpha_(alpha), initialLoss_(static_cast<size_t>(tasks), 0.0)
+  {
+  }
+  std::vector<at::Tensor> parameters() override { return {p_}; }
 
 private:
   Coefficients coefficients(const MethodInput& input) override
@@ -51,14 +44,9 @@ private:
     const int K = static_cast<int>(input.losses.size());
     const std::vector<double> p = hostValues(p_);
     if (static_cast<int>(p.size()) != K) return {};
-    const double top = *std::max_element(p.begin(), p.end());
-    std::vector<double> sigma(K), w(K);
-    double total = 0;
-    for (int k = 0; k < K; ++k) total += (sigma[k] = std::exp(p[k] - top));
-    for (int k = 0; k < K; ++k) {
-      sigma[k] /= total;
-      w[k] = K * sigma[k];
-    }
+    const std::vector<double> sigma = softmax(p);
+    std::vector<double> w(K);
+    for (int k = 0; k < K; ++k) w[k] = K * sigma[k];
     if (!allFinite(w)) return {};
 
     for (int k = 0; k < K; ++k)
@@ -76,18 +64,17 @@ private:
     const int K = static_cast<int>(w.size());
     const Gram M(input.gram, K);
     std::vector<double> norm(K), ratio(K);
-    double largest = 0, meanG = 0, meanRatio = 0;
+    double meanG = 0, meanRatio = 0;
     for (int k = 0; k < K; ++k) {
       if (initialLoss_[k] <= 0) return {};
       norm[k] = M.norm(k);
-      largest = std::max(largest, norm[k]);
       meanG += w[k] * norm[k] / K;
       ratio[k] = input.losses[k] / initialLoss_[k];
       meanRatio += ratio[k] / K;
     }
-    if (!(largest > 0) || !(meanRatio > 0)) return {};
-    for (int k = 0; k < K; ++k)
-      if (norm[k] <= kZeroNorm * largest) return {};
+    if (!(meanRatio > 0)) return {};
+    for (bool zero : negligibleNorms(norm))
+      if (zero) return {};
 
     std::vector<double> a(K);
     double sumAW = 0;
@@ -104,26 +91,9 @@ private:
     return allFinite(grad) ? grad : std::vector<double>{};
   }
 
-  at::Tensor p_;
+  at::Tensor p_;  // [K] on the host; read and written through its own device and dtype
   double alpha_;
   std::vector<double> initialLoss_;  // [K] L_t(0); 0 until the task has had a positive loss
-};
-
-class GradNorm : public GradientMethod
-{
-public:
-  GradNorm(int tasks, double alpha) : p_(at::zeros({tasks}, at::kFloat).set_requires_grad(true)), rule_(p_, alpha) {}
-  MethodOutput combine(const MethodInput& input) override
-  {
-    // Undefined unless the rule sets it, so that no step re-applies an earlier step's gradient.
-    p_.mutable_grad() = at::Tensor();
-    return rule_.combine(input);
-  }
-  std::vector<at::Tensor> parameters() override { return {p_}; }
-
-private:
-  at::Tensor p_;  // [K] on the host; read and written through its own device and dtype
-  GradNormRule rule_;
 };
 
 }  // namespace

@@ -22,10 +22,6 @@
 namespace seesaw {
 namespace {
 
-// A task whose gradient norm is below this fraction of the largest has no direction to align
-// with (the step would scale it by more than 1e12); it passes unchanged and adjusts nothing.
-constexpr double kNegligible = 1e-12;
-
 class GradVac : public LinearMethod
 {
 public:
@@ -40,11 +36,12 @@ private:
     const int K = static_cast<int>(input.losses.size());
     const Gram M(input.gram, K);
     uint32_t flags = 0;
-    double largest = 0;
-    for (int k = 0; k < K; ++k) largest = std::max(largest, M.norm(k));
+    // A negligible task (gram.h's rule) has no direction to align with (the step would scale it
+    // by more than 1e12); it passes unchanged and adjusts nothing.
+    const std::vector<bool> zero = M.negligibleTasks();
     std::vector<bool> live(static_cast<size_t>(K));
     for (int k = 0; k < K; ++k) {
-      live[k] = largest > 0 && M.norm(k) > kNegligible * largest;
+      live[k] = !zero[k];
       if (!live[k]) flags |= kMethodFallback;
     }
     std::vector<double> c(static_cast<size_t>(K), 0.0);

@@ -15,21 +15,16 @@
 // meets every condition that can be met, and the step is flagged. A zero gradient has no unit
 // direction: such tasks are left out (coefficient 0) and the others' weights sum to their count.
 
-#include <ATen/ATen.h>
-
-#include <algorithm>
 #include <cmath>
-#include <tuple>
 #include <vector>
 
 #include "methods/gradient_method.h"
+#include "methods/gram.h"
+#include "methods/host_math.h"
 #include "methods/method_infos.h"
 
 namespace seesaw {
 namespace {
-
-constexpr double kAllZero = 1e-300;
-constexpr double kZeroRatio = 1e-20;  // squared norm relative to the largest: a zero gradient
 
 class Imtl : public LinearMethod
 {
@@ -40,16 +35,16 @@ private:
   Coefficients coefficients(const MethodInput& input) override
   {
     const int K = static_cast<int>(input.losses.size());
-    const auto gram = [&](int i, int j) { return input.gram[static_cast<size_t>(i * K + j)]; };
-    double largest = 0;
-    for (int t = 0; t < K; ++t) largest = std::max(largest, gram(t, t));
-    if (!(largest > kAllZero)) return {std::vector<double>(K, 1.0), {}, kMethodFallback};
+    const Gram gram(input.gram, K);
+    if (gram.allZero()) return {std::vector<double>(K, 1.0), {}, kMethodFallback};
+    const double largest = gram.largestSquaredNorm();
 
     Coefficients out;
     out.c.assign(K, 0.0);
+    const std::vector<bool> zero = gram.zeroTasks();
     std::vector<int> live;
     for (int t = 0; t < K; ++t) {
-      if (gram(t, t) > kZeroRatio * largest)
+      if (!zero[t])
         live.push_back(t);
       else
         out.flags |= kMethodFallback;
@@ -63,35 +58,24 @@ private:
 
     std::vector<double> alpha(m, 0.0);
     if (m > 1) {
-      // A_st = <g_1 - g_s, u_1 - u_t>, b_t = <g_1, u_1 - u_t>; alpha' A = b'.
-      const int r = m - 1;
-      at::Tensor A = at::empty({r, r}, at::kDouble);
-      at::Tensor b = at::empty({r}, at::kDouble);
-      auto a = A.accessor<double, 2>();
-      auto bb = b.accessor<double, 1>();
+      // A_st = <g_1 - g_s, u_1 - u_t>, b_t = <g_1, u_1 - u_t>; alpha' A = b', i.e. A'x = b.
+      // A is not symmetric, but H = [[0, A], [A', 0]] is, with eigenvalues +-s_k (A's singular
+      // values) and pinv(H) [0; b] = [pinv(A') b; 0]: H's pseudo-inverse cut at rcond times the
+      // largest |eigenvalue| is A's truncated SVD, and x the least-norm least-squares solution.
+      const int r = m - 1, h = 2 * m - 2;
+      std::vector<double> H(static_cast<size_t>(h * h), 0.0), rhs(static_cast<size_t>(h), 0.0), x;
       for (int s = 0; s < r; ++s) {
-        for (int t = 0; t < r; ++t) a[s][t] = gu(0, 0) - gu(0, t + 1) - gu(s + 1, 0) + gu(s + 1, t + 1);
-        bb[s] = gu(0, 0) - gu(0, s + 1);
+        for (int t = 0; t < r; ++t) {
+          const double a = gu(0, 0) - gu(0, t + 1) - gu(s + 1, 0) + gu(s + 1, t + 1);
+          H[static_cast<size_t>(s * h + r + t)] = H[static_cast<size_t>((r + t) * h + s)] = a;
+        }
+        rhs[static_cast<size_t>(r + s)] = gu(0, 0) - gu(0, s + 1);
       }
-      // A = U S Vh, so A'x = b has the least-norm least-squares solution U S^+ Vh b.
-      at::Tensor U, S, Vh;
-      std::tie(U, S, Vh) = at::linalg_svd(A, /*full_matrices=*/false);
-      const at::Tensor vb = at::matmul(Vh, b);
-      const double smax = S[0].item<double>();
-      at::Tensor inverse = at::zeros_like(S);
-      for (int k = 0; k < r; ++k) {
-        const double sk = S[k].item<double>();
-        if (sk > rcond_ * smax && sk > 0)
-          inverse[k] = 1.0 / sk;
-        else
-          out.flags |= kMethodFallback;
-      }
-      const at::Tensor x = at::matmul(U, inverse * vb);
-      auto xa = x.accessor<double, 1>();
+      if (!pseudoInverseSolve(H, h, rhs, rcond_, x)) out.flags |= kMethodFallback;
       double rest = 0;
       for (int t = 0; t < r; ++t) {
-        alpha[t + 1] = xa[t];
-        rest += xa[t];
+        alpha[t + 1] = x[t];
+        rest += x[t];
       }
       alpha[0] = 1 - rest;
     } else {

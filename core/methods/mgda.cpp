@@ -5,29 +5,33 @@
 // with LibMTL's normalizers n_t: none 1, l2 |g_t|, loss L_t, loss+ L_t |g_t|. As in LibMTL the
 // weights sum to one (the update is on the scale of one gradient, not EW's sum).
 //
-// Solver: pairwise Frank-Wolfe with exact line search on the Gram matrix, started like LibMTL's
-// from the best pair's closed-form solution (exact for K = 2). LibMTL's loop (taken from the
-// paper's code) clamps the two-point step to [0.001, 0.999], so it never lands exactly on a
-// vertex, and stops on a small change of w, which a slow step also meets. Pairwise steps converge
-// linearly on the simplex (Lacoste-Julien & Jaggi, NeurIPS 2015), reach a vertex exactly, and
-// stop on the Frank-Wolfe duality gap, which bounds how far the squared norm is from its minimum.
+// Solver: pairwise Frank-Wolfe (simplex_solver.h) with exact line search on the Gram matrix,
+// started like LibMTL's from the best pair's closed-form solution (exact for K = 2). LibMTL's loop
+// (taken from the paper's code) clamps the two-point step to [0.001, 0.999], so it never lands
+// exactly on a vertex, and stops on a small change of w, which a slow step also meets; the
+// pairwise steps reach a vertex exactly and stop on the duality gap, which bounds how far the
+// squared norm is from its minimum.
+//
+// A task gradient is zero by gram.h's solver rule (squared norm at most 1e-20 of the largest); a
+// loss is zero when it is at most 1e-20 of the largest loss.
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "methods/gradient_method.h"
+#include "methods/gram.h"
 #include "methods/method_infos.h"
+#include "methods/simplex_solver.h"
 
 namespace seesaw {
 namespace {
 
 enum Normalization { kNone = 0, kL2 = 1, kLoss = 2, kLossPlus = 3 };
 
-// Below this squared-norm ratio to the largest task gradient a gradient counts as zero: float32
-// gradients carry no information that far down.
-constexpr double kZeroRatio = 1e-20;
-constexpr double kAllZero = 1e-300;
+// Below this ratio to the largest loss a loss has no use as a normalizer: dividing by it would
+// blow up the weight.
+constexpr double kZeroLoss = 1e-20;
 
 class Mgda : public LinearMethod
 {
@@ -39,19 +43,14 @@ private:
   Coefficients coefficients(const MethodInput& input) override
   {
     const int K = static_cast<int>(input.losses.size());
-    const auto at = [&](int i, int j) { return input.gram[static_cast<size_t>(i * K + j)]; };
-    double largest = 0;
-    for (int t = 0; t < K; ++t) largest = std::max(largest, at(t, t));
+    const Gram M(input.gram, K);
     Coefficients out;
     // All gradients zero: every point of the hull is the origin; the uniform weights say so.
-    if (!(largest > kAllZero)) return {std::vector<double>(K, 1.0 / K), {}, kMethodFallback};
+    if (M.allZero()) return {std::vector<double>(K, 1.0 / K), {}, kMethodFallback};
 
-    std::vector<bool> zero(K);
+    const std::vector<bool> zero = M.zeroTasks();
     bool anyZero = false;
-    for (int t = 0; t < K; ++t) {
-      zero[t] = !(at(t, t) > kZeroRatio * largest);
-      anyZero = anyZero || zero[t];
-    }
+    for (int t = 0; t < K; ++t) anyZero = anyZero || zero[t];
 
     std::vector<double> n(K, 1.0);
     if (normalization_ != kNone) {
@@ -59,10 +58,10 @@ private:
       for (double l : input.losses) maxLoss = std::max(maxLoss, l);
       bool defined = true;
       for (int t = 0; t < K; ++t) {
-        const double norm = std::sqrt(at(t, t));
+        const double norm = std::sqrt(M(t, t));
         const double loss = input.losses[t];
         // A zero loss or gradient has no normalizer; dividing by it would blow up the weight.
-        const bool lossOk = loss > 0 && loss > kZeroRatio * maxLoss;
+        const bool lossOk = loss > 0 && loss > kZeroLoss * maxLoss;
         if (normalization_ == kL2) {
           defined = defined && !zero[t];
           n[t] = norm;
@@ -95,9 +94,9 @@ private:
     // The normalized Gram, scaled so the largest diagonal is one: the tolerance is then relative.
     std::vector<double> Q(static_cast<size_t>(K * K));
     double scale = 0;
-    for (int i = 0; i < K; ++i) scale = std::max(scale, at(i, i) / (n[i] * n[i]));
+    for (int i = 0; i < K; ++i) scale = std::max(scale, M(i, i) / (n[i] * n[i]));
     for (int i = 0; i < K; ++i)
-      for (int j = 0; j < K; ++j) Q[static_cast<size_t>(i * K + j)] = at(i, j) / (n[i] * n[j] * scale);
+      for (int j = 0; j < K; ++j) Q[static_cast<size_t>(i * K + j)] = M(i, j) / (n[i] * n[j] * scale);
 
     const std::vector<double> w = minNormPoint(Q, K);
     out.c.resize(K);
@@ -127,29 +126,18 @@ private:
       }
     if (K == 2) return w;
 
-    std::vector<double> Qw(K);
-    for (int it = 0; it < maxIterations_; ++it) {
-      double f = 0;
-      for (int i = 0; i < K; ++i) {
-        Qw[i] = 0;
-        for (int j = 0; j < K; ++j) Qw[i] += q(i, j) * w[j];
-        f += w[i] * Qw[i];
-      }
-      int s = 0, v = -1;
-      for (int t = 0; t < K; ++t) {
-        if (Qw[t] < Qw[s]) s = t;
-        if (w[t] > 0 && (v < 0 || Qw[t] > Qw[v])) v = t;
-      }
-      // Duality gap of (1/2) w'Qw: an upper bound on its distance to the minimum.
-      if (f - Qw[s] <= tolerance_ || v == s) break;
-      // Move weight from the worst task in use to the best one, as far as is optimal.
+    // (1/2) w'Qw: gradient Qw, and along e_s - e_v a parabola with its minimum in closed form.
+    SimplexObjective halfSquaredNorm;
+    halfSquaredNorm.gradient = [](const std::vector<double>& Qw, double, std::vector<double>& grad) {
+      grad = Qw;
+      return true;
+    };
+    halfSquaredNorm.lineSearch = [&](int s, int v, double limit, const std::vector<double>& Qw, double) {
       const double curvature = q(s, s) + q(v, v) - 2 * q(s, v);
       const double slope = Qw[v] - Qw[s];
-      const double gamma = curvature > 0 ? std::min(w[v], slope / curvature) : w[v];
-      w[s] += gamma;
-      w[v] = gamma == w[v] ? 0.0 : w[v] - gamma;
-    }
-    return w;
+      return curvature > 0 ? std::min(limit, slope / curvature) : limit;
+    };
+    return pairwiseFrankWolfe(Q, K, std::move(w), maxIterations_, tolerance_, halfSquaredNorm);
   }
 
   int maxIterations_;

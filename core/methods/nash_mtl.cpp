@@ -29,13 +29,11 @@
 #include <vector>
 
 #include "methods/gradient_method.h"
+#include "methods/gram.h"
 #include "methods/method_infos.h"
 
 namespace seesaw {
 namespace {
-
-constexpr double kAllZero = 1e-300;
-constexpr double kZeroRatio = 1e-20;  // squared norm relative to the largest: a zero gradient
 
 // Solves H x = g for a symmetric positive definite H (n x n, row-major) by Cholesky; false when
 // H is not numerically positive definite.
@@ -75,23 +73,24 @@ private:
   Coefficients coefficients(const MethodInput& input) override
   {
     const int K = static_cast<int>(input.losses.size());
-    const auto gram = [&](int i, int j) { return input.gram[static_cast<size_t>(i * K + j)]; };
-    double largest = 0, frobenius = 0;
-    for (int t = 0; t < K; ++t) largest = std::max(largest, gram(t, t));
+    const Gram gram(input.gram, K);
     Coefficients out;
-    if (!(largest > kAllZero)) {
+    if (gram.allZero()) {
       out.c.assign(K, 1.0);
       out.flags |= kMethodFallback;
       return out;
     }
     // Frobenius norm through the largest entry first, so tiny or huge Grams neither under- nor
     // overflow.
+    const double largest = gram.largestSquaredNorm();
+    double frobenius = 0;
     for (double v : input.gram) frobenius += (v / largest) * (v / largest);
     frobenius = std::sqrt(frobenius);
 
+    const std::vector<bool> zero = gram.zeroTasks();
     std::vector<int> live;
     for (int t = 0; t < K; ++t)
-      if (gram(t, t) > kZeroRatio * largest) live.push_back(t);
+      if (!zero[t]) live.push_back(t);
     if (static_cast<int>(live.size()) < K) out.flags |= kMethodFallback;
     const int m = static_cast<int>(live.size());
     std::vector<double> Q(static_cast<size_t>(m * m));

@@ -35,9 +35,7 @@ public:
   {
     const auto K = static_cast<int>(input.losses.size());
     const at::Tensor& G = input.taskGradients;
-    bool finite = true;
-    for (double x : input.gram) finite = finite && std::isfinite(x);
-    for (double x : input.losses) finite = finite && std::isfinite(x);
+    const bool finite = finiteInput(input);
     MethodOutput out;
     if (!finite) out.flags |= kMethodFallback;
     out.combined = G.sum(0);

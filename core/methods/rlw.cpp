@@ -13,6 +13,7 @@
 #include <random>
 
 #include "methods/gradient_method.h"
+#include "methods/host_math.h"
 #include "methods/method_infos.h"
 
 namespace seesaw {
@@ -39,11 +40,9 @@ private:
   Coefficients coefficients(const MethodInput& input) override
   {
     const size_t K = input.losses.size();
-    std::vector<double> lambda(K);
-    double total = 0;
-    // |z| < 8.6: exp cannot overflow or vanish, so no shift by the maximum is needed.
-    for (double& l : lambda) total += (l = std::exp(standardNormal()));
-    for (double& l : lambda) l /= total;
+    std::vector<double> z(K);
+    for (double& x : z) x = standardNormal();
+    const std::vector<double> lambda = softmax(z);
     return {lambda, lambda, 0};
   }
 

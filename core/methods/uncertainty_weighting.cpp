@@ -5,14 +5,14 @@
 // Task-specific parameters get c_t times their task's gradient, as the weighted loss would give
 // them.
 //
-// The rule lives in a LinearMethod for its fallback; the outer class clears s.grad first so that a
-// step on which the rule is undefined (non-finite losses or Gram, or an s so large that c
-// overflows) leaves s.grad undefined: the optimizer then skips s instead of applying the last
-// step's gradient again.
+// A step on which the rule is undefined (non-finite losses or Gram, or an s so large that c
+// overflows) leaves s.grad undefined (LinearMethod clears it), so the optimizer skips s instead of
+// applying the last step's gradient again.
 
 #include <cmath>
 
 #include "methods/gradient_method.h"
+#include "methods/host_math.h"
 #include "methods/method_infos.h"
 
 namespace seesaw {
@@ -20,16 +20,11 @@ namespace {
 
 constexpr double kInitialLogVariance = -0.5;
 
-std::vector<double> hostValues(const at::Tensor& t)
-{
-  const at::Tensor c = t.detach().to(at::kCPU, at::kDouble).contiguous();
-  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
-
-class UncertaintyRule : public LinearMethod
+class UncertaintyWeighting : public LinearMethod
 {
 public:
-  explicit UncertaintyRule(at::Tensor s) : s_(std::move(s)) {}
+  explicit UncertaintyWeighting(int tasks) : s_(at::full({tasks}, kInitialLogVariance, at::kFloat).set_requires_grad(true)) {}
+  std::vector<at::Tensor> parameters() override { return {s_}; }
 
 private:
   Coefficients coefficients(const MethodInput& input) override
@@ -46,26 +41,8 @@ private:
     s_.mutable_grad() = at::tensor(grad, at::kDouble).to(s_.device(), s_.scalar_type());
     return {c, c, 0};
   }
-  at::Tensor s_;
-};
 
-class UncertaintyWeighting : public GradientMethod
-{
-public:
-  explicit UncertaintyWeighting(int tasks)
-      : s_(at::full({tasks}, kInitialLogVariance, at::kFloat).set_requires_grad(true)), rule_(s_)
-  {
-  }
-  MethodOutput combine(const MethodInput& input) override
-  {
-    s_.mutable_grad() = at::Tensor();
-    return rule_.combine(input);
-  }
-  std::vector<at::Tensor> parameters() override { return {s_}; }
-
-private:
   at::Tensor s_;  // [K] on the host; read and written through its own device and dtype
-  UncertaintyRule rule_;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -39,6 +40,13 @@ inline std::vector<double> values(const at::Tensor& t)
 {
   const at::Tensor c = t.to(at::kDouble).contiguous().cpu();
   return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+inline bool allFinite(const std::vector<double>& v)
+{
+  for (double x : v)
+    if (!std::isfinite(x)) return false;
+  return true;
 }
 
 }  // namespace seesaw::test

@@ -13,6 +13,7 @@
 #include "util/error.h"
 
 using namespace seesaw;
+using seesaw::test::allFinite;
 using seesaw::test::makeMethod;
 using seesaw::test::methodInput;
 using seesaw::test::values;
@@ -66,13 +67,6 @@ Rows randomRows(std::mt19937_64& rng, int K, int P)
   for (auto& r : rows)
     for (double& x : r) x = normal(rng);
   return rows;
-}
-
-bool allFinite(const std::vector<double>& v)
-{
-  for (double x : v)
-    if (!std::isfinite(x)) return false;
-  return true;
 }
 
 // GradCraft's magnitude step: gh_k = (tau m / |g_k| + 1 - tau) g_k.

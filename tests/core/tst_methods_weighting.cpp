@@ -14,6 +14,7 @@
 #include "methods/registry.h"
 
 using namespace seesaw;
+using seesaw::test::allFinite;
 using seesaw::test::makeMethod;
 using seesaw::test::methodInput;
 
@@ -36,13 +37,6 @@ QString valueMismatch(const std::vector<double>& got, const std::vector<double>&
     const QString m_ = valueMismatch((got), (want), (tol));       \
     QVERIFY2(m_.isEmpty(), qPrintable(m_));                  \
   } while (false)
-
-bool allFinite(const std::vector<double>& v)
-{
-  for (double x : v)
-    if (!std::isfinite(x)) return false;
-  return true;
-}
 
 std::vector<double> gradOf(const at::Tensor& p)
 {
