@@ -8,6 +8,7 @@
 #include <random>
 
 #include "method_inputs.h"
+#include "methods/graddrop.h"
 #include "methods/gradient_method.h"
 #include "methods/registry.h"
 #include "util/error.h"
@@ -572,6 +573,29 @@ private Q_SLOTS:
     QVERIFY(values(b->combine(in).combined) == a2);
     QVERIFY(a1 != a2);                                      // a fresh draw every step
     QVERIFY(values(other->combine(in).combined) != a1);  // another seed, other drops
+  }
+
+  void gradDropFormsAgree()
+  {
+    // The CPU's fused loop and the tensor form (a GPU's) are one rule: same draws, same result,
+    // in float64 and float32, with zero coordinates, a leak and a task of tiny gradients.
+    std::mt19937_64 rng(8);
+    Rows g = randomRows(rng, 3, 400);
+    for (size_t p = 0; p < 400; p += 7) g[0][p] = g[1][p] = g[2][p] = 0;
+    for (double& v : g[2]) v *= 1e-30;
+    for (const double leak : {0.0, 0.3}) {
+      MethodInput in = methodInput(g);
+      const at::Tensor U = at::rand({400}, at::kFloat);
+      for (const auto type : {at::kDouble, at::kFloat}) {
+        in.taskGradients = in.taskGradients.to(type);
+        const MethodOutput loop = dropBySignPurity(in, U, leak, DropForm::HostLoop);
+        const MethodOutput tensors = dropBySignPurity(in, U, leak, DropForm::Tensors);
+        const double tolerance = type == at::kDouble ? 1e-12 : 1e-5;
+        QVERIFY(at::allclose(loop.combined.to(at::kDouble), tensors.combined.to(at::kDouble), tolerance, 1e-300));
+        for (int k = 0; k < 3; ++k) QVERIFY(std::abs(loop.weights[k] - tensors.weights[k]) <= tolerance);
+        QCOMPARE(loop.flags, tensors.flags);
+      }
+    }
   }
 
   // --- Robustness ------------------------------------------------------------------------------
