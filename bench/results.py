@@ -17,6 +17,7 @@ import datetime
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -63,12 +64,13 @@ def main():
     ap.add_argument("--out", default="docs/results.md")
     ap.add_argument("--jobs", type=int, default=1, help="runs in parallel (each uses one thread)")
     a = ap.parse_args()
-    train = os.path.join(a.build, "seesaw-train")
-    methods = [m for m in (a.methods.split(",") if a.methods else registry_methods(train)) if m != "fixed"]
     seeds = [int(s) for s in a.seeds.split(",")]
-    jobs = [(p, mo, me, s) for p, _ in DATASETS for mo in MODELS for me in methods for s in seeds]
     results = {}
     with tempfile.TemporaryDirectory() as work, concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
+        # A private copy of the trainer: a rebuild during the runs must not swap the binary under them.
+        train = shutil.copy(os.path.join(a.build, "seesaw-train"), os.path.join(work, "seesaw-train"))
+        methods = [m for m in (a.methods.split(",") if a.methods else registry_methods(train)) if m != "fixed"]
+        jobs = [(p, mo, me, s) for p, _ in DATASETS for mo in MODELS for me in methods for s in seeds]
         futures = {pool.submit(run_one, train, *j, work): j for j in jobs}
         for n, fut in enumerate(concurrent.futures.as_completed(futures), 1):
             j = futures[fut]

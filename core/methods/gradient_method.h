@@ -18,6 +18,7 @@ struct RowBlock
   int64_t offset = 0;
   int64_t rows = 0;  // 0 where the data has no such table
   int64_t dim = 0;
+  at::Tensor batchRows;  // [B] the table rows the batch read, repeats included; undefined: any row
 };
 
 struct MethodInput

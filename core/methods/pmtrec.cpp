@@ -42,13 +42,13 @@ public:
     // Capped so that a huge epoch saturates the softmax instead of making inf * 0 = NaN.
     const double boost = std::min(std::pow(alpha_, static_cast<double>(input.epoch)), DBL_MAX);
 
-    at::Tensor userWeights, itemWeights, userTouched, itemTouched;
-    if (input.userRows.rows > 0) std::tie(userWeights, userTouched) = weighRows(input.userRows, G, K, boost, finite, out.combined);
-    if (input.itemRows.rows > 0) std::tie(itemWeights, itemTouched) = weighRows(input.itemRows, G, K, boost, finite, out.combined);
-    out.userWeights = userWeights;
+    Weighed user, item;
+    if (input.userRows.rows > 0) user = weighRows(input.userRows, G, K, boost, finite, out.combined);
+    if (input.itemRows.rows > 0) item = weighRows(input.itemRows, G, K, boost, finite, out.combined);
+    out.userWeights = user.all;
 
-    const at::Tensor& w = userWeights.defined() ? userWeights : itemWeights;
-    const at::Tensor& touched = userWeights.defined() ? userTouched : itemTouched;
+    const at::Tensor& w = user.all.defined() ? user.candidates : item.candidates;
+    const at::Tensor& touched = user.all.defined() ? user.touched : item.touched;
     if (!w.defined()) {
       out.weights.assign(static_cast<size_t>(K), 1.0);
       return out;
@@ -65,14 +65,23 @@ public:
   }
 
 private:
-  // Writes the weighted rows of one table into `combined`; returns the weights [rows, K] (double,
-  // on the gradients' device) and which rows any task touched [rows].
-  std::pair<at::Tensor, at::Tensor> weighRows(const RowBlock& block, const at::Tensor& G, int K, double boost, bool finite,
-                                              at::Tensor& combined) const
+  struct Weighed
   {
-    const at::Tensor rows = G.narrow(1, block.offset, block.rows * block.dim).view({K, block.rows, block.dim});
+    at::Tensor all;         // [table rows, K] float64, 1/K on rows the batch did not reach
+    at::Tensor candidates;  // [n, K] the weights of the batch's rows
+    at::Tensor touched;     // [n] which of those any task's gradient touched
+  };
+  // Writes the weighted rows of one table into `combined`. Only the batch's rows can carry a
+  // gradient, so only they are weighed: the work follows the batch, not the table's size.
+  Weighed weighRows(const RowBlock& block, const at::Tensor& G, int K, double boost, bool finite, at::Tensor& combined) const
+  {
+    const at::Tensor table = G.narrow(1, block.offset, block.rows * block.dim).view({K, block.rows, block.dim});
     const auto doubles = G.options().dtype(at::kDouble);
-    at::Tensor w;  // [K, rows]
+    const at::Tensor candidates = block.batchRows.defined()
+                                      ? at::bincount(block.batchRows, {}, block.rows).nonzero().squeeze(1)
+                                      : at::arange(block.rows, G.options().dtype(at::kLong));
+    const at::Tensor rows = table.index_select(1, candidates);  // [K, n, dim]
+    at::Tensor w;  // [K, n]
     if (finite) {
       at::Tensor n = rows.norm(2, {2}).to(at::kDouble).clone();
       n.select(0, main_).mul_(boost);
@@ -81,11 +90,16 @@ private:
       // The max subtracted before dividing by tau: a tiny tau sends the others to -inf, never NaN.
       w = at::softmax((n - std::get<0>(n.max(0, true))) / tau_, 0);
     } else {
-      w = at::full({K, block.rows}, 1.0 / K, doubles);
+      w = at::full({K, candidates.size(0)}, 1.0 / K, doubles);
     }
     combined.narrow(0, block.offset, block.rows * block.dim)
-        .copy_((w.to(G.scalar_type()).unsqueeze(2) * rows).sum(0).view(-1));
-    return {w.t().contiguous(), rows.ne(0).any(2).any(0)};
+        .view({block.rows, block.dim})
+        .index_copy_(0, candidates, (w.to(G.scalar_type()).unsqueeze(2) * rows).sum(0));
+    Weighed out;
+    out.candidates = w.t().contiguous();
+    out.all = at::full({block.rows, K}, 1.0 / K, doubles).index_copy_(0, candidates, out.candidates);
+    out.touched = rows.ne(0).any(2).any(0);
+    return out;
   }
 
   int main_;

@@ -74,7 +74,8 @@ struct Trainer::Impl
   // Computes the update for one batch; fills the record's gradient fields when due.
   bool step(int64_t stepIndex, bool recordDue, StepRecord& record, RunEnd& end);
   // Combines the task gradients g [K, P] with the method and sets every parameter's .grad.
-  MethodOutput combine(int64_t stepIndex, int64_t epochIndex, const at::Tensor& g, const std::vector<double>& lossesAndGram);
+  MethodOutput combine(int64_t stepIndex, int64_t epochIndex, const Batch& batch, const at::Tensor& g,
+                       const std::vector<double>& lossesAndGram);
 };
 
 Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
@@ -112,7 +113,7 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
     for (size_t f = 0; f < std::min<size_t>(2, tables.size()); ++f) {
       if (!slot.parameter.is_same(tables[f]->weight)) continue;
       RowBlock& block = f == 0 ? userRows : itemRows;
-      block = {slot.offset, slot.parameter.size(0), slot.parameter.size(1)};
+      block = {slot.offset, slot.parameter.size(0), slot.parameter.size(1), at::Tensor()};
     }
   }
   for (const auto& task : data->table.tasks) taskTypes.push_back(task.type);
@@ -170,7 +171,8 @@ Batch Trainer::Impl::nextBatch()
   return {categorical.index_select(0, rows), dense.index_select(0, rows), labels.index_select(0, rows)};
 }
 
-MethodOutput Trainer::Impl::combine(int64_t stepIndex, int64_t epochIndex, const at::Tensor& g, const std::vector<double>& lossesAndGram)
+MethodOutput Trainer::Impl::combine(int64_t stepIndex, int64_t epochIndex, const Batch& batch, const at::Tensor& g,
+                                    const std::vector<double>& lossesAndGram)
 {
   const auto K = static_cast<int64_t>(taskTypes.size());
   MethodInput in;
@@ -179,6 +181,8 @@ MethodOutput Trainer::Impl::combine(int64_t stepIndex, int64_t epochIndex, const
   in.gram.assign(lossesAndGram.begin() + K, lossesAndGram.end());
   in.userRows = userRows;
   in.itemRows = itemRows;
+  if (userRows.rows > 0) in.userRows.batchRows = batch.categorical.select(1, 0);
+  if (itemRows.rows > 0) in.itemRows.batchRows = batch.categorical.select(1, 1);
   in.step = stepIndex;
   in.epoch = epochIndex;
   MethodOutput out = method->combine(in);
@@ -202,7 +206,7 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
     // The method needs the losses and the Gram matrix on the host: one small transfer per step.
     const at::Tensor lossesAndGram = at::cat({losses, at::mm(g, g.t()).reshape(-1)}).to(at::kCPU, at::kDouble).contiguous();
     const double* lg = lossesAndGram.data_ptr<double>();
-    const MethodOutput out = combine(stepIndex, epochIndex, g, std::vector<double>(lg, lg + lossesAndGram.numel()));
+    const MethodOutput out = combine(stepIndex, epochIndex, batch, g, std::vector<double>(lg, lg + lossesAndGram.numel()));
     if (out.flags & kMethodFallback) record.flags |= kStepMethodFallback;
     if (userWindow) {
       const at::Tensor& table = userSlot->parameter;

@@ -109,8 +109,8 @@ constexpr int kP = 12;
 MethodInput pmtrecInput(const Rows& rows, int64_t epoch = 1)
 {
   MethodInput in = methodInput(rows, {}, 1, epoch);
-  in.userRows = {0, 3, 2};
-  in.itemRows = {6, 2, 2};
+  in.userRows = {0, 3, 2, at::Tensor()};
+  in.itemRows = {6, 2, 2, at::Tensor()};
   return in;
 }
 
@@ -413,6 +413,27 @@ private Q_SLOTS:
     COMPARE_VALUES(out.weights, std::vector<double>({(u0[0] + u2[0]) / 2, (u0[1] + u2[1]) / 2}), 1e-12);
     QCOMPARE(out.flags, 0u);
     QCOMPARE(out.userWeights.size(0), int64_t(3));  // one row per user, touched or not
+  }
+
+  void pmtrecWeighsOnlyTheBatchRowsAlike()
+  {
+    // Given the batch's rows (repeats included), only those are weighed; as rows outside the
+    // batch have no gradient, the result is the same as weighing every row.
+    Rows g(2, std::vector<double>(kP, 0.0));
+    g[0][0] = 1, g[1][1] = 3;     // user 0
+    g[0][4] = 2, g[1][5] = -2;    // user 2
+    g[0][8] = 0.5, g[1][9] = -1;  // item 1
+    g[0][10] = 1, g[1][11] = -4;
+    auto method = makeMethod("pmtrec", 2, {{"alpha", 1.0}, {"tau", 0.7}});
+    const MethodOutput every = method->combine(pmtrecInput(g));
+    MethodInput batch = pmtrecInput(g);
+    batch.userRows.batchRows = at::tensor({2, 0, 2}, at::kLong);
+    batch.itemRows.batchRows = at::tensor({1, 1, 1}, at::kLong);
+    const MethodOutput some = method->combine(batch);
+    COMPARE_VALUES(values(some.combined), values(every.combined), 1e-15);
+    COMPARE_VALUES(values(some.userWeights), values(every.userWeights), 1e-15);
+    COMPARE_VALUES(some.weights, every.weights, 1e-15);
+    QCOMPARE(some.flags, every.flags);
   }
 
   void pmtrecWithoutTables()
