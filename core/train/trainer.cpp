@@ -203,10 +203,13 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
   if (config.train.analyze) {
     at::Tensor g;
     losses = taskGradients->compute(batch, g);
-    // The method needs the losses and the Gram matrix on the host: one small transfer per step.
-    const at::Tensor lossesAndGram = at::cat({losses, at::mm(g, g.t()).reshape(-1)}).to(at::kCPU, at::kDouble).contiguous();
-    const double* lg = lossesAndGram.data_ptr<double>();
-    const MethodOutput out = combine(stepIndex, epochIndex, batch, g, std::vector<double>(lg, lg + lossesAndGram.numel()));
+    // The method needs the losses and the Gram matrix on the host, the record also every module's
+    // Gram matrix: the modules partition the shared parameters, so their sum is the Gram matrix,
+    // and all of it comes over in one small transfer per step.
+    const at::Tensor moduleGrams = layout->moduleGrams(g);
+    const at::Tensor host = at::cat({losses, moduleGrams.sum(0).reshape(-1), moduleGrams.reshape(-1)}).to(at::kCPU, at::kDouble).contiguous();
+    const double* lg = host.data_ptr<double>();
+    const MethodOutput out = combine(stepIndex, epochIndex, batch, g, std::vector<double>(lg, lg + K + K * K));
     if (out.flags & kMethodFallback) record.flags |= kStepMethodFallback;
     if (userWindow) {
       const at::Tensor& table = userSlot->parameter;
@@ -216,7 +219,7 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
     }
     if (recordDue) {
       // Losses, the Gram matrix, every module's Gram matrix, the weights.
-      packed = at::cat({lossesAndGram, layout->moduleGrams(g).reshape(-1).to(at::kCPU, at::kDouble), at::tensor(out.weights, at::kDouble)});
+      packed = at::cat({host, at::tensor(out.weights, at::kDouble)});
     }
   } else {
     optimizer->zero_grad();
