@@ -1,10 +1,14 @@
 #pragma once
 // Hand-made inputs for gradient-method tests: task gradients as a [K, P] matrix, the rest derived.
 
+#include <QtTest>
+
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -47,6 +51,43 @@ inline bool allFinite(const std::vector<double>& v)
   for (double x : v)
     if (!std::isfinite(x)) return false;
   return true;
+}
+
+using Rows = std::vector<std::vector<double>>;
+
+// Empty where a and b agree within tol (absolute, scaled by max(1, |b|)); else what differs.
+inline QString scaledMismatch(const std::vector<double>& a, const std::vector<double>& b, double tol)
+{
+  if (a.size() != b.size()) return QString("sizes %1 and %2").arg(a.size()).arg(b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!(std::fabs(a[i] - b[i]) <= tol * std::max(1.0, std::fabs(b[i]))))
+      return QString("entry %1: %2, expected %3").arg(i).arg(a[i], 0, 'g', 17).arg(b[i], 0, 'g', 17);
+  return {};
+}
+
+#define COMPARE_SCALED(actual, expected, tol)                                   \
+  do {                                                                          \
+    const QString why_ = seesaw::test::scaledMismatch((actual), (expected), tol); \
+    QVERIFY2(why_.isEmpty(), qPrintable(why_));                                 \
+  } while (0)
+
+inline Rows randomRows(std::mt19937_64& rng, int K, int P)
+{
+  std::normal_distribution<double> normal;
+  Rows rows(K, std::vector<double>(P));
+  for (auto& r : rows)
+    for (double& x : r) x = normal(rng);
+  return rows;
+}
+
+// A PMTRec layout. Users 3 x 2 at 0, items 2 x 2 at 6, two dense coordinates at 10.
+constexpr int kP = 12;
+inline MethodInput pmtrecInput(const Rows& rows, int64_t epoch = 1)
+{
+  MethodInput in = methodInput(rows, {}, 1, epoch);
+  in.userRows = {0, 3, 2, at::Tensor()};
+  in.itemRows = {6, 2, 2, at::Tensor()};
+  return in;
 }
 
 }  // namespace seesaw::test
