@@ -66,6 +66,7 @@ void exportSteps(const TraceReader& reader, std::ostream& out)
   for (const auto& p : pairs) columns.push_back("cosine:" + p);
   for (const auto& m : info.moduleNames)
     for (const auto& p : pairs) columns.push_back("module_cosine:" + m + ":" + p);
+  for (const auto& s : info.methodStateNames) columns.push_back("method_state:" + s);
   header(out, columns);
   const size_t K = tasks.size();
   constexpr int64_t kBlock = 65536;  // records per read: bounded memory for long runs
@@ -76,6 +77,7 @@ void exportSteps(const TraceReader& reader, std::ostream& out)
       for (size_t k = 0; k < K; ++k)
         for (size_t l = k + 1; l < K; ++l) values(out, r.cosine, k * K + l, 1);
       values(out, r.moduleCosine, 0, r.moduleCosine.size());
+      values(out, r.methodState, 0, r.methodState.size());
       out << "\n";
     }
   }

@@ -83,12 +83,12 @@ int main(int argc, char** argv)
   seesaw::keepFreedMemory();
   CLI::App app{"seesaw-train: train a multi-task recommender and measure its task-gradient conflicts."};
   app.footer(footer());
-  std::string preset, configFile, dataPath, summaryPath, tracePath, model, method, device, optimizer;
+  std::string preset, configFile, dataPath, summaryPath, tracePath, model, splitTask, method, device, optimizer;
   // Overrides stay empty unless given, so that any value, a wrong one included, reaches validation.
   std::optional<int64_t> steps, evalEvery, seed;
   std::optional<double> epochs, lr;
   std::optional<int> batch, threads;
-  bool noAnalyze = false, noTrace = false, printConfig = false;
+  bool noAnalyze = false, noTrace = false, printConfig = false, ppnet = false, dtrn = false;
   app.add_option("preset", preset, "embedded preset to start from (default: demo unless --config is given)");
   app.add_option("--config", configFile, "run config JSON file (instead of a preset)")->check(CLI::ExistingFile);
   app.add_option("--data", dataPath, "data file for the kuairand, census and file sources (data.path)");
@@ -98,6 +98,9 @@ int main(int argc, char** argv)
   app.add_option("--lr", lr, "learning rate (train.lr)");
   app.add_option("--optimizer", optimizer, "adam, adamw or sgd (train.optimizer)");
   app.add_option("--model", model, "shared-bottom, mmoe or ple (model.type)");
+  app.add_option("--split-task", splitTask, "task that gets DRGrad's two towers, mmoe only (model.split_task)");
+  app.add_flag("--ppnet", ppnet, "DRGrad's personalized gate on user and item ids, mmoe only (model.ppnet)");
+  app.add_flag("--dtrn", dtrn, "DTRN's task-specific bottom representations, any model (model.dtrn)");
   app.add_option("--method", method, "gradient method, see below (method.name)");
   std::vector<std::string> methodParams;
   app.add_option("--param", methodParams, "a method hyperparameter, NAME=VALUE, repeatable (method.params)");
@@ -133,6 +136,9 @@ int main(int argc, char** argv)
     if (lr) t.lr = *lr;
     if (!optimizer.empty()) t.optimizer = seesaw::parseOptimizer(optimizer, "train.optimizer (--optimizer)");
     if (!model.empty()) config.model.type = seesaw::parseModelType(model, "model.type (--model)");
+    if (!splitTask.empty()) config.model.splitTask = splitTask;
+    if (ppnet) config.model.ppnet = true;
+    if (dtrn) config.model.dtrn = true;
     if (!method.empty() && method != config.method.name) {
       config.method.name = method;
       config.method.params.clear();  // the config's parameters belong to its own method

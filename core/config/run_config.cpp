@@ -1,5 +1,6 @@
 #include "config/run_config.h"
 
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -213,6 +214,12 @@ void readModel(const json& j, ModelConfig& m)
   r.read("shared_experts", m.sharedExperts);
   r.read("specific_experts", m.specificExperts);
   r.read("tower_hidden", m.towerHidden);
+  r.read("dtrn", m.dtrn);
+  r.read("dtrn_task_dim", m.dtrnTaskDim);
+  r.read("dtrn_hyper_hidden", m.dtrnHyperHidden);
+  r.read("dtrn_reduction", m.dtrnReduction);
+  r.read("split_task", m.splitTask);
+  r.read("ppnet", m.ppnet);
   r.finish();
 }
 
@@ -227,6 +234,7 @@ void readTrain(const json& j, TrainConfig& t)
   t.optimizer = parseOptimizer(optimizer, "train.optimizer");
   r.read("lr", t.lr);
   r.read("weight_decay", t.weightDecay);
+  r.read("l2_step", t.l2Step);
   r.read("momentum", t.momentum);
   r.read("task_weights", t.taskWeights);
   r.read("eval_every", t.evalEvery);
@@ -384,6 +392,11 @@ void validate(const RunConfig& c)
   require(m.levels >= 1, "model.levels", "must be at least 1");
   require(m.sharedExperts >= 1, "model.shared_experts", "must be at least 1");
   require(m.specificExperts >= 0, "model.specific_experts", "must not be negative");
+  require(m.dtrnTaskDim >= 1, "model.dtrn_task_dim", "must be at least 1");
+  require(m.dtrnHyperHidden >= 1, "model.dtrn_hyper_hidden", "must be at least 1");
+  require(m.dtrnReduction >= 1, "model.dtrn_reduction", "must be at least 1");
+  require(m.splitTask.empty() || m.type == ModelType::MMoE, "model.split_task", "only model type mmoe has split towers (DRGrad's Split-MMoE)");
+  require(!m.ppnet || m.type == ModelType::MMoE, "model.ppnet", "only model type mmoe has the personalized gate (DRGrad's Split-MMoE)");
 
   const auto& t = c.train;
   require(t.steps >= 0, "train.steps", "must not be negative");
@@ -391,6 +404,7 @@ void validate(const RunConfig& c)
   require(t.batchSize > 0, "train.batch_size", "must be positive");
   require(t.lr > 0, "train.lr", "must be positive, found " + std::to_string(t.lr));
   require(t.weightDecay >= 0, "train.weight_decay", "must not be negative");
+  require(std::isfinite(t.l2Step) && t.l2Step >= 0, "train.l2_step", "must be a finite number, 0 or more");
   require(t.momentum >= 0 && t.momentum < 1, "train.momentum", "must lie in [0, 1)");
   for (double w : t.taskWeights) require(w >= 0, "train.task_weights", "weights must not be negative");
   require(t.evalEvery >= 0, "train.eval_every", "must not be negative");
@@ -451,11 +465,13 @@ std::string toJsonString(const RunConfig& c)
         {"bottom_hidden", c.model.bottomHidden}, {"experts", c.model.experts},
         {"expert_hidden", c.model.expertHidden}, {"levels", c.model.levels},
         {"shared_experts", c.model.sharedExperts}, {"specific_experts", c.model.specificExperts},
-        {"tower_hidden", c.model.towerHidden}}},
+        {"dtrn", c.model.dtrn}, {"dtrn_task_dim", c.model.dtrnTaskDim},
+        {"dtrn_hyper_hidden", c.model.dtrnHyperHidden}, {"dtrn_reduction", c.model.dtrnReduction},
+        {"tower_hidden", c.model.towerHidden}, {"split_task", c.model.splitTask}, {"ppnet", c.model.ppnet}}},
       {"train",
        {{"steps", c.train.steps}, {"epochs", c.train.epochs}, {"batch_size", c.train.batchSize},
         {"optimizer", optimizerName(c.train.optimizer)}, {"lr", c.train.lr},
-        {"weight_decay", c.train.weightDecay}, {"momentum", c.train.momentum},
+        {"weight_decay", c.train.weightDecay}, {"l2_step", c.train.l2Step}, {"momentum", c.train.momentum},
         {"task_weights", c.train.taskWeights}, {"eval_every", c.train.evalEvery},
         {"record_every", c.train.recordEvery}, {"user_snapshot_every", c.train.userSnapshotEvery}, {"analyze", c.train.analyze}, {"device", c.train.device},
         {"seed", c.train.seed}, {"threads", c.train.threads},

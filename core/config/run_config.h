@@ -37,6 +37,12 @@ struct ModelConfig
   int sharedExperts = 1;                      // ple, per level
   int specificExperts = 1;                    // ple, per task and level
   std::vector<int> towerHidden = {32};
+  bool dtrn = false;                          // DTRN's task-specific bottom representations, any type
+  int dtrnTaskDim = 8;                        // dtrn: task embedding size
+  int dtrnHyperHidden = 16;                   // dtrn: hidden width of the hypernetwork
+  int dtrnReduction = 2;                      // dtrn: SENet reduction ratio over the fields
+  std::string splitTask;                      // mmoe: DRGrad's split primary task; empty: none
+  bool ppnet = false;                         // mmoe: DRGrad's personalized gate on user and item ids
 };
 
 enum class OptimizerType { Adam, AdamW, SGD };
@@ -50,6 +56,7 @@ struct TrainConfig
   OptimizerType optimizer = OptimizerType::Adam;
   double lr = 1e-3;
   double weightDecay = 0.0;
+  double l2Step = 0.0;             // > 0: GradCraft's second optimizer step on l2_step * sum |W|^2
   double momentum = 0.0;           // sgd
   std::vector<double> taskWeights; // fixed loss weights; empty means 1 for every task
   int64_t evalEvery = 200;         // steps between validation passes; 0: only at the end

@@ -74,7 +74,7 @@ MethodInfo dwaInfo()
   m.hyperParameters = {
       {"temperature", 2.0, 0.01, 100.0, "softmax temperature on the loss ratios; larger is closer to equal weights", false},
   };
-  m.make = [](const MethodSetup& s) { return std::make_unique<Dwa>(s.tasks, s.params.get("temperature")); };
+  m.make = [](const MethodSetup& s) { return std::make_unique<Dwa>(s.tasks(), s.params.get("temperature")); };
   return m;
 }
 

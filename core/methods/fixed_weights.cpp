@@ -27,7 +27,7 @@ MethodInfo equalWeightInfo()
   m.name = "ew";
   m.description = "equal weighting: the sum of the task gradients";
   m.needsTaskGradients = false;
-  m.make = [](const MethodSetup& s) { return std::make_unique<FixedWeights>(std::vector<double>(s.tasks, 1.0)); };
+  m.make = [](const MethodSetup& s) { return std::make_unique<FixedWeights>(std::vector<double>(s.tasks(), 1.0)); };
   return m;
 }
 

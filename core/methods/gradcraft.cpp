@@ -10,8 +10,9 @@
 //      2 is the reference code's rule: the mean on coordinates where every task's gradient is
 //      nonzero, the sum elsewhere. Options 0 and 1 are linear in the g_k and run on the Gram
 //      matrix; option 2 scales coordinates of that same sum.
-// Not implemented: the reference run's second Adam step on the L2 loss alone (a trainer matter),
-// and its per-parameter-tensor zero test (we see one flat vector, so the mask is per coordinate).
+// The reference run's second Adam step on the L2 loss alone is the trainer's train.l2_step.
+// Not implemented: its per-parameter-tensor zero test (we see one flat vector, so the mask is per
+// coordinate).
 
 #include <algorithm>
 #include <cmath>

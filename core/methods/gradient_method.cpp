@@ -4,7 +4,10 @@
 
 namespace seesaw {
 
-bool finiteInput(const MethodInput& input) { return allFinite(input.gram) && allFinite(input.losses); }
+bool finiteInput(const MethodInput& input)
+{
+  return allFinite(input.gram) && allFinite(input.losses) && allFinite(input.representationGram);
+}
 
 MethodOutput equalWeightFallback(const MethodInput& input)
 {

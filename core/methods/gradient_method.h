@@ -8,6 +8,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace seesaw {
@@ -26,6 +27,9 @@ struct MethodInput
   at::Tensor taskGradients;    // [K, P] each task's gradient on the shared parameters
   std::vector<double> gram;    // [K*K] <g_k, g_l>, row-major
   std::vector<double> losses;  // [K] this batch's task losses (means over the batch)
+  // [K*K] the Gram matrix of the task gradients on the shared representation (the trunk's
+  // outputs, every sample), for methods whose needsRepresentationGram(); else empty.
+  std::vector<double> representationGram;
   RowBlock userRows, itemRows; // the user and item tables inside taskGradients
   int64_t step = 0;            // 1-based
   int64_t epoch = 1;           // 1-based index of the epoch this step belongs to
@@ -43,6 +47,7 @@ struct MethodOutput
   std::vector<double> weights;    // [K] effective weight of each task's gradient in `combined`
   std::vector<double> taskScale;  // [K] factor on each task's task-specific gradients; empty: 1
   at::Tensor userWeights;         // [user rows, K] for methods personalized per user, else undefined
+  std::vector<double> state;      // the method's own per-step decisions, named by stateNames()
   uint32_t flags = 0;             // MethodFlag
 };
 
@@ -54,9 +59,14 @@ public:
   // Learnable weighting parameters (UW, GradNorm). The run's optimizer trains them next to the
   // model's; combine() sets their .grad.
   virtual std::vector<at::Tensor> parameters() { return {}; }
+  // Names of the values combine() reports in MethodOutput::state (the trace records them per step).
+  virtual std::vector<std::string> stateNames() const { return {}; }
+  // Whether combine() reads MethodInput::representationGram (MGDA-UB), which costs the trainer a
+  // product per step.
+  virtual bool needsRepresentationGram() const { return false; }
 };
 
-// Whether the Gram matrix and the losses are finite: with a NaN anywhere no rule is defined.
+// Whether the Gram matrices and the losses are finite: with a NaN anywhere no rule is defined.
 bool finiteInput(const MethodInput& input);
 
 // Where no rule is defined: EW's sum with weights 1, flagged. The trainer flags (and skips or

@@ -106,7 +106,7 @@ MethodInfo gradNormInfo()
   m.hyperParameters = {
       {"alpha", 1.5, 0.0, 10.0, "restoring force: how strongly tasks that train slower get larger gradient norms", false},
   };
-  m.make = [](const MethodSetup& s) { return std::make_unique<GradNorm>(s.tasks, s.params.get("alpha")); };
+  m.make = [](const MethodSetup& s) { return std::make_unique<GradNorm>(s.tasks(), s.params.get("alpha")); };
   return m;
 }
 

@@ -92,7 +92,7 @@ MethodInfo gradVacInfo()
   m.hyperParameters = {
       {"beta", 0.01, 0.0, 1.0, "EMA rate of the cosine targets (paper 0.01; LibMTL 0.5)"},
   };
-  m.make = [](const MethodSetup& s) { return std::make_unique<GradVac>(s.tasks, s.params.get("beta"), s.seed); };
+  m.make = [](const MethodSetup& s) { return std::make_unique<GradVac>(s.tasks(), s.params.get("beta"), s.seed); };
   return m;
 }
 

@@ -22,5 +22,6 @@ MethodInfo gradDropInfo();
 MethodInfo dbMtlInfo();
 MethodInfo gradCraftInfo();
 MethodInfo pmtrecInfo();
+MethodInfo drgradInfo();
 
 }  // namespace seesaw

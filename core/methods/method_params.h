@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "model/split_towers.h"
+
 namespace seesaw {
 
 struct HyperParameter
@@ -34,10 +36,12 @@ private:
 // What a method is built with.
 struct MethodSetup
 {
-  int tasks = 0;
-  MethodParams params;
-  std::vector<double> taskWeights;  // train.task_weights, for the fixed-weights method
-  uint64_t seed = 1;                // for methods that draw random numbers
+  std::vector<std::string> taskNames;  // one per task
+  MethodParams params;                 // filled in by the registry
+  std::vector<double> taskWeights;     // train.task_weights, for the fixed-weights method
+  uint64_t seed = 1;                   // for methods that draw random numbers
+  const SplitTowers* split = nullptr;  // the model's split task (DRGrad), where it has one
+  int tasks() const { return static_cast<int>(taskNames.size()); }
 };
 
 }  // namespace seesaw

@@ -1,9 +1,11 @@
-// MGDA (Sener & Koltun, NeurIPS 2018) on the shared parameters' gradients; MGDA-UB (the bound on
-// the shared representation) is a different method and not this one. The update is the min-norm
-// point of the convex hull of the normalized task gradients g_t / n_t:
+// MGDA (Sener & Koltun, NeurIPS 2018). The update is the min-norm point of the convex hull of the
+// normalized task gradients g_t / n_t:
 //   w = argmin_{w in simplex} || sum_t w_t g_t / n_t ||^2,   update = sum_t (w_t / n_t) g_t,
 // with LibMTL's normalizers n_t: none 1, l2 |g_t|, loss L_t, loss+ L_t |g_t|. As in LibMTL the
 // weights sum to one (the update is on the scale of one gradient, not EW's sum).
+// Option ub = 1 is MGDA-UB, the paper's upper bound: w (and the l2 normalizers) come from the task
+// gradients z_t on the shared representation instead, the trunk's outputs for every sample of the
+// batch (LibMTL's rep_grad mode), and the update is still sum_t (w_t / n_t) g_t on the parameters.
 //
 // Solver: pairwise Frank-Wolfe (simplex_solver.h) with exact line search on the Gram matrix,
 // started like LibMTL's from the best pair's closed-form solution (exact for K = 2). LibMTL's loop
@@ -36,14 +38,15 @@ constexpr double kZeroLoss = 1e-20;
 class Mgda : public LinearMethod
 {
 public:
-  Mgda(int maxIterations, double tolerance, int normalization)
-      : maxIterations_(maxIterations), tolerance_(tolerance), normalization_(normalization) {}
+  Mgda(int maxIterations, double tolerance, int normalization, bool upperBound)
+      : maxIterations_(maxIterations), tolerance_(tolerance), normalization_(normalization), upperBound_(upperBound) {}
+  bool needsRepresentationGram() const override { return upperBound_; }
 
 private:
   Coefficients coefficients(const MethodInput& input) override
   {
     const int K = static_cast<int>(input.losses.size());
-    const Gram M(input.gram, K);
+    const Gram M(upperBound_ ? input.representationGram : input.gram, K);
     Coefficients out;
     // All gradients zero: every point of the hull is the origin; the uniform weights say so.
     if (M.allZero()) return {std::vector<double>(K, 1.0 / K), {}, kMethodFallback};
@@ -143,6 +146,7 @@ private:
   int maxIterations_;
   double tolerance_;
   int normalization_;
+  bool upperBound_;
 };
 
 }  // namespace
@@ -158,10 +162,11 @@ MethodInfo mgdaInfo()
        "stop when the Frank-Wolfe duality gap, in units of the largest squared (normalized) task gradient norm, is below this",
        false},
       {"normalize", 0, 0, 3, "gradient normalization before the solve: 0 none, 1 l2 norm, 2 loss, 3 loss times l2 norm", true},
+      {"ub", 0, 0, 1, "1: MGDA-UB, the weights from the task gradients on the shared representation (the trunk's outputs)", true},
   };
   m.make = [](const MethodSetup& s) {
     return std::make_unique<Mgda>(static_cast<int>(s.params.get("max_iterations")), s.params.get("tolerance"),
-                                  static_cast<int>(s.params.get("normalize")));
+                                  static_cast<int>(s.params.get("normalize")), s.params.get("ub") != 0);
   };
   return m;
 }

@@ -120,9 +120,9 @@ MethodInfo pmtrecInfo()
   };
   m.make = [](const MethodSetup& s) -> std::unique_ptr<GradientMethod> {
     const int mainTask = static_cast<int>(s.params.get("main_task"));
-    if (mainTask >= s.tasks)
+    if (mainTask >= s.tasks())
       throw Error("config field method.params.main_task: task " + std::to_string(mainTask) + " does not exist (the data has " +
-                  std::to_string(s.tasks) + " tasks)");
+                  std::to_string(s.tasks()) + " tasks)");
     return std::make_unique<PMTRec>(mainTask, s.params.get("alpha"), s.params.get("tau"));
   };
   return m;

@@ -74,13 +74,9 @@ MethodParams MethodRegistry::resolve(const std::string& name, const std::map<std
 }
 
 std::unique_ptr<GradientMethod> MethodRegistry::make(const std::string& name, const std::map<std::string, double>& given,
-                                                     int tasks, std::vector<double> taskWeights, uint64_t seed) const
+                                                     MethodSetup setup) const
 {
-  MethodSetup setup;
-  setup.tasks = tasks;
   setup.params = resolve(name, given);
-  setup.taskWeights = std::move(taskWeights);
-  setup.seed = seed;
   return info(name).make(setup);
 }
 
@@ -104,6 +100,7 @@ const MethodRegistry& methodRegistry()
       dbMtlInfo(),
       gradCraftInfo(),
       pmtrecInfo(),
+      drgradInfo(),
   });
   return registry;
 }

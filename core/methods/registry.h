@@ -36,8 +36,9 @@ public:
   // The method's full parameter set: `given` over the defaults. Throws seesaw::Error naming
   // method.params.<name> for a name the method does not have or a value outside its range.
   MethodParams resolve(const std::string& name, const std::map<std::string, double>& given) const;
-  std::unique_ptr<GradientMethod> make(const std::string& name, const std::map<std::string, double>& given, int tasks,
-                                       std::vector<double> taskWeights, uint64_t seed) const;
+  // Builds the method with `given` resolved into setup.params.
+  std::unique_ptr<GradientMethod> make(const std::string& name, const std::map<std::string, double>& given,
+                                       MethodSetup setup) const;
 
 private:
   std::vector<MethodInfo> methods_;

@@ -52,7 +52,7 @@ MethodInfo uncertaintyWeightingInfo()
   MethodInfo m;
   m.name = "uw";
   m.description = "uncertainty weighting: learnable log variances s, loss sum L/(2 exp(s)) + s/2";
-  m.make = [](const MethodSetup& s) { return std::make_unique<UncertaintyWeighting>(s.tasks); };
+  m.make = [](const MethodSetup& s) { return std::make_unique<UncertaintyWeighting>(s.tasks()); };
   return m;
 }
 

@@ -1,5 +1,9 @@
 #include "model/mmoe.h"
 
+#include <algorithm>
+
+#include "util/error.h"
+
 namespace seesaw {
 
 at::Tensor mixExperts(const std::vector<at::Tensor>& expertOutputs, const at::Tensor& gateLogits)
@@ -13,19 +17,56 @@ at::Tensor mixExperts(const std::vector<at::Tensor>& expertOutputs, const at::Te
   return mixed;
 }
 
-MMoE::MMoE(const FeatureSpec& spec, const ModelConfig& config) : MultiTaskModel(static_cast<int>(spec.taskNames.size()))
+namespace {
+
+int findSplitTask(const FeatureSpec& spec, const std::string& name)
+{
+  if (name.empty()) return -1;
+  const auto it = std::find(spec.taskNames.begin(), spec.taskNames.end(), name);
+  std::string tasks;
+  for (const auto& t : spec.taskNames) tasks += (tasks.empty() ? "" : ", ") + t;
+  if (it == spec.taskNames.end())
+    throw Error("config field model.split_task: '" + name + "' is not a task of the data (" + tasks + ")");
+  if (spec.taskNames.size() < 2)
+    throw Error("config field model.split_task: a split task routes gradients from other tasks, and the data has one task");
+  return static_cast<int>(it - spec.taskNames.begin());
+}
+
+}  // namespace
+
+MMoE::MMoE(const FeatureSpec& spec, const ModelConfig& config)
+    : MultiTaskModel(static_cast<int>(spec.taskNames.size())), splitTask_(findSplitTask(spec, config.splitTask))
 {
   setEmbedding(FeatureEmbedding(spec, config.embeddingDim));
   const int64_t input = embedding()->outputSize();
+  const int64_t hidden = config.expertHidden.back();
   for (int e = 0; e < config.experts; ++e) {
     const std::string name = "expert" + std::to_string(e);
     addTrunk(name, Mlp(input, config.expertHidden), name, -1);
   }
   for (int k = 0; k < taskCount(); ++k) {
     const std::string& task = spec.taskNames[k];
-    gates_.push_back(addTagged("gate" + std::to_string(k), torch::nn::Linear(input, config.experts), "gate." + task, k));
-    towers_.push_back(addTagged("tower" + std::to_string(k), makeTower(config.expertHidden.back(), config.towerHidden),
-                                "tower." + task, k));
+    const bool sharedGate = splitTask_ >= 0 && k != splitTask_;  // T'' reads this gate's mixture too
+    gates_.push_back(addTagged("gate" + std::to_string(k), torch::nn::Linear(input, config.experts), "gate." + task,
+                               sharedGate ? -1 : k));
+    const std::string tower = k == splitTask_ ? "tower." + task + ".dedicated" : "tower." + task;
+    towers_.push_back(addTagged("tower" + std::to_string(k), makeTower(hidden, config.towerHidden), tower, k));
+  }
+  if (splitTask_ >= 0) {
+    const std::string& task = spec.taskNames[splitTask_];
+    splitTower_ = addTagged("tower_split", makeTower(hidden, config.towerHidden), "tower." + task + ".shared", splitTask_);
+    mix_ = register_buffer("split_mix", at::full({2}, 0.5));
+    split_.task = splitTask_;
+    split_.dedicated = towers_[splitTask_]->parameters();
+    split_.shared = splitTower_->parameters();
+    for (int k = 0; k < taskCount(); ++k)
+      split_.others.push_back(k == splitTask_ ? std::vector<at::Tensor>{} : towers_[k]->parameters());
+    split_.mix = mix_;
+  }
+  if (config.ppnet) {
+    ppnetColumns_ = std::min<int64_t>(2, static_cast<int64_t>(spec.cardinalities.size())) * config.embeddingDim;
+    if (ppnetColumns_ == 0) throw Error("config field model.ppnet: the personalized gate reads user and item ids, and the data has none");
+    ppnet_ = addTagged("ppnet", torch::nn::Linear(ppnetColumns_, hidden), "ppnet", -1);
   }
   sortTags();
 }
@@ -33,6 +74,31 @@ MMoE::MMoE(const FeatureSpec& spec, const ModelConfig& config) : MultiTaskModel(
 at::Tensor MMoE::taskHead(int task, const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs)
 {
   return towers_[task]->forward(mixExperts(trunkOutputs, gates_[task]->forward(x)));
+}
+
+at::Tensor MMoE::head(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs)
+{
+  if (separableHead()) return MultiTaskModel::head(x, trunkOutputs);
+  const int K = taskCount();
+  std::vector<at::Tensor> inputs;  // each tower's input
+  for (int k = 0; k < K; ++k) inputs.push_back(mixExperts(trunkOutputs, gates_[k]->forward(x)));
+  if (ppnet_) {
+    // The gate acts on the shared representation only (the paper): the dedicated tower's input
+    // stays as it is.
+    const at::Tensor gate = 2 * at::sigmoid(ppnet_->forward(x.narrow(1, 0, ppnetColumns_)));
+    for (int k = 0; k < K; ++k)
+      if (k != splitTask_) inputs[k] = inputs[k] * gate;
+  }
+  std::vector<at::Tensor> outputs;
+  for (int k = 0; k < K; ++k) outputs.push_back(towers_[k]->forward(inputs[k]));
+  if (splitTask_ >= 0) {
+    at::Tensor shared;
+    for (int k = 0; k < K; ++k)
+      if (k != splitTask_) shared = shared.defined() ? shared + inputs[k] : inputs[k];
+    shared = shared / (K - 1);
+    outputs[splitTask_] = mix_[0] * outputs[splitTask_] + mix_[1] * splitTower_->forward(shared);
+  }
+  return at::cat(outputs, 1);
 }
 
 }  // namespace seesaw

@@ -8,12 +8,14 @@ namespace seesaw {
 
 std::shared_ptr<MultiTaskModel> makeModel(const FeatureSpec& spec, const ModelConfig& config)
 {
+  std::shared_ptr<MultiTaskModel> model;
   switch (config.type) {
-    case ModelType::SharedBottom: return std::make_shared<SharedBottom>(spec, config);
-    case ModelType::MMoE: return std::make_shared<MMoE>(spec, config);
-    case ModelType::PLE: return std::make_shared<PLE>(spec, config);
+    case ModelType::SharedBottom: model = std::make_shared<SharedBottom>(spec, config); break;
+    case ModelType::MMoE: model = std::make_shared<MMoE>(spec, config); break;
+    case ModelType::PLE: model = std::make_shared<PLE>(spec, config); break;
   }
-  return nullptr;
+  if (config.dtrn) model->addDtrn(spec, config);
+  return model;
 }
 
 }  // namespace seesaw

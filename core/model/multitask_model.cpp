@@ -8,10 +8,26 @@ namespace seesaw {
 at::Tensor MultiTaskModel::forward(const Batch& batch)
 {
   const at::Tensor x = embedding_->forward(batch);
+  if (dtrn_.is_empty()) return head(x, runTrunk(x));
+  std::vector<at::Tensor> outputs;
+  for (int k = 0; k < taskCount_; ++k) outputs.push_back(taskOutput(k, dtrn_->forward(x, k)));
+  return at::cat(outputs, 1);
+}
+
+std::vector<at::Tensor> MultiTaskModel::runTrunk(const at::Tensor& x)
+{
   std::vector<at::Tensor> outputs;
   outputs.reserve(trunk_.size());
   for (auto& mlp : trunk_) outputs.push_back(mlp->forward(x));
-  return head(x, outputs);
+  return outputs;
+}
+
+at::Tensor MultiTaskModel::taskOutput(int task, const at::Tensor& bottom)
+{
+  // A separable head computes this task's tower only; any other head computes all K outputs on
+  // this task's bottom, and only the task's own is kept.
+  if (separableHead()) return taskHead(task, bottom, runTrunk(bottom));
+  return head(bottom, runTrunk(bottom)).narrow(1, task, 1);
 }
 
 at::Tensor MultiTaskModel::head(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs)
@@ -44,6 +60,19 @@ Mlp MultiTaskModel::addTrunk(const std::string& name, Mlp mlp, const std::string
     info_.push_back({name + "." + p.key(), groupPerLayer ? group + "." + layer : group, task, p.value()});
   }
   return mlp;
+}
+
+void MultiTaskModel::addDtrn(const FeatureSpec& spec, const ModelConfig& config)
+{
+  dtrn_ = register_module("dtrn", Dtrn(spec, config));
+  for (const auto& p : dtrn_->hypernetwork()->named_parameters())
+    info_.push_back({"dtrn.hyper." + p.key(), "dtrn.hyper", -1, p.value()});
+  for (int k = 0; k < taskCount_; ++k) {
+    const std::string group = "dtrn.task." + spec.taskNames[k];
+    for (const auto& p : dtrn_->tasks()[k]->named_parameters())
+      info_.push_back({group + "." + p.key(), group, k, p.value()});
+  }
+  sortTags();
 }
 
 std::string MultiTaskModel::registrationName(std::string name)

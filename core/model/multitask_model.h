@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "config/run_config.h"
+#include "model/dtrn.h"
 #include "model/features.h"
 #include "model/layers.h"
 #include "model/mlp.h"
+#include "model/split_towers.h"
 
 namespace seesaw {
 
@@ -29,6 +31,8 @@ struct ParameterInfo
 // outputs (gates, deeper levels, towers). The split lets the trainer back-propagate the trunk for
 // all tasks at once. A head whose tasks share no parameters (MMoE, Shared-Bottom) is separable:
 // it implements taskHead(), and the trainer gets every task's input gradients from one pass.
+// With DTRN (model.dtrn) each task runs the architecture on its own bottom representation of x
+// instead (model/dtrn.h), and the trunk's MLPs no longer read one shared input.
 class MultiTaskModel : public torch::nn::Module
 {
 public:
@@ -44,6 +48,14 @@ public:
   // Every trainable parameter exactly once, shared ones first, grouped by module.
   const std::vector<ParameterInfo>& parameterInfo() const { return info_; }
   int taskCount() const { return taskCount_; }
+  // Gives every task its own bottom representation (model/dtrn.h). Called once the architecture
+  // has created its parameters, so that a seed initialises the architecture as it would without DTRN.
+  void addDtrn(const FeatureSpec& spec, const ModelConfig& config);
+  // True where tasks run the trunk on different inputs (DTRN): TaskGradients' trunk-batched pass
+  // then does not apply.
+  virtual bool taskSpecificBottoms() const { return !dtrn_.is_empty(); }
+  // DRGrad's split primary task, where the model has one (model.split_task), else null.
+  virtual const SplitTowers* splitTowers() const { return nullptr; }
 
 protected:
   explicit MultiTaskModel(int taskCount) : taskCount_(taskCount) {}
@@ -65,10 +77,14 @@ protected:
   static std::string registrationName(std::string name);
 
 private:
+  std::vector<at::Tensor> runTrunk(const at::Tensor& x);
+  at::Tensor taskOutput(int task, const at::Tensor& bottom);  // task's output [B, 1] on its own bottom
+
   int taskCount_;
   std::vector<ParameterInfo> info_;
   FeatureEmbedding embedding_{nullptr};
   std::vector<Mlp> trunk_;
+  Dtrn dtrn_{nullptr};
 };
 
 }  // namespace seesaw

@@ -16,7 +16,8 @@ constexpr hsize_t kEvalChunk = 64;
 constexpr hsize_t kSnapshotChunk = 64;
 constexpr hsize_t kUserChunk = 16384;  // users per chunk of a snapshot: a 100,000-user snapshot is 7 reads
 
-const char* const kGroups[] = {"/steps", "/eval", "/eval/valid", "/eval/test", "/users", "/modules", "/status"};
+const char* const kGroups[] = {"/steps", "/eval", "/eval/valid", "/eval/test", "/users", "/modules", "/method",
+                               "/status"};
 
 struct Column
 {
@@ -54,6 +55,7 @@ std::vector<Column> columnsOf(TraceFile& f)
       {"/users/weight", F32, f32, {d.users, d.tasks}, user, &f.users.weight},
       {"/users/count", I32, i32, {d.users}, user, &f.users.count},
   };
+  if (f.hasMethodState) c.push_back({"/steps/method_state", F32, f32, {d.methodStates}, step, &f.steps.methodState});
   for (const auto& [split, series] : {std::pair<std::string, EvalSeries*>{"valid", &f.valid}, {"test", &f.test}}) {
     const std::string g = "/eval/" + split + "/";
     c.push_back({g + "step", I64, i64, {}, {kEvalChunk}, &series->step});
@@ -62,6 +64,14 @@ std::vector<Column> columnsOf(TraceFile& f)
       c.push_back({g + name, F64, f64, {d.tasks}, {kEvalChunk}, member});
   }
   return c;
+}
+
+// Traces written before a dataset was added lack it; a damaged file throws rather than reading as one of these.
+bool exists(hid_t file, const char* path)
+{
+  const htri_t found = H5Lexists(file, path, H5P_DEFAULT);
+  h5::check(found, std::string("looking up ") + path);
+  return found > 0;
 }
 
 const char* const kStatusNames[] = {"state", "message", "heartbeat", "steps", "valid_evals", "test_evals", "snapshots"};
@@ -131,6 +141,7 @@ Dims Dims::of(const RunInfo& info)
   d.pairs = d.tasks * (d.tasks - (d.tasks > 0 ? 1 : 0)) / 2;
   d.modules = info.moduleNames.size();
   d.users = info.userIds.size();
+  d.methodStates = info.methodStateNames.size();
   return d;
 }
 
@@ -145,10 +156,12 @@ TraceFile TraceFile::create(const std::string& path, const RunInfo& info, Compre
   TraceFile f;
   f.file = Handle(h5::check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access), "cannot create trace " + path));
   f.dims = Dims::of(info);
+  f.hasMethodState = true;
   writeRunInfo(f.file, info);
   for (const char* g : kGroups) Handle(h5::check(H5Gcreate2(f.file, g, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), context));
   h5::writeStringDataset(f.file, "/modules/name", info.moduleNames);
   h5::writeStringDataset(f.file, "/users/id", info.userIds);
+  h5::writeStringDataset(f.file, "/method/state_name", info.methodStateNames);
   {
     const hsize_t n[1] = {info.userGroups.size()};
     Handle space(h5::check(H5Screate_simple(1, n, nullptr), context));
@@ -171,6 +184,9 @@ TraceFile TraceFile::open(Handle file, const Dims& dims)
   TraceFile f;
   f.file = std::move(file);
   f.dims = dims;
+  // A trace from before method state was recorded lacks the dataset and reads as a method that reports
+  // nothing; one that names states must hold them.
+  f.hasMethodState = dims.methodStates > 0 || exists(f.file, "/steps/method_state");
   for (const Column& c : columnsOf(f)) *c.series = Series::open(f.file, c.path, c.memType, c.inner);
   return f;
 }
@@ -253,6 +269,7 @@ RunInfo TraceFile::readRunInfo(hid_t file)
   info.analyze = h5::readIntAttribute(file, "analyze") != 0;
   info.userSnapshotEvery = h5::readIntAttribute(file, "user_snapshot_every");
   info.moduleNames = h5::readStringDataset(file, "/modules/name");
+  if (exists(file, "/method")) info.methodStateNames = h5::readStringDataset(file, "/method/state_name");
   info.userIds = h5::readStringDataset(file, "/users/id");
   info.userGroups.resize(info.userIds.size());
   {

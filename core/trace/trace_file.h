@@ -13,13 +13,14 @@ namespace seesaw::trace {
 
 struct Dims
 {
-  hsize_t tasks = 0, pairs = 0, modules = 0, users = 0;
+  hsize_t tasks = 0, pairs = 0, modules = 0, users = 0, methodStates = 0;
   static Dims of(const RunInfo& info);
 };
 
 struct StepSeries
 {
-  h5::Series step, epoch, wallTime, lr, flags, loss, gradNorm, cosine, magnitudeRatio, weight, moduleCosine;
+  h5::Series step, epoch, wallTime, lr, flags, loss, gradNorm, cosine, magnitudeRatio, weight, moduleCosine,
+      methodState;
 };
 
 struct EvalSeries
@@ -46,6 +47,7 @@ struct TraceFile
 {
   h5::Handle file;
   Dims dims;
+  bool hasMethodState = false;  // /steps/method_state exists: traces written before it was added lack it
   StepSeries steps;
   EvalSeries valid, test;
   UserSeries users;

@@ -163,8 +163,10 @@ std::vector<StepRecord> TraceReader::steps(int64_t first, int64_t count) const
     const auto flags = readColumn<uint32_t>(st.flags, first, count);
     const auto loss = readColumn<float>(st.loss, first, count), gradNorm = readColumn<float>(st.gradNorm, first, count),
                cosine = readColumn<float>(st.cosine, first, count), ratio = readColumn<float>(st.magnitudeRatio, first, count),
-               weight = readColumn<float>(st.weight, first, count), moduleCosine = readColumn<float>(st.moduleCosine, first, count);
-    const size_t K = s.file.dims.tasks, MP = st.moduleCosine.rowElements();
+               weight = readColumn<float>(st.weight, first, count), moduleCosine = readColumn<float>(st.moduleCosine, first, count),
+               methodState = s.file.hasMethodState ? readColumn<float>(st.methodState, first, count)
+                                                   : std::vector<float>{};
+    const size_t K = s.file.dims.tasks, MP = st.moduleCosine.rowElements(), S = s.file.dims.methodStates;
     for (size_t i = 0; i < out.size(); ++i) {
       StepRecord& r = out[i];
       r.step = s.stepIndex[static_cast<size_t>(first) + i];
@@ -178,6 +180,7 @@ std::vector<StepRecord> TraceReader::steps(int64_t first, int64_t count) const
       r.magnitudeRatio = rowOf(ratio, i, K);
       r.weight = rowOf(weight, i, K);
       r.moduleCosine = rowOf(moduleCosine, i, MP);
+      r.methodState = rowOf(methodState, i, S);
     }
   } catch (const Error& e) {
     throw Error(s.where() + ": " + e.what());

@@ -192,12 +192,12 @@ void TraceWriter::Impl::run()
 void TraceWriter::Impl::write(const Pending& batch)
 {
   const auto& d = file.dims;
-  const size_t K = d.tasks, P = d.pairs, M = d.modules, U = d.users;
+  const size_t K = d.tasks, P = d.pairs, M = d.modules, U = d.users, S = d.methodStates;
   if (!batch.steps.empty()) {
     std::vector<int64_t> step;
     std::vector<double> epoch, wallTime, lr;
     std::vector<uint32_t> flags;
-    std::vector<float> loss, gradNorm, cosine, ratio, weight, moduleCosine;
+    std::vector<float> loss, gradNorm, cosine, ratio, weight, moduleCosine, methodState;
     for (const StepRecord& r : batch.steps) {
       step.push_back(r.step);
       epoch.push_back(r.epoch);
@@ -210,6 +210,7 @@ void TraceWriter::Impl::write(const Pending& batch)
       put(ratio, r.magnitudeRatio, K, "magnitude_ratio");
       put(weight, r.weight, K, "weight");
       put(moduleCosine, r.moduleCosine, M * P, "module_cosine");
+      put(methodState, r.methodState, S, "method_state");
     }
     const hsize_t n = batch.steps.size();
     auto& s = file.steps;
@@ -224,6 +225,7 @@ void TraceWriter::Impl::write(const Pending& batch)
     s.magnitudeRatio.append(ratio.data(), n);
     s.weight.append(weight.data(), n);
     s.moduleCosine.append(moduleCosine.data(), n);
+    s.methodState.append(methodState.data(), n);
     status.steps += static_cast<int64_t>(n);
   }
   for (const EvalRecord& r : batch.evals) {
@@ -265,7 +267,8 @@ void TraceWriter::Impl::write(const Pending& batch)
 void TraceWriter::Impl::reserve(const Pending& batch)
 {
   const auto& d = file.dims;
-  const int64_t stepBytes = 8 * 4 + 4 * static_cast<int64_t>(d.tasks * (d.tasks + 4) + d.modules * d.pairs);
+  const int64_t stepBytes =
+      8 * 4 + 4 * static_cast<int64_t>(d.tasks * (d.tasks + 4) + d.modules * d.pairs + d.methodStates);
   const int64_t snapshotBytes = 4 * static_cast<int64_t>(d.users * (d.pairs + 2 * d.tasks + 1)) + 16;
   const int64_t evalBytes = 8 * static_cast<int64_t>(4 * d.tasks + 1);
   const int64_t data = stepBytes * static_cast<int64_t>(batch.steps.size()) + snapshotBytes * static_cast<int64_t>(batch.snapshots.size()) +

@@ -16,6 +16,7 @@ struct RunInfo
   std::vector<std::string> taskNames;
   std::vector<TaskType> taskTypes;
   std::vector<std::string> moduleNames;  // shared modules, in the order of StepRecord::moduleCosine
+  std::vector<std::string> methodStateNames;  // what StepRecord::methodState holds; empty: nothing
   std::string device;
   std::string method;
   int64_t totalSteps = 0;
@@ -53,6 +54,7 @@ struct StepRecord
   std::vector<float> magnitudeRatio;  // [K] each norm over the largest
   std::vector<float> weight;          // [K] task weights the method applied
   std::vector<float> moduleCosine;    // [M*P] per shared module, then per task pair
+  std::vector<float> methodState;     // [S] the method's own per-step decisions (DRGrad's router), named in RunInfo
   uint32_t flags = 0;
 };
 

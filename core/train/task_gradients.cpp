@@ -13,6 +13,13 @@ namespace seesaw {
 TaskGradients::TaskGradients(MultiTaskModel& model, const SharedLayout& layout, std::vector<TaskType> taskTypes)
     : model_(model), layout_(layout), trunkPass_(model.trunk()), taskTypes_(std::move(taskTypes)), headTaskParameters_(taskTypes_.size())
 {
+  if (model.taskSpecificBottoms()) {
+    // perTaskAutograd reads the shared parameters from the layout and needs only these.
+    taskParameters_.resize(taskTypes_.size());
+    for (const auto& p : model.parameterInfo())
+      if (p.task >= 0) taskParameters_[p.task].push_back(p.tensor);
+    return;
+  }
   std::map<const void*, int64_t> slotOf;
   for (size_t i = 0; i < layout.slots().size(); ++i) slotOf[layout.slots()[i].parameter.unsafeGetTensorImpl()] = static_cast<int64_t>(i);
   std::map<const void*, int> taskOf;
@@ -44,8 +51,12 @@ TaskGradients::TaskGradients(MultiTaskModel& model, const SharedLayout& layout, 
     throw std::logic_error("a separable head must not hold shared parameters");
 }
 
-at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared)
+at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, at::Tensor* representationGram)
 {
+  if (model_.taskSpecificBottoms()) {
+    if (representationGram) throw std::logic_error("task-specific bottoms have no shared representation");
+    return perTaskAutograd(batch, shared);
+  }
   const auto K = static_cast<int64_t>(taskTypes_.size());
   const auto& slots = layout_.slots();
 
@@ -60,6 +71,12 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared)
   at::Tensor losses;
   const HeadGradients head = model_.separableHead() ? headSeparable(x, trunkOutputs, batch, losses)
                                                     : headPerTask(x, trunkOutputs, batch, shared, losses);
+  if (representationGram) {
+    std::vector<at::Tensor> perTask;  // [K, B * out] per trunk output
+    for (const auto& output : head.trunk) perTask.push_back(at::stack(output).view({K, -1}));
+    const at::Tensor z = at::cat(perTask, 1);
+    *representationGram = at::mm(z, z.t());
+  }
 
   torch::NoGradGuard noGrad;
   const auto& tables = model_.embedding()->tables();
@@ -88,6 +105,30 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared)
                     inputGrad.narrow(2, static_cast<int64_t>(f) * dim, dim).permute({1, 0, 2}));
   }
   return losses;
+}
+
+at::Tensor TaskGradients::perTaskAutograd(const Batch& batch, at::Tensor& shared)
+{
+  const auto K = static_cast<int64_t>(taskTypes_.size());
+  const auto& slots = layout_.slots();
+  const at::Tensor losses = taskLosses(model_.forward(batch), batch.labels, taskTypes_);
+  shared = at::zeros({K, layout_.size()}, losses.options());
+  std::vector<at::Tensor> sharedParameters;
+  for (const auto& slot : slots) sharedParameters.push_back(slot.parameter);
+  for (int64_t k = 0; k < K; ++k) {
+    std::vector<at::Tensor> wanted = sharedParameters;
+    wanted.insert(wanted.end(), taskParameters_[k].begin(), taskParameters_[k].end());
+    // Unused: a parameter that task k's loss does not reach, e.g. another task's PLE expert.
+    const auto grads = torch::autograd::grad({losses[k]}, wanted, {}, /*retain_graph=*/k + 1 < K,
+                                             /*create_graph=*/false, /*allow_unused=*/true);
+    for (size_t s = 0; s < slots.size(); ++s)
+      if (grads[s].defined()) shared[k].narrow(0, slots[s].offset, slots[s].numel).copy_(grads[s].reshape(-1));
+    for (size_t i = 0; i < taskParameters_[k].size(); ++i) {
+      const at::Tensor& g = grads[slots.size() + i];
+      taskParameters_[k][i].mutable_grad() = g.defined() ? g.detach() : at::zeros_like(taskParameters_[k][i]);
+    }
+  }
+  return losses.detach();
 }
 
 TaskGradients::HeadGradients TaskGradients::headPerTask(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs,

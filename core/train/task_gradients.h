@@ -4,7 +4,8 @@
 // embedded input and the trunk's outputs, one for all tasks where the head is separable, else one
 // per task; one task-batched backward through the trunk (TrunkPass); and each task's embedding
 // rows added into its copy of the tables. The result equals K separate autograd passes
-// (tests/core/tst_task_gradients.cpp checks it).
+// (tests/core/tst_task_gradients.cpp checks it). Models whose tasks run the trunk on inputs of
+// their own (DTRN) take K autograd passes through the whole model instead.
 
 #include <ATen/ATen.h>
 
@@ -23,9 +24,13 @@ public:
 
   // Runs the batch. Writes each task's shared gradient into shared [K, P] (zeroed here) and gives
   // every task-specific parameter its task's gradient as .grad. Returns the per-task losses [K].
-  at::Tensor compute(const Batch& batch, at::Tensor& shared);
+  // With representationGram, also the [K, K] Gram matrix of the tasks' gradients on the trunk's
+  // outputs over the batch (MGDA-UB's shared representation); not for task-specific bottoms.
+  at::Tensor compute(const Batch& batch, at::Tensor& shared, at::Tensor* representationGram = nullptr);
 
 private:
+  // One forward, then one autograd pass per task through the whole model (task-specific bottoms).
+  at::Tensor perTaskAutograd(const Batch& batch, at::Tensor& shared);
   // What the head passes give the trunk pass: each task's gradient on x and on every trunk output.
   struct HeadGradients
   {
@@ -53,6 +58,7 @@ private:
   std::vector<int64_t> tableSlots_;                 // slot of each embedding table
   std::vector<int64_t> headSlots_;                  // shared parameters inside the head
   std::vector<std::vector<at::Tensor>> headTaskParameters_;  // [K] task-specific head parameters
+  std::vector<std::vector<at::Tensor>> taskParameters_;      // [K] all task-specific parameters (perTaskAutograd)
 };
 
 }  // namespace seesaw

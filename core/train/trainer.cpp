@@ -60,6 +60,8 @@ struct Trainer::Impl
   at::Tensor categorical, dense, labels;  // on device
   at::Tensor lossWeights;                 // [K] on device: ew's or fixed's weights, for runs without analyze
   std::vector<std::vector<at::Tensor>> taskParameters;  // [K] each task's own parameters
+  std::vector<at::Tensor> trained;        // everything the optimizer steps
+  std::vector<at::Tensor> l2Parameters;   // weight matrices and embedding tables, for train.l2_step
   RowBlock userRows, itemRows;            // the user and item tables in the task gradients
   RunInfo info;
 
@@ -71,11 +73,13 @@ struct Trainer::Impl
   Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d);
   Batch nextBatch();
   double epochsSeen() const { return static_cast<double>(samplesSeen) / static_cast<double>(data->split.train.size()); }
+  // GradCraft's reference run: a second step of the same optimizer on the L2 loss alone.
+  void l2Step();
   // Computes the update for one batch; fills the record's gradient fields when due.
   bool step(int64_t stepIndex, bool recordDue, StepRecord& record, RunEnd& end);
-  // Combines the task gradients g [K, P] with the method and sets every parameter's .grad.
-  MethodOutput combine(int64_t stepIndex, int64_t epochIndex, const Batch& batch, const at::Tensor& g,
-                       const std::vector<double>& lossesAndGram);
+  // Completes `in` (gradients, losses and Gram matrices set) with the batch's table rows, the step
+  // and the epoch, combines with the method and sets every parameter's .grad.
+  MethodOutput combine(int64_t stepIndex, int64_t epochIndex, const Batch& batch, MethodInput in);
 };
 
 Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
@@ -97,8 +101,15 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
   torch::manual_seed(t.seed);
   model = makeModel(data->spec, config.model);
   model->to(device);
-  method = methodRegistry().make(config.method.name, config.method.params, static_cast<int>(K), lossWeightsHost, t.seed);
-  std::vector<at::Tensor> trained = model->parameters();
+  MethodSetup setup;
+  setup.taskNames = data->spec.taskNames;
+  setup.taskWeights = lossWeightsHost;
+  setup.seed = t.seed;
+  setup.split = model->splitTowers();
+  method = methodRegistry().make(config.method.name, config.method.params, std::move(setup));
+  trained = model->parameters();
+  for (const auto& p : trained)
+    if (p.dim() >= 2) l2Parameters.push_back(p);
   for (auto p : method->parameters()) {
     p.set_data(p.data().to(device));  // in place: the method keeps writing to the tensor the optimizer trains
     trained.push_back(p);
@@ -118,6 +129,9 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
   }
   for (const auto& task : data->table.tasks) taskTypes.push_back(task.type);
   taskGradients = std::make_unique<TaskGradients>(*model, *layout, taskTypes);
+  if (method->needsRepresentationGram() && model->taskSpecificBottoms())
+    throw Error("config field method.params.ub: MGDA-UB needs a representation that every task shares, and with "
+                "model.dtrn each task runs the trunk on its own bottom representation");
 
   categorical = data->categorical.to(device);
   dense = data->dense.to(device);
@@ -129,6 +143,7 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
   info.taskNames = data->spec.taskNames;
   info.taskTypes = taskTypes;
   info.moduleNames = layout->moduleNames();
+  info.methodStateNames = method->stateNames();
   info.device = device.str();
   info.method = config.method.name;
   info.batchSize = t.batchSize;
@@ -171,14 +186,9 @@ Batch Trainer::Impl::nextBatch()
   return {categorical.index_select(0, rows), dense.index_select(0, rows), labels.index_select(0, rows)};
 }
 
-MethodOutput Trainer::Impl::combine(int64_t stepIndex, int64_t epochIndex, const Batch& batch, const at::Tensor& g,
-                                    const std::vector<double>& lossesAndGram)
+MethodOutput Trainer::Impl::combine(int64_t stepIndex, int64_t epochIndex, const Batch& batch, MethodInput in)
 {
   const auto K = static_cast<int64_t>(taskTypes.size());
-  MethodInput in;
-  in.taskGradients = g;
-  in.losses.assign(lossesAndGram.begin(), lossesAndGram.begin() + K);
-  in.gram.assign(lossesAndGram.begin() + K, lossesAndGram.end());
   in.userRows = userRows;
   in.itemRows = itemRows;
   if (userRows.rows > 0) in.userRows.batchRows = batch.categorical.select(1, 0);
@@ -201,15 +211,23 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
   at::Tensor packed;  // everything the record needs, on the host in float64
   at::Tensor losses;
   if (config.train.analyze) {
-    at::Tensor g;
-    losses = taskGradients->compute(batch, g);
+    at::Tensor g, representationGram;
+    losses = taskGradients->compute(batch, g, method->needsRepresentationGram() ? &representationGram : nullptr);
     // The method needs the losses and the Gram matrix on the host, the record also every module's
     // Gram matrix: the modules partition the shared parameters, so their sum is the Gram matrix,
-    // and all of it comes over in one small transfer per step.
+    // and all of it comes over in one small transfer per step (with MGDA-UB's Gram matrix last).
     const at::Tensor moduleGrams = layout->moduleGrams(g);
-    const at::Tensor host = at::cat({losses, moduleGrams.sum(0).reshape(-1), moduleGrams.reshape(-1)}).to(at::kCPU, at::kDouble).contiguous();
+    std::vector<at::Tensor> parts = {losses, moduleGrams.sum(0).reshape(-1), moduleGrams.reshape(-1)};
+    if (representationGram.defined()) parts.push_back(representationGram.reshape(-1));
+    const at::Tensor host = at::cat(parts).to(at::kCPU, at::kDouble).contiguous();
     const double* lg = host.data_ptr<double>();
-    const MethodOutput out = combine(stepIndex, epochIndex, batch, g, std::vector<double>(lg, lg + K + K * K));
+    const int64_t recorded = K + K * K + moduleGrams.numel();  // what the record reads of `host`
+    MethodInput in;
+    in.taskGradients = g;
+    in.losses.assign(lg, lg + K);
+    in.gram.assign(lg + K, lg + K + K * K);
+    if (representationGram.defined()) in.representationGram.assign(lg + recorded, lg + recorded + K * K);
+    const MethodOutput out = combine(stepIndex, epochIndex, batch, std::move(in));
     if (out.flags & kMethodFallback) record.flags |= kStepMethodFallback;
     if (userWindow) {
       const at::Tensor& table = userSlot->parameter;
@@ -219,7 +237,8 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
     }
     if (recordDue) {
       // Losses, the Gram matrix, every module's Gram matrix, the weights.
-      packed = at::cat({host, at::tensor(out.weights, at::kDouble)});
+      packed = at::cat({host.narrow(0, 0, recorded), at::tensor(out.weights, at::kDouble)});
+      record.methodState.assign(out.state.begin(), out.state.end());
     }
   } else {
     optimizer->zero_grad();
@@ -271,7 +290,18 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
     }
   }
   optimizer->step();
+  if (config.train.l2Step > 0) l2Step();
   return true;
+}
+
+void Trainer::Impl::l2Step()
+{
+  // Parameters without a gradient are skipped by every optimizer, so only the regularized ones
+  // move (and only their Adam moments see the L2 gradient).
+  for (auto& p : trained) p.mutable_grad() = at::Tensor();
+  torch::NoGradGuard noGrad;
+  for (auto& p : l2Parameters) p.mutable_grad() = p.detach() * (2 * config.train.l2Step);
+  optimizer->step();
 }
 
 Trainer::Trainer(const RunConfig& config, std::shared_ptr<const PreparedData> data)

@@ -37,7 +37,11 @@ inline MethodInput methodInput(const std::vector<std::vector<double>>& rows, std
 inline std::unique_ptr<GradientMethod> makeMethod(const std::string& name, int tasks,
                                                   const std::map<std::string, double>& params = {}, uint64_t seed = 1)
 {
-  return methodRegistry().make(name, params, tasks, std::vector<double>(tasks, 1.0), seed);
+  MethodSetup setup;
+  for (int k = 0; k < tasks; ++k) setup.taskNames.push_back("task" + std::to_string(k));
+  setup.taskWeights.assign(tasks, 1.0);
+  setup.seed = seed;
+  return methodRegistry().make(name, params, std::move(setup));
 }
 
 inline std::vector<double> values(const at::Tensor& t)

@@ -50,6 +50,20 @@ private Q_SLOTS:
     QCOMPARE(b.data.synthetic.groups.size(), size_t(2));
     QCOMPARE(b.data.synthetic.groups[1].taskCosine, -0.9);
   }
+  void dtrnFieldsRoundTrip()
+  {
+    RunConfig a = presetConfig("synthetic");
+    a.model.dtrn = true;
+    a.model.dtrnTaskDim = 5;
+    a.model.dtrnHyperHidden = 7;
+    a.model.dtrnReduction = 3;
+    const RunConfig b = parseRunConfig(toJsonString(a), "round trip", "");
+    QVERIFY(b.model.dtrn);
+    QCOMPARE(b.model.dtrnTaskDim, 5);
+    QCOMPARE(b.model.dtrnHyperHidden, 7);
+    QCOMPARE(b.model.dtrnReduction, 3);
+    QVERIFY(!presetConfig("synthetic").model.dtrn);  // off unless asked for
+  }
   void relativeDataPathsResolveAgainstTheConfigFile()
   {
     const RunConfig c = parseRunConfig(R"({"data": {"source": "file", "path": "d.csv"}})", "c.json", "/configs");
@@ -71,6 +85,8 @@ private Q_SLOTS:
                                    << "t.json: config field train.seed: expected a non-negative integer, found -1";
     QTest::newRow("bool for an integer") << R"({"model": {"experts": true}})"
                                          << "t.json: config field model.experts: expected an integer, found true";
+    QTest::newRow("dtrn") << R"({"model": {"dtrn": 1}})"
+                          << "t.json: config field model.dtrn: expected true or false, found 1";
     QTest::newRow("list element") << R"({"model": {"tower_hidden": [32, "x"]}})"
                                   << "t.json: config field model.tower_hidden[1]: expected an integer, found \"x\"";
     QTest::newRow("task type") << R"({"data": {"columns": {"tasks": [{"column": "c", "type": "ordinal"}]}}})"
@@ -144,6 +160,10 @@ private Q_SLOTS:
                c.data.columns.tasks = {{"t", "t", TaskType::Binary, {}, {}, {}}};
              }),
              QString("config field data.columns.categorical: column 'u' is mapped twice"));
+    QCOMPARE(validationError([](RunConfig& c) { c.model.dtrnReduction = 0; }),
+             QString("config field model.dtrn_reduction: must be at least 1"));
+    QCOMPARE(validationError([](RunConfig& c) { c.model.dtrnTaskDim = -2; }),
+             QString("config field model.dtrn_task_dim: must be at least 1"));
     QCOMPARE(validationError([](RunConfig& c) { c.data.source = "census"; }),
              QString("config field data.path: the 'census' source needs a file (--data FILE)"));
   }

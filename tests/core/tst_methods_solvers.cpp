@@ -142,6 +142,7 @@ private Q_SLOTS:
   void mgdaVertexAndInteriorGradient();
   void mgdaMatchesGrid();
   void mgdaNormalizations();
+  void mgdaUpperBoundSolvesOnTheRepresentation();
   void cagradZeroAlphaIsEw();
   void cagradBeatsCornersAndGrid();
   void cagradOriginInHullFallsBackToMean();
@@ -245,6 +246,26 @@ void TestMethodsSolvers::mgdaNormalizations()
   QVERIFY(zeroLoss.flags & kMethodFallback);
   QVERIFY(std::abs(zeroLoss.weights[0] - 0.2) < 1e-12);  // min-norm of (2,0), (0,1): w = (1/5, 4/5)
   QVERIFY(std::abs(zeroLoss.weights[1] - 0.8) < 1e-12);
+}
+
+void TestMethodsSolvers::mgdaUpperBoundSolvesOnTheRepresentation()
+{
+  // Parameter gradients (1, 0) and (0, 1) would give 1/2 each; on the representation the task
+  // gradients are (2, 0) and (0, 1), whose min-norm point (2 w, 1 - w) has w = 1/5, and the
+  // weights apply to the parameter gradients.
+  MethodInput in = methodInput({{1, 0}, {0, 1}});
+  in.representationGram = {4, 0, 0, 1};
+  auto ub = makeMethod("mgda", 2, {{"ub", 1}});
+  QVERIFY(ub->needsRepresentationGram());
+  QVERIFY(!makeMethod("mgda", 2)->needsRepresentationGram());
+  const MethodOutput out = ub->combine(in);
+  QCOMPARE(out.flags, 0u);
+  QVERIFY(std::abs(out.weights[0] - 0.2) < 1e-12);
+  QVERIFY(std::abs(out.weights[1] - 0.8) < 1e-12);
+  checkCombined(in, out);
+  // A NaN on the representation is no rule: the flagged equal-weight fallback.
+  in.representationGram[3] = NAN;
+  QVERIFY(ub->combine(in).flags & kMethodFallback);
 }
 
 void TestMethodsSolvers::cagradZeroAlphaIsEw()

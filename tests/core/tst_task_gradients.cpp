@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "model/dtrn.h"
 #include "model/model_factory.h"
 #include "train/losses.h"
 #include "train/shared_layout.h"
@@ -39,6 +40,16 @@ Batch tinyBatch()
   return {categorical, at::randn({6, 2}), at::cat({at::randint(0, 2, {6, 2}).to(at::kFloat), at::randn({6, 1})}, 1)};
 }
 
+// Moves DTRN's weights off their identity start (zero FiLM and excitation layers), where most
+// of its parameters get no gradient, so that a comparison of gradients covers all of them. The
+// biases keep their initial values: the squeeze's zero bias keeps its one unit live for some samples.
+void perturbDtrn(MultiTaskModel& model)
+{
+  torch::NoGradGuard noGrad;
+  for (const auto& p : model.parameterInfo())
+    if (p.module.rfind("dtrn.", 0) == 0 && p.name.find("bias") == std::string::npos) p.tensor.normal_(0.0, 0.5);
+}
+
 double relativeError(const at::Tensor& a, const at::Tensor& b)
 {
   return (a - b).norm().item<double>() / std::max(1e-12, b.norm().item<double>());
@@ -54,17 +65,35 @@ private Q_SLOTS:
   {
     QTest::addColumn<int>("type");
     QTest::addColumn<int>("levels");
-    QTest::newRow("shared-bottom") << int(ModelType::SharedBottom) << 1;
-    QTest::newRow("mmoe") << int(ModelType::MMoE) << 1;
-    QTest::newRow("cgc") << int(ModelType::PLE) << 1;
-    QTest::newRow("ple-3-levels") << int(ModelType::PLE) << 3;
+    QTest::addColumn<bool>("dtrn");
+    QTest::addColumn<bool>("split");  // DRGrad's Split-MMoE with the personalized gate
+    QTest::newRow("shared-bottom") << int(ModelType::SharedBottom) << 1 << false << false;
+    QTest::newRow("mmoe") << int(ModelType::MMoE) << 1 << false << false;
+    QTest::newRow("cgc") << int(ModelType::PLE) << 1 << false << false;
+    QTest::newRow("ple-3-levels") << int(ModelType::PLE) << 3 << false << false;
+    // DTRN takes the exact path: one autograd pass per task through the whole model.
+    QTest::newRow("shared-bottom-dtrn") << int(ModelType::SharedBottom) << 1 << true << false;
+    QTest::newRow("mmoe-dtrn") << int(ModelType::MMoE) << 1 << true << false;
+    QTest::newRow("ple-2-levels-dtrn") << int(ModelType::PLE) << 2 << true << false;
+    // A head with shared parameters (the other tasks' gates, the gate on ids): one pass per task.
+    QTest::newRow("split-mmoe-ppnet") << int(ModelType::MMoE) << 1 << false << true;
   }
   void batchedPassEqualsOneAutogradPassPerTask()
   {
     QFETCH(int, type);
     QFETCH(int, levels);
+    QFETCH(bool, dtrn);
+    QFETCH(bool, split);
     torch::manual_seed(3);
-    auto model = makeModel(tinySpec(), tinyConfig(static_cast<ModelType>(type), levels));
+    ModelConfig config = tinyConfig(static_cast<ModelType>(type), levels);
+    config.dtrn = dtrn;
+    if (split) {
+      config.splitTask = "b";
+      config.ppnet = true;
+    }
+    auto model = makeModel(tinySpec(), config);
+    QCOMPARE(model->taskSpecificBottoms(), dtrn);
+    if (dtrn) perturbDtrn(*model);
     const Batch batch = tinyBatch();
     SharedLayout layout(model->parameterInfo());
     TaskGradients engine(*model, layout, kTypes);
@@ -74,6 +103,7 @@ private Q_SLOTS:
 
     std::vector<at::Tensor> params;
     for (const auto& p : model->parameterInfo()) params.push_back(p.tensor);
+    double dtrnGradientNorm = 0;
     for (int k = 0; k < 3; ++k) {
       const at::Tensor reference = taskLosses(model->forward(batch), batch.labels, kTypes);
       QVERIFY(std::abs(reference[k].item<double>() - losses[k].item<double>()) < 1e-6);
@@ -81,6 +111,7 @@ private Q_SLOTS:
       const auto& info = model->parameterInfo();
       for (size_t i = 0; i < info.size(); ++i) {
         const at::Tensor expected = grads[i].defined() ? grads[i] : at::zeros_like(params[i]);
+        if (info[i].module.rfind("dtrn.", 0) == 0) dtrnGradientNorm += expected.norm().item<double>();
         if (info[i].task < 0) {
           const auto& slot = layout.slots()[i];  // shared parameters come first, in slot order
           QCOMPARE(slot.parameter.unsafeGetTensorImpl(), params[i].unsafeGetTensorImpl());
@@ -93,8 +124,42 @@ private Q_SLOTS:
         }
       }
     }
+    QCOMPARE(dtrnGradientNorm > 1e-6, dtrn);  // with DTRN, the comparison was not one of zeros
   }
 
+  void representationGramIsTheTrunkOutputsGram_data()
+  {
+    QTest::addColumn<int>("type");
+    QTest::newRow("shared-bottom") << int(ModelType::SharedBottom);
+    QTest::newRow("mmoe") << int(ModelType::MMoE);
+    QTest::newRow("cgc") << int(ModelType::PLE);
+  }
+  void representationGramIsTheTrunkOutputsGram()
+  {
+    QFETCH(int, type);
+    torch::manual_seed(4);
+    auto model = makeModel(tinySpec(), tinyConfig(static_cast<ModelType>(type), 1));
+    const Batch batch = tinyBatch();
+    SharedLayout layout(model->parameterInfo());
+    TaskGradients engine(*model, layout, kTypes);
+    at::Tensor shared, gram;
+    engine.compute(batch, shared, &gram);
+
+    // Each task's autograd gradient on every trunk output, all samples, flattened.
+    const at::Tensor x = model->embedding()->forward(batch);
+    std::vector<at::Tensor> outputs;
+    for (auto& mlp : model->trunk()) outputs.push_back(mlp->forward(x).detach().requires_grad_(true));
+    const at::Tensor losses = taskLosses(model->head(x, outputs), batch.labels, kTypes);
+    std::vector<at::Tensor> z;
+    for (int k = 0; k < 3; ++k) {
+      std::vector<at::Tensor> parts;
+      for (const auto& g : torch::autograd::grad({losses[k]}, outputs, {}, true, false, true))
+        parts.push_back(g.defined() ? g.reshape(-1) : at::zeros({x.size(0) * 3}));
+      z.push_back(at::cat(parts));
+    }
+    const at::Tensor expected = at::stack(z).mm(at::stack(z).t());
+    QVERIFY2(relativeError(gram, expected) < 1e-5, qPrintable(QString::number(relativeError(gram, expected))));
+  }
   void tagsFollowGradientReachability()
   {
     auto model = makeModel(tinySpec(), tinyConfig(ModelType::PLE, 2));
@@ -107,6 +172,72 @@ private Q_SLOTS:
     QCOMPARE(task.at("level1.shared_expert0"), -1);
     QCOMPARE(task.at("tower.c"), 2);
     QVERIFY(!task.count("level1.shared_gate"));  // the final level has none
+  }
+
+  void dtrnStartsAsTheIdentity()
+  {
+    // Zero-initialised FiLM and excitation layers: every task's bottom is x itself ...
+    ModelConfig config = tinyConfig(ModelType::MMoE, 1);
+    Dtrn dtrn(tinySpec(), config);
+    const at::Tensor x = at::randn({6, 3 * 3 + 2});
+    for (int k = 0; k < 3; ++k) QVERIFY(at::equal(dtrn->forward(x, k), x));
+    // ... and, its parameters being created after the architecture's, a seed gives the same outputs
+    // with and without DTRN.
+    const Batch batch = tinyBatch();
+    for (ModelType type : {ModelType::SharedBottom, ModelType::MMoE, ModelType::PLE}) {
+      config = tinyConfig(type, 2);
+      torch::manual_seed(11);
+      const at::Tensor plain = makeModel(tinySpec(), config)->forward(batch);
+      config.dtrn = true;
+      torch::manual_seed(11);
+      const at::Tensor withDtrn = makeModel(tinySpec(), config)->forward(batch);
+      QVERIFY2(at::equal(withDtrn, plain), modelTypeName(type).c_str());
+    }
+  }
+
+  void dtrnFollowsItsEquations()
+  {
+    torch::manual_seed(13);
+    const FeatureSpec spec = tinySpec();
+    ModelConfig config = tinyConfig(ModelType::MMoE, 1);
+    Dtrn dtrn(spec, config);
+    torch::NoGradGuard noGrad;
+    for (auto& p : dtrn->parameters()) p.normal_(0.0, 0.5);
+    const auto params = dtrn->named_parameters();
+    auto linear = [&](const std::string& layer, const at::Tensor& in) {
+      return at::matmul(in, params[layer + ".weight"].t()) + params[layer + ".bias"];
+    };
+    const at::Tensor x = at::randn({6, 3 * 3 + 2});
+    for (int k = 0; k < 3; ++k) {
+      const std::string own = "task" + std::to_string(k) + ".";
+      const at::Tensor hidden = at::relu(linear("hypernetwork.hidden.layer0", params[own + "embedding"]));
+      const at::Tensor film = linear("hypernetwork.film", hidden);
+      const at::Tensor gamma = film.narrow(0, 0, 9).view({3, 3}), beta = film.narrow(0, 9, 9).view({3, 3});
+      const at::Tensor conditioned = x.narrow(1, 0, 9).reshape({6, 3, 3}) * (1 + gamma) + beta;  // e'_tf
+      const at::Tensor s = conditioned.mean(2);                                                    // [6, F]
+      const at::Tensor a = 2 * at::sigmoid(linear(own + "excite", at::relu(linear(own + "squeeze", s))));
+      const at::Tensor expected = at::cat({(conditioned * a.unsqueeze(2)).view({6, 9}), x.narrow(1, 9, 2)}, 1);
+      QVERIFY(relativeError(dtrn->forward(x, k), expected) < 1e-6);
+    }
+  }
+
+  void dtrnTagsItsParameters()
+  {
+    ModelConfig config = tinyConfig(ModelType::PLE, 2);
+    config.dtrn = true;
+    auto model = makeModel(tinySpec(), config);
+    std::map<std::string, int> task;
+    for (const auto& p : model->parameterInfo()) task[p.module] = p.task;
+    QCOMPARE(task.at("dtrn.hyper"), -1);
+    QCOMPARE(task.at("dtrn.task.a"), 0);
+    QCOMPARE(task.at("dtrn.task.c"), 2);
+    // Shared first: the layout takes the hypernetwork as the last shared module.
+    const SharedLayout layout(model->parameterInfo());
+    QCOMPARE(layout.moduleNames().back(), std::string("dtrn.hyper"));
+    int64_t hyperSize = 0;
+    for (const auto& p : model->parameterInfo())
+      if (p.module == "dtrn.hyper") hyperSize += p.tensor.numel();
+    QCOMPARE(layout.modules().back().end - layout.modules().back().begin, hyperSize);
   }
 
   void moduleGramsMatchAManualComputation()

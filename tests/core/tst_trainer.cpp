@@ -106,6 +106,31 @@ private Q_SLOTS:
       QVERIFY(std::abs(analyzed.steps.back().loss[k] - plain.steps.back().loss[k]) < 1e-4);
     QVERIFY(std::isnan(plain.steps.back().cosine[1]));  // not measured without analyze
   }
+  void dtrnTrainsOnEveryModelType()
+  {
+    // A few steps with DTRN on each architecture: finite losses, and EW's exact per-task gradients
+    // (one autograd pass per task) step as one backward pass of the loss sum does.
+    RunConfig c = smallSynthetic();
+    c.train.steps = 5;
+    c.train.evalEvery = 0;
+    c.model.dtrn = true;
+    c.model.bottomHidden = c.model.expertHidden = {32, 16};
+    const auto data = std::make_shared<PreparedData>(prepareData(c.data));
+    for (ModelType type : {ModelType::SharedBottom, ModelType::MMoE, ModelType::PLE}) {
+      c.model.type = type;
+      c.train.analyze = true;
+      const Recorder analyzed = run(c, data);
+      QVERIFY2(analyzed.finish.error.empty(), analyzed.finish.error.c_str());
+      QCOMPARE(analyzed.steps.size(), size_t(5));
+      c.train.analyze = false;
+      const Recorder plain = run(c, data);
+      for (int k = 0; k < 3; ++k) {
+        QVERIFY(std::isfinite(analyzed.steps.back().loss[k]));
+        QVERIFY2(std::abs(analyzed.steps.back().loss[k] - plain.steps.back().loss[k]) < 1e-4,
+                 modelTypeName(type).c_str());
+      }
+    }
+  }
   void nonFiniteLossesStopOrSkipAsConfigured()
   {
     RunConfig c = exploding(TaskType::Regression, 50);
@@ -161,6 +186,7 @@ private Q_SLOTS:
     for (const auto& m : methodRegistry().methods()) {
       c.method.name = m.name;
       c.train.taskWeights = m.name == "fixed" ? std::vector<double>{2, 1, 0.5} : std::vector<double>{};
+      c.model.splitTask = m.name == "drgrad" ? "task0" : "";
       validate(c);
       const Recorder r = run(c, data);
       const QString name = QString::fromStdString(m.name);
@@ -178,6 +204,46 @@ private Q_SLOTS:
       for (size_t u = 0; u < s.count.size(); ++u)
         if (s.count[u] > 0)
           for (int k = 0; k < 3; ++k) QVERIFY2(std::isfinite(s.weight[u * 3 + k]), qPrintable(name));
+    }
+  }
+  void anL2StepOfOneLearningRateClearsEveryWeightMatrix()
+  {
+    // SGD on the gradient 2 * l2_step * W with 2 * lr * l2_step = 1 sets W to 0: every embedding
+    // row and weight matrix vanishes, only biases are left, and every sample gets the same
+    // prediction (AUC 0.5). Without the step the model ranks.
+    RunConfig c = smallSynthetic();
+    c.train.optimizer = OptimizerType::SGD;
+    c.train.lr = 0.1;
+    c.train.steps = 5;
+    c.train.evalEvery = 0;
+    const auto data = std::make_shared<PreparedData>(prepareData(c.data));
+    c.train.l2Step = 5;
+    const Recorder cleared = run(c, data);
+    for (double auc : cleared.evals.back().auc) QCOMPARE(auc, 0.5);
+    c.train.l2Step = 0;
+    const Recorder plain = run(c, data);
+    QVERIFY(plain.evals.back().auc[0] != 0.5);
+  }
+  void mgdaUpperBoundTrainsAndIsRefusedWithDtrn()
+  {
+    RunConfig c = smallSynthetic();
+    c.method.name = "mgda";
+    c.method.params = {{"ub", 1}};
+    c.train.steps = 10;
+    c.train.evalEvery = 0;
+    const auto data = std::make_shared<PreparedData>(prepareData(c.data));
+    const Recorder r = run(c, data);
+    QVERIFY2(r.finish.error.empty(), r.finish.error.c_str());
+    for (const auto& step : r.steps) {
+      QVERIFY(!(step.flags & kStepMethodFallback));
+      QVERIFY(std::abs(step.weight[0] + step.weight[1] + step.weight[2] - 1) < 1e-5);  // the simplex
+    }
+    c.model.dtrn = true;
+    try {
+      Trainer trainer(c, data);
+      QFAIL("no error");
+    } catch (const Error& e) {
+      QVERIFY(QString(e.what()).startsWith("config field method.params.ub: MGDA-UB needs a representation"));
     }
   }
   void taskWeightsOfTheWrongLengthAreRefused()

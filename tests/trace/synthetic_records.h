@@ -9,7 +9,7 @@
 
 namespace seesaw::testing {
 
-constexpr int kTasks = 3, kPairs = 3, kModules = 2, kUsers = 7;
+constexpr int kTasks = 3, kPairs = 3, kModules = 2, kUsers = 7, kMethodStates = 3;
 constexpr int64_t kSnapshotEvery = 10;
 
 inline RunInfo syntheticRunInfo()
@@ -18,6 +18,7 @@ inline RunInfo syntheticRunInfo()
   info.taskNames = {"click", "like", "watch_time"};
   info.taskTypes = {TaskType::Binary, TaskType::Binary, TaskType::Regression};
   info.moduleNames = {"embedding.user", "expert0"};
+  info.methodStateNames = {"xi_1", "lambda_1", "mu_dedicated"};
   info.device = "cpu";
   info.method = "ew";
   info.totalSteps = 1000000;
@@ -62,6 +63,7 @@ inline StepRecord syntheticStep(int64_t step)
   }
   for (int i = 0; i < kTasks * kTasks; ++i) r.cosine.push_back(valueAt(step, 4, i));
   for (int i = 0; i < kModules * kPairs; ++i) r.moduleCosine.push_back(valueAt(step, 5, i));
+  for (int i = 0; i < kMethodStates; ++i) r.methodState.push_back(valueAt(step, 8, i));
   return r;
 }
 

@@ -46,6 +46,7 @@ void checkStep(const StepRecord& got, int64_t step)
   QVERIFY(sameVector(got.magnitudeRatio, want.magnitudeRatio));
   QVERIFY(sameVector(got.weight, want.weight));
   QVERIFY(sameVector(got.moduleCosine, want.moduleCosine));
+  QVERIFY(sameVector(got.methodState, want.methodState));
 }
 
 void checkSnapshot(const UserSnapshot& got, int64_t step)
@@ -130,6 +131,7 @@ private Q_SLOTS:
       QCOMPARE(got.taskNames, want.taskNames);
       QVERIFY(got.taskTypes == want.taskTypes);
       QCOMPARE(got.moduleNames, want.moduleNames);
+      QCOMPARE(got.methodStateNames, want.methodStateNames);
       QCOMPARE(got.userIds, want.userIds);
       QCOMPARE(got.userGroups, want.userGroups);
       QCOMPARE(got.configJson, want.configJson);
@@ -171,6 +173,7 @@ private Q_SLOTS:
       writer.begin(syntheticRunInfo());
       StepRecord r = syntheticStep(1);
       r.moduleCosine.clear();  // a step without per-task gradients
+      r.methodState.clear();
       writer.step(r);
       writer.end(RunEnd{1, true, ""});
     }
@@ -179,6 +182,91 @@ private Q_SLOTS:
     const StepRecord got = reader.step(0);
     QCOMPARE(got.moduleCosine.size(), size_t(kModules * kPairs));
     for (float v : got.moduleCosine) QVERIFY(std::isnan(v));
+    QCOMPARE(got.methodState.size(), size_t(kMethodStates));
+    for (float v : got.methodState) QVERIFY(std::isnan(v));
+  }
+
+  void aMethodThatReportsNothingHasNoState()
+  {
+    const std::string path = file("stateless.h5");
+    {
+      RunInfo info = syntheticRunInfo();
+      info.methodStateNames.clear();
+      TraceWriter writer(TraceOptions{path, trace::Compression::Deflate, 1000, 1.0, nullptr});
+      writer.begin(info);
+      for (int64_t s = 1; s <= 5; ++s) {
+        StepRecord r = syntheticStep(s);
+        r.methodState.clear();
+        writer.step(r);
+      }
+      writer.end(RunEnd{5, false, ""});
+    }
+    TraceReader reader(path);
+    QVERIFY(reader.info().methodStateNames.empty());
+    QCOMPARE(reader.stepCount(), int64_t(5));
+    for (const StepRecord& r : reader.steps(0, 5)) {
+      QVERIFY(r.methodState.empty());
+      QVERIFY(sameVector(r.loss, syntheticStep(r.step).loss));
+    }
+
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t d = H5Dopen2(f, "/steps/method_state", H5P_DEFAULT);
+    const hid_t space = H5Dget_space(d);
+    hsize_t dims[2] = {};
+    QCOMPARE(H5Sget_simple_extent_ndims(space), 2);
+    H5Sget_simple_extent_dims(space, dims, nullptr);
+    H5Sclose(space);
+    H5Dclose(d);
+    H5Fclose(f);
+    QCOMPARE(dims[0], hsize_t(5));
+    QCOMPARE(dims[1], hsize_t(0));
+  }
+
+  void aMethodStateOfTheWrongSizeIsRefused()
+  {
+    for (const bool named : {true, false}) {
+      const std::string path = file(named ? "wrong-state.h5" : "unnamed-state.h5");
+      RunInfo info = syntheticRunInfo();
+      if (!named) info.methodStateNames.clear();
+      StepRecord r = syntheticStep(1);
+      r.methodState.resize(2);
+      TraceWriter writer(TraceOptions{path, trace::Compression::None, 1000, 1.0, nullptr});
+      writer.begin(info);
+      writer.step(r);
+      QString message;
+      try {
+        writer.end(RunEnd{1, false, ""});
+      } catch (const Error& e) {
+        message = e.what();
+      }
+      const QString want = QString("record field method_state has 2 values, expected %1").arg(named ? kMethodStates : 0);
+      QVERIFY2(message.contains(want), qPrintable(message));
+      QCOMPARE(TraceReader(path).status().state, trace::RunState::Failed);
+    }
+  }
+
+  void aTraceFromBeforeMethodStateReadsAsNoState()
+  {
+    const std::string path = file("before-method-state.h5");
+    writeTrace(path, 30);
+    {
+      const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+      QVERIFY(H5Ldelete(f, "/steps/method_state", H5P_DEFAULT) >= 0);
+      QVERIFY(H5Ldelete(f, "/method", H5P_DEFAULT) >= 0);
+      H5Fclose(f);
+    }
+    TraceReader reader(path);
+    QVERIFY(reader.info().methodStateNames.empty());
+    QCOMPARE(reader.stepCount(), int64_t(30));
+    const auto steps = reader.steps(0, 30);
+    for (size_t i = 0; i < steps.size(); ++i) {
+      StepRecord got = steps[i];
+      QVERIFY(got.methodState.empty());
+      got.methodState = syntheticStep(got.step).methodState;  // everything else as written
+      checkStep(got, static_cast<int64_t>(i) + 1);
+    }
+    reader.readAll();
+    QVERIFY(!reader.refresh().any());
   }
 
   void runEndIsRecorded()
@@ -340,6 +428,8 @@ private Q_SLOTS:
     const QString listing = h5ls.readAllStandardOutput();
     QVERIFY2(listing.contains(QRegularExpression(R"(/steps/cosine\s+Dataset \{30/Inf, 3, 3\})")), qPrintable(listing));
     QVERIFY(listing.contains(QRegularExpression(R"(/users/cosine\s+Dataset \{3/Inf, 7, 3\})")));
+    QVERIFY(listing.contains(QRegularExpression(R"(/steps/method_state\s+Dataset \{30/Inf, 3\})")));
+    QVERIFY(listing.contains(QRegularExpression(R"(/method/state_name\s+Dataset \{3\})")));
 
     QProcess h5dump;
     h5dump.start("h5dump", {"-d", "/steps/loss", "-s", "4,0", "-c", "1,3", "-m", "%.9g", QString::fromStdString(path)});
