@@ -35,7 +35,7 @@ def split_args(preset):
 # preset, the models it runs on or None for all).
 VARIANTS = {
     "drgrad": ("drgrad", split_args, ["mmoe"]),
-    "split_mmoe": ("ew", split_args, ["mmoe"]),  # DRGrad's model without its router: the paper's ablation
+    "split_mmoe": ("ew", lambda preset: ["--split-task", PRIMARY_TASK[preset]], ["mmoe"]),  # the paper's ablation
     "mgda_ub": ("mgda", lambda preset: ["--param", "ub=1"], None),
     "ew+dtrn": ("ew", lambda preset: ["--dtrn"], None),
 }
@@ -102,7 +102,7 @@ def main():
            "registry defaults and the preset's learning rate, untuned. `fixed` is left out (it needs "
            "weights of its own; EW is fixed weights of 1). Rows that are not a registry default: `drgrad` runs "
            "on its Split-MMoE with the personalized gate, the preset's first task split (`--split-task T --ppnet`); "
-           "`split_mmoe` is that model under EW, the paper's ablation without the router; `mgda_ub` is `mgda` "
+           "`split_mmoe` is Split-MMoE (the split, no gate) under EW, the paper's ablation without router, updater and gate; `mgda_ub` is `mgda` "
            "with `ub=1`; `ew+dtrn` is EW on the model with DTRN's task-specific bottoms (`--dtrn`).", "",
            "**Δ vs EW** is the method's mean AUC over tasks minus EW's, and **spread** the mean over "
            "tasks of the larger of the two seed standard deviations. A method *beats EW* here only where "

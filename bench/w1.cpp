@@ -2,9 +2,11 @@
 // Prints one line per mode, `W1 mode=<m> samples_per_s=<x> ms_per_step=<y> ...`, with the step
 // time's distance from the float32 GEMM bound measured in the same run.
 //
-// Usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze,analyze_users,analyze_trace,methods]
-// Mode `method=NAME` is analyze with that gradient method instead of EW; `methods` expands to
-// analyze followed by every registered method, each with its default hyperparameters.
+// Usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze,analyze_users,analyze_trace,analyze_split,methods]
+// Mode `method=NAME[:PARAM=VALUE...]` is analyze with that gradient method instead of EW. DRGrad
+// runs on its Split-MMoE (task0 split, PPNet gate), whose EW baseline is mode `analyze_split`.
+// `methods` expands to analyze, every registered method with its default hyperparameters,
+// MGDA-UB (method=mgda:ub=1) and analyze_split.
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -140,7 +142,7 @@ int main(int argc, char** argv)
 {
   seesaw::keepFreedMemory();
   Options o;
-  const char* usage = "usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze,analyze_users,analyze_trace,method=NAME,methods]\n";
+  const char* usage = "usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze,analyze_users,analyze_trace,analyze_split,method=NAME[:P=V...],methods]\n";
   if (argc % 2 == 0) {
     std::fprintf(stderr, "%s", usage);
     return 2;
@@ -163,6 +165,8 @@ int main(int argc, char** argv)
           o.modes.push_back("analyze");
           for (const auto& m : methodRegistry().methods())
             if (m.name != "ew" && m.name != "fixed") o.modes.push_back("method=" + m.name);
+          o.modes.push_back("method=mgda:ub=1");
+          o.modes.push_back("analyze_split");
         } else {
           o.modes.push_back(mode);
         }
@@ -198,7 +202,22 @@ int main(int argc, char** argv)
     // steps) and the trace writer; analyze_users: the per-user windows alone.
     const bool traced = mode == "analyze_trace";
     config.train.analyze = mode != "ew";
-    config.method.name = mode.rfind("method=", 0) == 0 ? mode.substr(7) : "ew";
+    config.method.name = "ew";
+    config.method.params.clear();
+    if (mode.rfind("method=", 0) == 0) {
+      const std::string spec = mode.substr(7);
+      config.method.name = spec.substr(0, spec.find(':'));
+      for (size_t at = spec.find(':'); at != std::string::npos;) {
+        const size_t next = spec.find(':', at + 1);
+        const std::string assignment = spec.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1);
+        const size_t eq = assignment.find('=');
+        config.method.params[assignment.substr(0, eq)] = std::stod(assignment.substr(eq + 1));
+        at = next;
+      }
+    }
+    const bool split = mode == "analyze_split" || config.method.name == "drgrad";
+    config.model.splitTask = split ? "task0" : "";
+    config.model.ppnet = split;
     config.train.userSnapshotEvery = traced || mode == "analyze_users" ? 50 : 0;
     Trainer trainer(config, data);
     TimingSink timing;
@@ -231,6 +250,8 @@ int main(int argc, char** argv)
     std::printf("W1 pooled mode=%s steps=%zu ms_per_step=%.2f", mode.c_str(), pooled[mode].size(), ms);
     if (pooled.count("analyze") && mode != "analyze")
       std::printf(" vs_analyze=%.4f", ms / (1e3 * median(pooled["analyze"])));
+    if (pooled.count("analyze_split") && mode == "method=drgrad")
+      std::printf(" vs_analyze_split=%.4f", ms / (1e3 * median(pooled["analyze_split"])));
     std::printf("\n");
   }
   return 0;

@@ -3,16 +3,19 @@
 // With g' and g'' task p's gradients on T' and T'', and g_k task k's on its own tower:
 //   router:  xi1_k = cos(g', g_k), lambda1_k = clip(|g'| / |g_k|, 0, 1)^gamma,
 //            xi2 = cos(g', g''),   lambda2 = clip(|g'| / |g''|, 0, 1)^gamma,
-//            g_R' = (1 - [xi2 < 0] xi2) lambda2 g'' + sum_k [xi1_k >= 0] lambda1_k g_k   (natural pairing)
-//            g_R' = (1 - [xi1 < 0] xi1) lambda1 g'' + [xi2 >= 0] lambda2 g_2              (as printed)
+//            g_R' = sum_k (1 - [xi1_k < 0] xi1_k) lambda1_k g_k + [xi2 >= 0] lambda2 g''  (natural pairing)
+//            g_R' = (1 - [xi1 < 0] xi1) lambda1 g'' + [xi2 >= 0] lambda2 g_2               (as printed)
 //            g_R'' = -[xi1 xi2 < 0] xi1 xi2 g''
 //            T' trains on g' + g_R', T'' on g'' + g_R''; every other tower on its own gradient.
 //   updater: sigma' += |g' + g_R'|, sigma'' += |g'' + g_R''|, (mu', mu'') = softmax(sigma', sigma''),
 //            the mix of the primary task's two towers from the next forward pass on.
-// The printed Eq. 2 pairs xi1, lambda1 (measured against g_2) with g'' and xi2, lambda2 with g_2;
-// the paper's Table 1 and its code suggest the natural pairing, the default; option "printed"
-// gives the equation as printed. With more than two tasks (the paper has two) each other task k
-// routes its own g_k, and a factor on g'' that depends on k is the mean over the other tasks.
+// The printed Eq. 2 (and the paper's Table 1, which follows it) scales g'' by factors measured
+// against g_2 and g_2 by factors measured against g''. The natural pairing, the default, scales
+// each gradient by the factors measured against it, as the authors' released code does (it
+// routes the other head's gradient with (1 - [c <= 0] c) times a ratio, c their cosine); option
+// "printed" gives the equation as printed. With more than two tasks (the paper has two) each other
+// task k routes its own g_k, and a factor on g'' that depends on k (only in the printed form and
+// in g_R'') is the mean over the other tasks.
 // A zero gradient has no direction: its cosines count as 0. The accumulated norms grow without
 // bound, so mu saturates toward one tower, as the paper's rule implies (it gives no decay).
 // Shared parameters get the plain sum of the task gradients (the paper's Loss with alpha = 1).
@@ -71,17 +74,17 @@ Route route(const std::vector<double>& gram, int A, double gamma, bool printed)
     r.xi1.push_back(cosine(0, 2 + k));
     r.lambda1.push_back(lambda(2 + k));
   }
-  auto amplify = [](double xi) { return 1 - (xi < 0 ? xi : 0.0); };
+  auto amplify = [](double xi) { return 1 - (xi < 0 ? xi : 0.0); };  // 1 - [xi < 0] xi
   for (int k = 0; k < A; ++k) {
     if (printed) {
       r.dedicatedFromShared += amplify(r.xi1[k]) * r.lambda1[k] / A;
       r.dedicatedFrom.push_back(r.xi2 >= 0 ? r.lambda2 : 0.0);
     } else {
-      r.dedicatedFrom.push_back(r.xi1[k] >= 0 ? r.lambda1[k] : 0.0);
+      r.dedicatedFrom.push_back(amplify(r.xi1[k]) * r.lambda1[k]);
     }
     if (r.xi1[k] * r.xi2 < 0) r.sharedFromShared -= r.xi1[k] * r.xi2 / A;
   }
-  if (!printed) r.dedicatedFromShared = amplify(r.xi2) * r.lambda2;
+  if (!printed) r.dedicatedFromShared = r.xi2 >= 0 ? r.lambda2 : 0.0;
   return r;
 }
 
@@ -164,7 +167,7 @@ private:
   std::vector<int> others_;  // every task but the primary, in order
   double gamma_;
   bool printed_;
-  std::vector<double> sigma_ = {0, 0};  // accumulated norms of T''s and T'''s updates
+  std::vector<double> sigma_ = {0, 0};  // accumulated update norms of T' (dedicated) and T'' (shared)
   std::vector<double> mu_ = {0.5, 0.5};
 };
 
@@ -177,7 +180,7 @@ MethodInfo drgradInfo()
   m.description = "DRGrad: routes other tasks' tower gradients into the split primary task's towers (needs model.split_task)";
   m.hyperParameters = {
       {"gamma", 1.0, 0.0, 10.0, "exponent on the clipped norm ratios that scale every route (the paper gives no value)"},
-      {"printed", 0, 0, 1, "1: the router's Eq. 2 as printed; 0: the natural pairing (each factor with its own gradient)", true},
+      {"printed", 0, 0, 1, "1: the router's Eq. 2 as printed; 0: the natural pairing (each gradient scaled by the factors measured against it)", true},
   };
   m.make = [](const MethodSetup& s) -> std::unique_ptr<GradientMethod> {
     if (!s.split)

@@ -15,7 +15,7 @@ namespace seesaw {
 //   other tasks' h (our generalisation). The other tasks' gates then serve task p too, so they
 //   become shared parameters. mu = (mu', mu'') starts at (0.5, 0.5); DRGrad's updater sets it.
 // - model.ppnet: a PPNet-style personalized gate from the user and item embeddings multiplies
-//   every tower input but the dedicated tower T''s, h <- 2 h * sigmoid(W [e_user; e_item]).
+//   every tower input except the dedicated tower T', h <- 2 h * sigmoid(W [e_user; e_item]).
 class MMoE : public MultiTaskModel
 {
 public:

@@ -14,7 +14,7 @@ struct SplitTowers
 {
   int task = -1;                                // the primary task
   std::vector<at::Tensor> dedicated;            // T' parameters
-  std::vector<at::Tensor> shared;               // T'' parameters, shaped like T''s
+  std::vector<at::Tensor> shared;               // T'' parameters, shaped like the dedicated ones
   std::vector<std::vector<at::Tensor>> others;  // [K] the other tasks' tower parameters; empty at `task`
   at::Tensor mix;                               // [2] (mu', mu''), on the model's device
 };

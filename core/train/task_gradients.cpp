@@ -118,7 +118,7 @@ at::Tensor TaskGradients::perTaskAutograd(const Batch& batch, at::Tensor& shared
   for (int64_t k = 0; k < K; ++k) {
     std::vector<at::Tensor> wanted = sharedParameters;
     wanted.insert(wanted.end(), taskParameters_[k].begin(), taskParameters_[k].end());
-    // Unused: a parameter that task k's loss does not reach, e.g. another task's PLE expert.
+    // Unused: a shared parameter that task k's loss does not reach, e.g. another task's gate in a split model.
     const auto grads = torch::autograd::grad({losses[k]}, wanted, {}, /*retain_graph=*/k + 1 < K,
                                              /*create_graph=*/false, /*allow_unused=*/true);
     for (size_t s = 0; s < slots.size(); ++s)

@@ -111,25 +111,38 @@ class TestDRGrad : public QObject
 {
   Q_OBJECT
 private Q_SLOTS:
-  void naturalPairingRoutesEachGradientWithItsOwnFactors()
+  void naturalPairingScalesEachGradientByItsOwnFactors()
   {
-    // g' = (1, 0); g'' = (-1, 1): xi2 = -1/sqrt2, |g'|/|g''| = 1/sqrt2; g_2 = (0.5, 0.5):
-    // xi1 = 1/sqrt2, |g'|/|g_2| = sqrt2, clipped to 1.
-    Towers t = towers({{1, 0}, {-1, 1}, {0.5, 0.5}});
+    // g' = (1, 0); g'' = (-1, 1): xi2 = -1/sqrt2 < 0, so g'' is not routed; g_2 = (-0.5, 0.5):
+    // xi1 = -1/sqrt2 < 0 amplifies it by 1 - xi1, and |g'|/|g_2| = sqrt2 clips to 1; xi1 xi2 > 0
+    // leaves T'' alone.
+    Towers t = towers({{1, 0}, {-1, 1}, {-0.5, 0.5}});
     auto method = makeDRGrad(t.split, 2.0, false);
     const MethodOutput out = runOnce(*method, 2);
-    const double xi2 = -1 / std::sqrt(2.0), lambda2 = 0.5, xi1 = 1 / std::sqrt(2.0), lambda1 = 1;
-    const double a = (1 - xi2) * lambda2, b = lambda1, c = -xi1 * xi2;  // c > 0: xi1 xi2 < 0
-    compareVectors(grad(t.split.dedicated[0]), {1 - a + 0.5 * b, a + 0.5 * b});
-    compareVectors(grad(t.split.shared[0]), {-(1 + c), 1 + c});
-    compareVectors(grad(t.split.others[1][0]), {0.5, 0.5});  // the other tower keeps its own
-    const double dedicatedNorm = std::hypot(1 - a + 0.5 * b, a + 0.5 * b), sharedNorm = (1 + c) * std::sqrt(2.0);
+    const double xi2 = -1 / std::sqrt(2.0), lambda2 = 0.5, xi1 = -1 / std::sqrt(2.0), lambda1 = 1;
+    const double b = (1 - xi1) * lambda1;
+    compareVectors(grad(t.split.dedicated[0]), {1 - 0.5 * b, 0.5 * b});
+    compareVectors(grad(t.split.shared[0]), {-1, 1});
+    compareVectors(grad(t.split.others[1][0]), {-0.5, 0.5});  // the other tower keeps its own
+    const double dedicatedNorm = std::hypot(1 - 0.5 * b, 0.5 * b), sharedNorm = std::sqrt(2.0);
     const double mu = 1 / (1 + std::exp(sharedNorm - dedicatedNorm));
-    compareVectors(out.state, {xi1, lambda1, xi2, lambda2, a, b, c, mu, 1 - mu});
+    compareVectors(out.state, {xi1, lambda1, xi2, lambda2, 0, b, 0, mu, 1 - mu});
     compareVectors(values(t.split.mix), {mu, 1 - mu});
     QCOMPARE(out.weights, (std::vector<double>{1, 1}));
     QCOMPARE(method->stateNames(), (std::vector<std::string>{"xi1.t1", "lambda1.t1", "xi2", "lambda2", "dedicated<-shared",
                                                              "dedicated<-t1", "shared<-shared", "mu.dedicated", "mu.shared"}));
+  }
+  void theTwoPairingsDifferOnlyInWhichGradientTakesWhichFactor()
+  {
+    // Natural: g'' by [xi2 >= 0] lambda2 = lambda2 (all cosines positive here), g_2 by lambda1.
+    // Printed: g'' by lambda1, g_2 by lambda2.
+    Towers natural = towers({{2, 0}, {4, 4}, {1, 1}});
+    Towers printed = towers({{2, 0}, {4, 4}, {1, 1}});
+    makeDRGrad(natural.split, 1.0, false)->combine(methodInput({{1.0}, {1.0}}));
+    makeDRGrad(printed.split, 1.0, true)->combine(methodInput({{1.0}, {1.0}}));
+    const double lambda2 = 2 / std::sqrt(32.0), lambda1 = 1;
+    compareVectors(grad(natural.split.dedicated[0]), {2 + 4 * lambda2 + lambda1, 4 * lambda2 + lambda1});
+    compareVectors(grad(printed.split.dedicated[0]), {2 + 4 * lambda1 + lambda2, 4 * lambda1 + lambda2});
   }
   void printedPairingSwapsTheFactors()
   {
