@@ -422,17 +422,39 @@ private Q_SLOTS:
     for (double& v : g[2]) v *= 1e-30;
     for (const double leak : {0.0, 0.3}) {
       MethodInput in = methodInput(g);
-      const at::Tensor U = at::rand({400}, at::kFloat);
+      const uint64_t key = drawKey(3, 1);
       for (const auto type : {at::kDouble, at::kFloat}) {
         in.taskGradients = in.taskGradients.to(type);
-        const MethodOutput loop = dropBySignPurity(in, U, leak, DropForm::HostLoop);
-        const MethodOutput tensors = dropBySignPurity(in, U, leak, DropForm::Tensors);
+        const MethodOutput loop = dropBySignPurity(in, key, leak, DropForm::HostLoop);
+        const MethodOutput tensors = dropBySignPurity(in, key, leak, DropForm::Tensors);
         const double tolerance = type == at::kDouble ? 1e-12 : 1e-5;
         QVERIFY(at::allclose(loop.combined.to(at::kDouble), tensors.combined.to(at::kDouble), tolerance, 1e-300));
         for (int k = 0; k < 3; ++k) QVERIFY(std::abs(loop.weights[k] - tensors.weights[k]) <= tolerance);
         QCOMPARE(loop.flags, tensors.flags);
       }
     }
+  }
+
+  void gradDropDrawsAreUniform()
+  {
+    // The counter-based draws: mean 1/2, variance 1/12, every decile about a tenth, in [0, 1),
+    // and another step's key gives other draws.
+    const int n = 200000;
+    std::vector<int> decile(10, 0);
+    double sum = 0, squares = 0;
+    int same = 0;
+    for (int p = 0; p < n; ++p) {
+      const double u = uniformDraw(drawKey(1, 0), p);
+      QVERIFY(u >= 0 && u < 1);
+      sum += u;
+      squares += u * u;
+      ++decile[static_cast<int>(u * 10)];
+      same += uniformDraw(drawKey(1, 1), p) == u;
+    }
+    QVERIFY(std::abs(sum / n - 0.5) < 0.003);
+    QVERIFY(std::abs(squares / n - sum * sum / n / n - 1.0 / 12) < 0.002);
+    for (int d : decile) QVERIFY2(std::abs(d / double(n) - 0.1) < 0.004, qPrintable(QString::number(d)));
+    QVERIFY(same < 50);
   }
 
   // --- Robustness ------------------------------------------------------------------------------
