@@ -72,10 +72,16 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, at::Te
   const HeadGradients head = model_.separableHead() ? headSeparable(x, trunkOutputs, batch, losses)
                                                     : headPerTask(x, trunkOutputs, batch, shared, losses);
   if (representationGram) {
-    std::vector<at::Tensor> perTask;  // [K, B * out] per trunk output
-    for (const auto& output : head.trunk) perTask.push_back(at::stack(output).view({K, -1}));
-    const at::Tensor z = at::cat(perTask, 1);
-    *representationGram = at::mm(z, z.t());
+    // <z_k, z_l> over every trunk output: pairwise dot products, which read the [B, out] blocks
+    // where they lie instead of copying them into one [K, B * out] matrix first.
+    std::vector<at::Tensor> entries(static_cast<size_t>(K * K));
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t l = k; l < K; ++l) {
+        at::Tensor sum = at::dot(head.trunk[0][k].reshape(-1), head.trunk[0][l].reshape(-1));
+        for (size_t j = 1; j < head.trunk.size(); ++j) sum = sum + at::dot(head.trunk[j][k].reshape(-1), head.trunk[j][l].reshape(-1));
+        entries[static_cast<size_t>(k * K + l)] = entries[static_cast<size_t>(l * K + k)] = sum;
+      }
+    *representationGram = at::stack(entries).view({K, K});
   }
 
   torch::NoGradGuard noGrad;
