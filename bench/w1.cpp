@@ -209,9 +209,8 @@ int main(int argc, char** argv)
       config.method.name = spec.substr(0, spec.find(':'));
       for (size_t at = spec.find(':'); at != std::string::npos;) {
         const size_t next = spec.find(':', at + 1);
-        const std::string assignment = spec.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1);
-        const size_t eq = assignment.find('=');
-        config.method.params[assignment.substr(0, eq)] = std::stod(assignment.substr(eq + 1));
+        const auto [name, value] = parseParamAssignment(spec.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1));
+        config.method.params[name] = value;
         at = next;
       }
     }

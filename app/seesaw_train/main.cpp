@@ -144,12 +144,8 @@ int main(int argc, char** argv)
       config.method.params.clear();  // the config's parameters belong to its own method
     }
     for (const auto& assignment : methodParams) {
-      const auto eq = assignment.find('=');
-      char* end = nullptr;
-      const double value = eq == std::string::npos ? 0 : std::strtod(assignment.c_str() + eq + 1, &end);
-      if (eq == std::string::npos || eq == 0 || end == assignment.c_str() + eq + 1 || *end != '\0')
-        throw seesaw::Error("--param " + assignment + ": expected NAME=NUMBER");
-      config.method.params[assignment.substr(0, eq)] = value;
+      const auto [name, value] = seesaw::parseParamAssignment(assignment);
+      config.method.params[name] = value;
     }
     if (!device.empty()) t.device = device;
     if (seed) {

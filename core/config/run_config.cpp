@@ -272,6 +272,16 @@ OptimizerType parseOptimizer(const std::string& name, const std::string& field)
   return kOptimizerNames.parse(name, field, "optimizer");
 }
 
+std::pair<std::string, double> parseParamAssignment(const std::string& assignment)
+{
+  const auto eq = assignment.find('=');
+  char* end = nullptr;
+  const double value = eq == std::string::npos ? 0 : std::strtod(assignment.c_str() + eq + 1, &end);
+  if (eq == std::string::npos || eq == 0 || end == assignment.c_str() + eq + 1 || *end != '\0')
+    throw Error("--param " + assignment + ": expected NAME=NUMBER");
+  return {assignment.substr(0, eq), value};
+}
+
 RunConfig parseRunConfig(const std::string& jsonText, const std::string& sourceName, const std::string& baseDir)
 {
   json j;

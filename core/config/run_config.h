@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "data/column_mapping.h"
@@ -102,5 +103,7 @@ std::string modelTypeName(ModelType type);
 std::string optimizerName(OptimizerType type);
 ModelType parseModelType(const std::string& name, const std::string& field);
 OptimizerType parseOptimizer(const std::string& name, const std::string& field);
+// A method hyperparameter given as NAME=NUMBER (seesaw-train --param); throws seesaw::Error otherwise.
+std::pair<std::string, double> parseParamAssignment(const std::string& assignment);
 
 }  // namespace seesaw

@@ -124,7 +124,7 @@ public:
     if (!finiteInput(input) || !allFinite(gram)) {
       out.flags |= kMethodFallback;
       const double nan = std::numeric_limits<double>::quiet_NaN();
-      out.state.assign(static_cast<size_t>(3 * A + 4), nan);
+      out.state.assign(stateNames().size() - 2, nan);  // every router value; the mix follows
       out.state.push_back(mu_[0]);
       out.state.push_back(mu_[1]);
       return out;

@@ -23,10 +23,11 @@ int findSplitTask(const FeatureSpec& spec, const std::string& name)
 {
   if (name.empty()) return -1;
   const auto it = std::find(spec.taskNames.begin(), spec.taskNames.end(), name);
-  std::string tasks;
-  for (const auto& t : spec.taskNames) tasks += (tasks.empty() ? "" : ", ") + t;
-  if (it == spec.taskNames.end())
+  if (it == spec.taskNames.end()) {
+    std::string tasks;
+    for (const auto& t : spec.taskNames) tasks += (tasks.empty() ? "" : ", ") + t;
     throw Error("config field model.split_task: '" + name + "' is not a task of the data (" + tasks + ")");
+  }
   if (spec.taskNames.size() < 2)
     throw Error("config field model.split_task: a split task routes gradients from other tasks, and the data has one task");
   return static_cast<int>(it - spec.taskNames.begin());

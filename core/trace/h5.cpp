@@ -107,6 +107,13 @@ void writeDoubleListAttribute(hid_t object, const char* name, const std::vector<
 
 bool hasAttribute(hid_t object, const char* name) { return H5Aexists(object, name) > 0; }
 
+bool hasLink(hid_t file, const char* path)
+{
+  const htri_t found = H5Lexists(file, path, H5P_DEFAULT);
+  check(found, std::string("looking up ") + path);
+  return found > 0;
+}
+
 std::string readStringAttribute(hid_t object, const char* name)
 {
   const auto values = readStringListAttribute(object, name);

@@ -66,6 +66,8 @@ void writeStringListAttribute(hid_t object, const char* name, const std::vector<
 void writeIntAttribute(hid_t object, const char* name, int64_t value);
 void writeDoubleListAttribute(hid_t object, const char* name, const std::vector<double>& values);
 bool hasAttribute(hid_t object, const char* name);
+// Whether a dataset or group exists at path; an error (a damaged file) throws rather than reading as absent.
+bool hasLink(hid_t file, const char* path);
 std::string readStringAttribute(hid_t object, const char* name);
 std::vector<std::string> readStringListAttribute(hid_t object, const char* name);
 int64_t readIntAttribute(hid_t object, const char* name);

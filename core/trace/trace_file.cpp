@@ -66,14 +66,6 @@ std::vector<Column> columnsOf(TraceFile& f)
   return c;
 }
 
-// Traces written before a dataset was added lack it; a damaged file throws rather than reading as one of these.
-bool exists(hid_t file, const char* path)
-{
-  const htri_t found = H5Lexists(file, path, H5P_DEFAULT);
-  h5::check(found, std::string("looking up ") + path);
-  return found > 0;
-}
-
 const char* const kStatusNames[] = {"state", "message", "heartbeat", "steps", "valid_evals", "test_evals", "snapshots"};
 
 Handle openStatus(hid_t file, const char* name)
@@ -186,7 +178,7 @@ TraceFile TraceFile::open(Handle file, const Dims& dims)
   f.dims = dims;
   // A trace from before method state was recorded lacks the dataset and reads as a method that reports
   // nothing; one that names states must hold them.
-  f.hasMethodState = dims.methodStates > 0 || exists(f.file, "/steps/method_state");
+  f.hasMethodState = dims.methodStates > 0 || h5::hasLink(f.file, "/steps/method_state");
   for (const Column& c : columnsOf(f)) *c.series = Series::open(f.file, c.path, c.memType, c.inner);
   return f;
 }
@@ -269,7 +261,7 @@ RunInfo TraceFile::readRunInfo(hid_t file)
   info.analyze = h5::readIntAttribute(file, "analyze") != 0;
   info.userSnapshotEvery = h5::readIntAttribute(file, "user_snapshot_every");
   info.moduleNames = h5::readStringDataset(file, "/modules/name");
-  if (exists(file, "/method")) info.methodStateNames = h5::readStringDataset(file, "/method/state_name");
+  if (h5::hasLink(file, "/method")) info.methodStateNames = h5::readStringDataset(file, "/method/state_name");
   info.userIds = h5::readStringDataset(file, "/users/id");
   info.userGroups.resize(info.userIds.size());
   {
