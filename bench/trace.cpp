@@ -1,11 +1,12 @@
-// Benchmark of the trace file (issue #3): writes a long run and a wide per-user run, then reads them
-// back as the views do. Prints one line per figure, `TRACE <name>=<value> ...`, for both
+// Benchmark of the trace file (issue #3): writes a long run and a wide per-user run (three geometry
+// levels, no items), then reads them back as the views do. Prints one line per figure, `TRACE <name>=<value> ...`, for both
 // compression settings, so that the default can be chosen by measurement.
 //
 // Usage: seesaw-bench-trace [--steps N] [--users U] [--snapshots S] [--dir DIR]
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -39,6 +40,7 @@ RunInfo runInfo(int64_t users)
     info.userGroups.push_back(static_cast<int32_t>(u % 2));
   }
   info.userSnapshotEvery = 50;
+  info.geometryLevels = {"embedding", "representation", "exact"};
   info.configJson = "{}";
   return info;
 }
@@ -64,20 +66,30 @@ StepRecord stepRecord(int64_t step, std::mt19937& rng)
   return r;
 }
 
-UserSnapshot snapshot(int64_t step, int64_t users, std::mt19937& rng)
+GeometrySnapshot snapshot(int64_t step, int64_t users, std::mt19937& rng)
 {
   std::normal_distribution<float> cosine(0.05f, 0.3f), logNorm(-6.0f, 1.0f);
   std::bernoulli_distribution seen(0.7);
-  UserSnapshot s;
+  GeometrySnapshot s;
   s.step = step;
   s.windowStart = step - 49;
+  EntityGeometry& g = s.users;
+  g.levels.resize(3);
   for (int64_t u = 0; u < users; ++u) {
     const bool here = seen(rng);
-    s.count.push_back(here ? 1 + static_cast<int32_t>(rng() % 40) : 0);
-    for (int p = 0; p < kTasks; ++p) s.cosine.push_back(here ? cosine(rng) : NAN);
-    for (int k = 0; k < kTasks; ++k) {
-      s.gradNorm.push_back(here ? std::exp(logNorm(rng)) : NAN);
-      s.weight.push_back(here ? 1.0f : NAN);
+    g.count.push_back(here ? 1 + static_cast<int32_t>(rng() % 40) : 0);
+    for (int k = 0; k < kTasks; ++k) g.weight.push_back(here ? 1.0f : NAN);
+    for (LevelGeometry& level : g.levels) {
+      for (int p = 0; p < kTasks; ++p) level.cosine.push_back(here ? cosine(rng) : NAN);
+      float norm[kTasks], largest = 0;
+      for (float& n : norm) {
+        n = std::exp(logNorm(rng));
+        largest = std::max(largest, n);
+      }
+      for (float n : norm) {
+        level.gradNorm.push_back(here ? n : NAN);
+        level.magnitudeRatio.push_back(here ? n / largest : NAN);
+      }
     }
   }
   return s;
@@ -100,7 +112,7 @@ Written write(const std::string& path, trace::Compression compression, int64_t s
     TraceWriter writer(options);
     writer.begin(runInfo(users));
     for (int64_t s = 1; s <= steps; ++s) writer.step(stepRecord(s, rng));
-    for (int64_t i = 1; i <= snapshots; ++i) writer.users(snapshot(50 * i, users, rng));
+    for (int64_t i = 1; i <= snapshots; ++i) writer.geometry(snapshot(50 * i, users, rng));
     writer.end(RunEnd{steps, false, ""});
   }
   return {seconds(start), static_cast<double>(std::filesystem::file_size(path))};
@@ -139,24 +151,29 @@ int main(int argc, char** argv)
     const auto records = longReader.steps(0, longReader.stepCount());
     const double readSteps = seconds(start);
 
+    // A whole snapshot (every level), and what a view reads: the users at one level.
     TraceReader wideReader(wide);
-    std::vector<double> snapshotMs;
+    std::vector<double> snapshotMs, levelMs;
     for (int64_t i = 0; i < wideReader.snapshotCount(); ++i) {
       start = std::chrono::steady_clock::now();
-      const UserSnapshot s = wideReader.snapshot(i);
+      wideReader.snapshot(i);
       snapshotMs.push_back(1e3 * seconds(start));
+      start = std::chrono::steady_clock::now();
+      wideReader.snapshot(i, false, 0);
+      levelMs.push_back(1e3 * seconds(start));
     }
     std::sort(snapshotMs.begin(), snapshotMs.end());
+    std::sort(levelMs.begin(), levelMs.end());
 
     std::printf("TRACE compression=%s steps=%lld write_steps_per_s=%.0f bytes_per_step=%.1f open_s=%.4f read_all_steps_s=%.3f\n", name,
                 static_cast<long long>(records.size()), static_cast<double>(steps) / stepsOnly.seconds,
                 (stepsOnly.bytes - base.bytes) / static_cast<double>(steps), openSeconds, readSteps);
     std::printf("TRACE compression=%s users=%lld snapshots=%lld bytes_per_snapshot=%.0f bytes_per_user_snapshot=%.2f "
-                "read_snapshot_ms_median=%.2f read_snapshot_ms_max=%.2f write_snapshot_ms=%.1f\n",
+                "read_snapshot_ms_median=%.2f read_snapshot_ms_max=%.2f read_level_ms_median=%.2f read_level_ms_max=%.2f write_snapshot_ms=%.1f\n",
                 name, static_cast<long long>(users), static_cast<long long>(snapshots),
                 (usersOnly.bytes - usersBase.bytes) / static_cast<double>(snapshots),
                 (usersOnly.bytes - usersBase.bytes) / static_cast<double>(snapshots * users), snapshotMs[snapshotMs.size() / 2],
-                snapshotMs.back(), 1e3 * (usersOnly.seconds - usersBase.seconds) / static_cast<double>(snapshots));
+                snapshotMs.back(), levelMs[levelMs.size() / 2], levelMs.back(), 1e3 * (usersOnly.seconds - usersBase.seconds) / static_cast<double>(snapshots));
     std::fflush(stdout);
     for (const auto& f : {empty, long_, wide}) std::filesystem::remove(f);
   }

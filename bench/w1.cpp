@@ -2,7 +2,8 @@
 // Prints one line per mode, `W1 mode=<m> samples_per_s=<x> ms_per_step=<y> ...`, with the step
 // time's distance from the float32 GEMM bound measured in the same run.
 //
-// Usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze,analyze_users,analyze_trace,analyze_split,methods]
+// Usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze,analyze_users,users=LEVEL[+LEVEL...],analyze_trace,analyze_split,methods]
+// Mode `users=LEVEL[+LEVEL...]` is analyze with per-user windows at those geometry levels only.
 // Mode `method=NAME[:PARAM=VALUE...]` is analyze with that gradient method instead of EW. DRGrad
 // runs on its Split-MMoE (task0 split, PPNet gate), whose EW baseline is mode `analyze_split`.
 // `methods` expands to analyze, every registered method with its default hyperparameters,
@@ -20,6 +21,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -57,7 +59,7 @@ public:
     last_ = r.wallTime;
   }
   void eval(const EvalRecord&) override {}
-  void users(const UserSnapshot&) override {}
+  void geometry(const GeometrySnapshot&) override {}
   void end(const RunEnd&) override {}
 
 private:
@@ -142,7 +144,7 @@ int main(int argc, char** argv)
 {
   seesaw::keepFreedMemory();
   Options o;
-  const char* usage = "usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze,analyze_users,analyze_trace,analyze_split,method=NAME[:P=V...],methods]\n";
+  const char* usage = "usage: seesaw-bench-w1 [--steps N] [--warmup N] [--threads N] [--batch N] [--device D] [--modes ew,analyze,analyze_users,users=LEVEL[+LEVEL...],analyze_trace,analyze_split,method=NAME[:P=V...],methods]\n";
   if (argc % 2 == 0) {
     std::fprintf(stderr, "%s", usage);
     return 2;
@@ -217,7 +219,15 @@ int main(int argc, char** argv)
     const bool split = mode == "analyze_split" || config.method.name == "drgrad";
     config.model.splitTask = split ? "task0" : "";
     config.model.ppnet = split;
-    config.train.userSnapshotEvery = traced || mode == "analyze_users" ? 50 : 0;
+    // users=LEVEL+LEVEL: the per-user windows at those levels alone (analyze_users: the default levels).
+    const bool users = mode.rfind("users=", 0) == 0;
+    config.train.userSnapshotEvery = traced || users || mode == "analyze_users" ? 50 : 0;
+    config.train.geometryLevels = RunConfig().train.geometryLevels;
+    if (users) {
+      config.train.geometryLevels.clear();
+      std::stringstream levels(mode.substr(6));
+      for (std::string level; std::getline(levels, level, '+');) config.train.geometryLevels.push_back(level);
+    }
     Trainer trainer(config, data);
     TimingSink timing;
     const std::string tracePath = "/tmp/seesaw-bench-w1-" + std::to_string(getpid()) + ".h5";

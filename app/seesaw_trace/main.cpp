@@ -1,9 +1,10 @@
 // seesaw-trace: looks into trace files without the desktop app. `info` summarises a run, `validate`
 // reads every committed record and says whether the file is sound, `export` writes the step series,
-// the evaluations or one per-user snapshot as CSV.
+// the evaluations, or one snapshot of the users' or items' geometry at one level, as CSV.
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -97,24 +98,49 @@ void exportEvals(const TraceReader& reader, std::ostream& out)
   }
 }
 
-void exportUsers(const TraceReader& reader, int64_t index, std::ostream& out)
+// One snapshot of the users or the items at one geometry level: a row per entity, the level named
+// in the column headers.
+void exportGeometry(const TraceReader& reader, int64_t index, size_t level, bool items, std::ostream& out)
 {
   const auto& info = reader.info();
   const auto pairs = pairNames(info.taskNames);
-  std::vector<std::string> columns = {"user", "group", "count"};
-  for (const auto& p : pairs) columns.push_back("cosine:" + p);
-  for (const char* name : {"grad_norm", "weight"})
-    for (const auto& t : info.taskNames) columns.push_back(std::string(name) + ":" + t);
+  const std::string& name = info.geometryLevels[level];
+  std::vector<std::string> columns = {items ? "item" : "user"};
+  if (!items) columns.push_back("group");
+  columns.push_back("count");
+  for (const auto& p : pairs) columns.push_back("cosine:" + name + ":" + p);
+  for (const char* field : {"grad_norm", "magnitude_ratio"})
+    for (const auto& t : info.taskNames) columns.push_back(std::string(field) + ":" + name + ":" + t);
+  for (const auto& t : info.taskNames) columns.push_back("weight:" + t);
   header(out, columns);
-  const seesaw::UserSnapshot s = reader.snapshot(index);
+  const seesaw::GeometrySnapshot s = reader.snapshot(index, items, level);
+  const seesaw::EntityGeometry& g = items ? s.items : s.users;
+  const seesaw::LevelGeometry& l = g.levels[level];
+  const auto& ids = items ? info.itemIds : info.userIds;
   const size_t K = info.taskNames.size(), P = pairs.size();
-  for (size_t u = 0; u < info.userIds.size(); ++u) {
-    out << field(info.userIds[u]) << "," << info.userGroups[u] << "," << s.count[u];
-    values(out, s.cosine, u * P, P);
-    values(out, s.gradNorm, u * K, K);
-    values(out, s.weight, u * K, K);
+  for (size_t e = 0; e < ids.size(); ++e) {
+    out << field(ids[e]);
+    if (!items) out << "," << info.userGroups[e];
+    out << "," << g.count[e];
+    values(out, l.cosine, e * P, P);
+    values(out, l.gradNorm, e * K, K);
+    values(out, l.magnitudeRatio, e * K, K);
+    values(out, g.weight, e * K, K);
     out << "\n";
   }
+}
+
+// The index of a geometry level by name; an empty name is the default level.
+size_t levelIndex(const TraceReader& reader, const std::string& name)
+{
+  const auto& levels = reader.info().geometryLevels;
+  if (levels.empty()) throw seesaw::Error(reader.path() + ": records no geometry levels");
+  if (name.empty()) return 0;
+  const auto found = std::find(levels.begin(), levels.end(), name);
+  if (found != levels.end()) return static_cast<size_t>(found - levels.begin());
+  std::string known;
+  for (const auto& l : levels) known += (known.empty() ? "" : ", ") + l;
+  throw seesaw::Error(reader.path() + ": no geometry level '" + name + "' (it records " + known + ")");
 }
 
 void printInfo(const TraceReader& reader, std::ostream& out)
@@ -143,8 +169,13 @@ void printInfo(const TraceReader& reader, std::ostream& out)
       << info.moduleNames.size() << " shared modules, " << info.sharedParameters << " shared of " << info.totalParameters
       << " parameters\n";
   out << "  user windows  " << reader.snapshotCount() << " snapshots of " << info.userIds.size() << " users";
+  if (info.itemGeometry) out << " and " << info.itemIds.size() << " items";
   if (info.userSnapshotEvery > 0) out << ", every " << info.userSnapshotEvery << " steps";
   out << "\n";
+  out << "  geometry      levels";
+  for (size_t i = 0; i < info.geometryLevels.size(); ++i) out << (i ? ", " : " ") << info.geometryLevels[i] << (i ? "" : " (default)");
+  if (info.geometryLevels.empty()) out << " none";
+  out << "; items " << (info.itemGeometry ? "recorded" : "not recorded") << "\n";
   const auto evals = reader.evals();
   if (reader.stepCount() > 0) {
     const auto last = reader.step(reader.stepCount() - 1);
@@ -171,17 +202,18 @@ int main(int argc, char** argv)
   CLI::App app{"seesaw-trace: summarise, validate and export Seesaw trace files (docs/trace-format.md)."};
   app.require_subcommand(1);
   app.footer("Exit status: 0 done, 1 the file is missing, not a trace, damaged or newer than this build reads, 2 bad command line.");
-  std::string path, what = "steps", output;
+  std::string path, what = "steps", output, level;
   std::optional<int64_t> snapshot, atStep;
   auto* info = app.add_subcommand("info", "print a human summary of a run");
   info->add_option("trace", path, "trace file")->required();
   auto* validate = app.add_subcommand("validate", "read every committed record; exit 0 when the file is sound");
   validate->add_option("trace", path, "trace file")->required();
-  auto* exporter = app.add_subcommand("export", "write CSV: the step series, the evaluations, or one per-user snapshot");
+  auto* exporter = app.add_subcommand("export", "write CSV: the step series, the evaluations, or one snapshot of the users or items");
   exporter->add_option("trace", path, "trace file")->required();
-  exporter->add_option("--what", what, "steps, evals or users")->check(CLI::IsMember({"steps", "evals", "users"}));
-  exporter->add_option("--snapshot", snapshot, "users: the snapshot's index (0-based; negative counts from the end; default: the last)");
-  exporter->add_option("--step", atStep, "users: the last snapshot at or before this step");
+  exporter->add_option("--what", what, "steps, evals, users or items")->check(CLI::IsMember({"steps", "evals", "users", "items"}));
+  exporter->add_option("--snapshot", snapshot, "users, items: the snapshot's index (0-based; negative counts from the end; default: the last)");
+  exporter->add_option("--step", atStep, "users, items: the last snapshot at or before this step");
+  exporter->add_option("--level", level, "users, items: the geometry level (default: the trace's default level, listed first by info)");
   exporter->add_option("-o,--output", output, "CSV file to write (default: standard output)");
   try {
     app.parse(argc, argv);
@@ -196,7 +228,7 @@ int main(int argc, char** argv)
     } else if (*validate) {
       reader.readAll();
       std::cout << path << ": valid seesaw-trace v" << reader.formatVersion() << ", " << reader.stepCount() << " steps, "
-                << reader.evals().size() << " evaluations, " << reader.snapshotCount() << " user snapshots, run "
+                << reader.evals().size() << " evaluations, " << reader.snapshotCount() << " geometry snapshots, run "
                 << seesaw::trace::runStateName(reader.status().state) << "\n";
     } else {
       std::ofstream file;
@@ -209,7 +241,10 @@ int main(int argc, char** argv)
       else if (what == "evals") exportEvals(reader, out);
       else {
         if (snapshot && atStep) throw seesaw::Error("give either --snapshot or --step, not both");
-        if (reader.snapshotCount() == 0) throw seesaw::Error(path + ": has no per-user snapshots");
+        if (reader.snapshotCount() == 0) throw seesaw::Error(path + ": has no geometry snapshots");
+        const bool items = what == "items";
+        if (items && !reader.info().itemGeometry) throw seesaw::Error(path + ": records no item geometry");
+        const size_t levelAt = levelIndex(reader, level);
         int64_t index = reader.snapshotCount() - 1;
         if (snapshot) index = *snapshot < 0 ? reader.snapshotCount() + *snapshot : *snapshot;
         if (atStep) {
@@ -217,7 +252,7 @@ int main(int argc, char** argv)
           if (!found) throw seesaw::Error(path + ": no snapshot at or before step " + std::to_string(*atStep));
           index = *found;
         }
-        exportUsers(reader, index, out);
+        exportGeometry(reader, index, levelAt, items, out);
       }
       if (!output.empty() && !file.flush()) throw seesaw::Error(output + ": writing failed");
     }

@@ -85,10 +85,11 @@ int main(int argc, char** argv)
   app.footer(footer());
   std::string preset, configFile, dataPath, summaryPath, tracePath, model, splitTask, method, device, optimizer;
   // Overrides stay empty unless given, so that any value, a wrong one included, reaches validation.
-  std::optional<int64_t> steps, evalEvery, seed;
+  std::optional<int64_t> steps, evalEvery, seed, snapshotEvery;
+  std::vector<std::string> geometryLevels;
   std::optional<double> epochs, lr;
   std::optional<int> batch, threads;
-  bool noAnalyze = false, noTrace = false, printConfig = false, ppnet = false, dtrn = false;
+  bool noAnalyze = false, noTrace = false, printConfig = false, ppnet = false, dtrn = false, itemGeometry = false;
   app.add_option("preset", preset, "embedded preset to start from (default: demo unless --config is given)");
   app.add_option("--config", configFile, "run config JSON file (instead of a preset)")->check(CLI::ExistingFile);
   app.add_option("--data", dataPath, "data file for the kuairand, census and file sources (data.path)");
@@ -109,6 +110,12 @@ int main(int argc, char** argv)
   app.add_option("--eval-every", evalEvery, "steps between validation passes, 0 for the end only (train.eval_every)");
   app.add_option("--threads", threads, "CPU threads for LibTorch, 0 for its default (train.threads)");
   app.add_flag("--no-analyze", noAnalyze, "one backward pass of the summed loss, no per-task gradients (train.analyze)");
+  app.add_option("--snapshot-every", snapshotEvery, "steps per per-user geometry window, 0 for none (train.user_snapshot_every)");
+  app.add_option("--levels", geometryLevels,
+                 "per-user geometry levels to record, comma-separated, the default level first: embedding, representation, "
+                 "exact (train.geometry_levels; docs/per-user-geometry.md)")
+      ->delimiter(',');
+  app.add_flag("--items", itemGeometry, "record the same geometry per item (train.item_geometry)");
   app.add_option("--trace", tracePath, "where to record the run (HDF5 trace, docs/trace-format.md; default: runs/<date>-<name>-<method>.h5)");
   app.add_flag("--no-trace", noTrace, "do not record a trace");
   app.add_option("--summary", summaryPath, "where to write the summary JSON (default: runs/<date>-<name>-<method>.summary.json)");
@@ -148,6 +155,9 @@ int main(int argc, char** argv)
       config.method.params[name] = value;
     }
     if (!device.empty()) t.device = device;
+    if (snapshotEvery) t.userSnapshotEvery = *snapshotEvery;
+    if (!geometryLevels.empty()) t.geometryLevels = geometryLevels;
+    if (itemGeometry) t.itemGeometry = true;
     if (seed) {
       if (*seed < 0) throw seesaw::Error("config field train.seed (--seed): must not be negative");
       t.seed = static_cast<uint64_t>(*seed);

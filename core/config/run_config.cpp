@@ -1,5 +1,6 @@
 #include "config/run_config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "methods/registry.h"
+#include "train/geometry_levels.h"
 #include "util/enum_names.h"
 #include "util/error.h"
 
@@ -240,6 +242,8 @@ void readTrain(const json& j, TrainConfig& t)
   r.read("eval_every", t.evalEvery);
   r.read("record_every", t.recordEvery);
   r.read("user_snapshot_every", t.userSnapshotEvery);
+  r.read("geometry_levels", t.geometryLevels);
+  r.read("item_geometry", t.itemGeometry);
   r.read("analyze", t.analyze);
   r.read("device", t.device);
   r.read("seed", t.seed);
@@ -420,6 +424,15 @@ void validate(const RunConfig& c)
   require(t.evalEvery >= 0, "train.eval_every", "must not be negative");
   require(t.recordEvery >= 1, "train.record_every", "must be at least 1");
   require(t.userSnapshotEvery >= 0, "train.user_snapshot_every", "must not be negative");
+  for (size_t i = 0; i < t.geometryLevels.size(); ++i) {
+    const std::string& level = t.geometryLevels[i];
+    const auto& names = geometryLevelNames();
+    require(std::find(names.begin(), names.end(), level) != names.end(), "train.geometry_levels",
+            "unknown level '" + level + "' (embedding, representation, exact)");
+    require(std::find(t.geometryLevels.begin(), t.geometryLevels.begin() + static_cast<long>(i), level) ==
+                t.geometryLevels.begin() + static_cast<long>(i),
+            "train.geometry_levels", "lists '" + level + "' twice");
+  }
   require(t.device == "cpu" || t.device == "cuda" || t.device == "auto", "train.device",
           "unknown device '" + t.device + "' (cpu, cuda, auto)");
   require(t.threads >= 0, "train.threads", "must not be negative");
@@ -483,7 +496,8 @@ std::string toJsonString(const RunConfig& c)
         {"optimizer", optimizerName(c.train.optimizer)}, {"lr", c.train.lr},
         {"weight_decay", c.train.weightDecay}, {"l2_step", c.train.l2Step}, {"momentum", c.train.momentum},
         {"task_weights", c.train.taskWeights}, {"eval_every", c.train.evalEvery},
-        {"record_every", c.train.recordEvery}, {"user_snapshot_every", c.train.userSnapshotEvery}, {"analyze", c.train.analyze}, {"device", c.train.device},
+        {"record_every", c.train.recordEvery}, {"user_snapshot_every", c.train.userSnapshotEvery},
+        {"geometry_levels", c.train.geometryLevels}, {"item_geometry", c.train.itemGeometry}, {"analyze", c.train.analyze}, {"device", c.train.device},
         {"seed", c.train.seed}, {"threads", c.train.threads},
         {"on_non_finite", kNonFiniteNames.name(c.train.onNonFinite)}}},
       {"method", {{"name", c.method.name}, {"params", c.method.params}}}};

@@ -63,6 +63,10 @@ struct TrainConfig
   int64_t evalEvery = 200;         // steps between validation passes; 0: only at the end
   int64_t recordEvery = 1;         // steps between step records
   int64_t userSnapshotEvery = 50;  // steps per per-user window (needs analyze); 0: none
+  // Per-user geometry levels to record (embedding, representation, exact), the default level
+  // first; empty: every level the model has (Trainer resolves it, docs/per-user-geometry.md).
+  std::vector<std::string> geometryLevels;
+  bool itemGeometry = false;       // the same per-item geometry in every snapshot
   bool analyze = true;             // per-task gradients and their geometry every step
   std::string device = "auto";     // cpu | cuda | auto
   uint64_t seed = 1;

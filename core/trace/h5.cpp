@@ -1,5 +1,8 @@
 #include "trace/h5.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace seesaw::h5 {
 namespace {
 
@@ -154,12 +157,26 @@ std::vector<double> readDoubleListAttribute(hid_t object, const char* name)
 
 void writeStringDataset(hid_t parent, const char* name, const std::vector<std::string>& values)
 {
+  // Fixed-length strings in checksummed chunks: HDF5 cannot checksum variable-length strings, and
+  // it reads a damaged one's heap index unchecked, out of bounds (1.10). Here damage is refused.
   const std::string context = std::string("dataset ") + name;
-  std::vector<const char*> data;
-  for (const auto& v : values) data.push_back(v.c_str());
-  Handle type = stringType();
-  Handle dataset(check(H5Dcreate2(parent, name, type, listSpace(values.size()), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), context));
-  if (!values.empty()) check(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), context);
+  size_t width = 1;
+  for (const auto& v : values) width = std::max(width, v.size());
+  std::string packed(values.size() * width, '\0');
+  for (size_t i = 0; i < values.size(); ++i) packed.replace(i * width, values[i].size(), values[i]);
+  Handle type(check(H5Tcopy(H5T_C_S1), context));
+  check(H5Tset_size(type, width), context);
+  check(H5Tset_strpad(type, H5T_STR_NULLPAD), context);
+  check(H5Tset_cset(type, H5T_CSET_UTF8), context);
+  Handle properties(check(H5Pcreate(H5P_DATASET_CREATE), context));
+  if (!values.empty()) {
+    const hsize_t chunk[1] = {std::min<hsize_t>(values.size(), std::max<hsize_t>(1, (1 << 20) / width))};
+    check(H5Pset_chunk(properties, 1, chunk), context);
+    check(H5Pset_deflate(properties, 1), context);
+    check(H5Pset_fletcher32(properties), context);
+  }
+  Handle dataset(check(H5Dcreate2(parent, name, type, listSpace(values.size()), H5P_DEFAULT, properties, H5P_DEFAULT), context));
+  if (!values.empty()) check(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, packed.data()), context);
 }
 
 std::vector<std::string> readStringDataset(hid_t parent, const char* name)
@@ -167,12 +184,28 @@ std::vector<std::string> readStringDataset(hid_t parent, const char* name)
   const std::string context = std::string("dataset ") + name;
   Handle dataset(check(H5Dopen2(parent, name, H5P_DEFAULT), context));
   Handle type(check(H5Dget_type(dataset), context));
-  if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) <= 0) throw Error(context + ": not variable-length strings");
+  if (H5Tget_class(type) != H5T_STRING) throw Error(context + ": not strings");
   Handle space(check(H5Dget_space(dataset), context));
   if (H5Sget_simple_extent_ndims(space) != 1) throw Error(context + ": not one-dimensional");
   const hssize_t n = H5Sget_simple_extent_npoints(space);
   if (n < 0) throw Error(context + ": unreadable dataspace");
-  return n == 0 ? std::vector<std::string>{} : readStrings(dataset, static_cast<size_t>(n), context, false);
+  if (n == 0) return {};
+  // Variable-length strings: traces of format version 1.
+  if (H5Tis_variable_str(type) > 0) return readStrings(dataset, static_cast<size_t>(n), context, false);
+  const size_t width = H5Tget_size(type);
+  if (width == 0) throw Error(context + ": unreadable string type");
+  Handle memory(check(H5Tcopy(H5T_C_S1), context));
+  check(H5Tset_size(memory, width), context);
+  check(H5Tset_strpad(memory, H5T_STR_NULLPAD), context);
+  check(H5Tset_cset(memory, H5Tget_cset(type)), context);  // HDF5 converts no character set into another
+  std::string packed(static_cast<size_t>(n) * width, '\0');
+  check(H5Dread(dataset, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, packed.data()), context);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
+    const char* first = packed.data() + i * width;
+    out.emplace_back(first, strnlen(first, width));
+  }
+  return out;
 }
 
 }  // namespace seesaw::h5

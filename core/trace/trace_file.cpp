@@ -28,14 +28,34 @@ struct Column
   Series* series;
 };
 
+// The snapshot series of users or items (n of them) under /<group>.
+void addEntityColumns(std::vector<Column>& c, const TraceFile& f, const std::string& group, hsize_t n, EntitySeries& e)
+{
+  const hid_t F32 = H5T_IEEE_F32LE, I64 = H5T_STD_I64LE, I32 = H5T_STD_I32LE;
+  const hid_t f32 = H5T_NATIVE_FLOAT, i64 = H5T_NATIVE_INT64, i32 = H5T_NATIVE_INT32;
+  const std::vector<hsize_t> snapshot = {kSnapshotChunk}, entity = {1, kUserChunk};
+  const Dims& d = f.dims;
+  const std::string g = "/" + group + "/";
+  c.push_back({g + "snapshot_step", I64, i64, {}, snapshot, &e.snapshotStep});
+  c.push_back({g + "window_start", I64, i64, {}, snapshot, &e.windowStart});
+  c.push_back({g + "weight", F32, f32, {n, d.tasks}, entity, &e.weight});
+  c.push_back({g + "count", I32, i32, {n}, entity, &e.count});
+  for (size_t i = 0; i < f.levels.size(); ++i) {
+    const std::string at = f.singleLevelLayout ? g : g + f.levels[i] + "/";
+    LevelSeries& l = e.levels[i];
+    c.push_back({at + "cosine", F32, f32, {n, d.pairs}, entity, &l.cosine});
+    c.push_back({at + "grad_norm", F32, f32, {n, d.tasks}, entity, &l.gradNorm});
+    if (!f.singleLevelLayout) c.push_back({at + "magnitude_ratio", F32, f32, {n, d.tasks}, entity, &l.magnitudeRatio});
+  }
+}
+
 // Every series of a trace. create() and open() both walk this list.
 std::vector<Column> columnsOf(TraceFile& f)
 {
   const Dims& d = f.dims;
-  const hid_t F32 = H5T_IEEE_F32LE, F64 = H5T_IEEE_F64LE, I64 = H5T_STD_I64LE, I32 = H5T_STD_I32LE, U32 = H5T_STD_U32LE;
-  const hid_t f32 = H5T_NATIVE_FLOAT, f64 = H5T_NATIVE_DOUBLE, i64 = H5T_NATIVE_INT64, i32 = H5T_NATIVE_INT32,
-              u32 = H5T_NATIVE_UINT32;
-  const std::vector<hsize_t> step = {kStepChunk}, snapshot = {kSnapshotChunk}, user = {1, kUserChunk};
+  const hid_t F32 = H5T_IEEE_F32LE, F64 = H5T_IEEE_F64LE, I64 = H5T_STD_I64LE, U32 = H5T_STD_U32LE;
+  const hid_t f32 = H5T_NATIVE_FLOAT, f64 = H5T_NATIVE_DOUBLE, i64 = H5T_NATIVE_INT64, u32 = H5T_NATIVE_UINT32;
+  const std::vector<hsize_t> step = {kStepChunk};
   std::vector<Column> c = {
       {"/steps/step", I64, i64, {}, step, &f.steps.step},
       {"/steps/epoch", F64, f64, {}, step, &f.steps.epoch},
@@ -48,12 +68,6 @@ std::vector<Column> columnsOf(TraceFile& f)
       {"/steps/magnitude_ratio", F32, f32, {d.tasks}, step, &f.steps.magnitudeRatio},
       {"/steps/weight", F32, f32, {d.tasks}, step, &f.steps.weight},
       {"/steps/module_cosine", F32, f32, {d.modules, d.pairs}, step, &f.steps.moduleCosine},
-      {"/users/snapshot_step", I64, i64, {}, snapshot, &f.users.snapshotStep},
-      {"/users/window_start", I64, i64, {}, snapshot, &f.users.windowStart},
-      {"/users/cosine", F32, f32, {d.users, d.pairs}, user, &f.users.cosine},
-      {"/users/grad_norm", F32, f32, {d.users, d.tasks}, user, &f.users.gradNorm},
-      {"/users/weight", F32, f32, {d.users, d.tasks}, user, &f.users.weight},
-      {"/users/count", I32, i32, {d.users}, user, &f.users.count},
   };
   if (f.hasMethodState) c.push_back({"/steps/method_state", F32, f32, {d.methodStates}, step, &f.steps.methodState});
   for (const auto& [split, series] : {std::pair<std::string, EvalSeries*>{"valid", &f.valid}, {"test", &f.test}}) {
@@ -63,7 +77,60 @@ std::vector<Column> columnsOf(TraceFile& f)
                                        {"logloss", &series->logloss}, {"mse", &series->mse}})
       c.push_back({g + name, F64, f64, {d.tasks}, {kEvalChunk}, member});
   }
+  addEntityColumns(c, f, "users", d.users, f.users);
+  if (f.itemGeometry) addEntityColumns(c, f, "items", d.items, f.items);
   return c;
+}
+
+// The entity groups a trace holds.
+std::vector<std::string> entityGroups(const TraceFile& f)
+{
+  if (f.itemGeometry) return {"users", "items"};
+  return {"users"};
+}
+
+// What both create() and open() take from the run info: the shape of every series.
+void describe(TraceFile& f, const RunInfo& info)
+{
+  f.dims = Dims::of(info);
+  f.levels = info.geometryLevels;
+  f.itemGeometry = info.itemGeometry;
+  f.users.levels.resize(f.levels.size());
+  f.items.levels.resize(f.itemGeometry ? f.levels.size() : 0);
+}
+
+// A level names a group beside its entity's own datasets, so it must be a distinct plain name.
+void checkLevelNames(const std::vector<std::string>& levels, const std::string& context)
+{
+  const std::vector<std::string> taken = {"id", "group", "level", "snapshot_step", "window_start",
+                                          "cosine", "grad_norm", "magnitude_ratio", "weight", "count"};
+  for (auto it = levels.begin(); it != levels.end(); ++it)
+    if (it->empty() || it->find('/') != std::string::npos || *it == "." || std::find(taken.begin(), taken.end(), *it) != taken.end() ||
+        std::find(levels.begin(), it, *it) != it)
+      throw Error(context + ": geometry level '" + *it + "' cannot name a group (empty, holds '/', repeated or a dataset's name)");
+}
+
+void createGroup(hid_t file, const std::string& path, const std::string& context)
+{
+  Handle(h5::check(H5Gcreate2(file, path.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), context));
+}
+
+void writeUserGroups(hid_t file, const std::vector<int32_t>& groups, const std::string& context)
+{
+  const hsize_t n[1] = {groups.size()};
+  Handle space(h5::check(H5Screate_simple(1, n, nullptr), context));
+  Handle dataset(h5::check(H5Dcreate2(file, "/users/group", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), context));
+  if (n[0] > 0) h5::check(H5Dwrite(dataset, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, groups.data()), context);
+}
+
+// /<group>/cosine, grad_norm and magnitude_ratio name the default level's series: readers that
+// know nothing of levels read it there, and it is stored once.
+void linkDefaultLevel(hid_t file, const std::string& group, const std::string& level)
+{
+  for (const char* name : {"cosine", "grad_norm", "magnitude_ratio"}) {
+    const std::string target = "/" + group + "/" + level + "/" + name, link = "/" + group + "/" + name;
+    h5::check(H5Lcreate_soft(target.c_str(), file, link.c_str(), H5P_DEFAULT, H5P_DEFAULT), "link " + link);
+  }
 }
 
 const char* const kStatusNames[] = {"state", "message", "heartbeat", "steps", "valid_evals", "test_evals", "snapshots"};
@@ -124,6 +191,27 @@ void writeRunInfo(hid_t file, const RunInfo& info)
   h5::writeIntAttribute(file, "user_snapshot_every", info.userSnapshotEvery);
 }
 
+// The status count that bounds the rows of the series at path.
+int64_t Status::*countOf(const std::string& path)
+{
+  const auto under = [&](const char* prefix) { return path.rfind(prefix, 0) == 0; };
+  if (under("/steps/")) return &Status::steps;
+  if (under("/users/") || under("/items/")) return &Status::snapshots;
+  return under("/eval/valid/") ? &Status::validEvals : &Status::testEvals;
+}
+
+// The levels and the items a trace records. A trace from before levels holds one, the embedding
+// level, and no items.
+void readGeometryInfo(hid_t file, RunInfo& info)
+{
+  info.geometryLevels = h5::hasLink(file, "/users/level") ? h5::readStringDataset(file, "/users/level")
+                                                          : std::vector<std::string>{kSingleLayoutLevel};
+  info.itemGeometry = h5::hasLink(file, "/items");
+  if (!info.itemGeometry) return;
+  info.itemIds = h5::readStringDataset(file, "/items/id");
+  if (h5::readStringDataset(file, "/items/level") != info.geometryLevels) throw Error("dataset /items/level differs from /users/level");
+}
+
 }  // namespace
 
 Dims Dims::of(const RunInfo& info)
@@ -133,7 +221,9 @@ Dims Dims::of(const RunInfo& info)
   d.pairs = d.tasks * (d.tasks - (d.tasks > 0 ? 1 : 0)) / 2;
   d.modules = info.moduleNames.size();
   d.users = info.userIds.size();
+  d.items = info.itemGeometry ? info.itemIds.size() : 0;
   d.methodStates = info.methodStateNames.size();
+  d.levels = info.geometryLevels.size();
   return d;
 }
 
@@ -142,25 +232,28 @@ TraceFile TraceFile::create(const std::string& path, const RunInfo& info, Compre
   if (info.taskTypes.size() != info.taskNames.size() || info.userGroups.size() != info.userIds.size())
     throw Error("trace " + path + ": inconsistent run info (tasks or users)");
   const std::string context = "trace " + path;
+  checkLevelNames(info.geometryLevels, context);
   Handle access(h5::check(H5Pcreate(H5P_FILE_ACCESS), context));
   // SWMR needs the newest file format, whose metadata also carries checksums.
   h5::check(H5Pset_libver_bounds(access, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST), context);
   TraceFile f;
   f.file = Handle(h5::check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access), "cannot create trace " + path));
-  f.dims = Dims::of(info);
+  describe(f, info);
   f.hasMethodState = true;
   writeRunInfo(f.file, info);
-  for (const char* g : kGroups) Handle(h5::check(H5Gcreate2(f.file, g, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), context));
+  for (const char* g : kGroups) createGroup(f.file, g, context);
+  if (f.itemGeometry) createGroup(f.file, "/items", context);
+  for (const std::string& g : entityGroups(f))
+    for (const std::string& level : f.levels) createGroup(f.file, "/" + g + "/" + level, context);
   h5::writeStringDataset(f.file, "/modules/name", info.moduleNames);
   h5::writeStringDataset(f.file, "/users/id", info.userIds);
   h5::writeStringDataset(f.file, "/method/state_name", info.methodStateNames);
-  {
-    const hsize_t n[1] = {info.userGroups.size()};
-    Handle space(h5::check(H5Screate_simple(1, n, nullptr), context));
-    Handle groups(h5::check(H5Dcreate2(f.file, "/users/group", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), context));
-    if (n[0] > 0) h5::check(H5Dwrite(groups, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, info.userGroups.data()), context);
-  }
+  writeUserGroups(f.file, info.userGroups, context);
+  if (f.itemGeometry) h5::writeStringDataset(f.file, "/items/id", info.itemIds);
+  for (const std::string& g : entityGroups(f)) h5::writeStringDataset(f.file, ("/" + g + "/level").c_str(), f.levels);
   for (const Column& c : columnsOf(f)) *c.series = Series::create(f.file, c.path, c.fileType, c.memType, c.inner, c.chunk, compression == Compression::Deflate);
+  if (!f.levels.empty())
+    for (const std::string& g : entityGroups(f)) linkDefaultLevel(f.file, g, f.levels.front());
   for (const char* name : kStatusNames) {
     auto [fileType, memType] = statusType(name);
     Handle space(h5::check(H5Screate(H5S_SCALAR), context));
@@ -171,14 +264,15 @@ TraceFile TraceFile::create(const std::string& path, const RunInfo& info, Compre
   return f;
 }
 
-TraceFile TraceFile::open(Handle file, const Dims& dims)
+TraceFile TraceFile::open(Handle file, const RunInfo& info)
 {
   TraceFile f;
   f.file = std::move(file);
-  f.dims = dims;
+  f.singleLevelLayout = !h5::hasLink(f.file, "/users/level");
+  describe(f, info);
   // A trace from before method state was recorded lacks the dataset and reads as a method that reports
   // nothing; one that names states must hold them.
-  f.hasMethodState = dims.methodStates > 0 || h5::hasLink(f.file, "/steps/method_state");
+  f.hasMethodState = f.dims.methodStates > 0 || h5::hasLink(f.file, "/steps/method_state");
   for (const Column& c : columnsOf(f)) *c.series = Series::open(f.file, c.path, c.memType, c.inner);
   return f;
 }
@@ -186,13 +280,7 @@ TraceFile TraceFile::open(Handle file, const Dims& dims)
 std::vector<std::pair<Series*, int64_t Status::*>> TraceFile::series()
 {
   std::vector<std::pair<Series*, int64_t Status::*>> out;
-  for (const Column& c : columnsOf(*this)) {
-    const bool eval = c.path.rfind("/eval/", 0) == 0;
-    out.emplace_back(c.series, c.path.rfind("/steps/", 0) == 0 ? &Status::steps
-                               : c.path.rfind("/users/", 0) == 0 ? &Status::snapshots
-                               : eval && c.path.rfind("/eval/valid/", 0) == 0 ? &Status::validEvals
-                                                                              : &Status::testEvals);
-  }
+  for (const Column& c : columnsOf(*this)) out.emplace_back(c.series, countOf(c.path));
   return out;
 }
 
@@ -263,6 +351,7 @@ RunInfo TraceFile::readRunInfo(hid_t file)
   info.moduleNames = h5::readStringDataset(file, "/modules/name");
   if (h5::hasLink(file, "/method")) info.methodStateNames = h5::readStringDataset(file, "/method/state_name");
   info.userIds = h5::readStringDataset(file, "/users/id");
+  readGeometryInfo(file, info);
   info.userGroups.resize(info.userIds.size());
   {
     Handle groups(h5::check(H5Dopen2(file, "/users/group", H5P_DEFAULT), "dataset /users/group"));

@@ -13,8 +13,8 @@ namespace seesaw::trace {
 
 struct Dims
 {
-  hsize_t tasks = 0, pairs = 0, modules = 0, users = 0, methodStates = 0;
-  static Dims of(const RunInfo& info);
+  hsize_t tasks = 0, pairs = 0, modules = 0, users = 0, items = 0, methodStates = 0, levels = 0;
+  static Dims of(const RunInfo& info);  // items: 0 without item geometry
 };
 
 struct StepSeries
@@ -28,9 +28,17 @@ struct EvalSeries
   h5::Series step, auc, gauc, logloss, mse;
 };
 
-struct UserSeries
+// One geometry level of users or items: /<group>/<level>/*.
+struct LevelSeries
 {
-  h5::Series snapshotStep, windowStart, cosine, gradNorm, weight, count;
+  h5::Series cosine, gradNorm, magnitudeRatio;
+};
+
+// The snapshot series of users (/users) or items (/items); one row per snapshot in both.
+struct EntitySeries
+{
+  std::vector<LevelSeries> levels;  // in RunInfo::geometryLevels order
+  h5::Series snapshotStep, windowStart, weight, count;
 };
 
 // The run's progress as the writer last committed it. Datasets may hold more rows than these
@@ -47,16 +55,21 @@ struct TraceFile
 {
   h5::Handle file;
   Dims dims;
+  std::vector<std::string> levels;  // the recorded geometry levels, the default first
   bool hasMethodState = false;  // /steps/method_state exists: traces written before it was added lack it
+  // The users' geometry is the single level of the layout before levels (/users/cosine and
+  // /users/grad_norm are datasets, and there is no magnitude ratio to read).
+  bool singleLevelLayout = false;
+  bool itemGeometry = false;  // /items exists
   StepSeries steps;
   EvalSeries valid, test;
-  UserSeries users;
+  EntitySeries users, items;
 
   // Creates the file with its attributes, fixed datasets and empty series, then starts SWMR
   // writing (no objects can be added after that).
   static TraceFile create(const std::string& path, const RunInfo& info, Compression compression);
-  // Opens the series of a file whose attributes gave dims.
-  static TraceFile open(h5::Handle file, const Dims& dims);
+  // Opens the series of a file whose run info (readRunInfo) is info.
+  static TraceFile open(h5::Handle file, const RunInfo& info);
 
   // The run info from the root attributes and the fixed datasets (the counterpart of create()).
   static RunInfo readRunInfo(hid_t file);

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 
 #include "trace/trace_file.h"
@@ -72,6 +73,42 @@ std::vector<T> readColumn(const h5::Series& s, int64_t first, int64_t count)
   return out;
 }
 
+// Each norm over the entity's largest, by the rule of the step records: NaN where the norm is NaN
+// or where every norm of the entity is zero or NaN (an entity not seen in the window).
+std::vector<float> magnitudeRatios(const std::vector<float>& gradNorm, size_t tasks)
+{
+  std::vector<float> out(gradNorm.size(), std::nanf(""));
+  for (size_t first = 0; first + tasks <= gradNorm.size() && tasks > 0; first += tasks) {
+    float largest = 0;
+    for (size_t k = first; k < first + tasks; ++k)
+      if (!std::isnan(gradNorm[k])) largest = std::max(largest, gradNorm[k]);
+    if (largest > 0)
+      for (size_t k = first; k < first + tasks; ++k) out[k] = gradNorm[k] / largest;
+  }
+  return out;
+}
+
+LevelGeometry readLevel(const trace::TraceFile& f, const trace::LevelSeries& s, int64_t index)
+{
+  LevelGeometry g;
+  g.cosine = readColumn<float>(s.cosine, index, 1);
+  g.gradNorm = readColumn<float>(s.gradNorm, index, 1);
+  // The layout before levels stored no ratio; it follows from the norms.
+  g.magnitudeRatio = f.singleLevelLayout ? magnitudeRatios(g.gradNorm, f.dims.tasks) : readColumn<float>(s.magnitudeRatio, index, 1);
+  return g;
+}
+
+EntityGeometry readEntity(const trace::TraceFile& f, const trace::EntitySeries& s, int64_t index, std::optional<size_t> level)
+{
+  EntityGeometry g;
+  g.levels.resize(s.levels.size());
+  for (size_t i = 0; i < s.levels.size(); ++i)
+    if (!level || *level == i) g.levels[i] = readLevel(f, s.levels[i], index);
+  g.weight = readColumn<float>(s.weight, index, 1);
+  g.count = readColumn<int32_t>(s.count, index, 1);
+  return g;
+}
+
 }  // namespace
 
 struct TraceReader::Impl
@@ -104,7 +141,7 @@ TraceReader::TraceReader(const std::string& path) : impl_(std::make_unique<Impl>
                   std::to_string(trace::kFormatVersion) + "); open it with a newer Seesaw");
     if (s.version < 1) throw Error("unknown trace format version " + std::to_string(s.version));
     s.info = trace::TraceFile::readRunInfo(file);
-    s.file = trace::TraceFile::open(std::move(file), trace::Dims::of(s.info));
+    s.file = trace::TraceFile::open(std::move(file), s.info);
     s.load(s.file.readStatus());
   } catch (const Error& e) {
     throw Error(s.where() + ": " + e.what());
@@ -231,21 +268,20 @@ std::vector<EvalRecord> TraceReader::evals() const
   return out;
 }
 
-UserSnapshot TraceReader::snapshot(int64_t index) const
+GeometrySnapshot TraceReader::snapshot(int64_t index, bool items, std::optional<size_t> level) const
 {
   h5::silenceErrorStack();
   const Impl& s = *impl_;
   if (index < 0 || index >= snapshotCount())
     throw Error(s.where() + ": snapshot " + std::to_string(index) + " out of range (it has " + std::to_string(snapshotCount()) + ")");
-  UserSnapshot r;
+  if (level && *level >= s.file.levels.size())
+    throw Error(s.where() + ": geometry level " + std::to_string(*level) + " out of range (it records " + std::to_string(s.file.levels.size()) + ")");
+  GeometrySnapshot r;
   try {
-    const auto& u = s.file.users;
     r.step = s.snapshotSteps[static_cast<size_t>(index)];
-    readRows(u.windowStart, index, 1, &r.windowStart);
-    r.cosine = readColumn<float>(u.cosine, index, 1);
-    r.gradNorm = readColumn<float>(u.gradNorm, index, 1);
-    r.weight = readColumn<float>(u.weight, index, 1);
-    r.count = readColumn<int32_t>(u.count, index, 1);
+    readRows(s.file.users.windowStart, index, 1, &r.windowStart);
+    r.users = readEntity(s.file, s.file.users, index, level);
+    if (items && s.file.itemGeometry) r.items = readEntity(s.file, s.file.items, index, level);
   } catch (const Error& e) {
     throw Error(s.where() + ": " + e.what());
   }

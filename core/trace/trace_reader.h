@@ -49,7 +49,10 @@ public:
 
   int64_t snapshotCount() const;
   const std::vector<int64_t>& snapshotSteps() const;
-  UserSnapshot snapshot(int64_t index) const;
+  // Every level of the users, and of the items where the trace records them. A view needs less:
+  // items = false leaves the items empty, and a level (an index into info().geometryLevels) reads
+  // that level alone, leaving the others' vectors empty.
+  GeometrySnapshot snapshot(int64_t index, bool items = true, std::optional<size_t> level = std::nullopt) const;
   std::optional<int64_t> snapshotIndexAtOrBefore(int64_t step) const;
 
   // Reads every committed record, so that damage anywhere in the file throws here.

@@ -24,12 +24,17 @@ struct Pending
 {
   std::vector<StepRecord> steps;
   std::vector<EvalRecord> evals;
-  std::vector<UserSnapshot> snapshots;
+  std::vector<GeometrySnapshot> snapshots;
   std::optional<RunEnd> end;
   bool aborted = false;  // the writer closed without the run's end
 };
 
 double unixTime() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
+
+Error sizeError(const std::string& field, size_t size, size_t expected)
+{
+  return Error("record field " + field + " has " + std::to_string(size) + " values, expected " + std::to_string(expected));
+}
 
 // Appends values to a column buffer; a record field left empty (no analysis) becomes NaN.
 template <typename T>
@@ -37,7 +42,63 @@ void put(std::vector<T>& column, const std::vector<T>& values, size_t expected, 
 {
   if (values.size() == expected) column.insert(column.end(), values.begin(), values.end());
   else if (values.empty()) column.insert(column.end(), expected, std::numeric_limits<T>::quiet_NaN());
-  else throw Error(std::string("record field ") + field + " has " + std::to_string(values.size()) + " values, expected " + std::to_string(expected));
+  else throw sizeError(field, values.size(), expected);
+}
+
+// A snapshot field holds `expected` values, or none (not measured: stored as NaN).
+void checkSize(const std::vector<float>& values, size_t expected, const std::string& field)
+{
+  if (!values.empty() && values.size() != expected) throw sizeError(field, values.size(), expected);
+}
+
+// Checks one entity's part of a snapshot (n entities) before any of the snapshot is written, so
+// that a bad record leaves no partial row behind.
+void checkEntity(const EntityGeometry& g, const std::string& entity, size_t n, const trace::TraceFile& f)
+{
+  const size_t K = f.dims.tasks, P = f.dims.pairs;
+  if (g.levels.size() != f.levels.size())
+    throw Error("record field " + entity + " levels has " + std::to_string(g.levels.size()) + " levels, expected " + std::to_string(f.levels.size()));
+  for (size_t i = 0; i < f.levels.size(); ++i) {
+    const std::string level = entity + " " + f.levels[i] + " ";
+    checkSize(g.levels[i].cosine, n * P, level + "cosine");
+    checkSize(g.levels[i].gradNorm, n * K, level + "grad_norm");
+    checkSize(g.levels[i].magnitudeRatio, n * K, level + "magnitude_ratio");
+  }
+  checkSize(g.weight, n * K, entity + " weight");
+  if (g.count.size() != n) throw sizeError(entity + " count", g.count.size(), n);
+}
+
+void checkSnapshot(const GeometrySnapshot& s, const trace::TraceFile& f)
+{
+  checkEntity(s.users, "users", f.dims.users, f);
+  if (f.itemGeometry) checkEntity(s.items, "items", f.dims.items, f);
+  else if (!s.items.empty() || !s.items.levels.empty())
+    throw Error("record field items holds item geometry, but the run info records none (RunInfo::itemGeometry)");
+}
+
+// Appends one row straight from the record (a snapshot may be 100 MB: no copy), or a row of NaN
+// for a field left empty.
+void appendRow(h5::Series& series, const std::vector<float>& values)
+{
+  if (!values.empty()) {
+    series.append(values.data(), 1);
+  } else {
+    const std::vector<float> nan(series.rowElements(), std::numeric_limits<float>::quiet_NaN());
+    series.append(nan.data(), 1);
+  }
+}
+
+void appendEntity(trace::EntitySeries& series, const GeometrySnapshot& s, const EntityGeometry& g)
+{
+  series.snapshotStep.append(&s.step, 1);
+  series.windowStart.append(&s.windowStart, 1);
+  for (size_t i = 0; i < series.levels.size(); ++i) {
+    appendRow(series.levels[i].cosine, g.levels[i].cosine);
+    appendRow(series.levels[i].gradNorm, g.levels[i].gradNorm);
+    appendRow(series.levels[i].magnitudeRatio, g.levels[i].magnitudeRatio);
+  }
+  appendRow(series.weight, g.weight);
+  series.count.append(g.count.data(), 1);
 }
 
 }  // namespace
@@ -98,7 +159,7 @@ void TraceWriter::eval(const EvalRecord& record)
   impl_->queue([&](Pending& p) { p.evals.push_back(record); }, false);
 }
 
-void TraceWriter::users(const UserSnapshot& snapshot)
+void TraceWriter::geometry(const GeometrySnapshot& snapshot)
 {
   impl_->queue([&](Pending& p) { p.snapshots.push_back(snapshot); }, true);
 }
@@ -192,7 +253,7 @@ void TraceWriter::Impl::run()
 void TraceWriter::Impl::write(const Pending& batch)
 {
   const auto& d = file.dims;
-  const size_t K = d.tasks, P = d.pairs, M = d.modules, U = d.users, S = d.methodStates;
+  const size_t K = d.tasks, P = d.pairs, M = d.modules, S = d.methodStates;
   if (!batch.steps.empty()) {
     std::vector<int64_t> step;
     std::vector<double> epoch, wallTime, lr;
@@ -243,20 +304,10 @@ void TraceWriter::Impl::write(const Pending& batch)
     e.mse.append(mse.data(), 1);
     ++(valid ? status.validEvals : status.testEvals);
   }
-  for (const UserSnapshot& r : batch.snapshots) {
-    std::vector<float> cosine, gradNorm, weight;
-    std::vector<int32_t> count;
-    put(cosine, r.cosine, U * P, "users cosine");
-    put(gradNorm, r.gradNorm, U * K, "users grad_norm");
-    put(weight, r.weight, U * K, "users weight");
-    if (r.count.size() != U) throw Error("record field users count has " + std::to_string(r.count.size()) + " values, expected " + std::to_string(U));
-    auto& u = file.users;
-    u.snapshotStep.append(&r.step, 1);
-    u.windowStart.append(&r.windowStart, 1);
-    u.cosine.append(cosine.data(), 1);
-    u.gradNorm.append(gradNorm.data(), 1);
-    u.weight.append(weight.data(), 1);
-    u.count.append(r.count.data(), 1);
+  for (const GeometrySnapshot& r : batch.snapshots) {
+    checkSnapshot(r, file);
+    appendEntity(file.users, r, r.users);
+    if (file.itemGeometry) appendEntity(file.items, r, r.items);
     ++status.snapshots;
   }
 }
@@ -269,7 +320,9 @@ void TraceWriter::Impl::reserve(const Pending& batch)
   const auto& d = file.dims;
   const int64_t stepBytes =
       8 * 4 + 4 * static_cast<int64_t>(d.tasks * (d.tasks + 4) + d.modules * d.pairs + d.methodStates);
-  const int64_t snapshotBytes = 4 * static_cast<int64_t>(d.users * (d.pairs + 2 * d.tasks + 1)) + 16;
+  // Per entity: cosine, grad_norm and magnitude_ratio at each level, then weight and count.
+  const int64_t entityBytes = 4 * static_cast<int64_t>(d.levels * (d.pairs + 2 * d.tasks) + d.tasks + 1);
+  const int64_t snapshotBytes = entityBytes * static_cast<int64_t>(d.users + d.items) + 32;
   const int64_t evalBytes = 8 * static_cast<int64_t>(4 * d.tasks + 1);
   const int64_t data = stepBytes * static_cast<int64_t>(batch.steps.size()) + snapshotBytes * static_cast<int64_t>(batch.snapshots.size()) +
                        evalBytes * static_cast<int64_t>(batch.evals.size());

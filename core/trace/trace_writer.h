@@ -40,7 +40,7 @@ public:
   void begin(const RunInfo& info) override;
   void step(const StepRecord& record) override;
   void eval(const EvalRecord& record) override;
-  void users(const UserSnapshot& snapshot) override;
+  void geometry(const GeometrySnapshot& snapshot) override;
   // Writes everything queued, records how the run ended, and closes the file.
   void end(const RunEnd& end) override;
 

@@ -28,7 +28,11 @@ struct RunInfo
   size_t trainRows = 0, validRows = 0, testRows = 0;
   bool analyze = true;
   int64_t userSnapshotEvery = 0;         // steps per per-user window; 0: no per-user snapshots
+  // Recorded geometry levels ("embedding", "representation", "exact"), the default level first.
+  std::vector<std::string> geometryLevels;
+  bool itemGeometry = false;             // snapshots also hold per-item geometry
   std::vector<std::string> userIds;      // original id of each user code
+  std::vector<std::string> itemIds;      // original id of each item code (with itemGeometry)
   std::vector<int32_t> userGroups;       // ground-truth group of each user code, -1 where none
   std::string configJson;                // the full run config
   std::string softwareVersion;
@@ -65,17 +69,30 @@ struct EvalRecord
   std::vector<double> auc, gauc, logloss, mse;  // [K]; NaN where a metric does not apply
 };
 
-// Per-user gradient geometry over a window of steps, for every user code (users not seen in the
-// window have count 0 and NaN elsewhere). Inner products and squared norms are summed over the
-// window's steps before the cosine is taken (docs/trace-format.md).
-struct UserSnapshot
+// Per-entity (user or item) task-gradient geometry over a window of steps, at each recorded level
+// (docs/per-user-geometry.md). Inner products and squared norms are summed over the window's steps
+// before the cosine is taken. Entities not seen in the window have count 0 and NaN elsewhere.
+struct LevelGeometry
+{
+  std::vector<float> cosine;          // [E*P] per entity, then per task pair
+  std::vector<float> gradNorm;        // [E*K] square root of the window's summed squared norms
+  std::vector<float> magnitudeRatio;  // [E*K] each norm over the entity's largest
+};
+
+struct EntityGeometry
+{
+  std::vector<LevelGeometry> levels;  // in RunInfo::geometryLevels order; the first is the default level
+  std::vector<float> weight;          // [E*K] task weights of the entity's combined gradient (least squares)
+  std::vector<int32_t> count;         // [E] samples in the window
+  bool empty() const { return count.empty(); }
+};
+
+struct GeometrySnapshot
 {
   int64_t step = 0;         // last step of the window
   int64_t windowStart = 0;  // first step of the window
-  std::vector<float> cosine;    // [U*P] per user, then per task pair
-  std::vector<float> gradNorm;  // [U*K] square root of the window's summed squared norms
-  std::vector<float> weight;    // [U*K] task weights applied to the user, averaged over its steps
-  std::vector<int32_t> count;   // [U] samples in the window
+  EntityGeometry users;
+  EntityGeometry items;     // empty unless RunInfo::itemGeometry
 };
 
 struct RunEnd
@@ -92,7 +109,7 @@ public:
   virtual void begin(const RunInfo& info) = 0;
   virtual void step(const StepRecord& record) = 0;
   virtual void eval(const EvalRecord& record) = 0;
-  virtual void users(const UserSnapshot& snapshot) = 0;
+  virtual void geometry(const GeometrySnapshot& snapshot) = 0;
   virtual void end(const RunEnd& end) = 0;
 };
 
@@ -104,7 +121,7 @@ public:
   void begin(const RunInfo& info) override { for (auto* s : sinks_) s->begin(info); }
   void step(const StepRecord& record) override { for (auto* s : sinks_) s->step(record); }
   void eval(const EvalRecord& record) override { for (auto* s : sinks_) s->eval(record); }
-  void users(const UserSnapshot& snapshot) override { for (auto* s : sinks_) s->users(snapshot); }
+  void geometry(const GeometrySnapshot& snapshot) override { for (auto* s : sinks_) s->geometry(snapshot); }
   void end(const RunEnd& end) override { for (auto* s : sinks_) s->end(end); }
 
 private:

@@ -51,10 +51,11 @@ TaskGradients::TaskGradients(MultiTaskModel& model, const SharedLayout& layout, 
     throw std::logic_error("a separable head must not hold shared parameters");
 }
 
-at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, at::Tensor* representationGram)
+at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, at::Tensor* representationGram,
+                                  PerSampleGradients* perSample)
 {
   if (model_.taskSpecificBottoms()) {
-    if (representationGram) throw std::logic_error("task-specific bottoms have no shared representation");
+    if (representationGram || perSample) throw std::logic_error("task-specific bottoms have no shared representation");
     return perTaskAutograd(batch, shared);
   }
   const auto K = static_cast<int64_t>(taskTypes_.size());
@@ -90,6 +91,7 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, at::Te
   const auto embedded = static_cast<int64_t>(tables.size()) * dim;  // x's embedding columns
   const TrunkPass::Gradients g = trunkPass_.backward(head.trunk, embedded);
   const at::Tensor inputGrad = g.input + at::stack(head.input, 1).narrow(2, 0, embedded);  // [B, K, embedded]
+  if (perSample) fillPerSample(head, g, inputGrad, batch, *perSample);
   for (size_t j = 0; j < trunk_.size(); ++j) {
     for (size_t i = 0; i < trunk_[j].size(); ++i) {
       const TrunkParameter& p = trunk_[j][i];
@@ -111,6 +113,35 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, at::Te
                     inputGrad.narrow(2, static_cast<int64_t>(f) * dim, dim).permute({1, 0, 2}));
   }
   return losses;
+}
+
+void TaskGradients::fillPerSample(const HeadGradients& head, const TrunkPass::Gradients& trunk, const at::Tensor& embedded,
+                                  const Batch& batch, PerSampleGradients& out) const
+{
+  std::vector<size_t> shared;  // the trunk MLPs every task shares (PLE's task experts are not)
+  for (size_t j = 0; j < trunk_.size(); ++j)
+    if (trunk_[j].front().slot >= 0) shared.push_back(j);
+  out.embedded = embedded;
+  out.categorical = batch.categorical;
+  out.layers.clear();
+  int64_t width = 0;
+  for (size_t j : shared) width += head.trunk[j].front().size(1);
+  // One copy of every task's gradient on every shared output into [B, K, width].
+  const auto K = static_cast<int64_t>(taskTypes_.size());
+  out.representation = at::empty({embedded.size(0), K, width}, embedded.options());
+  int64_t column = 0;
+  std::vector<at::Tensor> firstLayers;
+  for (size_t j : shared) {
+    const int64_t w = head.trunk[j].front().size(1);
+    for (int64_t k = 0; k < K; ++k) out.representation.select(1, k).narrow(1, column, w).copy_(head.trunk[j][k]);
+    column += w;
+    firstLayers.push_back(trunk.layerGrad[j][0]);
+  }
+  if (shared.empty()) return;  // a PLE without shared experts: nothing below the head is shared
+  // Every first layer reads x: one entry, so that the exact level takes x's products once.
+  out.layers = {{trunkPass_.layerInput(0, 0), shared.size() == trunk_.size() ? trunk.firstLayers : at::cat(firstLayers, 2)}};
+  for (size_t j : shared)
+    for (size_t l = 1; l < trunk.layerGrad[j].size(); ++l) out.layers.push_back({trunkPass_.layerInput(j, l), trunk.layerGrad[j][l]});
 }
 
 at::Tensor TaskGradients::perTaskAutograd(const Batch& batch, at::Tensor& shared)

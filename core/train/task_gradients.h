@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "model/multitask_model.h"
+#include "train/geometry_levels.h"
 #include "train/shared_layout.h"
 #include "train/trunk_pass.h"
 
@@ -25,8 +26,10 @@ public:
   // Runs the batch. Writes each task's shared gradient into shared [K, P] (zeroed here) and gives
   // every task-specific parameter its task's gradient as .grad. Returns the per-task losses [K].
   // With representationGram, also the [K, K] Gram matrix of the tasks' gradients on the trunk's
-  // outputs over the batch (MGDA-UB's shared representation); not for task-specific bottoms.
-  at::Tensor compute(const Batch& batch, at::Tensor& shared, at::Tensor* representationGram = nullptr);
+  // outputs over the batch (MGDA-UB's shared representation); with perSample, the per-sample
+  // gradients the per-entity geometry levels read. Neither for task-specific bottoms.
+  at::Tensor compute(const Batch& batch, at::Tensor& shared, at::Tensor* representationGram = nullptr,
+                     PerSampleGradients* perSample = nullptr);
 
 private:
   // One forward, then one autograd pass per task through the whole model (task-specific bottoms).
@@ -43,6 +46,8 @@ private:
   // One autograd pass for all tasks, each task's head reading its own leaf copies of the inputs.
   HeadGradients headSeparable(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs, const Batch& batch,
                               at::Tensor& losses);
+  void fillPerSample(const HeadGradients& head, const TrunkPass::Gradients& trunk, const at::Tensor& embedded,
+                     const Batch& batch, PerSampleGradients& out) const;
 
   struct TrunkParameter
   {

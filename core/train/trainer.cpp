@@ -21,7 +21,8 @@
 #include "train/prepared_data.h"
 #include "train/shared_layout.h"
 #include "train/task_gradients.h"
-#include "train/user_window.h"
+#include "train/batch_groups.h"
+#include "train/geometry_window.h"
 #include "util/error.h"
 
 namespace seesaw {
@@ -54,8 +55,16 @@ struct Trainer::Impl
   std::unique_ptr<SharedLayout> layout;
   std::unique_ptr<TaskGradients> taskGradients;
   std::unique_ptr<Evaluator> evaluator;
-  std::unique_ptr<UserWindow> userWindow;  // with analyze and train.user_snapshot_every > 0
-  const SharedLayout::Slot* userSlot = nullptr;  // the user table's columns in the task gradients
+  // Per-entity geometry of the users, then the items (with analyze and train.user_snapshot_every > 0).
+  struct EntityGeometryTracker
+  {
+    int64_t column;      // the entity's categorical column: 0 users, 1 items
+    const RowBlock* table;  // its embedding table in the task gradients
+    GeometryWindow window;
+  };
+  std::vector<EntityGeometryTracker> trackers;
+  std::vector<GeometryLevel> geometryLevels;
+  bool perSampleLevels = false;  // a recorded level needs the per-sample gradients
   std::vector<TaskType> taskTypes;
   at::Tensor categorical, dense, labels;  // on device
   at::Tensor lossWeights;                 // [K] on device: ew's or fixed's weights, for runs without analyze
@@ -67,6 +76,7 @@ struct Trainer::Impl
 
   std::vector<int64_t> order;  // training rows in this epoch's order
   size_t cursor = 0;
+  std::vector<int64_t> batchRows;  // the rows of the last batch, on the host
   std::mt19937_64 shuffleRng;
   int64_t samplesSeen = 0;
 
@@ -77,6 +87,10 @@ struct Trainer::Impl
   void l2Step();
   // Computes the update for one batch; fills the record's gradient fields when due.
   bool step(int64_t stepIndex, bool recordDue, StepRecord& record, RunEnd& end);
+  // Adds the step's per-entity Gram matrices and weight fits to the windows.
+  void trackGeometry(int64_t stepIndex, const at::Tensor& taskGradients, const at::Tensor& combined,
+                     const PerSampleGradients& samples);
+  GeometrySnapshot takeGeometry(int64_t stepIndex);
   // Completes `in` (gradients, losses and Gram matrices set) with the batch's table rows, the step
   // and the epoch, combines with the method and sets every parameter's .grad.
   MethodOutput combine(int64_t stepIndex, int64_t epochIndex, const Batch& batch, MethodInput in);
@@ -87,6 +101,10 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
 {
   // Every hyperparameter explicit, defaults included, so that the trace's config says exactly what ran.
   config.method.params = methodRegistry().resolve(config.method.name, config.method.params).values();
+  // Every level the model has, the exact one the default; DTRN has no shared representation.
+  if (config.train.geometryLevels.empty())
+    config.train.geometryLevels = config.model.dtrn ? std::vector<std::string>{"embedding"}
+                                                    : std::vector<std::string>{"exact", "embedding", "representation"};
   const auto K = static_cast<int64_t>(data->table.taskCount());
   if (K == 0) throw Error("config field data.columns.tasks: the data has no tasks (K = 0)");
   if (data->split.train.empty()) throw Error("data: the training split is empty");
@@ -164,10 +182,20 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
 
   if (t.analyze && t.userSnapshotEvery > 0) {
     info.userSnapshotEvery = t.userSnapshotEvery;
-    const at::Tensor& userTable = model->embedding()->tables().front()->weight;
-    for (const auto& s : layout->slots())
-      if (s.parameter.is_same(userTable)) userSlot = &s;
-    userWindow = std::make_unique<UserWindow>(userTable.size(0), static_cast<int>(K), device);
+    info.geometryLevels = config.train.geometryLevels;
+    for (const auto& name : config.train.geometryLevels) {
+      geometryLevels.push_back(geometryLevel(name));
+      perSampleLevels = perSampleLevels || geometryLevels.back() != GeometryLevel::Embedding;
+    }
+    if (perSampleLevels && model->taskSpecificBottoms())
+      throw Error("config field train.geometry_levels: the representation and exact levels need a representation every "
+                  "task shares, and with model.dtrn each task runs the trunk on its own bottom (use [\"embedding\"])");
+    trackers.push_back({0, &userRows, GeometryWindow(userRows.rows, static_cast<int>(K), geometryLevels, device)});
+    if (t.itemGeometry) {
+      info.itemGeometry = true;
+      info.itemIds = data->table.item.vocabulary;
+      trackers.push_back({1, &itemRows, GeometryWindow(itemRows.rows, static_cast<int>(K), geometryLevels, device)});
+    }
   }
 }
 
@@ -181,6 +209,7 @@ Batch Trainer::Impl::nextBatch()
   const size_t n = std::min(order.size() - cursor, static_cast<size_t>(config.train.batchSize));
   // A copy, not a view of `order`, which the next epoch reshuffles.
   const at::Tensor rows = at::from_blob(order.data() + cursor, {static_cast<int64_t>(n)}, at::kLong).to(device, at::kLong, false, /*copy=*/true);
+  batchRows.assign(order.begin() + static_cast<std::ptrdiff_t>(cursor), order.begin() + static_cast<std::ptrdiff_t>(cursor + n));
   cursor += n;
   samplesSeen += static_cast<int64_t>(n);
   return {categorical.index_select(0, rows), dense.index_select(0, rows), labels.index_select(0, rows)};
@@ -212,7 +241,10 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
   at::Tensor losses;
   if (config.train.analyze) {
     at::Tensor g, representationGram;
-    losses = taskGradients->compute(batch, g, method->needsRepresentationGram() ? &representationGram : nullptr);
+    PerSampleGradients samples;
+    const bool tracking = !trackers.empty();
+    losses = taskGradients->compute(batch, g, method->needsRepresentationGram() ? &representationGram : nullptr,
+                                    tracking && perSampleLevels ? &samples : nullptr);
     // The method needs the losses and the Gram matrix on the host, the record also every module's
     // Gram matrix: the modules partition the shared parameters, so their sum is the Gram matrix,
     // and all of it comes over in one small transfer per step (with MGDA-UB's Gram matrix last).
@@ -229,12 +261,7 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
     if (representationGram.defined()) in.representationGram.assign(lg + recorded, lg + recorded + K * K);
     const MethodOutput out = combine(stepIndex, epochIndex, batch, std::move(in));
     if (out.flags & kMethodFallback) record.flags |= kStepMethodFallback;
-    if (userWindow) {
-      const at::Tensor& table = userSlot->parameter;
-      const at::Tensor applied = out.userWeights.defined() ? out.userWeights : at::tensor(out.weights, at::kDouble).to(device);
-      userWindow->add(stepIndex, g.narrow(1, userSlot->offset, userSlot->numel).view({g.size(0), table.size(0), table.size(1)}),
-                      batch.categorical.select(1, 0), applied);
-    }
+    if (tracking) trackGeometry(stepIndex, g, out.combined, samples);
     if (recordDue) {
       // Losses, the Gram matrix, every module's Gram matrix, the weights.
       packed = at::cat({host.narrow(0, 0, recorded), at::tensor(out.weights, at::kDouble)});
@@ -294,6 +321,44 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
   return true;
 }
 
+void Trainer::Impl::trackGeometry(int64_t stepIndex, const at::Tensor& taskGradients, const at::Tensor& combined,
+                                  const PerSampleGradients& samples)
+{
+  const int64_t K = taskGradients.size(0);
+  const auto codes = data->categorical.accessor<int64_t, 2>();
+  for (auto& tracker : trackers) {
+    std::vector<int64_t> batchCodes;
+    batchCodes.reserve(batchRows.size());
+    for (int64_t row : batchRows) batchCodes.push_back(codes[row][tracker.column]);
+    const BatchGroups groups = groupBatch(batchCodes, perSampleLevels, device);
+    const RowBlock& table = *tracker.table;
+    const int64_t numel = table.rows * table.dim;
+    const at::Tensor rows = taskGradients.narrow(1, table.offset, numel).view({K, table.rows, table.dim}).index_select(1, groups.entity);
+    const at::Tensor combinedRows = combined.narrow(0, table.offset, numel).view({table.rows, table.dim}).index_select(0, groups.entity);
+    const at::Tensor embeddingGram = embeddingGrams(rows);  // [n, K, K]
+    const at::Tensor fit = at::bmm(rows.transpose(0, 1), combinedRows.unsqueeze(2)).squeeze(2);  // [n, K]
+    std::vector<at::Tensor> grams;
+    for (GeometryLevel level : geometryLevels) {
+      switch (level) {
+        case GeometryLevel::Embedding: grams.push_back(embeddingGram); break;
+        case GeometryLevel::Representation: grams.push_back(representationGrams(samples, groups)); break;
+        case GeometryLevel::Exact: grams.push_back(exactGrams(samples, groups)); break;
+      }
+    }
+    tracker.window.add(stepIndex, groups, grams, embeddingGram, fit);
+  }
+}
+
+GeometrySnapshot Trainer::Impl::takeGeometry(int64_t stepIndex)
+{
+  GeometrySnapshot s;
+  s.step = stepIndex;
+  s.windowStart = trackers.front().window.windowStart();
+  s.users = trackers.front().window.take();
+  if (trackers.size() > 1) s.items = trackers[1].window.take();
+  return s;
+}
+
 void Trainer::Impl::l2Step()
 {
   // Parameters without a gradient are skipped by every optimizer, so only the regularized ones
@@ -349,7 +414,7 @@ RunEnd Trainer::run(RecordSink& sink, const std::atomic<bool>& stop)
       sink.step(record);
     }
     if (!ok) break;
-    if (s.userWindow && stepIndex % s.config.train.userSnapshotEvery == 0) sink.users(s.userWindow->take(stepIndex));
+    if (!s.trackers.empty() && stepIndex % s.config.train.userSnapshotEvery == 0) sink.geometry(s.takeGeometry(stepIndex));
     const int64_t every = s.config.train.evalEvery;
     if (every > 0 && stepIndex % every == 0 && stepIndex != s.info.totalSteps && !s.data->split.valid.empty()) {
       sink.eval(s.evaluator->evaluate(s.data->split.valid, "valid", stepIndex));
@@ -357,7 +422,7 @@ RunEnd Trainer::run(RecordSink& sink, const std::atomic<bool>& stop)
     }
   }
   if (end.error.empty()) {
-    if (s.userWindow && !s.userWindow->empty()) sink.users(s.userWindow->take(end.steps));
+    if (!s.trackers.empty() && !s.trackers.front().window.empty()) sink.geometry(s.takeGeometry(end.steps));
     if (!s.data->split.valid.empty() && lastValidStep != end.steps)
       sink.eval(s.evaluator->evaluate(s.data->split.valid, "valid", end.steps));
     if (!s.data->split.test.empty()) sink.eval(s.evaluator->evaluate(s.data->split.test, "test", end.steps));

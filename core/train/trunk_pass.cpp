@@ -52,6 +52,7 @@ TrunkPass::Gradients TrunkPass::backward(const std::vector<std::vector<at::Tenso
   Gradients g;
   g.weight.resize(mlps_.size());
   g.bias.resize(mlps_.size());
+  g.layerGrad.resize(mlps_.size());
   // The first layers' gradients of all MLPs side by side, [B, K, sum of widths], so that they
   // take one product for the weights and one for the input.
   const int64_t total = firstWidth_;
@@ -62,6 +63,7 @@ TrunkPass::Gradients TrunkPass::backward(const std::vector<std::vector<at::Tenso
     const auto& layers = mlps_[j]->layers();
     g.weight[j].resize(layers.size());
     g.bias[j].resize(layers.size());
+    g.layerGrad[j].resize(layers.size());
     const at::Tensor slice = first.narrow(2, firstOffsets_[j], layers[0]->weight.size(0));
     const at::Tensor& output = outputs_[j].back();
     at::Tensor pre = layers.size() == 1 ? slice : at::empty({B, K, output.size(1)}, output.options());  // [B, K, out]
@@ -69,6 +71,7 @@ TrunkPass::Gradients TrunkPass::backward(const std::vector<std::vector<at::Tenso
     for (size_t l = layers.size(); l-- > 1;) {
       const at::Tensor& in = outputs_[j][l - 1];
       const int64_t out = pre.size(2);
+      g.layerGrad[j][l] = pre;  // never written again: the next layer down gets a tensor of its own
       g.weight[j][l] = at::mm(pre.view({B, K * out}).t(), in).view({K, out, in.size(1)});
       g.bias[j][l] = pre.sum(0);
       const at::Tensor down = at::mm(pre.view({B * K, out}), layers[l]->weight).view({B, K, in.size(1)});
@@ -79,7 +82,9 @@ TrunkPass::Gradients TrunkPass::backward(const std::vector<std::vector<at::Tenso
   const int64_t in = input_.size(1);
   const at::Tensor weights = at::mm(first.view({B, K * total}).t(), input_).view({K, total, in});
   const at::Tensor biases = first.sum(0);
+  g.firstLayers = first;
   for (size_t j = 0; j < mlps_.size(); ++j) {
+    g.layerGrad[j][0] = first.narrow(2, firstOffsets_[j], firstWeights[j].size(0));
     g.weight[j][0] = weights.narrow(1, firstOffsets_[j], firstWeights[j].size(0));
     g.bias[j][0] = biases.narrow(1, firstOffsets_[j], firstWeights[j].size(0));
   }

@@ -25,10 +25,17 @@ public:
     std::vector<std::vector<at::Tensor>> weight;  // [mlp][layer] -> [K, out, in]
     std::vector<std::vector<at::Tensor>> bias;    // [mlp][layer] -> [K, out]
     at::Tensor input;                             // [B, K, inputColumns], summed over the MLPs
+    // Per-sample gradients at every layer's output before its ReLU, which with the layer's input
+    // (layerInput) make the per-sample weight gradients as outer products: [mlp][layer] -> [B, K, out].
+    std::vector<std::vector<at::Tensor>> layerGrad;
+    at::Tensor firstLayers;  // every MLP's layerGrad[j][0] side by side, [B, K, sum of widths]
   };
   // outputGrads[j][k]: task k's gradient on MLP j's output, [B, out_j]. The input's gradient is
   // computed for its first inputColumns columns only (the embeddings; dense features need none).
   Gradients backward(const std::vector<std::vector<at::Tensor>>& outputGrads, int64_t inputColumns) const;
+
+  // What layer `layer` of MLP `mlp` read in the last forward(), [B, in].
+  const at::Tensor& layerInput(size_t mlp, size_t layer) const { return layer == 0 ? input_ : outputs_[mlp][layer - 1]; }
 
 private:
   std::vector<Mlp>& mlps_;

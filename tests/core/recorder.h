@@ -13,12 +13,12 @@ public:
   RunInfo info;
   std::vector<StepRecord> steps;
   std::vector<EvalRecord> evals;
-  std::vector<UserSnapshot> snapshots;
+  std::vector<GeometrySnapshot> snapshots;
   RunEnd finish;
   void begin(const RunInfo& i) override { info = i; }
   void step(const StepRecord& r) override { steps.push_back(r); }
   void eval(const EvalRecord& r) override { evals.push_back(r); }
-  void users(const UserSnapshot& s) override { snapshots.push_back(s); }
+  void geometry(const GeometrySnapshot& s) override { snapshots.push_back(s); }
   void end(const RunEnd& e) override { finish = e; }
 };
 

@@ -85,6 +85,8 @@ private Q_SLOTS:
                                    << "t.json: config field train.seed: expected a non-negative integer, found -1";
     QTest::newRow("bool for an integer") << R"({"model": {"experts": true}})"
                                          << "t.json: config field model.experts: expected an integer, found true";
+    QTest::newRow("geometry levels") << R"({"train": {"geometry_levels": "exact"}})"
+                                     << "t.json: config field train.geometry_levels: expected";
     QTest::newRow("dtrn") << R"({"model": {"dtrn": 1}})"
                           << "t.json: config field model.dtrn: expected true or false, found 1";
     QTest::newRow("list element") << R"({"model": {"tower_hidden": [32, "x"]}})"
@@ -100,6 +102,14 @@ private Q_SLOTS:
     QFETCH(QString, expected);
     const QString message = errorOf([&] { parseRunConfig(json.toStdString(), "t.json", ""); });
     QVERIFY2(message.startsWith(expected), qPrintable(message));
+  }
+  void geometryLevelsAreKnownAndListedOnce()
+  {
+    QCOMPARE(validationError([](RunConfig& c) { c.train.geometryLevels = {"exact", "rows"}; }),
+             QString("config field train.geometry_levels: unknown level 'rows' (embedding, representation, exact)"));
+    QCOMPARE(validationError([](RunConfig& c) { c.train.geometryLevels = {"exact", "embedding", "exact"}; }),
+             QString("config field train.geometry_levels: lists 'exact' twice"));
+    QCOMPARE(validationError([](RunConfig& c) { c.train.geometryLevels = {"representation", "embedding"}; }), QString("no error"));
   }
   void methodParametersAreCheckedAgainstTheRegistry()
   {

@@ -6,32 +6,18 @@
 
 #include "model/dtrn.h"
 #include "model/model_factory.h"
+#include "tiny_model.h"
 #include "train/losses.h"
 #include "train/shared_layout.h"
 #include "train/task_gradients.h"
 
 using namespace seesaw;
+using seesaw::test::tinyConfig;
+using seesaw::test::tinySpec;
 
 namespace {
 
 const std::vector<TaskType> kTypes = {TaskType::Binary, TaskType::Binary, TaskType::Regression};
-
-FeatureSpec tinySpec() { return {{"user", "item", "field"}, {5, 4, 3}, 2, {"a", "b", "c"}}; }
-
-ModelConfig tinyConfig(ModelType type, int levels)
-{
-  ModelConfig c;
-  c.type = type;
-  c.embeddingDim = 3;
-  c.bottomHidden = {4, 3};
-  c.experts = 2;
-  c.expertHidden = {4, 3};
-  c.levels = levels;
-  c.sharedExperts = 1;
-  c.specificExperts = 1;
-  c.towerHidden = {2};
-  return c;
-}
 
 Batch tinyBatch()
 {

@@ -199,11 +199,46 @@ private Q_SLOTS:
       if (m.name == "fixed") QCOMPARE(r.steps.back().weight, (std::vector<float>{2, 1, 0.5}));
       QVERIFY2(r.evals.back().auc[0] > 0.55, qPrintable(name + QString(" test AUC %1").arg(r.evals.back().auc[0])));
       QCOMPARE(r.snapshots.size(), size_t(3));
-      // Users seen in a window have the weights the method applied to them.
-      const UserSnapshot& s = r.snapshots.back();
+      // Every user seen in a window has finite weights under every method.
+      const EntityGeometry& s = r.snapshots.back().users;
       for (size_t u = 0; u < s.count.size(); ++u)
         if (s.count[u] > 0)
           for (int k = 0; k < 3; ++k) QVERIFY2(std::isfinite(s.weight[u * 3 + k]), qPrintable(name));
+    }
+  }
+  void perUserWeightsAreWhatTheUpdateGaveEachUser()
+  {
+    // One-step windows: a method that combines the task gradients with global coefficients gives
+    // every user those coefficients (its recorded weights); PMTRec weights each user's row its own way.
+    RunConfig c = smallSynthetic();
+    c.train.steps = 4;
+    c.train.evalEvery = 0;
+    c.train.userSnapshotEvery = 1;
+    const auto data = std::make_shared<PreparedData>(prepareData(c.data));
+    for (const char* name : {"ew", "pcgrad", "mgda", "pmtrec"}) {
+      c.method.name = name;
+      const Recorder r = run(c, data);
+      QCOMPARE(r.snapshots.size(), size_t(4));
+      double spread = 0;
+      for (size_t t = 0; t < r.snapshots.size(); ++t) {
+        const EntityGeometry& s = r.snapshots[t].users;
+        const std::vector<float>& global = r.steps[t].weight;
+        std::vector<float> low(3, 1e9f), high(3, -1e9f);
+        for (size_t u = 0; u < s.count.size(); ++u) {
+          if (s.count[u] == 0) continue;
+          for (int k = 0; k < 3; ++k) {
+            const float w = s.weight[u * 3 + k];
+            QVERIFY2(std::isfinite(w), name);
+            low[k] = std::min(low[k], w);
+            high[k] = std::max(high[k], w);
+            if (std::string(name) != "pmtrec")
+              QVERIFY2(std::abs(w - global[k]) <= 2e-3 * (1 + std::abs(global[k])),
+                       qPrintable(QString("%1 step %2 user %3 task %4: %5 vs %6").arg(name).arg(t + 1).arg(u).arg(k).arg(w).arg(global[k])));
+          }
+        }
+        for (int k = 0; k < 3; ++k) spread = std::max(spread, double(high[k] - low[k]));
+      }
+      if (std::string(name) == "pmtrec") QVERIFY2(spread > 0.05, qPrintable(QString("PMTRec spread %1").arg(spread)));
     }
   }
   void anL2StepOfOneLearningRateClearsEveryWeightMatrix()
@@ -245,6 +280,23 @@ private Q_SLOTS:
     } catch (const Error& e) {
       QVERIFY(QString(e.what()).startsWith("config field method.params.ub: MGDA-UB needs a representation"));
     }
+    // DTRN has no shared representation for the per-user levels either; the embedding rows it has,
+    // and they are its default.
+    c.method.params.clear();
+    c.train.steps = 2;
+    c.train.geometryLevels = {"exact", "embedding"};
+    try {
+      Trainer trainer(c, data);
+      QFAIL("no error");
+    } catch (const Error& e) {
+      QVERIFY(QString(e.what()).startsWith("config field train.geometry_levels: the representation and exact levels need"));
+    }
+    c.train.geometryLevels.clear();
+    Trainer trainer(c, data);
+    QCOMPARE(trainer.info().geometryLevels, std::vector<std::string>{"embedding"});
+    const Recorder embedding = run(c, data);
+    QVERIFY(embedding.finish.error.empty());
+    QCOMPARE(embedding.snapshots.back().users.levels.size(), size_t(1));
   }
   void taskWeightsOfTheWrongLengthAreRefused()
   {

@@ -9,10 +9,11 @@
 
 namespace seesaw::testing {
 
-constexpr int kTasks = 3, kPairs = 3, kModules = 2, kUsers = 7, kMethodStates = 3;
+constexpr int kTasks = 3, kPairs = 3, kModules = 2, kUsers = 7, kItems = 5, kMethodStates = 3, kLevels = 2;
 constexpr int64_t kSnapshotEvery = 10;
 
-inline RunInfo syntheticRunInfo()
+// Two geometry levels, the default ("exact") first, and item geometry unless itemGeometry is false.
+inline RunInfo syntheticRunInfo(bool itemGeometry = true)
 {
   RunInfo info;
   info.taskNames = {"click", "like", "watch_time"};
@@ -39,6 +40,9 @@ inline RunInfo syntheticRunInfo()
     info.userIds.push_back("user-" + std::to_string(1000 + u));
     info.userGroups.push_back(u % 3 == 2 ? -1 : u % 2);
   }
+  info.geometryLevels = {"exact", "embedding"};
+  info.itemGeometry = itemGeometry;
+  for (int i = 0; itemGeometry && i < kItems; ++i) info.itemIds.push_back("item-" + std::to_string(500 + i));
   info.configJson = R"({"name": "synthetic-records"})";
   info.softwareVersion = "test";
   info.startTime = "2026-11-23T00:00:00Z";
@@ -67,21 +71,37 @@ inline StepRecord syntheticStep(int64_t step)
   return r;
 }
 
-inline UserSnapshot syntheticSnapshot(int64_t step)
+// The geometry of `entities` users or items; `field` keeps users, items and levels apart. Norms
+// are positive, as real ones are.
+inline EntityGeometry syntheticEntity(int64_t step, int entities, int field)
 {
-  UserSnapshot s;
-  s.step = step;
-  s.windowStart = step - kSnapshotEvery + 1;
+  EntityGeometry g;
+  g.levels.resize(kLevels);
   const float nan = std::nanf("");
-  for (int u = 0; u < kUsers; ++u) {
-    const bool seen = (u + step / kSnapshotEvery) % 4 != 0;
-    s.count.push_back(seen ? u + 1 : 0);
-    for (int p = 0; p < kPairs; ++p) s.cosine.push_back(seen ? valueAt(step, 6, u * kPairs + p) : nan);
-    for (int k = 0; k < kTasks; ++k) {
-      s.gradNorm.push_back(seen ? valueAt(step, 7, u * kTasks + k) : nan);
-      s.weight.push_back(seen ? 1.0f : nan);
+  for (int e = 0; e < entities; ++e) {
+    const bool seen = (e + step / kSnapshotEvery) % 4 != 0;
+    g.count.push_back(seen ? e + 1 : 0);
+    for (int k = 0; k < kTasks; ++k) g.weight.push_back(seen ? valueAt(step, field, e * kTasks + k) : nan);
+    for (int l = 0; l < kLevels; ++l) {
+      LevelGeometry& level = g.levels[static_cast<size_t>(l)];
+      const int at = field + 1 + 3 * l;
+      for (int p = 0; p < kPairs; ++p) level.cosine.push_back(seen ? valueAt(step, at, e * kPairs + p) : nan);
+      for (int k = 0; k < kTasks; ++k) {
+        level.gradNorm.push_back(seen ? 1.5f + valueAt(step, at + 1, e * kTasks + k) : nan);
+        level.magnitudeRatio.push_back(seen ? valueAt(step, at + 2, e * kTasks + k) : nan);
+      }
     }
   }
+  return g;
+}
+
+inline GeometrySnapshot syntheticSnapshot(int64_t step, bool itemGeometry = true)
+{
+  GeometrySnapshot s;
+  s.step = step;
+  s.windowStart = step - kSnapshotEvery + 1;
+  s.users = syntheticEntity(step, kUsers, 10);
+  if (itemGeometry) s.items = syntheticEntity(step, kItems, 30);
   return s;
 }
 

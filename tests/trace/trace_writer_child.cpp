@@ -1,5 +1,5 @@
 // A writer for the trace tests to tail and to kill: writes synthetic records (step records every
-// step, a per-user snapshot every kSnapshotEvery steps) to a trace and prints "committed N" after
+// step, a geometry snapshot every kSnapshotEvery steps) to a trace and prints "committed N" after
 // every commit. Usage: trace_writer_child PATH STEPS MICROSECONDS_PER_STEP
 #include <chrono>
 #include <cstdio>
@@ -31,7 +31,7 @@ int main(int argc, char** argv)
     writer.begin(testing::syntheticRunInfo());
     for (int64_t s = 1; s <= steps; ++s) {
       writer.step(testing::syntheticStep(s));
-      if (s % testing::kSnapshotEvery == 0) writer.users(testing::syntheticSnapshot(s));
+      if (s % testing::kSnapshotEvery == 0) writer.geometry(testing::syntheticSnapshot(s));
       std::this_thread::sleep_for(pause);
     }
     RunEnd end;

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 
 #include "synthetic_records.h"
@@ -49,15 +50,90 @@ void checkStep(const StepRecord& got, int64_t step)
   QVERIFY(sameVector(got.methodState, want.methodState));
 }
 
-void checkSnapshot(const UserSnapshot& got, int64_t step)
+void checkLevel(const LevelGeometry& got, const LevelGeometry& want)
 {
-  const UserSnapshot want = syntheticSnapshot(step);
-  QCOMPARE(got.step, want.step);
-  QCOMPARE(got.windowStart, want.windowStart);
-  QCOMPARE(got.count, want.count);
   QVERIFY(sameVector(got.cosine, want.cosine));
   QVERIFY(sameVector(got.gradNorm, want.gradNorm));
+  QVERIFY(sameVector(got.magnitudeRatio, want.magnitudeRatio));
+}
+
+void checkEntity(const EntityGeometry& got, const EntityGeometry& want)
+{
+  QCOMPARE(got.count, want.count);
   QVERIFY(sameVector(got.weight, want.weight));
+  QCOMPARE(got.levels.size(), want.levels.size());
+  for (size_t l = 0; l < want.levels.size(); ++l) checkLevel(got.levels[l], want.levels[l]);
+}
+
+void checkSnapshot(const GeometrySnapshot& got, int64_t step, bool items = true)
+{
+  const GeometrySnapshot want = syntheticSnapshot(step, items);
+  QCOMPARE(got.step, want.step);
+  QCOMPARE(got.windowStart, want.windowStart);
+  checkEntity(got.users, want.users);
+  QCOMPARE(got.items.empty(), !items);
+  if (items) checkEntity(got.items, want.items);
+}
+
+// A whole float dataset, read through its path (links followed) without Seesaw's reader.
+std::vector<float> readPath(const std::string& file, const char* path)
+{
+  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+  const hid_t space = H5Dget_space(d);
+  std::vector<float> values(static_cast<size_t>(H5Sget_simple_extent_npoints(space)));
+  H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+  H5Sclose(space);
+  H5Dclose(d);
+  H5Fclose(f);
+  return values;
+}
+
+// The target of a soft link; empty when the path is not one.
+std::string softLinkTarget(const std::string& file, const std::string& path)
+{
+  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  H5L_info_t link;
+  std::string target;
+  if (H5Lget_info(f, path.c_str(), &link, H5P_DEFAULT) >= 0 && link.type == H5L_TYPE_SOFT) {
+    std::vector<char> value(link.u.val_size);
+    if (H5Lget_val(f, path.c_str(), value.data(), value.size(), H5P_DEFAULT) >= 0) target = value.data();
+  }
+  H5Fclose(f);
+  return target;
+}
+
+// Rewrites a trace into format version 1, from before levels and items: the embedding level's
+// cosine and norms as the datasets /users/cosine and /users/grad_norm, no /users/level, no
+// magnitude ratio.
+bool toSingleLevelLayout(const std::string& path)
+{
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  bool done = f >= 0;
+  for (const char* link : {"/users/cosine", "/users/grad_norm", "/users/magnitude_ratio", "/users/level", "/users/exact", "/items"})
+    done = done && H5Ldelete(f, link, H5P_DEFAULT) >= 0;
+  for (const char* name : {"cosine", "grad_norm"}) {
+    const std::string from = std::string("/users/embedding/") + name, to = std::string("/users/") + name;
+    done = done && H5Lmove(f, from.c_str(), f, to.c_str(), H5P_DEFAULT, H5P_DEFAULT) >= 0;
+  }
+  done = done && H5Ldelete(f, "/users/embedding", H5P_DEFAULT) >= 0;
+  const int64_t one = 1;
+  const hid_t version = H5Aopen(f, "format_version", H5P_DEFAULT);
+  done = done && version >= 0 && H5Awrite(version, H5T_NATIVE_INT64, &one) >= 0 && H5Aclose(version) >= 0;
+  return H5Fclose(f) >= 0 && done;
+}
+
+QString writerFailure(const std::string& path, const RunInfo& info, const GeometrySnapshot& snapshot)
+{
+  TraceWriter writer(TraceOptions{path, trace::Compression::None, 1000, 1.0, nullptr});
+  writer.begin(info);
+  writer.geometry(snapshot);
+  try {
+    writer.end(RunEnd{10, false, ""});
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return {};
 }
 
 EvalRecord evalAt(int64_t step, const char* split)
@@ -73,16 +149,16 @@ EvalRecord evalAt(int64_t step, const char* split)
 }
 
 // Writes a finished trace of `steps` steps in this process.
-void writeTrace(const std::string& path, int64_t steps, trace::Compression compression = trace::Compression::None)
+void writeTrace(const std::string& path, int64_t steps, trace::Compression compression = trace::Compression::None, bool items = true)
 {
   TraceOptions options;
   options.path = path;
   options.compression = compression;
   TraceWriter writer(options);
-  writer.begin(syntheticRunInfo());
+  writer.begin(syntheticRunInfo(items));
   for (int64_t s = 1; s <= steps; ++s) {
     writer.step(syntheticStep(s));
-    if (s % kSnapshotEvery == 0) writer.users(syntheticSnapshot(s));
+    if (s % kSnapshotEvery == 0) writer.geometry(syntheticSnapshot(s, items));
     if (s % 25 == 0) writer.eval(evalAt(s, "valid"));
   }
   writer.eval(evalAt(steps, "test"));
@@ -127,13 +203,16 @@ private Q_SLOTS:
       writeTrace(path, 137, compression);
       TraceReader reader(path);
       const RunInfo want = syntheticRunInfo(), &got = reader.info();
-      QCOMPARE(reader.formatVersion(), int64_t(1));
+      QCOMPARE(reader.formatVersion(), trace::kFormatVersion);
       QCOMPARE(got.taskNames, want.taskNames);
       QVERIFY(got.taskTypes == want.taskTypes);
       QCOMPARE(got.moduleNames, want.moduleNames);
       QCOMPARE(got.methodStateNames, want.methodStateNames);
       QCOMPARE(got.userIds, want.userIds);
       QCOMPARE(got.userGroups, want.userGroups);
+      QCOMPARE(got.geometryLevels, want.geometryLevels);
+      QVERIFY(got.itemGeometry);
+      QCOMPARE(got.itemIds, want.itemIds);
       QCOMPARE(got.configJson, want.configJson);
       QCOMPARE(got.data.labelMeans, want.data.labelMeans);
       QCOMPARE(got.data.rows, want.data.rows);
@@ -175,9 +254,19 @@ private Q_SLOTS:
       r.moduleCosine.clear();  // a step without per-task gradients
       r.methodState.clear();
       writer.step(r);
+      GeometrySnapshot g = syntheticSnapshot(kSnapshotEvery);
+      g.users.levels[1].magnitudeRatio.clear();
+      g.items.weight.clear();
+      writer.geometry(g);
       writer.end(RunEnd{1, true, ""});
     }
     TraceReader reader(path);
+    const GeometrySnapshot snapshot = reader.snapshot(0);
+    QCOMPARE(snapshot.users.levels[1].magnitudeRatio.size(), size_t(kUsers * kTasks));
+    for (float v : snapshot.users.levels[1].magnitudeRatio) QVERIFY(std::isnan(v));
+    QCOMPARE(snapshot.items.weight.size(), size_t(kItems * kTasks));
+    for (float v : snapshot.items.weight) QVERIFY(std::isnan(v));
+    checkLevel(snapshot.users.levels[0], syntheticSnapshot(kSnapshotEvery).users.levels[0]);
     QCOMPARE(reader.status().state, trace::RunState::Stopped);
     const StepRecord got = reader.step(0);
     QCOMPARE(got.moduleCosine.size(), size_t(kModules * kPairs));
@@ -267,6 +356,139 @@ private Q_SLOTS:
     }
     reader.readAll();
     QVERIFY(!reader.refresh().any());
+  }
+
+  void theDefaultLevelIsLinkedNotCopied()
+  {
+    const std::string path = file("links.h5");
+    writeTrace(path, 30);
+    for (const std::string group : {"/users/", "/items/"})
+      for (const std::string name : {"cosine", "grad_norm", "magnitude_ratio"})
+        QCOMPARE(softLinkTarget(path, group + name), group + "exact/" + name);
+    QVERIFY(softLinkTarget(path, "/users/exact/cosine").empty());  // the level's own series is the dataset
+
+    // A reader that knows nothing of levels reads the default level where the single one was.
+    TraceReader reader(path);
+    const auto cosine = readPath(path, "/users/cosine"), itemRatio = readPath(path, "/items/magnitude_ratio");
+    QCOMPARE(cosine.size(), size_t(3 * kUsers * kPairs));
+    QCOMPARE(itemRatio.size(), size_t(3 * kItems * kTasks));
+    for (int64_t i = 0; i < 3; ++i) {
+      const GeometrySnapshot s = reader.snapshot(i);
+      const auto row = [&](const std::vector<float>& all, size_t width) {
+        return std::vector<float>(all.begin() + static_cast<std::ptrdiff_t>(i) * static_cast<std::ptrdiff_t>(width),
+                                  all.begin() + static_cast<std::ptrdiff_t>(i + 1) * static_cast<std::ptrdiff_t>(width));
+      };
+      QVERIFY(sameVector(row(cosine, kUsers * kPairs), s.users.levels[0].cosine));
+      QVERIFY(sameVector(row(itemRatio, kItems * kTasks), s.items.levels[0].magnitudeRatio));
+    }
+  }
+
+  void aRunWithoutItemGeometryHasNoItems()
+  {
+    const std::string path = file("no-items.h5");
+    writeTrace(path, 30, trace::Compression::Deflate, false);
+    TraceReader reader(path);
+    QVERIFY(!reader.info().itemGeometry);
+    QVERIFY(reader.info().itemIds.empty());
+    QCOMPARE(reader.info().geometryLevels, syntheticRunInfo().geometryLevels);
+    QCOMPARE(reader.snapshotCount(), int64_t(3));
+    for (int64_t i = 0; i < 3; ++i) checkSnapshot(reader.snapshot(i), (i + 1) * kSnapshotEvery, false);
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    QCOMPARE(H5Lexists(f, "/items", H5P_DEFAULT), htri_t(0));
+    H5Fclose(f);
+  }
+
+  void aRunWithoutLevelsRecordsCountsAndWeights()
+  {
+    const std::string path = file("no-levels.h5");
+    RunInfo info = syntheticRunInfo(false);
+    info.geometryLevels.clear();
+    GeometrySnapshot g = syntheticSnapshot(kSnapshotEvery, false);
+    g.users.levels.clear();
+    QCOMPARE(writerFailure(path, info, g), QString());
+    TraceReader reader(path);
+    QVERIFY(reader.info().geometryLevels.empty());
+    const GeometrySnapshot got = reader.snapshot(0);
+    QVERIFY(got.users.levels.empty());
+    QCOMPARE(got.users.count, g.users.count);
+    QVERIFY(sameVector(got.users.weight, g.users.weight));
+  }
+
+  void oneLevelOrTheUsersAloneCanBeRead()
+  {
+    const std::string path = file("one-level.h5");
+    writeTrace(path, 20);
+    TraceReader reader(path);
+    const GeometrySnapshot got = reader.snapshot(1, false, 1), want = syntheticSnapshot(20);
+    QCOMPARE(got.step, int64_t(20));
+    QVERIFY(got.items.empty());
+    QCOMPARE(got.users.levels.size(), size_t(kLevels));
+    QVERIFY(got.users.levels[0].cosine.empty());
+    checkLevel(got.users.levels[1], want.users.levels[1]);
+    QCOMPARE(got.users.count, want.users.count);
+    try {
+      reader.snapshot(0, true, 2);
+      QFAIL("a level past the recorded ones was read");
+    } catch (const Error& e) {
+      QVERIFY2(QString(e.what()).contains("geometry level 2 out of range (it records 2)"), e.what());
+    }
+  }
+
+  void aTraceFromBeforeLevelsReadsAsTheEmbeddingLevel()
+  {
+    const std::string path = file("before-levels.h5");
+    writeTrace(path, 30);
+    QVERIFY(toSingleLevelLayout(path));
+    TraceReader reader(path);
+    QCOMPARE(reader.formatVersion(), int64_t(1));
+    QCOMPARE(reader.info().geometryLevels, std::vector<std::string>{"embedding"});
+    QVERIFY(!reader.info().itemGeometry);
+    QCOMPARE(reader.snapshotCount(), int64_t(3));
+    for (int64_t i = 0; i < 3; ++i) {
+      const GeometrySnapshot got = reader.snapshot(i), want = syntheticSnapshot((i + 1) * kSnapshotEvery);
+      QVERIFY(got.items.empty());
+      QCOMPARE(got.users.count, want.users.count);
+      QVERIFY(sameVector(got.users.weight, want.users.weight));
+      QCOMPARE(got.users.levels.size(), size_t(1));
+      const LevelGeometry &level = got.users.levels[0], &embedding = want.users.levels[1];
+      QVERIFY(sameVector(level.cosine, embedding.cosine));
+      QVERIFY(sameVector(level.gradNorm, embedding.gradNorm));
+      // The ratio, not stored then, follows from the norms: each over the user's largest.
+      for (size_t u = 0; u < kUsers; ++u) {
+        const auto first = embedding.gradNorm.begin() + static_cast<std::ptrdiff_t>(u * kTasks);
+        const float largest = *std::max_element(first, first + kTasks);
+        for (size_t k = u * kTasks; k < (u + 1) * kTasks; ++k)
+          QVERIFY(same(level.magnitudeRatio[k], want.users.count[u] > 0 ? embedding.gradNorm[k] / largest : std::nanf("")));
+      }
+    }
+    reader.readAll();
+  }
+
+  void aSnapshotOfTheWrongShapeIsRefused()
+  {
+    struct Case
+    {
+      bool items;
+      std::function<void(GeometrySnapshot&)> spoil;
+      const char* want;
+    };
+    const std::vector<Case> cases = {
+        {true, [](GeometrySnapshot& g) { g.users.levels.pop_back(); }, "record field users levels has 1 levels, expected 2"},
+        {true, [](GeometrySnapshot& g) { g.users.levels[1].gradNorm.resize(4); }, "record field users embedding grad_norm has 4 values, expected 21"},
+        {true, [](GeometrySnapshot& g) { g.items.levels[0].cosine.resize(2); }, "record field items exact cosine has 2 values, expected 15"},
+        {true, [](GeometrySnapshot& g) { g.items.count.pop_back(); }, "record field items count has 4 values, expected 5"},
+        {false, [](GeometrySnapshot& g) { g.items = syntheticSnapshot(g.step).items; }, "record field items holds item geometry, but the run info records none"},
+    };
+    for (size_t i = 0; i < cases.size(); ++i) {
+      const std::string path = file(("wrong-snapshot-" + std::to_string(i) + ".h5").c_str());
+      GeometrySnapshot g = syntheticSnapshot(kSnapshotEvery, cases[i].items);
+      cases[i].spoil(g);
+      const QString message = writerFailure(path, syntheticRunInfo(cases[i].items), g);
+      QVERIFY2(message.contains(cases[i].want), qPrintable(message));
+      TraceReader reader(path);
+      QCOMPARE(reader.status().state, trace::RunState::Failed);
+      QCOMPARE(reader.snapshotCount(), int64_t(0));
+    }
   }
 
   void runEndIsRecorded()
@@ -372,8 +594,8 @@ private Q_SLOTS:
     {
       const hid_t f = H5Fopen(newer.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
       const hid_t a = H5Aopen(f, "format_version", H5P_DEFAULT);
-      const int64_t two = 2;
-      H5Awrite(a, H5T_NATIVE_INT64, &two);
+      const int64_t next = trace::kFormatVersion + 1;
+      H5Awrite(a, H5T_NATIVE_INT64, &next);
       H5Aclose(a);
       H5Fclose(f);
     }
@@ -427,7 +649,10 @@ private Q_SLOTS:
     QCOMPARE(h5ls.exitCode(), 0);
     const QString listing = h5ls.readAllStandardOutput();
     QVERIFY2(listing.contains(QRegularExpression(R"(/steps/cosine\s+Dataset \{30/Inf, 3, 3\})")), qPrintable(listing));
-    QVERIFY(listing.contains(QRegularExpression(R"(/users/cosine\s+Dataset \{3/Inf, 7, 3\})")));
+    QVERIFY(listing.contains(QRegularExpression(R"(/users/exact/cosine\s+Dataset \{3/Inf, 7, 3\})")));
+    QVERIFY(listing.contains(QRegularExpression(R"(/users/cosine\s+Soft Link \{/users/exact/cosine\})")));
+    QVERIFY(listing.contains(QRegularExpression(R"(/users/level\s+Dataset \{2\})")));
+    QVERIFY(listing.contains(QRegularExpression(R"(/items/embedding/magnitude_ratio\s+Dataset \{3/Inf, 5, 3\})")));
     QVERIFY(listing.contains(QRegularExpression(R"(/steps/method_state\s+Dataset \{30/Inf, 3\})")));
     QVERIFY(listing.contains(QRegularExpression(R"(/method/state_name\s+Dataset \{3\})")));
 

@@ -1,8 +1,11 @@
 // The trace from the command line: seesaw-train records a run that seesaw-trace validates and
-// exports, and a disk that fills up stops training with a message while the trace stays readable.
+// exports, seesaw-trace shows every geometry level of users and items, and a disk that fills up
+// stops training with a message while the trace stays readable.
 #include <QtTest>
 
+#include "synthetic_records.h"
 #include "trace/trace_reader.h"
+#include "trace/trace_writer.h"
 #include "util/error.h"
 
 using namespace seesaw;
@@ -45,7 +48,7 @@ private Q_SLOTS:
 
     const Result validate = run(SEESAW_TRACE, {"validate", "demo.h5"}, dir_.path());
     QCOMPARE(validate.exitCode, 0);
-    QVERIFY2(validate.out.contains("60 steps, 4 evaluations, 2 user snapshots, run finished"), qPrintable(validate.out));
+    QVERIFY2(validate.out.contains("60 steps, 4 evaluations, 2 geometry snapshots, run finished"), qPrintable(validate.out));
 
     const Result steps = run(SEESAW_TRACE, {"export", "demo.h5"}, dir_.path());
     QCOMPARE(steps.exitCode, 0);
@@ -62,14 +65,53 @@ private Q_SLOTS:
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QStringList rows = QString(csv.readAll()).trimmed().split('\n');
     QCOMPARE(rows.size(), static_cast<int>(reader.info().userIds.size()) + 1);
+    const QString defaultLevel = QString::fromStdString(reader.info().geometryLevels.at(0));
+    QVERIFY2(rows[0].startsWith("user,group,count,cosine:" + defaultLevel + ":"), qPrintable(rows[0]));
     // The snapshot at step 50 covers steps 1..50; its counts add up to the samples of 50 batches.
-    const UserSnapshot snapshot = reader.snapshot(0);
+    const GeometrySnapshot snapshot = reader.snapshot(0);
     QCOMPARE(snapshot.step, int64_t(50));
     int64_t samples = 0, csvSamples = 0;
-    for (int32_t c : snapshot.count) samples += c;
+    for (int32_t c : snapshot.users.count) samples += c;
     for (int i = 1; i < rows.size(); ++i) csvSamples += rows[i].split(',')[2].toLongLong();
     QCOMPARE(samples, int64_t(50) * reader.info().batchSize);
     QCOMPARE(csvSamples, samples);
+  }
+
+  void theToolShowsEveryLevelOfUsersAndItems()
+  {
+    const std::string path = dir_.filePath("levels.h5").toStdString();
+    {
+      TraceWriter writer(TraceOptions{path, trace::Compression::Deflate, 1000, 1.0, nullptr});
+      writer.begin(testing::syntheticRunInfo());
+      for (int64_t s = 1; s <= 20; ++s) writer.step(testing::syntheticStep(s));
+      writer.geometry(testing::syntheticSnapshot(10));
+      writer.geometry(testing::syntheticSnapshot(20));
+      writer.end(RunEnd{20, false, ""});
+    }
+    const Result info = run(SEESAW_TRACE, {"info", "levels.h5"}, dir_.path());
+    QCOMPARE(info.exitCode, 0);
+    QVERIFY2(info.out.contains("2 snapshots of 7 users and 5 items, every 10 steps"), qPrintable(info.out));
+    QVERIFY2(info.out.contains("geometry      levels exact (default), embedding; items recorded"), qPrintable(info.out));
+
+    // The default level unless --level says otherwise; items have no group column.
+    const Result users = run(SEESAW_TRACE, {"export", "levels.h5", "--what", "users", "--snapshot", "0"}, dir_.path());
+    QCOMPARE(users.exitCode, 0);
+    QVERIFY2(users.out.startsWith("user,group,count,cosine:exact:click/like,"), qPrintable(users.out));
+    const Result items = run(SEESAW_TRACE, {"export", "levels.h5", "--what", "items", "--level", "embedding"}, dir_.path());
+    QCOMPARE(items.exitCode, 0);
+    const QStringList rows = items.out.trimmed().split('\n');
+    QCOMPARE(rows.size(), testing::kItems + 1);
+    QVERIFY2(rows[0].startsWith("item,count,cosine:embedding:click/like,"), qPrintable(rows[0]));
+    QVERIFY(rows[0].contains("magnitude_ratio:embedding:watch_time,weight:click"));
+    const EntityGeometry want = testing::syntheticSnapshot(20).items;
+    const QStringList item1 = rows[2].split(',');
+    QCOMPARE(item1[0], QString("item-501"));
+    QCOMPARE(item1[1].toInt(), want.count[1]);
+    QCOMPARE(item1[2].toFloat(), want.levels[1].cosine[testing::kPairs]);
+
+    const Result unknown = run(SEESAW_TRACE, {"export", "levels.h5", "--what", "users", "--level", "representation"}, dir_.path());
+    QCOMPARE(unknown.exitCode, 1);
+    QVERIFY2(unknown.err.contains("no geometry level 'representation' (it records exact, embedding)"), qPrintable(unknown.err));
   }
 
   void aMissingOrForeignFileIsRefused()

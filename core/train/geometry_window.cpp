@@ -1,0 +1,141 @@
+#include "train/geometry_window.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "train/gradient_geometry.h"
+
+namespace seesaw {
+namespace {
+
+// w with (G + ridge I) w = b by Gaussian elimination with partial pivoting, K x K. The ridge
+// (1e-9 of G's mean diagonal) keeps exactly parallel task gradients solvable; it moves a
+// well-conditioned solution by about 1e-9 relative. NaN where G or b is not finite.
+std::vector<double> leastSquaresWeights(std::vector<double> G, std::vector<double> b, int K)
+{
+  double trace = 0;
+  for (int k = 0; k < K; ++k) trace += G[k * K + k];
+  const double ridge = 1e-9 * trace / K;
+  for (int k = 0; k < K; ++k) G[k * K + k] += ridge;
+  for (int c = 0; c < K; ++c) {
+    int pivot = c;
+    for (int r = c + 1; r < K; ++r)
+      if (std::abs(G[r * K + c]) > std::abs(G[pivot * K + c])) pivot = r;
+    if (!(std::abs(G[pivot * K + c]) > 0)) return std::vector<double>(K, std::numeric_limits<double>::quiet_NaN());
+    for (int i = 0; i < K; ++i) std::swap(G[c * K + i], G[pivot * K + i]);
+    std::swap(b[c], b[pivot]);
+    for (int r = c + 1; r < K; ++r) {
+      const double f = G[r * K + c] / G[c * K + c];
+      for (int i = c; i < K; ++i) G[r * K + i] -= f * G[c * K + i];
+      b[r] -= f * b[c];
+    }
+  }
+  std::vector<double> w(K);
+  for (int r = K - 1; r >= 0; --r) {
+    double s = b[r];
+    for (int i = r + 1; i < K; ++i) s -= G[r * K + i] * w[i];
+    w[r] = s / G[r * K + r];
+  }
+  return w;
+}
+
+}  // namespace
+
+GeometryWindow::GeometryWindow(int64_t entities, int tasks, std::vector<GeometryLevel> levels, c10::Device device)
+    : entities_(entities), tasks_(tasks), levels_(std::move(levels)), rowOf_(static_cast<size_t>(entities), -1)
+{
+  const auto recorded = std::find(levels_.begin(), levels_.end(), GeometryLevel::Embedding);
+  embeddingBlock_ = static_cast<int>(recorded - levels_.begin());  // levels_.size(): a block of its own
+  const int blocks = static_cast<int>(levels_.size()) + (recorded == levels_.end() ? 1 : 0);
+  width_ = blocks * tasks * (tasks + 1) / 2 + tasks + 1;
+  std::vector<int64_t> upper;
+  for (int k = 0; k < tasks; ++k)
+    for (int l = k; l < tasks; ++l) upper.push_back(k * tasks + l);
+  upper_ = at::tensor(upper, at::kLong).to(device);
+  state_ = at::zeros({std::min<int64_t>(entities, 1024), width_}, at::TensorOptions(at::kFloat).device(device));
+}
+
+void GeometryWindow::add(int64_t step, const BatchGroups& groups, const std::vector<at::Tensor>& grams,
+                         const at::Tensor& embeddingGram, const at::Tensor& fit)
+{
+  if (windowStart_ == 0) windowStart_ = step;
+  const int64_t n = groups.size();
+  std::vector<int64_t> hostRows(static_cast<size_t>(n));
+  std::vector<float> counts(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    int32_t& row = rowOf_[static_cast<size_t>(groups.codes[i])];
+    if (row < 0) row = static_cast<int32_t>(rows_++);
+    hostRows[i] = row;
+    counts[i] = static_cast<float>(groups.counts[i]);
+  }
+  if (rows_ > state_.size(0)) {
+    // Grow by half: a doubling could hold twice the memory the entities need.
+    const int64_t capacity = std::min(entities_, std::max(rows_, state_.size(0) + state_.size(0) / 2));
+    at::Tensor grown = at::zeros({capacity, width_}, state_.options());
+    grown.narrow(0, 0, state_.size(0)).copy_(state_);
+    state_ = grown;
+  }
+  std::vector<at::Tensor> parts;
+  for (const auto& g : grams) parts.push_back(g.reshape({n, -1}).index_select(1, upper_));
+  if (embeddingBlock_ == static_cast<int>(levels_.size())) parts.push_back(embeddingGram.reshape({n, -1}).index_select(1, upper_));
+  parts.push_back(fit);
+  parts.push_back(at::from_blob(counts.data(), {n, 1}, at::kFloat).to(state_.device(), at::kFloat, false, /*copy=*/true));
+  const at::Tensor rows = at::from_blob(hostRows.data(), {n}, at::kLong).to(state_.device(), at::kLong, false, /*copy=*/true);
+  addIntoRows(state_, rows, at::cat(parts, 1).to(at::kFloat));
+}
+
+EntityGeometry GeometryWindow::take()
+{
+  const int K = tasks_, P = K * (K - 1) / 2, T = K * (K + 1) / 2;
+  const at::Tensor host = state_.narrow(0, 0, rows_).cpu().contiguous();
+  const float* v = host.data_ptr<float>();
+  const auto nan = std::numeric_limits<float>::quiet_NaN();
+  const auto E = static_cast<size_t>(entities_);
+
+  EntityGeometry out;
+  out.levels.resize(levels_.size());
+  for (auto& level : out.levels) {
+    level.cosine.assign(E * P, nan);
+    level.gradNorm.assign(E * K, nan);
+    level.magnitudeRatio.assign(E * K, nan);
+  }
+  out.weight.assign(E * K, nan);
+  out.count.assign(E, 0);
+  std::vector<double> gram(static_cast<size_t>(K * K));
+  auto unpack = [&](const float* block) {
+    int t = 0;
+    for (int k = 0; k < K; ++k)
+      for (int l = k; l < K; ++l, ++t) gram[k * K + l] = gram[l * K + k] = block[t];
+  };
+  for (size_t e = 0; e < E; ++e) {
+    if (rowOf_[e] < 0) continue;
+    const float* row = v + static_cast<int64_t>(rowOf_[e]) * width_;
+    const float count = row[width_ - 1];
+    if (count == 0) continue;
+    out.count[e] = static_cast<int32_t>(count);
+    for (size_t b = 0; b < levels_.size(); ++b) {
+      unpack(row + b * T);
+      const GradientGeometry geo = geometryFromGram(gram.data(), K);
+      LevelGeometry& level = out.levels[b];
+      std::copy(geo.norm.begin(), geo.norm.end(), level.gradNorm.begin() + e * K);
+      std::copy(geo.magnitudeRatio.begin(), geo.magnitudeRatio.end(), level.magnitudeRatio.begin() + e * K);
+      const auto pairs = pairCosines(gram.data(), K);
+      std::copy(pairs.begin(), pairs.end(), level.cosine.begin() + e * P);
+    }
+    unpack(row + embeddingBlock_ * T);
+    const float* fit = row + width_ - 1 - K;
+    const auto w = leastSquaresWeights(gram, std::vector<double>(fit, fit + K), K);
+    std::copy(w.begin(), w.end(), out.weight.begin() + e * K);
+  }
+  state_.zero_();
+  windowStart_ = 0;
+  return out;
+}
+
+int64_t GeometryWindow::bytes() const
+{
+  return state_.numel() * static_cast<int64_t>(sizeof(float)) + static_cast<int64_t>(rowOf_.size() * sizeof(int32_t));
+}
+
+}  // namespace seesaw

@@ -1,0 +1,54 @@
+#pragma once
+// Per-entity (user or item) task-gradient geometry accumulated over a window of steps
+// (docs/per-user-geometry.md). Each step adds every batch entity's K x K Gram matrix, at each
+// level, to the entity's running sums; the window's cosine is sum<g_k, g_l> / sqrt(sum|g_k|^2
+// sum|g_l|^2). Summing the gradient vectors first would let opposite pulls at different steps cancel.
+//
+// The weights are the least-squares fit of the entity's combined gradient on its own task
+// gradients at the embedding rows, the one level where the method's actual update of the entity
+// is known: sum_k w_k g_k(u) ~ c(u), from the window's sums of <g_k(u), g_l(u)> and <g_k(u), c(u)>.
+//
+// Only entities seen so far take memory: each gets a row of float32 sums on its first step.
+
+#include <ATen/ATen.h>
+
+#include <vector>
+
+#include "train/batch_groups.h"
+#include "train/geometry_levels.h"
+#include "train/records.h"
+
+namespace seesaw {
+
+class GeometryWindow
+{
+public:
+  // entities: how many codes the entity column has; levels: the recorded ones, in record order.
+  GeometryWindow(int64_t entities, int tasks, std::vector<GeometryLevel> levels, c10::Device device);
+
+  // grams: [n, K, K] per recorded level, in their order; embeddingGram: [n, K, K] at the
+  // embedding rows (the fit's normal matrix); fit: [n, K] <g_k(u), c(u)> at the same rows.
+  void add(int64_t step, const BatchGroups& groups, const std::vector<at::Tensor>& grams, const at::Tensor& embeddingGram,
+           const at::Tensor& fit);
+
+  bool empty() const { return windowStart_ == 0; }
+  int64_t windowStart() const { return windowStart_; }
+  // The window so far (one copy to the host), then a fresh window.
+  EntityGeometry take();
+  // Bytes the accumulators hold now: the sums of the entities seen and the code -> row map.
+  int64_t bytes() const;
+
+private:
+  int64_t entities_;
+  int tasks_;
+  std::vector<GeometryLevel> levels_;
+  int embeddingBlock_;  // which Gram block holds the embedding level (appended when not recorded)
+  int64_t width_;       // floats per entity: the Gram blocks' upper triangles, the fit, the count
+  std::vector<int32_t> rowOf_;  // entity code -> row of state_, -1 until first seen
+  int64_t rows_ = 0;            // rows in use
+  at::Tensor state_;            // [capacity, width_] float32
+  at::Tensor upper_;            // flat indices of a K x K matrix's upper triangle
+  int64_t windowStart_ = 0;
+};
+
+}  // namespace seesaw
