@@ -126,7 +126,8 @@ EntityGeometry GeometryWindow::take()
     unpack(row + embeddingBlock_ * T);
     const float* fit = row + width_ - 1 - K;
     const auto w = leastSquaresWeights(gram, std::vector<double>(fit, fit + K), K);
-    std::copy(w.begin(), w.end(), out.weight.begin() + e * K);
+    // A task whose rows were zero all window moved nothing: its weight is undefined, not 0.
+    for (int k = 0; k < K; ++k) out.weight[e * K + k] = gram[k * K + k] > 0 ? static_cast<float>(w[k]) : nan;
   }
   state_.zero_();
   windowStart_ = 0;

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "methods/gradient_method.h"
+#include "methods/registry.h"
 #include "model/model_factory.h"
 #include "tiny_model.h"
 #include "train/batch_groups.h"
@@ -274,6 +276,54 @@ private Q_SLOTS:
     QCOMPARE(s.count[6], 1);
     QCOMPARE(s.levels[0].gradNorm[6 * K], 0.0f);
     QVERIFY(std::isnan(s.levels[0].cosine[6 * 3]));
+    QVERIFY(std::isnan(s.weight[6 * K]));  // zero rows moved nothing: no weight to give
+  }
+
+  void leastSquaresWeightsRecoverPmtrecsOwnPerUserWeights()
+  {
+    // PMTRec weights each user row its own way; the fit on the rows it updated gives them back.
+    torch::manual_seed(6);
+    auto model = makeModel(tinySpec(), tinyConfig(ModelType::MMoE, 1));
+    const Batch batch = tinyBatch();
+    SharedLayout layout(model->parameterInfo());
+    TaskGradients engine(*model, layout, kTypes);
+    MethodInput in;
+    const at::Tensor losses = engine.compute(batch, in.taskGradients);
+    const at::Tensor gram = at::mm(in.taskGradients, in.taskGradients.t()).to(at::kDouble).contiguous();
+    in.gram.assign(gram.data_ptr<double>(), gram.data_ptr<double>() + K * K);
+    in.losses = {losses[0].item<double>(), losses[1].item<double>(), losses[2].item<double>()};
+    const at::Tensor& table = model->embedding()->tables()[0]->weight;
+    for (const auto& slot : layout.slots())
+      if (slot.parameter.is_same(table)) in.userRows = {slot.offset, table.size(0), table.size(1), batch.categorical.select(1, 0)};
+    MethodSetup setup;
+    setup.taskNames = {"a", "b", "c"};
+    setup.taskWeights = {1, 1, 1};
+    // A tau near the rows' gradient norms, so that the weights differ from user to user.
+    const MethodOutput out = methodRegistry().make("pmtrec", {{"tau", 1e-2}}, setup)->combine(in);
+
+    const at::Tensor codes = batch.categorical.select(1, 0).contiguous();
+    const BatchGroups groups = groupBatch(std::vector<int64_t>(codes.data_ptr<int64_t>(), codes.data_ptr<int64_t>() + codes.numel()), false, c10::kCPU);
+    const int64_t numel = in.userRows.rows * in.userRows.dim;
+    const at::Tensor rows = in.taskGradients.narrow(1, in.userRows.offset, numel).view({K, in.userRows.rows, in.userRows.dim}).index_select(1, groups.entity);
+    const at::Tensor combined = out.combined.narrow(0, in.userRows.offset, numel).view({in.userRows.rows, in.userRows.dim}).index_select(0, groups.entity);
+    const at::Tensor grams = embeddingGrams(rows);
+    GeometryWindow window(in.userRows.rows, K, {GeometryLevel::Embedding}, c10::kCPU);
+    window.add(1, groups, {grams}, grams, at::bmm(rows.transpose(0, 1), combined.unsqueeze(2)).squeeze(2));
+    const EntityGeometry g = window.take();
+    double spread = 0;
+    for (int64_t i = 0; i < groups.size(); ++i)
+      for (int k = 0; k < K; ++k) {
+        const int64_t user = groups.codes[i];
+        const double want = out.userWeights[user][k].item<double>();
+        if (rows[k][i].norm().item<double>() == 0) {  // the regression task's rows are zero here (a dead ReLU)
+          QVERIFY(std::isnan(g.weight[user * K + k]));
+          continue;
+        }
+        QVERIFY2(std::abs(g.weight[user * K + k] - want) <= 1e-3 * std::abs(want) + 1e-5,
+                 qPrintable(QString("user %1 task %2: %3 vs %4").arg(user).arg(k).arg(g.weight[user * K + k]).arg(want)));
+        spread = std::max(spread, std::abs(want - out.userWeights[groups.codes[0]][k].item<double>()));
+      }
+    QVERIFY2(spread > 0.01, qPrintable(QString("PMTRec's weights barely differ between users: %1").arg(spread)));
   }
 
   void everyLevelEqualsOneBackwardPerEntity_data()
