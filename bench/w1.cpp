@@ -224,9 +224,8 @@ int main(int argc, char** argv)
     // users=LEVEL+LEVEL: the per-user windows at those levels alone (analyze_users: the default levels).
     const bool users = mode.rfind("users=", 0) == 0;
     config.train.userSnapshotEvery = traced || users || mode == "analyze_users" ? 50 : 0;
-    config.train.geometryLevels = RunConfig().train.geometryLevels;
+    config.train.geometryLevels.clear();  // the trainer's default: every level
     if (users) {
-      config.train.geometryLevels.clear();
       std::stringstream levels(mode.substr(6));
       for (std::string level; std::getline(levels, level, '+');) config.train.geometryLevels.push_back(level);
     }

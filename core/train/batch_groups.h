@@ -19,6 +19,7 @@ struct BatchGroups
   // sums over i, j in u add to each sample's own terms. Undefined unless asked for.
   at::Tensor pairFirst, pairSecond, pairGroup;
   int64_t size() const { return static_cast<int64_t>(codes.size()); }
+  bool hasPairs() const { return pairFirst.defined() && pairFirst.size(0) > 0; }
 };
 
 // target[index[i]] += values[i] for every row i; target contiguous. One flat scatter: on the CPU a

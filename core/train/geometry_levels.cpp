@@ -73,7 +73,7 @@ at::Tensor sampleProducts(const at::Tensor& samples)
 // X_i X_j^T for every pair, [P, K, K], from per-sample [B, K, width]; undefined without pairs.
 at::Tensor pairProducts(const at::Tensor& samples, const BatchGroups& groups)
 {
-  if (!groups.pairFirst.defined() || groups.pairFirst.size(0) == 0) return {};
+  if (!groups.hasPairs()) return {};
   return at::bmm(samples.index_select(0, groups.pairFirst), samples.index_select(0, groups.pairSecond).transpose(1, 2));
 }
 
@@ -99,7 +99,7 @@ at::Tensor exactGrams(const PerSampleGradients& samples, const BatchGroups& grou
   for (const auto& layer : samples.layers)
     perSample.addcmul_(sampleProducts(layer.outputGrad),
                        (layer.input * layer.input).sum(1).add_(1).view({-1, 1, 1}));
-  if (!groups.pairFirst.defined() || groups.pairFirst.size(0) == 0) return perEntity(groups, perSample, {});
+  if (!groups.hasPairs()) return perEntity(groups, perSample, {});
 
   const at::Tensor& first = groups.pairFirst;
   const at::Tensor& second = groups.pairSecond;

@@ -120,8 +120,9 @@ EntityGeometry GeometryWindow::take()
       LevelGeometry& level = out.levels[b];
       std::copy(geo.norm.begin(), geo.norm.end(), level.gradNorm.begin() + e * K);
       std::copy(geo.magnitudeRatio.begin(), geo.magnitudeRatio.end(), level.magnitudeRatio.begin() + e * K);
-      const auto pairs = pairCosines(gram.data(), K);
-      std::copy(pairs.begin(), pairs.end(), level.cosine.begin() + e * P);
+      float* cosine = level.cosine.data() + e * P;
+      for (int k = 0; k < K; ++k)
+        for (int l = k + 1; l < K; ++l) *cosine++ = geo.cosine[k * K + l];
     }
     unpack(row + embeddingBlock_ * T);
     const float* fit = row + width_ - 1 - K;

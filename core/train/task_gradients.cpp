@@ -123,7 +123,6 @@ void TaskGradients::fillPerSample(const HeadGradients& head, const TrunkPass::Gr
     if (trunk_[j].front().slot >= 0) shared.push_back(j);
   out.embedded = embedded;
   out.categorical = batch.categorical;
-  out.layers.clear();
   int64_t width = 0;
   for (size_t j : shared) width += head.trunk[j].front().size(1);
   // One copy of every task's gradient on every shared output into [B, K, width].

@@ -101,10 +101,6 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
 {
   // Every hyperparameter explicit, defaults included, so that the trace's config says exactly what ran.
   config.method.params = methodRegistry().resolve(config.method.name, config.method.params).values();
-  // Every level the model has, the exact one the default; DTRN has no shared representation.
-  if (config.train.geometryLevels.empty())
-    config.train.geometryLevels = config.model.dtrn ? std::vector<std::string>{"embedding"}
-                                                    : std::vector<std::string>{"exact", "embedding", "representation"};
   const auto K = static_cast<int64_t>(data->table.taskCount());
   if (K == 0) throw Error("config field data.columns.tasks: the data has no tasks (K = 0)");
   if (data->split.train.empty()) throw Error("data: the training split is empty");
@@ -119,6 +115,11 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
   torch::manual_seed(t.seed);
   model = makeModel(data->spec, config.model);
   model->to(device);
+  // Every level the model has, the exact one the default: task-specific bottoms (DTRN) share no
+  // representation, so they have the embedding rows only.
+  if (config.train.geometryLevels.empty())
+    config.train.geometryLevels = model->taskSpecificBottoms() ? std::vector<std::string>{"embedding"}
+                                                               : std::vector<std::string>{"exact", "embedding", "representation"};
   MethodSetup setup;
   setup.taskNames = data->spec.taskNames;
   setup.taskWeights = lossWeightsHost;

@@ -3,21 +3,14 @@
 #include "config/run_config.h"
 #include "methods/registry.h"
 #include "data/load_table.h"
+#include "error_of.h"
 #include "util/error.h"
 
 using namespace seesaw;
+using seesaw::test::errorOf;
 
 namespace {
 
-QString errorOf(const std::function<void()>& f)
-{
-  try {
-    f();
-  } catch (const Error& e) {
-    return QString::fromStdString(e.what());
-  }
-  return "no error";
-}
 
 QString validationError(const std::function<void(RunConfig&)>& change)
 {

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "data/presets.h"
+#include "error_of.h"
 #include "methods/gradient_method.h"
 #include "method_inputs.h"
 #include "model/model_factory.h"
@@ -218,12 +219,8 @@ private Q_SLOTS:
   }
   void drgradNeedsASplitTask()
   {
-    try {
-      makeMethod("drgrad", 2);
-      QFAIL("no error");
-    } catch (const Error& e) {
-      QVERIFY(QString(e.what()).contains("model.split_task"));
-    }
+    const QString error = errorOf([] { makeMethod("drgrad", 2); });
+    QVERIFY2(error.contains("model.split_task"), qPrintable(error));
   }
 
   void splitMmoeWithTheDedicatedTowerOnlyIsTheMmoe()
@@ -267,20 +264,12 @@ private Q_SLOTS:
   {
     ModelConfig config = tinyMmoe();
     config.splitTask = "nope";
-    try {
-      makeModel(tinySpec(), config);
-      QFAIL("no error");
-    } catch (const Error& e) {
-      QCOMPARE(QString(e.what()), QString("config field model.split_task: 'nope' is not a task of the data (a, b)"));
-    }
+    QCOMPARE(errorOf([&] { makeModel(tinySpec(), config); }),
+             QString("config field model.split_task: 'nope' is not a task of the data (a, b)"));
     RunConfig c = splitRun();
     c.model.type = ModelType::PLE;
-    try {
-      validate(c);
-      QFAIL("no error");
-    } catch (const Error& e) {
-      QVERIFY(QString(e.what()).startsWith("config field model.split_task: only model type mmoe"));
-    }
+    const QString type = errorOf([&] { validate(c); });
+    QVERIFY2(type.startsWith("config field model.split_task: only model type mmoe"), qPrintable(type));
   }
 
   void aRunRecordsTheRoutersDecisions()

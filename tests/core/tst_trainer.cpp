@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "config/run_config.h"
+#include "error_of.h"
 #include "methods/registry.h"
 #include "recorder.h"
 #include "train/prepared_data.h"
@@ -10,6 +11,7 @@
 #include "util/error.h"
 
 using namespace seesaw;
+using seesaw::test::errorOf;
 
 namespace {
 
@@ -274,23 +276,15 @@ private Q_SLOTS:
       QVERIFY(std::abs(step.weight[0] + step.weight[1] + step.weight[2] - 1) < 1e-5);  // the simplex
     }
     c.model.dtrn = true;
-    try {
-      Trainer trainer(c, data);
-      QFAIL("no error");
-    } catch (const Error& e) {
-      QVERIFY(QString(e.what()).startsWith("config field method.params.ub: MGDA-UB needs a representation"));
-    }
+    const QString ub = errorOf([&] { Trainer trainer(c, data); });
+    QVERIFY2(ub.startsWith("config field method.params.ub: MGDA-UB needs a representation"), qPrintable(ub));
     // DTRN has no shared representation for the per-user levels either; the embedding rows it has,
     // and they are its default.
     c.method.params.clear();
     c.train.steps = 2;
     c.train.geometryLevels = {"exact", "embedding"};
-    try {
-      Trainer trainer(c, data);
-      QFAIL("no error");
-    } catch (const Error& e) {
-      QVERIFY(QString(e.what()).startsWith("config field train.geometry_levels: the representation and exact levels need"));
-    }
+    const QString levels = errorOf([&] { Trainer trainer(c, data); });
+    QVERIFY2(levels.startsWith("config field train.geometry_levels: the representation and exact levels need"), qPrintable(levels));
     c.train.geometryLevels.clear();
     Trainer trainer(c, data);
     QCOMPARE(trainer.info().geometryLevels, std::vector<std::string>{"embedding"});
@@ -304,12 +298,8 @@ private Q_SLOTS:
     c.method.name = "fixed";
     c.train.taskWeights = {1, 2};
     const auto data = std::make_shared<PreparedData>(prepareData(c.data));
-    try {
-      Trainer trainer(c, data);
-      QFAIL("no error");
-    } catch (const Error& e) {
-      QCOMPARE(QString(e.what()), QString("config field train.task_weights: has 2 entries, but the data has 3 tasks"));
-    }
+    QCOMPARE(errorOf([&] { Trainer trainer(c, data); }),
+             QString("config field train.task_weights: has 2 entries, but the data has 3 tasks"));
   }
 };
 
