@@ -112,7 +112,7 @@ Written write(const std::string& path, trace::Compression compression, int64_t s
     TraceWriter writer(options);
     writer.begin(runInfo(users));
     for (int64_t s = 1; s <= steps; ++s) writer.step(stepRecord(s, rng));
-    for (int64_t i = 1; i <= snapshots; ++i) writer.geometry(snapshot(50 * i, users, rng));
+    for (int64_t i = 1; i <= snapshots; ++i) writer.geometry(readyGeometry(snapshot(50 * i, users, rng)));
     writer.end(RunEnd{steps, false, ""});
   }
   return {seconds(start), static_cast<double>(std::filesystem::file_size(path))};

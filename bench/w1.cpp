@@ -60,7 +60,7 @@ public:
     last_ = r.wallTime;
   }
   void eval(const EvalRecord&) override {}
-  void geometry(const GeometrySnapshot&) override {}
+  void geometry(const PendingGeometry&) override {}  // never derived: the trainer's own cost is measured
   void end(const RunEnd&) override {}
 
 private:
@@ -241,8 +241,7 @@ int main(int argc, char** argv)
       sinks.push_back(&*trace);
     }
     SinkFanOut sink(sinks);
-    std::atomic<bool> stop{false};
-    trainer.run(sink, stop);
+    trainer.run(sink);
     if (traced) std::remove(tracePath.c_str());
     std::vector<double> measured(timing.stepSeconds.begin() + o.warmup, timing.stepSeconds.end());
     if (!pooled.count(mode)) order.push_back(mode);

@@ -18,7 +18,7 @@ public:
   void begin(const RunInfo& info) override;
   void step(const StepRecord& record) override;
   void eval(const EvalRecord& record) override;
-  void geometry(const GeometrySnapshot&) override {}  // per-user tables are for the trace and the app
+  void geometry(const PendingGeometry&) override {}  // per-user tables are for the trace and the app
   void end(const RunEnd& end) override;
 
   const RunInfo& info() const { return info_; }

@@ -5,7 +5,6 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
-#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
@@ -29,13 +28,13 @@
 
 namespace {
 
-std::atomic<bool> stopRequested{false};
+seesaw::RunControl control;
 
 // The first Ctrl-C asks the trainer to stop after its step (the summary is still written); the
 // second one ends the process at once.
 extern "C" void onInterrupt(int)
 {
-  stopRequested.store(true);
+  control.stop.store(true);
   std::signal(SIGINT, SIG_DFL);
 }
 
@@ -193,7 +192,7 @@ int main(int argc, char** argv)
       std::cout << "trace: " << tracePath << "\n";
     }
     seesaw::SinkFanOut sink(sinks);
-    const seesaw::RunEnd end = trainer.run(sink, stopRequested);
+    const seesaw::RunEnd end = trainer.run(sink, control);
     seesaw::writeSummary(summaryPath, config, console, end);
     std::cout << "summary: " << summaryPath << "\n";
     if (!end.error.empty()) return 1;

@@ -24,7 +24,7 @@ struct Pending
 {
   std::vector<StepRecord> steps;
   std::vector<EvalRecord> evals;
-  std::vector<GeometrySnapshot> snapshots;
+  std::vector<PendingGeometry> snapshots;
   std::optional<RunEnd> end;
   bool aborted = false;  // the writer closed without the run's end
 };
@@ -159,7 +159,7 @@ void TraceWriter::eval(const EvalRecord& record)
   impl_->queue([&](Pending& p) { p.evals.push_back(record); }, false);
 }
 
-void TraceWriter::geometry(const GeometrySnapshot& snapshot)
+void TraceWriter::geometry(const PendingGeometry& snapshot)
 {
   impl_->queue([&](Pending& p) { p.snapshots.push_back(snapshot); }, true);
 }
@@ -304,7 +304,8 @@ void TraceWriter::Impl::write(const Pending& batch)
     e.mse.append(mse.data(), 1);
     ++(valid ? status.validEvals : status.testEvals);
   }
-  for (const GeometrySnapshot& r : batch.snapshots) {
+  for (const PendingGeometry& pending : batch.snapshots) {
+    const GeometrySnapshot& r = pending.get();
     checkSnapshot(r, file);
     appendEntity(file.users, r, r.users);
     if (file.itemGeometry) appendEntity(file.items, r, r.items);

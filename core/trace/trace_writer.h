@@ -40,7 +40,8 @@ public:
   void begin(const RunInfo& info) override;
   void step(const StepRecord& record) override;
   void eval(const EvalRecord& record) override;
-  void geometry(const GeometrySnapshot& snapshot) override;
+  // The snapshot is derived on the writer thread.
+  void geometry(const PendingGeometry& snapshot) override;
   // Writes everything queued, records how the run ended, and closes the file.
   void end(const RunEnd& end) override;
 

@@ -85,16 +85,30 @@ void GeometryWindow::add(int64_t step, const BatchGroups& groups, const std::vec
   addIntoRows(state_, rows, at::cat(parts, 1).to(at::kFloat));
 }
 
-EntityGeometry GeometryWindow::take()
+WindowSums GeometryWindow::take()
+{
+  WindowSums out;
+  out.sums_ = state_.narrow(0, 0, rows_);
+  out.rowOf_ = rowOf_;
+  out.tasks_ = tasks_;
+  out.levels_ = static_cast<int>(levels_.size());
+  out.embeddingBlock_ = embeddingBlock_;
+  out.width_ = width_;
+  state_ = at::zeros_like(state_);  // the next window keeps the rows and their capacity
+  windowStart_ = 0;
+  return out;
+}
+
+EntityGeometry WindowSums::geometry() const
 {
   const int K = tasks_, P = K * (K - 1) / 2, T = K * (K + 1) / 2;
-  const at::Tensor host = state_.narrow(0, 0, rows_).cpu().contiguous();
+  const at::Tensor host = sums_.cpu().contiguous();
   const float* v = host.data_ptr<float>();
   const auto nan = std::numeric_limits<float>::quiet_NaN();
-  const auto E = static_cast<size_t>(entities_);
+  const auto E = rowOf_.size();
 
   EntityGeometry out;
-  out.levels.resize(levels_.size());
+  out.levels.resize(static_cast<size_t>(levels_));
   for (auto& level : out.levels) {
     level.cosine.assign(E * P, nan);
     level.gradNorm.assign(E * K, nan);
@@ -114,7 +128,7 @@ EntityGeometry GeometryWindow::take()
     const float count = row[width_ - 1];
     if (count == 0) continue;
     out.count[e] = static_cast<int32_t>(count);
-    for (size_t b = 0; b < levels_.size(); ++b) {
+    for (size_t b = 0; b < out.levels.size(); ++b) {
       unpack(row + b * T);
       const GradientGeometry geo = geometryFromGram(gram.data(), K);
       LevelGeometry& level = out.levels[b];
@@ -130,8 +144,6 @@ EntityGeometry GeometryWindow::take()
     // A task whose rows were zero all window moved nothing: its weight is undefined, not 0.
     for (int k = 0; k < K; ++k) out.weight[e * K + k] = gram[k * K + k] > 0 ? static_cast<float>(w[k]) : nan;
   }
-  state_.zero_();
-  windowStart_ = 0;
   return out;
 }
 

@@ -20,6 +20,24 @@
 
 namespace seesaw {
 
+// A closed window's sums as the trainer hands them over. Deriving the records' values from them
+// (geometry()) takes most of a second for a million users, so it runs where the snapshot is
+// consumed, off the trainer's thread.
+class WindowSums
+{
+public:
+  EntityGeometry geometry() const;
+
+private:
+  friend class GeometryWindow;
+  at::Tensor sums_;             // [entities seen, width] on the trainer's device
+  std::vector<int32_t> rowOf_;  // entity code -> row of sums_, -1 for entities never seen
+  int tasks_ = 0;
+  int levels_ = 0;              // recorded levels: the first blocks of a row
+  int embeddingBlock_ = 0;
+  int64_t width_ = 0;
+};
+
 class GeometryWindow
 {
 public:
@@ -33,8 +51,8 @@ public:
 
   bool empty() const { return windowStart_ == 0; }
   int64_t windowStart() const { return windowStart_; }
-  // The window so far (one copy to the host), then a fresh window.
-  EntityGeometry take();
+  // The window so far, its sums moved out as they are; then a fresh window.
+  WindowSums take();
   // Bytes the accumulators hold now: the sums of the entities seen and the code -> row map.
   int64_t bytes() const;
 

@@ -4,6 +4,7 @@
 // (1,2), ... wherever a per-pair value is stored; P = K(K-1)/2 is the number of pairs.
 
 #include <cstdint>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,19 @@ struct GeometrySnapshot
   EntityGeometry items;     // empty unless RunInfo::itemGeometry
 };
 
+// A snapshot as the trainer hands it over: derived where it is consumed, once, by the first get()
+// (the trace writer's thread, say). The trainer only moves its window sums out, so that a snapshot
+// of a million users costs it milliseconds instead of the half second the derivation takes.
+using PendingGeometry = std::shared_future<GeometrySnapshot>;
+
+// A snapshot already derived (a test's, a replayed one) in the form sinks take.
+inline PendingGeometry readyGeometry(GeometrySnapshot snapshot)
+{
+  std::promise<GeometrySnapshot> promise;
+  promise.set_value(std::move(snapshot));
+  return promise.get_future().share();
+}
+
 struct RunEnd
 {
   int64_t steps = 0;
@@ -109,7 +123,7 @@ public:
   virtual void begin(const RunInfo& info) = 0;
   virtual void step(const StepRecord& record) = 0;
   virtual void eval(const EvalRecord& record) = 0;
-  virtual void geometry(const GeometrySnapshot& snapshot) = 0;
+  virtual void geometry(const PendingGeometry& snapshot) = 0;
   virtual void end(const RunEnd& end) = 0;
 };
 
@@ -121,7 +135,7 @@ public:
   void begin(const RunInfo& info) override { for (auto* s : sinks_) s->begin(info); }
   void step(const StepRecord& record) override { for (auto* s : sinks_) s->step(record); }
   void eval(const EvalRecord& record) override { for (auto* s : sinks_) s->eval(record); }
-  void geometry(const GeometrySnapshot& snapshot) override { for (auto* s : sinks_) s->geometry(snapshot); }
+  void geometry(const PendingGeometry& snapshot) override { for (auto* s : sinks_) s->geometry(snapshot); }
   void end(const RunEnd& end) override { for (auto* s : sinks_) s->end(end); }
 
 private:

@@ -9,7 +9,9 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <optional>
 #include <random>
+#include <thread>
 
 #include "methods/gradient_method.h"
 #include "methods/registry.h"
@@ -90,7 +92,7 @@ struct Trainer::Impl
   // Adds the step's per-entity Gram matrices and weight fits to the windows.
   void trackGeometry(int64_t stepIndex, const at::Tensor& taskGradients, const at::Tensor& combined,
                      const PerSampleGradients& samples);
-  GeometrySnapshot takeGeometry(int64_t stepIndex);
+  PendingGeometry takeGeometry(int64_t stepIndex);
   // Completes `in` (gradients, losses and Gram matrices set) with the batch's table rows, the step
   // and the epoch, combines with the method and sets every parameter's .grad.
   MethodOutput combine(int64_t stepIndex, int64_t epochIndex, const Batch& batch, MethodInput in);
@@ -350,14 +352,21 @@ void Trainer::Impl::trackGeometry(int64_t stepIndex, const at::Tensor& taskGradi
   }
 }
 
-GeometrySnapshot Trainer::Impl::takeGeometry(int64_t stepIndex)
+PendingGeometry Trainer::Impl::takeGeometry(int64_t stepIndex)
 {
-  GeometrySnapshot s;
-  s.step = stepIndex;
-  s.windowStart = trackers.front().window.windowStart();
-  s.users = trackers.front().window.take();
-  if (trackers.size() > 1) s.items = trackers[1].window.take();
-  return s;
+  const int64_t windowStart = trackers.front().window.windowStart();
+  WindowSums users = trackers.front().window.take();
+  std::optional<WindowSums> items;
+  if (trackers.size() > 1) items = trackers[1].window.take();
+  return std::async(std::launch::deferred, [stepIndex, windowStart, users = std::move(users), items = std::move(items)] {
+           GeometrySnapshot s;
+           s.step = stepIndex;
+           s.windowStart = windowStart;
+           s.users = users.geometry();
+           if (items) s.items = items->geometry();
+           return s;
+         })
+      .share();
 }
 
 void Trainer::Impl::l2Step()
@@ -379,7 +388,7 @@ Trainer::~Trainer() = default;
 
 const RunInfo& Trainer::info() const { return impl_->info; }
 
-RunEnd Trainer::run(RecordSink& sink, const std::atomic<bool>& stop)
+RunEnd Trainer::run(RecordSink& sink, const RunControl& control)
 {
   Impl& s = *impl_;
   const int K = static_cast<int>(s.taskTypes.size());
@@ -394,7 +403,9 @@ RunEnd Trainer::run(RecordSink& sink, const std::atomic<bool>& stop)
   int64_t lastValidStep = -1;
   const auto nan = std::numeric_limits<float>::quiet_NaN();
   for (int64_t stepIndex = 1; stepIndex <= s.info.totalSteps; ++stepIndex) {
-    if (stop.load(std::memory_order_relaxed)) {
+    while (control.pause.load(std::memory_order_relaxed) && !control.stop.load(std::memory_order_relaxed))
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (control.stop.load(std::memory_order_relaxed)) {
       end.stopped = true;
       break;
     }

@@ -4,14 +4,14 @@
 // method combine them; task-specific parameters get their own task's (weighted) gradient. Without
 // analyze it takes one backward pass of the weighted loss sum.
 //
-// Threading: run() executes on the calling thread and calls the sink there. stop may be set from
-// any thread; the trainer checks it between steps.
+// Threading: run() executes on the calling thread and calls the sink there. The control's stop and
+// pause may be set from any thread; the trainer reads them between steps.
 
-#include <atomic>
 #include <memory>
 
 #include "config/run_config.h"
 #include "train/records.h"
+#include "train/run_control.h"
 
 namespace seesaw {
 
@@ -28,7 +28,7 @@ public:
   Trainer& operator=(const Trainer&) = delete;
 
   const RunInfo& info() const;
-  RunEnd run(RecordSink& sink, const std::atomic<bool>& stop);
+  RunEnd run(RecordSink& sink, const RunControl& control = RunControl{});
 
 private:
   struct Impl;

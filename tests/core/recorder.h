@@ -18,7 +18,7 @@ public:
   void begin(const RunInfo& i) override { info = i; }
   void step(const StepRecord& r) override { steps.push_back(r); }
   void eval(const EvalRecord& r) override { evals.push_back(r); }
-  void geometry(const GeometrySnapshot& s) override { snapshots.push_back(s); }
+  void geometry(const PendingGeometry& s) override { snapshots.push_back(s.get()); }
   void end(const RunEnd& e) override { finish = e; }
 };
 

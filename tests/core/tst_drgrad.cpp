@@ -279,8 +279,7 @@ private Q_SLOTS:
     const auto data = std::make_shared<PreparedData>(prepareData(c.data));
     Trainer trainer(c, data);
     Recorder r;
-    std::atomic<bool> stop{false};
-    trainer.run(r, stop);
+    trainer.run(r);
     QVERIFY2(r.finish.error.empty(), r.finish.error.c_str());
     QCOMPARE(r.info.methodStateNames.size(), size_t(9));
     QCOMPARE(r.info.methodStateNames.front(), std::string("xi1.task1"));

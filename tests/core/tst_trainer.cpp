@@ -1,6 +1,8 @@
 #include <QtTest>
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "config/run_config.h"
 #include "error_of.h"
@@ -47,8 +49,7 @@ Recorder run(const RunConfig& config, const std::shared_ptr<const PreparedData>&
 {
   Trainer trainer(config, data);
   Recorder r;
-  std::atomic<bool> stop{false};
-  trainer.run(r, stop);
+  trainer.run(r);
   return r;
 }
 
@@ -173,10 +174,30 @@ private Q_SLOTS:
     const auto data = std::make_shared<PreparedData>(prepareData(c.data));
     Trainer trainer(c, data);
     Recorder r;
-    std::atomic<bool> stop{true};
-    const RunEnd end = trainer.run(r, stop);
+    RunControl control;
+    control.stop = true;
+    const RunEnd end = trainer.run(r, control);
     QVERIFY(end.stopped);
     QCOMPARE(end.steps, int64_t(0));
+  }
+
+  void pauseHoldsTheRunUntilStopped()
+  {
+    RunConfig c = smallSynthetic();
+    const auto data = std::make_shared<PreparedData>(prepareData(c.data));
+    Trainer trainer(c, data);
+    Recorder r;
+    RunControl control;
+    control.pause = true;
+    std::thread stopper([&control] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      control.stop = true;
+    });
+    const RunEnd end = trainer.run(r, control);
+    stopper.join();
+    QVERIFY(end.stopped);
+    QCOMPARE(end.steps, int64_t(0));  // paused before the first step, then stopped while paused
+    QVERIFY(r.steps.empty());
   }
   void everyMethodTrainsFromTheConfig()
   {

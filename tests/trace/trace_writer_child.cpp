@@ -31,7 +31,7 @@ int main(int argc, char** argv)
     writer.begin(testing::syntheticRunInfo());
     for (int64_t s = 1; s <= steps; ++s) {
       writer.step(testing::syntheticStep(s));
-      if (s % testing::kSnapshotEvery == 0) writer.geometry(testing::syntheticSnapshot(s));
+      if (s % testing::kSnapshotEvery == 0) writer.geometry(readyGeometry(testing::syntheticSnapshot(s)));
       std::this_thread::sleep_for(pause);
     }
     RunEnd end;

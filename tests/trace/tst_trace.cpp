@@ -127,7 +127,7 @@ QString writerFailure(const std::string& path, const RunInfo& info, const Geomet
 {
   TraceWriter writer(TraceOptions{path, trace::Compression::None, 1000, 1.0, nullptr});
   writer.begin(info);
-  writer.geometry(snapshot);
+  writer.geometry(readyGeometry(snapshot));
   try {
     writer.end(RunEnd{10, false, ""});
   } catch (const Error& e) {
@@ -158,7 +158,7 @@ void writeTrace(const std::string& path, int64_t steps, trace::Compression compr
   writer.begin(syntheticRunInfo(items));
   for (int64_t s = 1; s <= steps; ++s) {
     writer.step(syntheticStep(s));
-    if (s % kSnapshotEvery == 0) writer.geometry(syntheticSnapshot(s, items));
+    if (s % kSnapshotEvery == 0) writer.geometry(readyGeometry(syntheticSnapshot(s, items)));
     if (s % 25 == 0) writer.eval(evalAt(s, "valid"));
   }
   writer.eval(evalAt(steps, "test"));
@@ -257,7 +257,7 @@ private Q_SLOTS:
       GeometrySnapshot g = syntheticSnapshot(kSnapshotEvery);
       g.users.levels[1].magnitudeRatio.clear();
       g.items.weight.clear();
-      writer.geometry(g);
+      writer.geometry(readyGeometry(g));
       writer.end(RunEnd{1, true, ""});
     }
     TraceReader reader(path);

@@ -84,8 +84,8 @@ private Q_SLOTS:
       TraceWriter writer(TraceOptions{path, trace::Compression::Deflate, 1000, 1.0, nullptr});
       writer.begin(testing::syntheticRunInfo());
       for (int64_t s = 1; s <= 20; ++s) writer.step(testing::syntheticStep(s));
-      writer.geometry(testing::syntheticSnapshot(10));
-      writer.geometry(testing::syntheticSnapshot(20));
+      writer.geometry(readyGeometry(testing::syntheticSnapshot(10)));
+      writer.geometry(readyGeometry(testing::syntheticSnapshot(20)));
       writer.end(RunEnd{20, false, ""});
     }
     const Result info = run(SEESAW_TRACE, {"info", "levels.h5"}, dir_.path());

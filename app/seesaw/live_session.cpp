@@ -1,0 +1,124 @@
+#include "app/seesaw/live_session.h"
+
+#include <QThread>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include "trace/trace_writer.h"
+#include "train/prepared_data.h"
+#include "train/trainer.h"
+#include "widgets/run_store.h"
+
+namespace seesaw::app {
+
+LiveSession::LiveSession(widgets::RunStore& store, QObject* parent) : QObject(parent), store_(store)
+{
+  drainTimer_.setInterval(33);  // about 30 view updates a second, whatever the step rate
+  connect(&drainTimer_, &QTimer::timeout, this, &LiveSession::drain);
+}
+
+LiveSession::~LiveSession()
+{
+  stop();
+  if (thread_) thread_->wait();
+  for (auto& f : deriving_) f.waitForFinished();
+}
+
+void LiveSession::start(const RunConfig& config, const QString& tracePath)
+{
+  if (active()) return;
+  control_.stop = false;
+  control_.pause = false;
+  tracePath_ = tracePath;
+  failure_.clear();
+  threadError_.clear();
+  end_.reset();
+  const std::string path = tracePath.toStdString();
+  thread_ = QThread::create([this, config, path] {
+    try {
+      auto data = std::make_shared<PreparedData>(prepareData(config.data));
+      Trainer trainer(config, data);
+      TraceOptions options;
+      options.path = path;
+      TraceWriter trace(options);
+      SinkFanOut sink({&queue_, &trace});
+      trainer.run(sink, control_);
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(errorMutex_);
+      threadError_ = e.what();
+    }
+  });
+  thread_->setObjectName(QStringLiteral("trainer"));
+  connect(thread_, &QThread::finished, this, &LiveSession::threadFinished);
+  setState(State::Running);
+  drainTimer_.start();
+  thread_->start();
+}
+
+void LiveSession::setPaused(bool paused)
+{
+  if (state_ != State::Running && state_ != State::Paused) return;
+  control_.pause = paused;
+  setState(paused ? State::Paused : State::Running);
+}
+
+void LiveSession::stop()
+{
+  if (!active()) return;
+  control_.stop = true;
+  control_.pause = false;
+  setState(State::Stopping);
+}
+
+void LiveSession::waitForEnd()
+{
+  if (thread_) thread_->wait();
+  for (auto& f : deriving_) f.waitForFinished();
+  threadFinished();
+}
+
+void LiveSession::drain()
+{
+  QueuedRecords queued = queue_.take();
+  if (queued.info) store_.begin(*queued.info);
+  for (const PendingGeometry& pending : queued.snapshots)
+    deriving_.push_back(QtConcurrent::run([pending] { return std::make_shared<const GeometrySnapshot>(pending.get()); }));
+  widgets::RecordBatch batch;
+  batch.steps = std::move(queued.steps);
+  batch.evals = std::move(queued.evals);
+  while (!deriving_.empty() && deriving_.front().isFinished()) {
+    batch.snapshots.push_back(deriving_.front().result());
+    deriving_.pop_front();
+  }
+  store_.append(batch);
+  if (queued.end) end_ = queued.end;
+  if (end_ && deriving_.empty()) {
+    store_.end(*end_);
+    end_.reset();
+  }
+}
+
+void LiveSession::threadFinished()
+{
+  if (!thread_) return;
+  thread_->deleteLater();
+  thread_ = nullptr;
+  for (auto& f : deriving_) f.waitForFinished();
+  drain();
+  drainTimer_.stop();
+  {
+    std::lock_guard<std::mutex> lock(errorMutex_);
+    failure_ = QString::fromStdString(threadError_);
+  }
+  const auto& end = store_.runEnd();
+  if (failure_.isEmpty() && end && !end->error.empty()) failure_ = QString::fromStdString(end->error);
+  setState(failure_.isEmpty() ? State::Finished : State::Failed);
+}
+
+void LiveSession::setState(State state)
+{
+  if (state == state_) return;
+  state_ = state;
+  Q_EMIT stateChanged(state);
+}
+
+}  // namespace seesaw::app

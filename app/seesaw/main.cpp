@@ -1,0 +1,114 @@
+// seesaw: the desktop app. Trains a run live and shows its task-gradient conflicts; the
+// automation flags run it without anyone at the screen (tests, README screenshots).
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
+
+#include <cstdio>
+
+#include "app/seesaw/live_session.h"
+#include "app/seesaw/main_window.h"
+#include "config/run_config.h"
+#include "util/error.h"
+
+namespace {
+
+struct Options
+{
+  seesaw::RunConfig config;
+  QString tracePath, screenshot, view;
+  bool start = false, exitWhenDone = false;
+};
+
+// The run config the command line asks for; throws seesaw::Error naming a bad value.
+Options parseOptions(const QCommandLineParser& parser)
+{
+  Options o;
+  const QString preset = parser.value(QStringLiteral("preset")), configFile = parser.value(QStringLiteral("config"));
+  if (!preset.isEmpty() && !configFile.isEmpty()) throw seesaw::Error("give either --preset or --config, not both");
+  o.config = configFile.isEmpty() ? seesaw::presetConfig(preset.isEmpty() ? "demo" : preset.toStdString())
+                                  : seesaw::loadRunConfigFile(configFile.toStdString());
+  if (parser.isSet(QStringLiteral("steps"))) {
+    bool ok = false;
+    o.config.train.steps = parser.value(QStringLiteral("steps")).toLongLong(&ok);
+    if (!ok) throw seesaw::Error("config field train.steps (--steps): not an integer: " + parser.value(QStringLiteral("steps")).toStdString());
+  }
+  if (parser.isSet(QStringLiteral("method")) && parser.value(QStringLiteral("method")).toStdString() != o.config.method.name) {
+    o.config.method.name = parser.value(QStringLiteral("method")).toStdString();
+    o.config.method.params.clear();  // the config's parameters belong to its own method
+  }
+  seesaw::validate(o.config);
+  o.tracePath = parser.value(QStringLiteral("trace"));
+  o.screenshot = parser.value(QStringLiteral("screenshot"));
+  o.view = parser.value(QStringLiteral("view"));
+  o.exitWhenDone = parser.isSet(QStringLiteral("exit-when-done"));
+  o.start = parser.isSet(QStringLiteral("start")) || o.exitWhenDone || !o.screenshot.isEmpty();
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+  QApplication application(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("Seesaw"));
+  QApplication::setApplicationName(QStringLiteral("seesaw"));
+  QApplication::setApplicationVersion(QStringLiteral(SEESAW_VERSION));
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription(QStringLiteral("Seesaw: train a multi-task recommender and watch its task gradients conflict, live."));
+  parser.addHelpOption();
+  parser.addVersionOption();
+  parser.addOptions({
+      {QStringLiteral("preset"), QStringLiteral("embedded run preset: demo, synthetic, kuairand, census (default: demo)"), QStringLiteral("name")},
+      {QStringLiteral("config"), QStringLiteral("run config JSON file, the format seesaw-train reads (docs/config.md)"), QStringLiteral("file")},
+      {QStringLiteral("steps"), QStringLiteral("number of training steps (train.steps)"), QStringLiteral("n")},
+      {QStringLiteral("method"), QStringLiteral("gradient method (method.name; seesaw-train --help lists them)"), QStringLiteral("name")},
+      {QStringLiteral("trace"), QStringLiteral("where to record the run (default: runs/<date>-<name>-<method>.h5)"), QStringLiteral("file")},
+      {QStringLiteral("start"), QStringLiteral("start training at once")},
+      {QStringLiteral("screenshot"), QStringLiteral("when the run ends, save a PNG of the window (or of --view) to this file; implies --start"), QStringLiteral("file")},
+      {QStringLiteral("view"), QStringLiteral("the view --screenshot saves: cosine, cosine-matrix, loss, validation, magnitude, weights, modules"), QStringLiteral("name")},
+      {QStringLiteral("exit-when-done"), QStringLiteral("quit when the run ends (status 1 if it failed); implies --start")},
+  });
+  parser.process(application);
+
+  Options options;
+  try {
+    options = parseOptions(parser);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "seesaw: %s\n", e.what());
+    return 1;
+  }
+
+  seesaw::app::MainWindow window(options.config, options.tracePath,
+                                 options.screenshot.isEmpty() ? seesaw::app::MainWindow::Layout::Remembered
+                                                              : seesaw::app::MainWindow::Layout::Default);
+  if (!options.view.isEmpty() && !window.viewNames().contains(options.view)) {
+    std::fprintf(stderr, "seesaw: --view: unknown view '%s' (%s)\n", qPrintable(options.view), qPrintable(window.viewNames().join(", ")));
+    return 1;
+  }
+  window.show();
+  int status = 0;
+  QObject::connect(&window, &seesaw::app::MainWindow::runEnded, &window, [&] {
+    const bool failed = window.session().state() == seesaw::app::LiveSession::State::Failed;
+    if (failed) {
+      std::fprintf(stderr, "seesaw: run failed: %s\n", qPrintable(window.session().failure()));
+      status = 1;
+    }
+    // Let the views draw their last records (their replots are queued) before the picture.
+    QTimer::singleShot(300, &window, [&, failed] {
+      if (!options.screenshot.isEmpty()) {
+        if (window.saveScreenshot(options.screenshot, options.view)) std::printf("screenshot: %s\n", qPrintable(options.screenshot));
+        else {
+          std::fprintf(stderr, "seesaw: cannot write the screenshot %s\n", qPrintable(options.screenshot));
+          status = 1;
+        }
+      }
+      if (options.exitWhenDone) QApplication::exit(failed ? 1 : status);
+    });
+  });
+  if (options.start) window.startRun();
+  const int code = application.exec();
+  return code != 0 ? code : status;
+}

@@ -1,0 +1,179 @@
+#include "app/seesaw/main_window.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStatusBar>
+#include <QToolBar>
+
+#include "app/seesaw/live_session.h"
+#include "widgets/cosine_matrix_view.h"
+#include "widgets/module_heatmap_view.h"
+#include "widgets/run_store.h"
+#include "widgets/step_plot.h"
+#include "widgets/step_views.h"
+
+namespace seesaw::app {
+namespace {
+
+// runs/<date>-<name>-<method>.h5, as seesaw-train names its traces.
+QString defaultTracePath(const RunConfig& config)
+{
+  const QString name = QString::fromStdString(config.name.empty() ? config.data.source : config.name);
+  return QStringLiteral("runs/%1-%2-%3.h5")
+      .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")), name, QString::fromStdString(config.method.name));
+}
+
+}  // namespace
+
+MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
+    : config_(std::move(config)), tracePath_(std::move(tracePath)), store_(new widgets::RunStore(this)),
+      session_(new LiveSession(*store_, this))
+{
+  setWindowTitle(QStringLiteral("Seesaw"));
+  setDockNestingEnabled(true);
+
+  auto* cosine = widgets::makeCosinePlot(*store_);
+  views_[QStringLiteral("cosine")] = cosine;
+  viewOrder_ << QStringLiteral("cosine");
+  setCentralWidget(cosine);
+  addView(QStringLiteral("cosine-matrix"), tr("Cosine matrix"), new widgets::CosineMatrixView(*store_), Qt::RightDockWidgetArea);
+  addView(QStringLiteral("loss"), tr("Loss"), widgets::makeLossPlot(*store_), Qt::LeftDockWidgetArea);
+  addView(QStringLiteral("validation"), tr("Validation AUC / GAUC"), widgets::makeValidationPlot(*store_), Qt::LeftDockWidgetArea);
+  addView(QStringLiteral("magnitude"), tr("Magnitude ratios"), widgets::makeMagnitudePlot(*store_), Qt::BottomDockWidgetArea);
+  addView(QStringLiteral("weights"), tr("Task weights"), widgets::makeWeightPlot(*store_), Qt::BottomDockWidgetArea);
+  addView(QStringLiteral("modules"), tr("Per-module conflict"), new widgets::ModuleHeatmapView(*store_), Qt::BottomDockWidgetArea);
+
+  QToolBar* bar = addToolBar(tr("Run"));
+  bar->setObjectName(QStringLiteral("run-toolbar"));
+  startAction_ = bar->addAction(tr("Start"), this, &MainWindow::startRun);
+  startAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+  pauseAction_ = bar->addAction(tr("Pause"), this, &MainWindow::togglePause);
+  pauseAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+  stopAction_ = bar->addAction(tr("Stop"), this, &MainWindow::stopRun);
+  stopAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+  for (QAction* a : {startAction_, pauseAction_, stopAction_}) a->setToolTip(a->text() + QStringLiteral(" (") + a->shortcut().toString() + ')');
+
+  stateLabel_ = new QLabel;
+  stepLabel_ = new QLabel;
+  speedLabel_ = new QLabel;
+  deviceLabel_ = new QLabel;
+  traceLabel_ = new QLabel;
+  for (QLabel* l : {stateLabel_, stepLabel_, speedLabel_, deviceLabel_}) statusBar()->addWidget(l);
+  statusBar()->addPermanentWidget(traceLabel_);
+
+  connect(session_, &LiveSession::stateChanged, this, &MainWindow::sessionStateChanged);
+  connect(store_, &widgets::RunStore::grown, this, &MainWindow::updateStatus);
+  connect(store_, &widgets::RunStore::runBegan, this, &MainWindow::updateStatus);
+
+  resize(1600, 1000);
+  resizeDocks({dock("loss"), dock("cosine-matrix")}, {420, 420}, Qt::Horizontal);
+  resizeDocks({dock("magnitude")}, {280}, Qt::Vertical);
+  if (layout == Layout::Remembered) {
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+  }
+  sessionStateChanged();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::addView(const QString& name, const QString& title, QWidget* view, Qt::DockWidgetArea area)
+{
+  auto* dock = new QDockWidget(title, this);
+  dock->setObjectName(name);  // saveState() finds docks by object name
+  dock->setWidget(view);
+  addDockWidget(area, dock);
+  views_[name] = view;
+  viewOrder_ << name;
+}
+
+QDockWidget* MainWindow::dock(const char* view) const { return findChild<QDockWidget*>(QString::fromLatin1(view)); }
+
+QStringList MainWindow::viewNames() const { return viewOrder_; }
+
+bool MainWindow::saveScreenshot(const QString& path, const QString& view)
+{
+  QWidget* target = this;
+  if (!view.isEmpty()) {
+    const auto it = views_.find(view);
+    if (it == views_.end()) return false;
+    target = it->second;
+  }
+  const QString dir = QFileInfo(path).absolutePath();
+  QDir().mkpath(dir);
+  return target->grab().save(path, "PNG");
+}
+
+void MainWindow::startRun()
+{
+  if (session_->active()) return;
+  const QString path = tracePath_.isEmpty() ? defaultTracePath(config_) : tracePath_;
+  QDir().mkpath(QFileInfo(path).absolutePath());
+  session_->start(config_, path);
+}
+
+void MainWindow::togglePause() { session_->setPaused(session_->state() == LiveSession::State::Running); }
+
+void MainWindow::stopRun() { session_->stop(); }
+
+void MainWindow::sessionStateChanged()
+{
+  using State = LiveSession::State;
+  const State state = session_->state();
+  startAction_->setEnabled(!session_->active());
+  pauseAction_->setEnabled(state == State::Running || state == State::Paused);
+  pauseAction_->setText(state == State::Paused ? tr("Resume") : tr("Pause"));
+  stopAction_->setEnabled(state == State::Running || state == State::Paused);
+  static const std::map<State, QString> names = {{State::Idle, tr("idle")},         {State::Running, tr("training")},
+                                                 {State::Paused, tr("paused")},     {State::Stopping, tr("stopping")},
+                                                 {State::Finished, tr("finished")}, {State::Failed, tr("failed")}};
+  stateLabel_->setText(names.at(state));
+  traceLabel_->setText(session_->tracePath().isEmpty() ? QString() : tr("trace: %1").arg(session_->tracePath()));
+  updateStatus();
+  if (state == State::Failed) {
+    stateLabel_->setToolTip(session_->failure());
+    // A dialog names the problem and the window stays usable; automation (no one to click) logs it.
+    if (isVisible() && !testAttribute(Qt::WA_DontShowOnScreen)) QMessageBox::warning(this, tr("Run failed"), session_->failure());
+  }
+  if (state == State::Finished || state == State::Failed) Q_EMIT runEnded();
+}
+
+void MainWindow::updateStatus()
+{
+  const auto& info = store_->info();
+  const int n = store_->stepCount();
+  if (!store_->started() || n == 0) {
+    stepLabel_->clear();
+    speedLabel_->clear();
+    deviceLabel_->setText(store_->started() ? tr("device: %1").arg(QString::fromStdString(info.device)) : QString());
+    return;
+  }
+  stepLabel_->setText(tr("step %1 / %2, epoch %3").arg(store_->lastStep()).arg(info.totalSteps).arg(store_->epochs().back(), 0, 'f', 2));
+  // Samples per second over the last records (at most 50), so the rate follows the run's pace.
+  const int first = std::max(0, n - 50);
+  const double seconds = store_->wallTimes().back() - (first == n - 1 ? 0.0 : store_->wallTimes()[first]);
+  const double steps = store_->steps().back() - (first == n - 1 ? 0.0 : store_->steps()[first]);
+  if (seconds > 0) speedLabel_->setText(tr("%1 samples/s").arg(steps * static_cast<double>(info.batchSize) / seconds, 0, 'f', 0));
+  deviceLabel_->setText(tr("device: %1").arg(QString::fromStdString(info.device)));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+  // Stop the trainer and wait for it: the trace is closed complete before the window goes.
+  session_->stop();
+  session_->waitForEnd();
+  QSettings settings;
+  settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+  settings.setValue(QStringLiteral("window/state"), saveState());
+  event->accept();
+}
+
+}  // namespace seesaw::app

@@ -1,0 +1,178 @@
+// The views fed known records: what they show, cell by cell and point by point.
+
+#include <QtTest>
+
+#include <cmath>
+
+#include "widgets/cosine_matrix_view.h"
+#include "widgets/module_heatmap_view.h"
+#include "widgets/plot_style.h"
+#include "widgets/run_store.h"
+#include "widgets/step_plot.h"
+#include "widgets/step_views.h"
+
+using namespace seesaw;
+using namespace seesaw::widgets;
+
+namespace {
+
+RunInfo threeTasks()
+{
+  RunInfo info;
+  info.taskNames = {"click", "like", "follow"};
+  info.taskTypes = {TaskType::Binary, TaskType::Binary, TaskType::Binary};
+  info.moduleNames = {"embedding.user", "expert0"};
+  info.totalSteps = 100;
+  info.batchSize = 256;
+  return info;
+}
+
+// Step s: cos(click, like) = -0.5, cos(click, follow) = 0.25, cos(like, follow) = s / 100;
+// module m's cosine of pair p is (m + 1) * 0.1 * (p + 1) * sign, sign -1 on odd steps.
+StepRecord stepAt(int64_t s)
+{
+  StepRecord r;
+  r.step = s;
+  r.epoch = static_cast<double>(s) / 10;
+  r.wallTime = static_cast<double>(s) * 0.01;
+  r.loss = {1.0f / static_cast<float>(s), 0.5f, 0.25f};
+  r.gradNorm = {1, 2, 4};
+  r.magnitudeRatio = {0.25f, 0.5f, 1};
+  r.weight = {1, 1, 1};
+  const float c = static_cast<float>(s) / 100;
+  r.cosine = {1, -0.5f, 0.25f, -0.5f, 1, c, 0.25f, c, 1};
+  const float sign = s % 2 ? -1.0f : 1.0f;
+  for (int m = 0; m < 2; ++m)
+    for (int p = 0; p < 3; ++p) r.moduleCosine.push_back(sign * 0.1f * static_cast<float>((m + 1) * (p + 1)));
+  return r;
+}
+
+RecordBatch steps(int64_t first, int64_t last)
+{
+  RecordBatch b;
+  for (int64_t s = first; s <= last; ++s) b.steps.push_back(stepAt(s));
+  return b;
+}
+
+}  // namespace
+
+class ViewsTest : public QObject
+{
+  Q_OBJECT
+
+private Q_SLOTS:
+  void storeKeepsColumnsAndFollowsTheLatestStep()
+  {
+    RunStore store;
+    QSignalSpy cursor(&store, &RunStore::cursorChanged);
+    store.begin(threeTasks());
+    store.append(steps(1, 10));
+    QCOMPARE(store.stepCount(), 10);
+    QCOMPARE(store.pairName(2), QString("like / follow"));
+    QCOMPARE(store.cosine(0)[3], -0.5);
+    QCOMPARE(store.cosine(2)[9], double(0.1f));
+    QCOMPARE(store.moduleCosine(1, 2)[1], double(0.1f * 6));
+    QCOMPARE(store.cursor(), int64_t(10));
+    // Moving the cursor back stops following; moving it to the end follows again.
+    store.setCursor(4);
+    QVERIFY(!store.followsLatest());
+    store.append(steps(11, 12));
+    QCOMPARE(store.cursor(), int64_t(4));
+    store.setCursor(1000);  // clamped to the last step
+    QCOMPARE(store.cursor(), int64_t(12));
+    QVERIFY(store.followsLatest());
+    QCOMPARE(cursor.last().at(0).toLongLong(), qint64(12));
+    QCOMPARE(store.stepIndexAtOrBefore(0), -1);
+    QCOMPARE(store.stepIndexAtOrBefore(5), 4);
+  }
+
+  void cosineMatrixShowsTheCursorStepOnTheFixedScale()
+  {
+    RunStore store;
+    CosineMatrixView view(store);
+    view.resize(500, 400);
+    store.begin(threeTasks());
+    QVERIFY(std::isnan(view.cellValue(0, 1)));  // no step yet
+    store.append(steps(1, 80));
+    QCOMPARE(view.cellValue(0, 1), -0.5);
+    QCOMPARE(view.cellValue(1, 0), -0.5);
+    QCOMPARE(view.cellValue(2, 1), double(0.8f));
+    QCOMPARE(view.cellLabel(1, 2), QString("0.80"));
+    QCOMPARE(view.cellLabel(0, 0), QString("1.00"));
+    store.setCursor(30);
+    QCOMPARE(view.cellLabel(2, 1), QString("0.30"));
+    // The colour scale is fixed at [-1, 1]: -1 red, 0 white, +1 blue, whatever the data's range.
+    QCOMPARE(QColor::fromRgba(cosineGradient().color(-1, QCPRange(-1, 1))), QColor(178, 24, 43));
+    QCOMPARE(QColor::fromRgba(cosineGradient().color(0, QCPRange(-1, 1))), QColor(247, 247, 247));
+    QCOMPARE(QColor::fromRgba(cosineGradient().color(1, QCPRange(-1, 1))), QColor(33, 102, 172));
+    // What is drawn: the pixel at each cell's centre has the cell's colour.
+    view.replot();
+    const QImage image = view.toPixmap(500, 400).toImage();
+    for (int k = 0; k < 3; ++k)
+      for (int l = 0; l < 3; ++l) {
+        const QPoint centre(static_cast<int>(view.xAxis->coordToPixel(l + 0.3)), static_cast<int>(view.yAxis->coordToPixel(k + 0.3)));
+        const QColor drawn = image.pixelColor(centre), want = view.cellColor(k, l);
+        QVERIFY2(std::abs(drawn.red() - want.red()) + std::abs(drawn.green() - want.green()) + std::abs(drawn.blue() - want.blue()) < 12,
+                 qPrintable(QString("cell %1,%2: drawn %3, want %4").arg(k).arg(l).arg(drawn.name(), want.name())));
+      }
+  }
+
+  void stepPlotsAddOnlyNewPointsAndShowExactValues()
+  {
+    RunStore store;
+    StepPlot* cosine = makeCosinePlot(store);
+    store.begin(threeTasks());
+    QCOMPARE(cosine->seriesCount(), 3);
+    store.append(steps(1, 50));
+    store.append(steps(51, 60));
+    QCOMPARE(cosine->pointCount(0), 60);
+    QCOMPARE(cosine->valuesAt(42.2), QString("step 42\nclick / like: -0.5\nclick / follow: 0.25\nlike / follow: 0.42"));
+    // A new run starts the plot over.
+    store.begin(threeTasks());
+    store.append(steps(1, 5));
+    QCOMPARE(cosine->pointCount(2), 5);
+    delete cosine;
+  }
+
+  void constantSeriesGetAReadableRange()
+  {
+    RunStore store;
+    StepPlot* weights = makeWeightPlot(store);
+    store.begin(threeTasks());
+    for (int64_t s = 1; s <= 50; s += 10) store.append(steps(s, s + 9));  // EW: every weight 1, at every refresh
+    QCOMPARE(weights->yAxis->range().lower, 0.5);
+    QCOMPARE(weights->yAxis->range().upper, 1.5);
+    delete weights;
+  }
+
+  void longSeriesStayWhole()
+  {
+    RunStore store;
+    StepPlot* loss = makeLossPlot(store);
+    loss->resize(800, 300);
+    store.begin(threeTasks());
+    for (int64_t s = 1; s <= 100000; s += 10000) store.append(steps(s, s + 9999));
+    QCOMPARE(loss->pointCount(0), 100000);
+    QCOMPARE(loss->valuesAt(99999), QString("step 99999\nclick: 1.0000e-05\nlike: 0.5\nfollow: 0.25").replace("1.0000e-05", QString::number(1.0f / 99999.0f, 'g', 4)));
+    delete loss;
+  }
+
+  void moduleHeatmapAveragesColumnsOfSteps()
+  {
+    RunStore store;
+    ModuleHeatmapView view(store);
+    store.begin(threeTasks());
+    store.append(steps(1, 10));
+    view.setPair(1);
+    // Ten steps, ten columns: each column is its own step.
+    QCOMPARE(view.valueAt(0, 2), double(0.1f * 2));
+    QCOMPARE(view.valueAt(1, 3), double(-0.1f * 4));
+    // 2000 steps in kMaxColumns = 1000 columns: each the mean of two steps, one odd, one even.
+    store.begin(threeTasks());
+    store.append(steps(1, 2000));
+    QCOMPARE(view.valueAt(1, 1001), 0.0);
+  }
+};
+
+QTEST_MAIN(ViewsTest)
+#include "tst_views.moc"

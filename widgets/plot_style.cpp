@@ -1,0 +1,61 @@
+#include "widgets/plot_style.h"
+
+#include <qcustomplot.h>
+
+#include <array>
+
+namespace seesaw::widgets {
+
+QColor seriesColor(int index)
+{
+  // Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+  static const std::array<QColor, 8> palette = {QColor(0, 114, 178),  QColor(230, 159, 0), QColor(0, 158, 115),
+                                                QColor(204, 121, 167), QColor(86, 180, 233), QColor(213, 94, 0),
+                                                QColor(240, 228, 66),  QColor(0, 0, 0)};
+  return palette[static_cast<size_t>(index) % palette.size()];
+}
+
+QCPColorGradient cosineGradient()
+{
+  QCPColorGradient g;
+  g.clearColorStops();
+  g.setColorStopAt(0.0, QColor(178, 24, 43));
+  g.setColorStopAt(0.25, QColor(239, 138, 98));
+  g.setColorStopAt(0.5, QColor(247, 247, 247));
+  g.setColorStopAt(0.75, QColor(103, 169, 207));
+  g.setColorStopAt(1.0, QColor(33, 102, 172));
+  g.setColorInterpolation(QCPColorGradient::ciRGB);
+  g.setNanHandling(QCPColorGradient::nhNanColor);
+  g.setNanColor(QColor(220, 220, 220));
+  g.setLevelCount(257);  // odd: 0 falls on the middle level, exactly white
+  return g;
+}
+
+QCPColorGradient countGradient()
+{
+  QCPColorGradient g;
+  g.clearColorStops();
+  g.setColorStopAt(0.0, QColor(255, 255, 255));
+  g.setColorStopAt(0.3, QColor(158, 202, 225));
+  g.setColorStopAt(1.0, QColor(8, 48, 107));
+  g.setColorInterpolation(QCPColorGradient::ciRGB);
+  g.setNanHandling(QCPColorGradient::nhTransparent);
+  g.setLevelCount(256);
+  return g;
+}
+
+void styleStepPlot(QCustomPlot& plot, const QString& valueLabel)
+{
+  plot.xAxis->setLabel(QStringLiteral("step"));
+  plot.yAxis->setLabel(valueLabel);
+  plot.setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  plot.axisRect()->setRangeDrag(Qt::Horizontal);
+  plot.axisRect()->setRangeZoom(Qt::Horizontal);
+  plot.legend->setVisible(true);
+  plot.legend->setFont(QFont(plot.font().family(), 8));
+  plot.legend->setBrush(QColor(255, 255, 255, 200));
+  plot.axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+  plot.setNoAntialiasingOnDrag(true);
+}
+
+}  // namespace seesaw::widgets

@@ -1,0 +1,26 @@
+#pragma once
+// The look every view shares, so that a task or a pair has one colour everywhere and every
+// cosine heatmap reads on the same scale.
+
+#include <QColor>
+#include <QString>
+
+class QCustomPlot;
+class QCPColorGradient;
+
+namespace seesaw::widgets {
+
+// The colour of series i (task k, pair p, ...), from a palette readable on white.
+QColor seriesColor(int index);
+
+// Cosines from -1 (red: the tasks pull against each other) through 0 (white) to +1 (blue),
+// NaN drawn light grey. Every cosine heatmap uses this gradient on the fixed range [-1, 1].
+QCPColorGradient cosineGradient();
+
+// Counts from 0 (white) to the most (dark blue), for distributions.
+QCPColorGradient countGradient();
+
+// Axis labels, fonts and interactions shared by the plots over steps.
+void styleStepPlot(QCustomPlot& plot, const QString& valueLabel);
+
+}  // namespace seesaw::widgets

@@ -1,0 +1,120 @@
+#pragma once
+// Everything the views show of one run, live or replayed: the run info, the step records as
+// columns (one QVector<double> per series, the form QCustomPlot takes), the evaluations and the
+// per-user snapshots. Records arrive in batches from whichever source feeds the store (a live
+// trainer or a trace); views listen to `grown` and add only what is new.
+//
+// The step cursor and the selected user live here as well, so that one cursor and one selection
+// drive every view. While a run grows the cursor follows its last step, until someone moves it
+// back; moving it to the last step follows again.
+
+#include <QObject>
+#include <QString>
+#include <QVector>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "train/records.h"
+
+namespace seesaw::widgets {
+
+struct RecordBatch
+{
+  std::vector<StepRecord> steps;
+  std::vector<EvalRecord> evals;
+  std::vector<std::shared_ptr<const GeometrySnapshot>> snapshots;
+  bool empty() const { return steps.empty() && evals.empty() && snapshots.empty(); }
+};
+
+// One evaluation split over steps: per task, NaN where a metric does not apply.
+struct EvalSeries
+{
+  QVector<double> step;
+  std::vector<QVector<double>> auc, gauc, logloss;
+};
+
+class RunStore : public QObject
+{
+  Q_OBJECT
+
+public:
+  explicit RunStore(QObject* parent = nullptr);
+
+  // Starts a new run: forgets every record, the cursor and the selection.
+  void begin(const RunInfo& info);
+  void append(const RecordBatch& batch);
+  void end(const RunEnd& end);
+
+  const RunInfo& info() const { return info_; }
+  bool started() const { return started_; }
+  const std::optional<RunEnd>& runEnd() const { return end_; }
+  int tasks() const { return static_cast<int>(info_.taskNames.size()); }
+  int pairs() const { return tasks() * (tasks() - 1) / 2; }
+  int modules() const { return static_cast<int>(info_.moduleNames.size()); }
+  // "click / like": the tasks of pair p, in the records' pair order.
+  QString pairName(int pair) const;
+  std::pair<int, int> pairTasks(int pair) const;
+  QString taskName(int task) const { return QString::fromStdString(info_.taskNames.at(static_cast<size_t>(task))); }
+
+  // Step series, all of stepCount() values.
+  int stepCount() const { return static_cast<int>(steps_.size()); }
+  const QVector<double>& steps() const { return steps_; }
+  const QVector<double>& epochs() const { return epochs_; }      // fractional epochs at each step
+  const QVector<double>& wallTimes() const { return wallTimes_; }  // seconds since the run started
+  const QVector<double>& loss(int task) const { return loss_.at(static_cast<size_t>(task)); }
+  const QVector<double>& gradNorm(int task) const { return gradNorm_.at(static_cast<size_t>(task)); }
+  const QVector<double>& magnitudeRatio(int task) const { return ratio_.at(static_cast<size_t>(task)); }
+  const QVector<double>& weight(int task) const { return weight_.at(static_cast<size_t>(task)); }
+  const QVector<double>& cosine(int pair) const { return cosine_.at(static_cast<size_t>(pair)); }
+  const QVector<double>& moduleCosine(int module, int pair) const;
+  const std::vector<uint32_t>& flags() const { return flags_; }
+  // The record index of the last step at or before `step`; -1 before the first.
+  int stepIndexAtOrBefore(int64_t step) const;
+  // Steps whose record carries a non-finite or skipped flag, for views to mark.
+  const QVector<double>& flaggedSteps() const { return flaggedSteps_; }
+
+  const EvalSeries& valid() const { return valid_; }
+  // The test split's scores, taken at the end of the run.
+  const std::vector<EvalRecord>& testEvals() const { return test_; }
+
+  int snapshotCount() const { return static_cast<int>(snapshots_.size()); }
+  const std::shared_ptr<const GeometrySnapshot>& snapshot(int index) const { return snapshots_.at(static_cast<size_t>(index)); }
+  // The last snapshot whose window ended at or before `step`; -1 when none has.
+  int snapshotIndexAtOrBefore(int64_t step) const;
+
+  int64_t lastStep() const { return steps_.isEmpty() ? 0 : static_cast<int64_t>(steps_.back()); }
+  int64_t cursor() const { return cursor_; }
+  bool followsLatest() const { return follow_; }
+  void setCursor(int64_t step);
+
+  // A user code, or -1 for none.
+  int selectedUser() const { return selectedUser_; }
+  void setSelectedUser(int user);
+
+Q_SIGNALS:
+  void runBegan();
+  void grown();
+  void runEnded();
+  void cursorChanged(qint64 step);
+  void selectedUserChanged(int user);
+
+private:
+  RunInfo info_;
+  bool started_ = false;
+  std::optional<RunEnd> end_;
+  QVector<double> steps_, epochs_, wallTimes_;
+  std::vector<QVector<double>> loss_, gradNorm_, ratio_, weight_, cosine_, moduleCosine_;
+  std::vector<uint32_t> flags_;
+  QVector<double> flaggedSteps_;
+  EvalSeries valid_;
+  std::vector<EvalRecord> test_;
+  std::vector<std::shared_ptr<const GeometrySnapshot>> snapshots_;
+  std::vector<int64_t> snapshotSteps_;
+  int64_t cursor_ = 0;
+  bool follow_ = true;
+  int selectedUser_ = -1;
+};
+
+}  // namespace seesaw::widgets

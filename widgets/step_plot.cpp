@@ -1,0 +1,185 @@
+#include "widgets/step_plot.h"
+
+#include <QToolTip>
+
+#include <algorithm>
+#include <cmath>
+
+#include "widgets/plot_style.h"
+#include "widgets/run_store.h"
+
+namespace seesaw::widgets {
+namespace {
+
+constexpr int kMaxFlagMarks = 500;  // past this many flagged steps the marks would hide the curves
+
+}  // namespace
+
+StepPlot::StepPlot(RunStore& store, StepPlotOptions options, SeriesOf seriesOf, QWidget* parent)
+    : QCustomPlot(parent), store_(store), options_(std::move(options)), seriesOf_(std::move(seriesOf))
+{
+  styleStepPlot(*this, options_.valueLabel);
+  if (!options_.title.isEmpty()) {
+    plotLayout()->insertRow(0);
+    plotLayout()->addElement(0, 0, new QCPTextElement(this, options_.title, QFont(font().family(), 10, QFont::Bold)));
+  }
+  if (options_.logScale) {
+    yAxis->setScaleType(QCPAxis::stLogarithmic);
+    yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+  }
+  if (options_.fixedRange) yAxis->setRange(*options_.fixedRange);
+  setMouseTracking(true);
+  connect(&store_, &RunStore::runBegan, this, &StepPlot::rebuild);
+  connect(&store_, &RunStore::grown, this, &StepPlot::grow);
+  connect(&store_, &RunStore::cursorChanged, this, &StepPlot::moveCursor);
+  rebuild();
+}
+
+void StepPlot::rebuild()
+{
+  clearGraphs();
+  clearItems();
+  graphs_.clear();
+  conflictFills_.clear();
+  series_ = store_.started() ? seriesOf_(store_) : std::vector<StepSeries>{};
+  added_.assign(series_.size(), 0);
+  flagsAdded_ = 0;
+  for (const StepSeries& s : series_) {
+    QCPGraph* g = addGraph();
+    g->setName(s.name);
+    g->setPen(QPen(s.color, 1.5));
+    g->setAdaptiveSampling(true);
+    graphs_.push_back(g);
+    if (options_.shadeConflict) {
+      QCPGraph* fill = addGraph();
+      fill->setPen(Qt::NoPen);
+      QColor shade = s.color;
+      shade.setAlpha(60);
+      fill->setBrush(shade);  // a brush without a channel graph fills to value 0
+      fill->removeFromLegend();
+      conflictFills_.push_back(fill);
+    }
+  }
+  if (options_.shadeConflict) {
+    auto* zero = new QCPItemStraightLine(this);
+    zero->point1->setCoords(0, 0);
+    zero->point2->setCoords(1, 0);
+    zero->setPen(QPen(QColor(120, 120, 120), 1));
+  }
+  cursor_ = new QCPItemStraightLine(this);
+  cursor_->setPen(QPen(QColor(60, 60, 60), 1, Qt::DashLine));
+  cursor_->setVisible(false);
+  grow();
+}
+
+void StepPlot::grow()
+{
+  for (size_t i = 0; i < series_.size(); ++i) {
+    const QVector<double>& keys = series_[i].keys(store_);
+    const QVector<double>& values = series_[i].values(store_);
+    const int n = static_cast<int>(std::min(keys.size(), values.size()));
+    if (n <= added_[i]) continue;
+    const QVector<double> newKeys = keys.mid(added_[i], n - added_[i]);
+    const QVector<double> newValues = values.mid(added_[i], n - added_[i]);
+    graphs_[i]->addData(newKeys, newValues, true);
+    if (options_.shadeConflict) {
+      QVector<double> below(newValues.size());
+      std::transform(newValues.begin(), newValues.end(), below.begin(), [](double v) { return std::isnan(v) ? v : std::min(v, 0.0); });
+      conflictFills_[i]->addData(newKeys, below, true);
+    }
+    added_[i] = n;
+  }
+  const QVector<double>& flagged = store_.flaggedSteps();
+  for (; flagsAdded_ < std::min<int>(static_cast<int>(flagged.size()), kMaxFlagMarks); ++flagsAdded_) {
+    auto* mark = new QCPItemStraightLine(this);
+    mark->point1->setCoords(flagged[flagsAdded_], 0);
+    mark->point2->setCoords(flagged[flagsAdded_], 1);
+    mark->setPen(QPen(QColor(200, 0, 0, 150), 1, Qt::DotLine));
+  }
+  if (store_.followsLatest()) fitRanges();
+  replot(rpQueuedReplot);
+}
+
+void StepPlot::fitRanges()
+{
+  bool any = false;
+  double lo = 0, hi = 0;
+  for (QCPGraph* g : graphs_) {
+    bool found = false;
+    const QCPRange keys = g->getKeyRange(found);
+    if (!found) continue;
+    lo = any ? std::min(lo, keys.lower) : keys.lower;
+    hi = any ? std::max(hi, keys.upper) : keys.upper;
+    any = true;
+  }
+  if (!any) return;
+  xAxis->setRange(lo, hi > lo ? hi : lo + 1);
+  if (options_.fixedRange) return;
+  // The values' own range, padded; a range derived from the axis' last one would creep.
+  bool found = false;
+  QCPRange values;
+  for (QCPGraph* g : graphs_) {
+    bool has = false;
+    const QCPRange r = g->getValueRange(has, options_.logScale ? QCP::sdPositive : QCP::sdBoth, xAxis->range());
+    if (!has) continue;
+    values = found ? QCPRange(std::min(values.lower, r.lower), std::max(values.upper, r.upper)) : r;
+    found = true;
+  }
+  if (!found) return;
+  const double span = values.upper - values.lower, magnitude = std::max(std::abs(values.lower), std::abs(values.upper));
+  if (options_.logScale) yAxis->setRange(values.lower / 1.5, values.upper * 1.5);
+  // Constant values (EW's weights) would give an empty range: show them in the middle of one.
+  else if (span <= 1e-6 * std::max(magnitude, 1.0)) yAxis->setRange(values.center() - std::max(0.5 * magnitude, 0.5), values.center() + std::max(0.5 * magnitude, 0.5));
+  else yAxis->setRange(values.lower - 0.05 * span, values.upper + 0.05 * span);
+}
+
+void StepPlot::moveCursor()
+{
+  const double step = static_cast<double>(store_.cursor());
+  cursor_->point1->setCoords(step, 0);
+  cursor_->point2->setCoords(step, 1);
+  cursor_->setVisible(store_.stepCount() > 0);
+  replot(rpQueuedReplot);
+}
+
+int StepPlot::pointCount(int series) const { return graphs_.at(static_cast<size_t>(series))->dataCount(); }
+
+QString StepPlot::valuesAt(double step) const
+{
+  QStringList lines;
+  for (size_t i = 0; i < series_.size(); ++i) {
+    const QCPGraphDataContainer& points = *graphs_[i]->data();
+    if (points.isEmpty()) continue;
+    auto it = points.findBegin(step, true);
+    if (it != points.constEnd() && std::next(it) != points.constEnd() && std::abs(std::next(it)->key - step) < std::abs(it->key - step))
+      ++it;
+    if (lines.isEmpty()) lines << QStringLiteral("step %1").arg(it->key, 0, 'f', 0);
+    lines << QStringLiteral("%1: %2").arg(series_[i].name, std::isnan(it->value) ? QStringLiteral("NaN") : QString::number(it->value, 'g', 4));
+  }
+  return lines.join('\n');
+}
+
+void StepPlot::mousePressEvent(QMouseEvent* event)
+{
+  pressedAt_ = event->pos();
+  QCustomPlot::mousePressEvent(event);
+}
+
+void StepPlot::mouseReleaseEvent(QMouseEvent* event)
+{
+  // A click without a drag moves the cursor; a drag pans.
+  if (event->button() == Qt::LeftButton && (event->pos() - pressedAt_).manhattanLength() < 4 &&
+      axisRect()->rect().contains(event->pos()))
+    store_.setCursor(std::llround(xAxis->pixelToCoord(event->pos().x())));
+  QCustomPlot::mouseReleaseEvent(event);
+}
+
+void StepPlot::mouseMoveEvent(QMouseEvent* event)
+{
+  QCustomPlot::mouseMoveEvent(event);
+  if (event->buttons() != Qt::NoButton || !axisRect()->rect().contains(event->pos())) return;
+  const QString text = valuesAt(xAxis->pixelToCoord(event->pos().x()));
+  if (!text.isEmpty()) QToolTip::showText(event->globalPosition().toPoint(), text, this);
+}
+
+}  // namespace seesaw::widgets

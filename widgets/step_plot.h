@@ -1,0 +1,77 @@
+#pragma once
+// A plot of series over training steps (loss, AUC, cosines, magnitude ratios, weights) that
+// follows a RunStore: it adds only the points that are new, draws the store's step cursor, marks
+// the steps flagged non-finite or skipped, and shows the exact values under the mouse. A click
+// moves the cursor; dragging and the wheel pan and zoom the steps.
+//
+// Long series stay whole in the plot's data; QCustomPlot's adaptive sampling draws them per pixel
+// column from each column's minimum and maximum, so that 10^5 points and more stay smooth and no
+// spike is lost (bench/gui_latency measures the redraw).
+
+#include <qcustomplot.h>
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace seesaw::widgets {
+
+class RunStore;
+
+// One series: where its points are in the store.
+struct StepSeries
+{
+  QString name;
+  QColor color;
+  std::function<const QVector<double>&(const RunStore&)> keys;
+  std::function<const QVector<double>&(const RunStore&)> values;
+};
+
+struct StepPlotOptions
+{
+  QString title;
+  QString valueLabel;
+  bool logScale = false;
+  std::optional<QCPRange> fixedRange;  // none: fit the values
+  bool shadeConflict = false;          // fill each series below zero (cosines: the tasks conflict)
+};
+
+class StepPlot : public QCustomPlot
+{
+  Q_OBJECT
+
+public:
+  using SeriesOf = std::function<std::vector<StepSeries>(const RunStore&)>;
+  // seriesOf is asked again at each run's start, as the series depend on its tasks.
+  StepPlot(RunStore& store, StepPlotOptions options, SeriesOf seriesOf, QWidget* parent = nullptr);
+
+  // "step 120\nclick: 0.512\n...": the values at the step nearest `step`, as the tooltip shows them.
+  QString valuesAt(double step) const;
+  int seriesCount() const { return static_cast<int>(series_.size()); }
+  // The points series i holds in the plot (the store's, unless drawing fell behind).
+  int pointCount(int series) const;
+
+protected:
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseReleaseEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+
+private:
+  void rebuild();
+  void grow();
+  void moveCursor();
+  void fitRanges();
+
+  RunStore& store_;
+  StepPlotOptions options_;
+  SeriesOf seriesOf_;
+  std::vector<StepSeries> series_;
+  std::vector<QCPGraph*> graphs_;          // one per series
+  std::vector<QCPGraph*> conflictFills_;   // with shadeConflict: min(value, 0) per series
+  std::vector<int> added_;                 // points already handed to each graph
+  int flagsAdded_ = 0;
+  QCPItemStraightLine* cursor_ = nullptr;
+  QPoint pressedAt_;
+};
+
+}  // namespace seesaw::widgets
