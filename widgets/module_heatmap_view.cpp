@@ -40,8 +40,7 @@ ModuleHeatmapView::ModuleHeatmapView(RunStore& store, QWidget* parent)
   auto* margins = new QCPMarginGroup(plot_);
   plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
   scale->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
-  cursor_ = new QCPItemStraightLine(plot_);
-  cursor_->setPen(QPen(QColor(60, 60, 60), 1, Qt::DashLine));
+  cursor_ = addStepCursor(*plot_);
 
   connect(pairBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, &ModuleHeatmapView::refresh);
   connect(&store_, &RunStore::runBegan, this, &ModuleHeatmapView::rebuild);
@@ -106,8 +105,7 @@ double ModuleHeatmapView::valueAt(int module, double step) const
 void ModuleHeatmapView::moveCursor()
 {
   const double step = static_cast<double>(store_.cursor());
-  cursor_->point1->setCoords(step, 0);
-  cursor_->point2->setCoords(step, 1);
+  moveStepCursor(*cursor_, step);
   plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 

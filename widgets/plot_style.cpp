@@ -44,6 +44,19 @@ QCPColorGradient countGradient()
   return g;
 }
 
+QCPItemStraightLine* addStepCursor(QCustomPlot& plot)
+{
+  auto* cursor = new QCPItemStraightLine(&plot);
+  cursor->setPen(QPen(QColor(60, 60, 60), 1, Qt::DashLine));
+  return cursor;
+}
+
+void moveStepCursor(QCPItemStraightLine& cursor, double step)
+{
+  cursor.point1->setCoords(step, 0);
+  cursor.point2->setCoords(step, 1);
+}
+
 void styleStepPlot(QCustomPlot& plot, const QString& valueLabel)
 {
   plot.xAxis->setLabel(QStringLiteral("step"));

@@ -7,6 +7,7 @@
 
 class QCustomPlot;
 class QCPColorGradient;
+class QCPItemStraightLine;
 
 namespace seesaw::widgets {
 
@@ -19,6 +20,10 @@ QCPColorGradient cosineGradient();
 
 // Counts from 0 (white) to the most (dark blue), for distributions.
 QCPColorGradient countGradient();
+
+// The step cursor's vertical line in a plot whose x axis is steps, and moving it.
+QCPItemStraightLine* addStepCursor(QCustomPlot& plot);
+void moveStepCursor(QCPItemStraightLine& cursor, double step);
 
 // Axis labels, fonts and interactions shared by the plots over steps.
 void styleStepPlot(QCustomPlot& plot, const QString& valueLabel);

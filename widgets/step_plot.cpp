@@ -66,8 +66,7 @@ void StepPlot::rebuild()
     zero->point2->setCoords(1, 0);
     zero->setPen(QPen(QColor(120, 120, 120), 1));
   }
-  cursor_ = new QCPItemStraightLine(this);
-  cursor_->setPen(QPen(QColor(60, 60, 60), 1, Qt::DashLine));
+  cursor_ = addStepCursor(*this);
   cursor_->setVisible(false);
   grow();
 }
@@ -136,8 +135,7 @@ void StepPlot::fitRanges()
 void StepPlot::moveCursor()
 {
   const double step = static_cast<double>(store_.cursor());
-  cursor_->point1->setCoords(step, 0);
-  cursor_->point2->setCoords(step, 1);
+  moveStepCursor(*cursor_, step);
   cursor_->setVisible(store_.stepCount() > 0);
   replot(rpQueuedReplot);
 }

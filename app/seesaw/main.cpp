@@ -68,7 +68,8 @@ int main(int argc, char** argv)
       {QStringLiteral("trace"), QStringLiteral("where to record the run (default: runs/<date>-<name>-<method>.h5)"), QStringLiteral("file")},
       {QStringLiteral("start"), QStringLiteral("start training at once")},
       {QStringLiteral("screenshot"), QStringLiteral("when the run ends, save a PNG of the window (or of --view) to this file; implies --start"), QStringLiteral("file")},
-      {QStringLiteral("view"), QStringLiteral("the view --screenshot saves: cosine, cosine-matrix, loss, validation, magnitude, weights, modules"), QStringLiteral("name")},
+      {QStringLiteral("view"), QStringLiteral("the view --screenshot saves: cosine, cosine-matrix, user-detail, loss, validation, magnitude, weights, modules, "
+                                                 "user-distribution, user-scatter, users"), QStringLiteral("name")},
       {QStringLiteral("exit-when-done"), QStringLiteral("quit when the run ends (status 1 if it failed); implies --start")},
   });
   parser.process(application);

@@ -18,6 +18,10 @@
 #include "widgets/run_store.h"
 #include "widgets/step_plot.h"
 #include "widgets/step_views.h"
+#include "widgets/user_detail_view.h"
+#include "widgets/user_distribution_view.h"
+#include "widgets/user_scatter_view.h"
+#include "widgets/user_table.h"
 
 namespace seesaw::app {
 namespace {
@@ -44,11 +48,15 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   viewOrder_ << QStringLiteral("cosine");
   setCentralWidget(cosine);
   addView(QStringLiteral("cosine-matrix"), tr("Cosine matrix"), new widgets::CosineMatrixView(*store_), Qt::RightDockWidgetArea);
+  addView(QStringLiteral("user-detail"), tr("User drill-down"), new widgets::UserDetailView(*store_), Qt::RightDockWidgetArea);
   addView(QStringLiteral("loss"), tr("Loss"), widgets::makeLossPlot(*store_), Qt::LeftDockWidgetArea);
   addView(QStringLiteral("validation"), tr("Validation AUC / GAUC"), widgets::makeValidationPlot(*store_), Qt::LeftDockWidgetArea);
-  addView(QStringLiteral("magnitude"), tr("Magnitude ratios"), widgets::makeMagnitudePlot(*store_), Qt::BottomDockWidgetArea);
-  addView(QStringLiteral("weights"), tr("Task weights"), widgets::makeWeightPlot(*store_), Qt::BottomDockWidgetArea);
+  addView(QStringLiteral("magnitude"), tr("Magnitude ratios"), widgets::makeMagnitudePlot(*store_), Qt::LeftDockWidgetArea);
+  addView(QStringLiteral("weights"), tr("Task weights"), widgets::makeWeightPlot(*store_), Qt::LeftDockWidgetArea);
   addView(QStringLiteral("modules"), tr("Per-module conflict"), new widgets::ModuleHeatmapView(*store_), Qt::BottomDockWidgetArea);
+  addView(QStringLiteral("user-distribution"), tr("Per-user cosine distribution"), new widgets::UserDistributionView(*store_), Qt::BottomDockWidgetArea);
+  addView(QStringLiteral("user-scatter"), tr("Users"), new widgets::UserScatterView(*store_), Qt::BottomDockWidgetArea);
+  addView(QStringLiteral("users"), tr("User table"), new widgets::UserTableView(*store_), Qt::BottomDockWidgetArea);
 
   QToolBar* bar = addToolBar(tr("Run"));
   bar->setObjectName(QStringLiteral("run-toolbar"));
@@ -72,9 +80,9 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   connect(store_, &widgets::RunStore::grown, this, &MainWindow::updateStatus);
   connect(store_, &widgets::RunStore::runBegan, this, &MainWindow::updateStatus);
 
-  resize(1600, 1000);
-  resizeDocks({dock("loss"), dock("cosine-matrix")}, {420, 420}, Qt::Horizontal);
-  resizeDocks({dock("magnitude")}, {280}, Qt::Vertical);
+  resize(1800, 1150);
+  resizeDocks({dock("loss"), dock("cosine-matrix")}, {430, 430}, Qt::Horizontal);
+  resizeDocks({dock("modules")}, {330}, Qt::Vertical);
   if (layout == Layout::Remembered) {
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
@@ -140,8 +148,13 @@ void MainWindow::sessionStateChanged()
   updateStatus();
   if (state == State::Failed) {
     stateLabel_->setToolTip(session_->failure());
-    // A dialog names the problem and the window stays usable; automation (no one to click) logs it.
-    if (isVisible() && !testAttribute(Qt::WA_DontShowOnScreen)) QMessageBox::warning(this, tr("Run failed"), session_->failure());
+    // A dialog names the problem and the window stays usable. open(), not exec(): nothing waits
+    // for the click, so automation goes on (and prints the failure).
+    if (isVisible()) {
+      auto* box = new QMessageBox(QMessageBox::Warning, tr("Run failed"), session_->failure(), QMessageBox::Ok, this);
+      box->setAttribute(Qt::WA_DeleteOnClose);
+      box->open();
+    }
   }
   if (state == State::Finished || state == State::Failed) Q_EMIT runEnded();
 }

@@ -3,6 +3,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <limits>
 
 #include "widgets/cosine_matrix_view.h"
 #include "widgets/module_heatmap_view.h"
@@ -10,6 +11,11 @@
 #include "widgets/run_store.h"
 #include "widgets/step_plot.h"
 #include "widgets/step_views.h"
+#include "widgets/user_detail_view.h"
+#include "widgets/user_distribution_view.h"
+#include "widgets/user_quantity.h"
+#include "widgets/user_scatter_view.h"
+#include "widgets/user_table.h"
 
 using namespace seesaw;
 using namespace seesaw::widgets;
@@ -45,6 +51,44 @@ StepRecord stepAt(int64_t s)
   for (int m = 0; m < 2; ++m)
     for (int p = 0; p < 3; ++p) r.moduleCosine.push_back(sign * 0.1f * static_cast<float>((m + 1) * (p + 1)));
   return r;
+}
+
+// Six users, two ground-truth groups; user 4 is not seen. At snapshot step s user u has
+// cos(click, like) = c(u) from the table below, the other pairs 0.5, weights (u, 1, 1), u + 1 samples.
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+const float kClickLike[6] = {-0.9f, -0.22f, 0.33f, 0.97f, kNaN, kNaN};  // user 5: a zero norm, seen
+
+RunInfo withUsers()
+{
+  RunInfo info = threeTasks();
+  info.geometryLevels = {"exact", "embedding"};
+  info.userIds = {"u100", "u101", "u102", "u103", "u104", "u105"};
+  info.userGroups = {0, 1, 0, 1, 0, 1};
+  info.userSnapshotEvery = 10;
+  return info;
+}
+
+std::shared_ptr<const GeometrySnapshot> snapshotAt(int64_t step)
+{
+  auto s = std::make_shared<GeometrySnapshot>();
+  s->step = step;
+  s->windowStart = step - 9;
+  EntityGeometry& g = s->users;
+  g.levels.resize(2);
+  for (int u = 0; u < 6; ++u) {
+    const bool seen = u != 4;
+    g.count.push_back(seen ? u + 1 : 0);
+    for (int l = 0; l < 2; ++l) {
+      const float shift = l == 0 ? 0.0f : 0.01f;  // the embedding level differs a little
+      for (float c : {kClickLike[u] + shift, 0.5f, 0.5f}) g.levels[static_cast<size_t>(l)].cosine.push_back(seen ? c : kNaN);
+      for (int k = 0; k < 3; ++k) {
+        g.levels[static_cast<size_t>(l)].gradNorm.push_back(seen ? 1.0f : kNaN);
+        g.levels[static_cast<size_t>(l)].magnitudeRatio.push_back(seen ? 1.0f : kNaN);
+      }
+    }
+    for (float w : {static_cast<float>(u) + static_cast<float>(step) / 100, 1.0f, 1.0f}) g.weight.push_back(seen ? w : kNaN);
+  }
+  return s;
 }
 
 RecordBatch steps(int64_t first, int64_t last)
@@ -171,6 +215,106 @@ private Q_SLOTS:
     store.begin(threeTasks());
     store.append(steps(1, 2000));
     QCOMPARE(view.valueAt(1, 1001), 0.0);
+  }
+
+  void userTableSortsFiltersAndSelects()
+  {
+    RunStore store;
+    UserTableView view(store);
+    store.begin(withUsers());
+    RecordBatch batch = steps(1, 20);
+    batch.snapshots = {snapshotAt(10), snapshotAt(20)};
+    store.append(batch);
+    const UserTableModel& model = view.model();
+    QCOMPARE(model.rowCount(), 5);  // user 4 was not seen
+    QCOMPARE(model.columnCount(), 3 + 3 + 9);  // id, group, samples; 3 cosines; norms, ratios, weights
+    QCOMPARE(model.headerData(3, Qt::Horizontal, Qt::DisplayRole).toString(), QString("cosine click / like"));
+    QCOMPARE(model.headerData(12, Qt::Horizontal, Qt::DisplayRole).toString(), QString("weight click"));
+    QCOMPARE(model.data(model.index(0, 0), Qt::DisplayRole).toString(), QString("u100"));
+    QCOMPARE(model.data(model.index(0, 3), Qt::DisplayRole).toString(), QString("-0.9"));
+    QCOMPARE(model.data(model.index(4, 3), Qt::DisplayRole).toString(), QString("n/a"));
+    QCOMPARE(model.data(model.index(3, 12), Qt::UserRole).toDouble(), double(3.2f));  // the snapshot at the cursor: step 20
+
+    // Sorting by the cosine: ascending, NaN last.
+    view.table().sortByColumn(3, Qt::AscendingOrder);
+    const auto idAt = [&](int row) { return view.filter().index(row, 0).data().toString(); };
+    QCOMPARE(idAt(0), QString("u100"));
+    QCOMPARE(idAt(3), QString("u103"));
+    QCOMPARE(idAt(4), QString("u105"));
+    view.table().sortByColumn(2, Qt::DescendingOrder);  // samples
+    QCOMPARE(idAt(0), QString("u105"));
+    // The level switches every value column.
+    model.index(0, 3);
+    view.model().setLevel(1);
+    QCOMPARE(model.data(model.index(0, 3), Qt::UserRole).toDouble(), double(-0.9f + 0.01f));
+    view.model().setLevel(0);
+
+    view.setConflictingOnly(true);
+    QCOMPARE(view.filter().rowCount(), 2);  // u100 and u101
+    view.setIdFilter("101");
+    QCOMPARE(view.filter().rowCount(), 1);
+    QCOMPARE(idAt(0), QString("u101"));
+    view.setIdFilter("");
+    view.setConflictingOnly(false);
+    QCOMPARE(view.filter().rowCount(), 5);
+
+    // Selecting a row selects the user in the store; selecting in the store selects the row.
+    const int row = view.filter().mapFromSource(model.index(model.rowOf(2), 0)).row();
+    view.table().selectionModel()->setCurrentIndex(view.filter().index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    QCOMPARE(store.selectedUser(), 2);
+    store.setSelectedUser(5);
+    QCOMPARE(view.filter().mapToSource(view.table().currentIndex()).row(), model.rowOf(5));
+    // Moving the cursor back shows the earlier snapshot's values.
+    store.setCursor(15);
+    QCOMPARE(model.data(model.index(3, 12), Qt::UserRole).toDouble(), double(3.1f));
+  }
+
+  void selectionPropagatesToTheScatterAndTheDrillDown()
+  {
+    RunStore store;
+    UserScatterView scatter(store);
+    UserDetailView detail(store);
+    UserTableView table(store);
+    scatter.resize(600, 400);
+    store.begin(withUsers());
+    RecordBatch batch = steps(1, 30);
+    batch.snapshots = {snapshotAt(10), snapshotAt(20), snapshotAt(30)};
+    store.append(batch);
+    // Users with a value, coloured by their ground-truth group: 0 and 2 in group 0, 1 and 3 in group 1.
+    QCOMPARE(scatter.pointCount(0), 2);
+    QCOMPARE(scatter.pointCount(1), 2);
+    scatter.plot()->replot();
+    // A click at user 3's point (4 samples, cosine 0.97) selects it in every view.
+    const QPointF at(scatter.plot()->xAxis->coordToPixel(4), scatter.plot()->yAxis->coordToPixel(0.97));
+    QCOMPARE(scatter.userAtPixel(at), 3);
+    store.setSelectedUser(scatter.userAtPixel(at));
+    QCOMPARE(table.model().rowOf(3), table.filter().mapToSource(table.table().currentIndex()).row());
+    // The drill-down: three cosine series and three weight series over the three snapshots.
+    QCOMPARE(detail.plot()->graphCount(), 6);
+    QCOMPARE(detail.pointCount(0), 3);
+    QCOMPARE(detail.valueAt(0, 1), double(0.97f));
+    QCOMPARE(detail.valueAt(3, 2), double(3.3f));  // weight click at step 30
+    // A user never seen draws gaps.
+    store.setSelectedUser(4);
+    QVERIFY(std::isnan(detail.valueAt(0, 0)));
+  }
+
+  void distributionCountsUsersPerCosineBin()
+  {
+    RunStore store;
+    UserDistributionView view(store);
+    store.begin(withUsers());
+    RecordBatch batch = steps(1, 20);
+    batch.snapshots = {snapshotAt(10), snapshotAt(20)};
+    store.append(batch);
+    // 40 bins on [-1, 1]: -0.9 -> bin 2, -0.22 -> 15, 0.33 -> 26, 0.97 -> 39; NaN and unseen users are left out.
+    int total = 0;
+    for (int b = 0; b < UserDistributionView::kBins; ++b) total += view.binCount(1, b);
+    QCOMPARE(total, 4);
+    for (int b : {2, 15, 26, 39}) QCOMPARE(view.binCount(1, b), 1);
+    // Another pair: every seen user at 0.5 -> bin 30, user 5 too (only its click / like is undefined).
+    view.picker().setQuantity({UserQuantity::Kind::Cosine, 2, 0});
+    QCOMPARE(view.binCount(0, 30), 5);
   }
 };
 

@@ -1,0 +1,141 @@
+// The desktop app end to end, offscreen: a real run trains into the views and the trace.
+
+#include <QtTest>
+
+#include "app/seesaw/live_session.h"
+#include "app/seesaw/main_window.h"
+#include "config/run_config.h"
+#include "trace/trace_reader.h"
+#include "widgets/cosine_matrix_view.h"
+#include "widgets/run_store.h"
+#include "widgets/step_plot.h"
+#include "widgets/user_table.h"
+
+using namespace seesaw;
+using State = app::LiveSession::State;
+
+namespace {
+
+RunConfig demo(int64_t steps)
+{
+  RunConfig c = presetConfig("demo");
+  c.train.steps = steps;
+  c.train.evalEvery = 50;
+  c.train.userSnapshotEvery = 25;
+  return c;
+}
+
+bool waitForState(app::MainWindow& w, std::initializer_list<State> states, int ms)
+{
+  return QTest::qWaitFor([&] { return std::find(states.begin(), states.end(), w.session().state()) != states.end(); }, ms);
+}
+
+}  // namespace
+
+class AppTest : public QObject
+{
+  Q_OBJECT
+
+private Q_SLOTS:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+  void aRunFillsEveryViewAndItsTrace()
+  {
+    QTemporaryDir dir;
+    const QString trace = dir.filePath("run.h5");
+    app::MainWindow w(demo(150), trace, app::MainWindow::Layout::Default);
+    QSignalSpy ended(&w, &app::MainWindow::runEnded);
+    w.startRun();
+    QVERIFY(waitForState(w, {State::Finished, State::Failed}, 240000));
+    QCOMPARE(w.session().state(), State::Finished);
+    QCOMPARE(ended.count(), 1);
+
+    const widgets::RunStore& store = w.store();
+    QCOMPARE(store.stepCount(), 150);
+    QCOMPARE(store.valid().step.size(), 3);  // steps 50, 100, 150
+    QCOMPARE(store.snapshotCount(), 6);
+    QCOMPARE(store.cursor(), int64_t(150));
+    // Every plot over steps holds every step.
+    const auto plots = w.findChildren<widgets::StepPlot*>();
+    QCOMPARE(plots.size(), 5);
+    for (const widgets::StepPlot* p : plots)
+      for (int i = 0; i < p->seriesCount(); ++i)
+        QCOMPARE(p->pointCount(i), p->valuesAt(1).contains("AUC") ? 3 : 150);
+    // The matrix shows the last step's cosines; the table the last snapshot's users.
+    const auto* matrix = w.findChild<widgets::CosineMatrixView*>();
+    QCOMPARE(matrix->cellValue(0, 1), store.cosine(0).back());
+    const auto* users = w.findChild<widgets::UserTableView*>();
+    int seen = 0;
+    for (int32_t c : store.snapshot(5)->users.count) seen += c > 0;
+    QCOMPARE(users->model().rowCount(), seen);
+    QVERIFY(seen > 0);
+
+    // The trace holds the same run.
+    TraceReader reader(trace.toStdString());
+    reader.readAll();
+    QCOMPARE(reader.status().state, trace::RunState::Finished);
+    QCOMPARE(reader.stepCount(), int64_t(150));
+    QCOMPARE(reader.snapshotCount(), int64_t(6));
+    QCOMPARE(double(reader.step(149).cosine[1]), store.cosine(0).back());
+    QVERIFY(w.saveScreenshot(dir.filePath("shot.png"), "cosine-matrix"));
+    QVERIFY(QImage(dir.filePath("shot.png")).width() > 100);
+  }
+
+  void pauseHoldsAndResumeFinishes()
+  {
+    QTemporaryDir dir;
+    app::MainWindow w(demo(400), dir.filePath("run.h5"), app::MainWindow::Layout::Default);
+    w.startRun();
+    QVERIFY(QTest::qWaitFor([&] { return w.store().stepCount() >= 20; }, 120000));
+    w.togglePause();
+    QCOMPARE(w.session().state(), State::Paused);
+    QTest::qWait(500);  // the step under way and its record arrive
+    const int held = w.store().stepCount();
+    QTest::qWait(700);
+    QCOMPARE(w.store().stepCount(), held);
+    w.togglePause();
+    QCOMPARE(w.session().state(), State::Running);
+    QVERIFY(waitForState(w, {State::Finished, State::Failed}, 240000));
+    QCOMPARE(w.store().stepCount(), 400);
+  }
+
+  void closingMidRunLeavesACompleteTrace()
+  {
+    QTemporaryDir dir;
+    const QString trace = dir.filePath("run.h5");
+    int steps = 0;
+    {
+      app::MainWindow w(demo(100000), trace, app::MainWindow::Layout::Default);
+      w.startRun();
+      QVERIFY(QTest::qWaitFor([&] { return w.store().stepCount() >= 30; }, 120000));
+      QVERIFY(w.close());  // stops the trainer and waits for it
+      steps = w.store().stepCount();
+      QVERIFY(w.store().runEnd().has_value());
+      QVERIFY(w.store().runEnd()->stopped);
+    }
+    TraceReader reader(trace.toStdString());
+    reader.readAll();
+    QCOMPARE(reader.status().state, trace::RunState::Stopped);
+    QCOMPARE(reader.stepCount(), int64_t(steps));
+  }
+
+  void aBadDataFileFailsWithItsNameAndTheAppStaysUsable()
+  {
+    QTemporaryDir dir;
+    RunConfig c = demo(40);
+    c.data.source = "kuairand";
+    c.data.path = dir.filePath("missing.csv").toStdString();
+    app::MainWindow w(c, dir.filePath("run.h5"), app::MainWindow::Layout::Default);
+    w.startRun();
+    QVERIFY(waitForState(w, {State::Finished, State::Failed}, 60000));
+    QCOMPARE(w.session().state(), State::Failed);
+    QVERIFY2(w.session().failure().contains("missing.csv"), qPrintable(w.session().failure()));
+    // Start is offered again.
+    w.startRun();
+    QVERIFY(waitForState(w, {State::Finished, State::Failed}, 60000));
+    QCOMPARE(w.session().state(), State::Failed);
+  }
+};
+
+QTEST_MAIN(AppTest)
+#include "tst_app.moc"

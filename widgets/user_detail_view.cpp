@@ -1,0 +1,110 @@
+#include "widgets/user_detail_view.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+
+#include <qcustomplot.h>
+
+#include <cmath>
+
+#include "widgets/plot_style.h"
+#include "widgets/run_store.h"
+#include "widgets/user_quantity.h"
+
+namespace seesaw::widgets {
+
+UserDetailView::UserDetailView(RunStore& store, QWidget* parent)
+    : QWidget(parent), store_(store), level_(new QComboBox), plot_(new QCustomPlot)
+{
+  auto* top = new QHBoxLayout;
+  top->addWidget(new QLabel(tr("level")));
+  top->addWidget(level_);
+  top->addStretch();
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(2, 2, 2, 2);
+  layout->addLayout(top);
+  layout->addWidget(plot_, 1);
+  plot_->plotLayout()->insertRow(0);
+  plot_->plotLayout()->addElement(0, 0, new QCPTextElement(plot_, QString(), QFont(font().family(), 10, QFont::Bold)));
+  plot_->xAxis->setLabel(QStringLiteral("step (end of window)"));
+  plot_->yAxis->setLabel(QStringLiteral("cosine"));
+  plot_->yAxis->setRange(-1.05, 1.05);
+  plot_->yAxis2->setVisible(true);
+  plot_->yAxis2->setLabel(QStringLiteral("weight (dashed)"));
+  plot_->legend->setVisible(true);
+  plot_->legend->setFont(QFont(font().family(), 8));
+  connect(level_, qOverload<int>(&QComboBox::currentIndexChanged), this, &UserDetailView::redraw);
+  connect(&store_, &RunStore::runBegan, this, [this] {
+    const QSignalBlocker block(level_);
+    level_->clear();
+    for (const auto& l : store_.info().geometryLevels) level_->addItem(QString::fromStdString(l));
+    redraw();
+  });
+  connect(&store_, &RunStore::grown, this, [this] {
+    if (snapshotsDrawn_ != store_.snapshotCount()) redraw();
+  });
+  connect(&store_, &RunStore::selectedUserChanged, this, &UserDetailView::redraw);
+  connect(&store_, &RunStore::cursorChanged, this, &UserDetailView::moveCursor);
+  redraw();
+}
+
+void UserDetailView::redraw()
+{
+  plot_->clearGraphs();
+  plot_->clearItems();
+  cursor_ = addStepCursor(*plot_);
+  snapshotsDrawn_ = store_.snapshotCount();
+  auto* title = static_cast<QCPTextElement*>(plot_->plotLayout()->element(0, 0));
+  const int user = store_.selectedUser();
+  const bool shown = store_.started() && user >= 0;
+  cursor_->setVisible(shown);
+  plot_->legend->setVisible(shown);
+  if (!shown) {
+    title->setText(tr("select a user in the table or the scatter"));
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+    return;
+  }
+  const auto& ids = store_.info().userIds;
+  title->setText(tr("user %1").arg(static_cast<size_t>(user) < ids.size() ? QString::fromStdString(ids[static_cast<size_t>(user)]) : QString::number(user)));
+  const int level = std::max(level_->currentIndex(), 0);
+  std::vector<UserQuantity> quantities;
+  for (int p = 0; p < store_.pairs(); ++p) quantities.push_back({UserQuantity::Kind::Cosine, p, level});
+  for (int k = 0; k < store_.tasks(); ++k) quantities.push_back({UserQuantity::Kind::Weight, k, level});
+  bool anyWeight = false;
+  for (const UserQuantity& q : quantities) {
+    const bool weight = q.kind == UserQuantity::Kind::Weight;
+    QCPGraph* g = plot_->addGraph(plot_->xAxis, weight ? plot_->yAxis2 : plot_->yAxis);
+    g->setName(weight ? quantityName(store_, q) : store_.pairName(q.index));
+    g->setPen(QPen(seriesColor(q.index), 1.5, weight ? Qt::DashLine : Qt::SolidLine));
+    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
+    for (int s = 0; s < store_.snapshotCount(); ++s) {
+      const auto& snapshot = *store_.snapshot(s);
+      const bool seen = static_cast<size_t>(user) < snapshot.users.count.size() && snapshot.users.count[static_cast<size_t>(user)] > 0;
+      const double v = seen ? userValue(snapshot.users, store_.tasks(), user, q) : std::nan("");
+      g->addData(static_cast<double>(snapshot.step), v);
+      anyWeight = anyWeight || (weight && !std::isnan(v));
+    }
+  }
+  plot_->xAxis->rescale();
+  plot_->xAxis->scaleRange(1.05);
+  if (anyWeight) {
+    for (int i = store_.pairs(); i < plot_->graphCount(); ++i) plot_->graph(i)->rescaleValueAxis(i > store_.pairs());
+    plot_->yAxis2->scaleRange(1.2);
+  }
+  moveCursor();
+}
+
+void UserDetailView::moveCursor()
+{
+  const double step = static_cast<double>(store_.cursor());
+  moveStepCursor(*cursor_, step);
+  plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+int UserDetailView::pointCount(int graph) const { return plot_->graph(graph)->dataCount(); }
+
+double UserDetailView::valueAt(int graph, int snapshot) const { return (plot_->graph(graph)->data()->constBegin() + snapshot)->value; }
+
+}  // namespace seesaw::widgets

@@ -1,0 +1,105 @@
+#include "widgets/user_distribution_view.h"
+
+#include <QVBoxLayout>
+
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "widgets/plot_style.h"
+#include "widgets/run_store.h"
+#include "widgets/user_quantity.h"
+
+namespace seesaw::widgets {
+
+UserDistributionView::UserDistributionView(RunStore& store, QWidget* parent)
+    : QWidget(parent), store_(store), picker_(new UserQuantityPicker(store, true)), plot_(new QCustomPlot)
+{
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(2, 2, 2, 2);
+  layout->addWidget(picker_);
+  layout->addWidget(plot_, 1);
+  map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
+  scale_ = new QCPColorScale(plot_);
+  scale_->setLabel(QStringLiteral("users"));
+  plot_->plotLayout()->addElement(0, 1, scale_);
+  map_->setColorScale(scale_);
+  map_->setGradient(countGradient());
+  map_->setInterpolate(false);
+  plot_->xAxis->setLabel(QStringLiteral("step (end of window)"));
+  plot_->yAxis->setLabel(QStringLiteral("per-user cosine"));
+  plot_->yAxis->setRange(-1, 1);
+  auto* margins = new QCPMarginGroup(plot_);
+  plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+  scale_->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+  cursor_ = addStepCursor(*plot_);
+  connect(picker_, &UserQuantityPicker::changed, this, &UserDistributionView::recompute);
+  connect(&store_, &RunStore::runBegan, this, &UserDistributionView::recompute);
+  connect(&store_, &RunStore::grown, this, &UserDistributionView::addNewSnapshots);
+  connect(&store_, &RunStore::cursorChanged, this, &UserDistributionView::moveCursor);
+  recompute();
+}
+
+int UserDistributionView::binCount(int snapshot, int bin) const
+{
+  return counts_.at(static_cast<size_t>(snapshot)).at(static_cast<size_t>(bin));
+}
+
+void UserDistributionView::recompute()
+{
+  counts_.clear();
+  addNewSnapshots();
+}
+
+void UserDistributionView::addNewSnapshots()
+{
+  if (static_cast<int>(counts_.size()) == store_.snapshotCount()) return;
+  const UserQuantity q = picker_->quantity();
+  for (int s = static_cast<int>(counts_.size()); s < store_.snapshotCount(); ++s) {
+    const EntityGeometry& users = store_.snapshot(s)->users;
+    std::vector<int> bins(kBins, 0);
+    for (size_t u = 0; u < users.count.size(); ++u) {
+      if (users.count[u] == 0) continue;
+      const double v = userValue(users, store_.tasks(), static_cast<int>(u), q);
+      if (std::isnan(v)) continue;
+      ++bins[static_cast<size_t>(std::clamp(static_cast<int>((v + 1) / 2 * kBins), 0, kBins - 1))];
+    }
+    counts_.push_back(std::move(bins));
+  }
+  redraw();
+}
+
+void UserDistributionView::redraw()
+{
+  const int n = static_cast<int>(counts_.size());
+  if (n == 0) {
+    map_->data()->clear();
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+    return;
+  }
+  const double first = static_cast<double>(store_.snapshot(0)->step), last = static_cast<double>(store_.snapshot(n - 1)->step);
+  map_->data()->setSize(n, kBins);
+  // Cell centres: the snapshots' steps on x, the bins' middles on y.
+  map_->data()->setRange(QCPRange(first, n > 1 ? last : first + 1), QCPRange(-1 + 1.0 / kBins, 1 - 1.0 / kBins));
+  int most = 1;
+  for (int s = 0; s < n; ++s)
+    for (int b = 0; b < kBins; ++b) {
+      const int c = counts_[static_cast<size_t>(s)][static_cast<size_t>(b)];
+      map_->data()->setCell(s, b, c > 0 ? c : std::nan(""));  // empty bins stay blank
+      most = std::max(most, c);
+    }
+  map_->setDataRange(QCPRange(0, most));
+  const double half = n > 1 ? (last - first) / (n - 1) / 2 : 0.5;
+  plot_->xAxis->setRange(first - half, (n > 1 ? last : first + 1) + half);
+  moveCursor();
+}
+
+void UserDistributionView::moveCursor()
+{
+  const double step = static_cast<double>(store_.cursor());
+  moveStepCursor(*cursor_, step);
+  plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+}  // namespace seesaw::widgets

@@ -1,0 +1,47 @@
+#pragma once
+// How the per-user cosines of one pair are spread, window after window: one column per snapshot,
+// one row per cosine bin on [-1, 1], coloured by the number of users in the bin. A band that
+// splits in two is a population whose tasks agree for some users and fight for others.
+
+#include <QWidget>
+
+#include <vector>
+
+class QCustomPlot;
+class QCPColorMap;
+class QCPColorScale;
+class QCPItemStraightLine;
+
+namespace seesaw::widgets {
+
+class RunStore;
+class UserQuantityPicker;
+
+class UserDistributionView : public QWidget
+{
+  Q_OBJECT
+
+public:
+  static constexpr int kBins = 40;
+  explicit UserDistributionView(RunStore& store, QWidget* parent = nullptr);
+
+  UserQuantityPicker& picker() const { return *picker_; }
+  // Users of snapshot s whose value falls in bin b (b = 0 holds [-1, -1 + 2 / kBins)).
+  int binCount(int snapshot, int bin) const;
+
+private:
+  void recompute();
+  void addNewSnapshots();
+  void moveCursor();
+  void redraw();
+
+  RunStore& store_;
+  UserQuantityPicker* picker_;
+  QCustomPlot* plot_;
+  QCPColorMap* map_;
+  QCPColorScale* scale_;
+  QCPItemStraightLine* cursor_;
+  std::vector<std::vector<int>> counts_;  // per snapshot, per bin
+};
+
+}  // namespace seesaw::widgets

@@ -1,0 +1,231 @@
+#include "widgets/user_table.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+#include "widgets/run_store.h"
+#include "widgets/user_quantity.h"
+
+namespace seesaw::widgets {
+namespace {
+
+// Columns after the id, the group (where the data has groups) and the samples: per pair the
+// cosine, then per task the norm, the ratio and the weight.
+UserQuantity quantityOfColumn(int column, int tasks, int pairs, int level)
+{
+  if (column < pairs) return {UserQuantity::Kind::Cosine, column, level};
+  column -= pairs;
+  const auto kind = column < tasks ? UserQuantity::Kind::Norm : column < 2 * tasks ? UserQuantity::Kind::Ratio : UserQuantity::Kind::Weight;
+  return {kind, column % tasks, level};
+}
+
+}  // namespace
+
+UserTableModel::UserTableModel(RunStore& store, QObject* parent) : QAbstractTableModel(parent), store_(store)
+{
+  connect(&store_, &RunStore::runBegan, this, &UserTableModel::follow);
+  connect(&store_, &RunStore::grown, this, &UserTableModel::follow);
+  connect(&store_, &RunStore::cursorChanged, this, &UserTableModel::follow);
+}
+
+void UserTableModel::follow()
+{
+  const int index = store_.snapshotIndexAtOrBefore(store_.cursor());
+  const auto snapshot = index >= 0 ? store_.snapshot(index) : nullptr;
+  const bool groups = store_.started() && std::any_of(store_.info().userGroups.begin(), store_.info().userGroups.end(), [](int32_t g) { return g >= 0; });
+  if (snapshot == snapshot_ && groups == groups_ && (snapshot || users_.empty())) return;
+  beginResetModel();
+  snapshot_ = snapshot;
+  groups_ = groups;
+  users_.clear();
+  if (snapshot_)
+    for (size_t u = 0; u < snapshot_->users.count.size(); ++u)
+      if (snapshot_->users.count[u] > 0) users_.push_back(static_cast<int>(u));
+  endResetModel();
+}
+
+void UserTableModel::setLevel(int level)
+{
+  beginResetModel();
+  level_ = level;
+  endResetModel();
+}
+
+int UserTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(users_.size()); }
+
+int UserTableModel::columnCount(const QModelIndex& parent) const
+{
+  if (parent.isValid() || !store_.started()) return 0;
+  return (groups_ ? 3 : 2) + store_.pairs() + 3 * store_.tasks();
+}
+
+int UserTableModel::rowOf(int user) const
+{
+  const auto it = std::lower_bound(users_.begin(), users_.end(), user);
+  return it != users_.end() && *it == user ? static_cast<int>(it - users_.begin()) : -1;
+}
+
+double UserTableModel::value(int row, int column) const
+{
+  const int user = users_[static_cast<size_t>(row)];
+  const int fixed = groups_ ? 3 : 2;
+  if (column == 0) return user;
+  if (groups_ && column == 1) return store_.info().userGroups.at(static_cast<size_t>(user));
+  if (column == fixed - 1) return snapshot_->users.count[static_cast<size_t>(user)];
+  return userValue(snapshot_->users, store_.tasks(), user, quantityOfColumn(column - fixed, store_.tasks(), store_.pairs(), level_));
+}
+
+bool UserTableModel::conflicting(int row) const
+{
+  const int fixed = groups_ ? 3 : 2;
+  for (int p = 0; p < store_.pairs(); ++p)
+    if (value(row, fixed + p) < 0) return true;
+  return false;
+}
+
+QVariant UserTableModel::data(const QModelIndex& index, int role) const
+{
+  if (!index.isValid() || !snapshot_) return {};
+  const int user = users_[static_cast<size_t>(index.row())];
+  if (role == Qt::DisplayRole && index.column() == 0) {
+    const auto& ids = store_.info().userIds;
+    return static_cast<size_t>(user) < ids.size() ? QString::fromStdString(ids[static_cast<size_t>(user)]) : QString::number(user);
+  }
+  const double v = value(index.row(), index.column());
+  if (role == Qt::UserRole) return v;
+  if (role == Qt::DisplayRole) {
+    const int fixed = groups_ ? 3 : 2;
+    if (index.column() < fixed) return QString::number(static_cast<int64_t>(v));
+    return std::isnan(v) ? QStringLiteral("n/a") : QString::number(v, 'g', 4);
+  }
+  if (role == Qt::TextAlignmentRole) return index.column() == 0 ? int(Qt::AlignLeft | Qt::AlignVCenter) : int(Qt::AlignRight | Qt::AlignVCenter);
+  return {};
+}
+
+QVariant UserTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+  if (orientation != Qt::Horizontal || !store_.started()) return {};
+  const int fixed = groups_ ? 3 : 2;
+  if (role == Qt::DisplayRole) {
+    if (section == 0) return tr("user");
+    if (groups_ && section == 1) return tr("group");
+    if (section == fixed - 1) return tr("samples");
+    UserQuantity q = quantityOfColumn(section - fixed, store_.tasks(), store_.pairs(), -1);
+    return quantityName(store_, q);
+  }
+  if (role == Qt::ToolTipRole) {
+    if (section == fixed - 1) return tr("samples of the user in the snapshot's window");
+    if (groups_ && section == 1) return tr("the user's ground-truth group (synthetic data)");
+    if (section >= fixed) return quantityName(store_, quantityOfColumn(section - fixed, store_.tasks(), store_.pairs(), level_));
+  }
+  return {};
+}
+
+void UserFilter::setConflictingOnly(bool only)
+{
+  conflictingOnly_ = only;
+  invalidateFilter();
+}
+
+bool UserFilter::filterAcceptsRow(int row, const QModelIndex& parent) const
+{
+  if (conflictingOnly_ && !static_cast<const UserTableModel*>(sourceModel())->conflicting(row)) return false;
+  return QSortFilterProxyModel::filterAcceptsRow(row, parent);  // the id column against the filter text
+}
+
+bool UserFilter::lessThan(const QModelIndex& left, const QModelIndex& right) const
+{
+  const double a = left.data(Qt::UserRole).toDouble(), b = right.data(Qt::UserRole).toDouble();
+  if (std::isnan(a) || std::isnan(b)) return !std::isnan(a) && std::isnan(b);  // NaN after every number
+  return a < b;
+}
+
+UserTableView::UserTableView(RunStore& store, QWidget* parent)
+    : QWidget(parent), store_(store), model_(new UserTableModel(store, this)), filter_(new UserFilter(this)), table_(new QTableView),
+      idFilter_(new QLineEdit), conflictingOnly_(new QCheckBox(tr("conflicting only"))), level_(new QComboBox), count_(new QLabel)
+{
+  filter_->setSourceModel(model_);
+  filter_->setFilterKeyColumn(0);
+  filter_->setFilterCaseSensitivity(Qt::CaseInsensitive);
+  table_->setModel(filter_);
+  table_->setSortingEnabled(true);
+  table_->sortByColumn(1, Qt::DescendingOrder);
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->setSelectionMode(QAbstractItemView::SingleSelection);
+  table_->verticalHeader()->setVisible(false);
+  table_->verticalHeader()->setDefaultSectionSize(20);
+  idFilter_->setPlaceholderText(tr("filter by user id"));
+  idFilter_->setClearButtonEnabled(true);
+  conflictingOnly_->setToolTip(tr("users with a negative cosine for some pair at this level"));
+
+  auto* top = new QHBoxLayout;
+  top->addWidget(idFilter_, 1);
+  top->addWidget(conflictingOnly_);
+  top->addWidget(new QLabel(tr("level")));
+  top->addWidget(level_);
+  top->addWidget(count_);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(2, 2, 2, 2);
+  layout->addLayout(top);
+  layout->addWidget(table_, 1);
+
+  connect(idFilter_, &QLineEdit::textChanged, this, &UserTableView::setIdFilter);
+  connect(conflictingOnly_, &QCheckBox::toggled, this, &UserTableView::setConflictingOnly);
+  connect(level_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int level) { model_->setLevel(std::max(level, 0)); });
+  connect(&store_, &RunStore::runBegan, this, [this] {
+    const QSignalBlocker block(level_);
+    level_->clear();
+    for (const auto& l : store_.info().geometryLevels) level_->addItem(QString::fromStdString(l));
+  });
+  connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
+    if (current.isValid()) store_.setSelectedUser(model_->userAt(filter_->mapToSource(current).row()));
+  });
+  connect(&store_, &RunStore::selectedUserChanged, this, &UserTableView::selectStoreUser);
+  connect(model_, &QAbstractItemModel::modelReset, this, &UserTableView::selectStoreUser);
+  connect(filter_, &QAbstractItemModel::layoutChanged, this, &UserTableView::updateCount);
+  connect(filter_, &QAbstractItemModel::modelReset, this, &UserTableView::updateCount);
+  connect(filter_, &QAbstractItemModel::rowsRemoved, this, &UserTableView::updateCount);
+  connect(filter_, &QAbstractItemModel::rowsInserted, this, &UserTableView::updateCount);
+  updateCount();
+}
+
+void UserTableView::setIdFilter(const QString& text)
+{
+  filter_->setFilterFixedString(text);
+  if (idFilter_->text() != text) idFilter_->setText(text);
+  updateCount();
+}
+
+void UserTableView::setConflictingOnly(bool only)
+{
+  filter_->setConflictingOnly(only);
+  if (conflictingOnly_->isChecked() != only) conflictingOnly_->setChecked(only);
+  updateCount();
+}
+
+void UserTableView::selectStoreUser()
+{
+  const int row = model_->rowOf(store_.selectedUser());
+  const QModelIndex index = row < 0 ? QModelIndex() : filter_->mapFromSource(model_->index(row, 0));
+  if (!index.isValid()) return;
+  const QSignalBlocker block(table_->selectionModel());
+  table_->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+  table_->scrollTo(index);
+}
+
+void UserTableView::updateCount()
+{
+  const auto* s = model_->snapshot();
+  count_->setText(s ? tr("%1 of %2 users, window %3-%4").arg(filter_->rowCount()).arg(model_->rowCount()).arg(s->windowStart).arg(s->step)
+                    : tr("no snapshot yet"));
+}
+
+}  // namespace seesaw::widgets

@@ -1,0 +1,101 @@
+#pragma once
+// The users of the snapshot at the cursor, one row each: id, ground-truth group (where the data
+// has one), samples in the window, then per pair the cosine and per task the norm, magnitude ratio
+// and weight, at the chosen level. Sortable by any column (NaN last), filterable by id and to the
+// users with a conflicting pair; selecting a row selects the user in every view.
+
+#include <QAbstractTableModel>
+#include <QSortFilterProxyModel>
+#include <QWidget>
+
+#include <memory>
+#include <vector>
+
+#include "train/records.h"
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QTableView;
+
+namespace seesaw::widgets {
+
+class RunStore;
+
+class UserTableModel : public QAbstractTableModel
+{
+  Q_OBJECT
+
+public:
+  explicit UserTableModel(RunStore& store, QObject* parent = nullptr);
+
+  int rowCount(const QModelIndex& parent = {}) const override;
+  int columnCount(const QModelIndex& parent = {}) const override;
+  // Qt::DisplayRole: the text; Qt::UserRole: the number to sort by (the id's code for the id).
+  QVariant data(const QModelIndex& index, int role) const override;
+  QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+  void setLevel(int level);
+  int level() const { return level_; }
+  int userAt(int row) const { return users_.at(static_cast<size_t>(row)); }
+  int rowOf(int user) const;  // -1 when the user is not in the snapshot
+  // Whether the user has a pair with a negative cosine at the current level.
+  bool conflicting(int row) const;
+  const GeometrySnapshot* snapshot() const { return snapshot_.get(); }
+
+private:
+  void follow();
+  double value(int row, int column) const;
+
+  RunStore& store_;
+  std::shared_ptr<const GeometrySnapshot> snapshot_;
+  std::vector<int> users_;  // the users seen in the snapshot, by code
+  int level_ = 0;
+  bool groups_ = false;
+};
+
+class UserFilter : public QSortFilterProxyModel
+{
+  Q_OBJECT
+
+public:
+  using QSortFilterProxyModel::QSortFilterProxyModel;
+  void setConflictingOnly(bool only);
+
+protected:
+  bool filterAcceptsRow(int row, const QModelIndex& parent) const override;
+  bool lessThan(const QModelIndex& left, const QModelIndex& right) const override;
+
+private:
+  bool conflictingOnly_ = false;
+};
+
+class UserTableView : public QWidget
+{
+  Q_OBJECT
+
+public:
+  explicit UserTableView(RunStore& store, QWidget* parent = nullptr);
+
+  UserTableModel& model() const { return *model_; }
+  UserFilter& filter() const { return *filter_; }
+  QTableView& table() const { return *table_; }
+  void setIdFilter(const QString& text);
+  void setConflictingOnly(bool only);
+
+private:
+  void selectStoreUser();
+  void updateCount();
+
+  RunStore& store_;
+  UserTableModel* model_;
+  UserFilter* filter_;
+  QTableView* table_;
+  QLineEdit* idFilter_;
+  QCheckBox* conflictingOnly_;
+  QComboBox* level_;
+  QLabel* count_;
+};
+
+}  // namespace seesaw::widgets
