@@ -72,7 +72,6 @@ void LiveSession::stop()
 void LiveSession::waitForEnd()
 {
   if (thread_) thread_->wait();
-  for (auto& f : deriving_) f.waitForFinished();
   threadFinished();
 }
 
@@ -102,9 +101,10 @@ void LiveSession::threadFinished()
   if (!thread_) return;
   thread_->deleteLater();
   thread_ = nullptr;
-  for (auto& f : deriving_) f.waitForFinished();
-  drain();
   drainTimer_.stop();
+  drain();  // the last records; their snapshots start deriving
+  for (auto& f : deriving_) f.waitForFinished();
+  drain();  // those snapshots, then the run's end
   {
     std::lock_guard<std::mutex> lock(errorMutex_);
     failure_ = QString::fromStdString(threadError_);

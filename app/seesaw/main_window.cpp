@@ -6,13 +6,18 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QFile>
+#include <QFileDialog>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
 #include <QStatusBar>
 #include <QToolBar>
 
 #include "app/seesaw/live_session.h"
+#include "app/seesaw/run_setup_dialog.h"
 #include "widgets/cosine_matrix_view.h"
 #include "widgets/module_heatmap_view.h"
 #include "widgets/run_store.h"
@@ -58,8 +63,29 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   addView(QStringLiteral("user-scatter"), tr("Users"), new widgets::UserScatterView(*store_), Qt::BottomDockWidgetArea);
   addView(QStringLiteral("users"), tr("User table"), new widgets::UserTableView(*store_), Qt::BottomDockWidgetArea);
 
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* newRun = file->addAction(tr("&New run..."), this, &MainWindow::newRun);
+  newRun->setShortcut(QKeySequence::New);
+  newRun->setObjectName(QStringLiteral("new-run"));
+  file->addAction(tr("&Save run config..."), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save run config"), QStringLiteral("run.json"), tr("Run config (*.json)"));
+    if (path.isEmpty()) return;
+    QFile out(path);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(QByteArray::fromStdString(toJsonString(config_) + "\n")) < 0)
+      QMessageBox::warning(this, tr("Cannot save"), tr("%1: %2").arg(path, out.errorString()));
+  })->setShortcut(QKeySequence::Save);
+  file->addAction(tr("Save s&creenshot..."), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save screenshot"), QStringLiteral("seesaw.png"), tr("PNG image (*.png)"));
+    if (!path.isEmpty() && !saveScreenshot(path)) QMessageBox::warning(this, tr("Cannot save"), tr("%1 cannot be written").arg(path));
+  })->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+  file->addSeparator();
+  file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+  QMenu* views = menuBar()->addMenu(tr("&View"));
+  for (QDockWidget* d : findChildren<QDockWidget*>()) views->addAction(d->toggleViewAction());
+
   QToolBar* bar = addToolBar(tr("Run"));
   bar->setObjectName(QStringLiteral("run-toolbar"));
+  bar->addAction(newRun);
   startAction_ = bar->addAction(tr("Start"), this, &MainWindow::startRun);
   startAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
   pauseAction_ = bar->addAction(tr("Pause"), this, &MainWindow::togglePause);
@@ -128,6 +154,16 @@ void MainWindow::startRun()
   session_->start(config_, path);
 }
 
+void MainWindow::newRun()
+{
+  if (session_->active()) return;
+  RunSetupDialog dialog(config_, tracePath_, this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  config_ = dialog.config();
+  tracePath_ = dialog.tracePath();
+  startRun();
+}
+
 void MainWindow::togglePause() { session_->setPaused(session_->state() == LiveSession::State::Running); }
 
 void MainWindow::stopRun() { session_->stop(); }
@@ -137,6 +173,7 @@ void MainWindow::sessionStateChanged()
   using State = LiveSession::State;
   const State state = session_->state();
   startAction_->setEnabled(!session_->active());
+  findChild<QAction*>(QStringLiteral("new-run"))->setEnabled(!session_->active());
   pauseAction_->setEnabled(state == State::Running || state == State::Paused);
   pauseAction_->setText(state == State::Paused ? tr("Resume") : tr("Pause"));
   stopAction_->setEnabled(state == State::Running || state == State::Paused);

@@ -39,9 +39,13 @@ public:
   bool saveScreenshot(const QString& path, const QString& view = {});
 
   widgets::RunStore& store() { return *store_; }
+  const RunConfig& config() const { return config_; }
   LiveSession& session() { return *session_; }
 
 public Q_SLOTS:
+  // The run setup dialog, then a run of what it sets.
+  void newRun();
+  // A run of the current config.
   void startRun();
   void togglePause();
   void stopRun();

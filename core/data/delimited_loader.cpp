@@ -270,4 +270,24 @@ InteractionTable loadDelimited(LineReader& reader, const ColumnMapping& mapping)
   return table;
 }
 
+DelimitedPreview previewDelimited(const std::string& path, const ColumnMapping& mapping, size_t rows)
+{
+  LineReader reader = LineReader::openFile(path);
+  DelimitedPreview preview;
+  std::string_view line;
+  if (!reader.next(line)) throw Error(path + ": the file is empty");
+  preview.delimiter = chooseDelimiter(mapping, reader.name(), line);
+  FieldSplitter splitter(preview.delimiter);
+  const auto toStrings = [](const std::vector<std::string_view>& fields) { return std::vector<std::string>(fields.begin(), fields.end()); };
+  const auto& first = splitter.split(line, mapping.trim);
+  if (mapping.header) {
+    preview.columns = toStrings(first);
+  } else {
+    for (size_t c = 0; c < first.size(); ++c) preview.columns.push_back(std::to_string(c + 1));
+    preview.rows.push_back(toStrings(first));
+  }
+  while (preview.rows.size() < rows && reader.next(line)) preview.rows.push_back(toStrings(splitter.split(line, mapping.trim)));
+  return preview;
+}
+
 }  // namespace seesaw

@@ -1,0 +1,180 @@
+#include "app/seesaw/column_mapping_dialog.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMessageBox>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+#include "data/delimited_loader.h"
+
+namespace seesaw::app {
+namespace {
+
+const char* const kRoleNames[] = {"-", "user", "item", "categorical", "dense", "timestamp", "task (binary)", "task (regression)"};
+
+bool contains(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+}  // namespace
+
+ColumnMappingDialog::ColumnMappingDialog(QString path, ColumnMapping initial, QWidget* parent)
+    : QDialog(parent), path_(std::move(path)), base_(std::move(initial)), header_(new QCheckBox(tr("the first line names the columns"))),
+      delimiter_(new QComboBox), table_(new QTableWidget), message_(new QLabel)
+{
+  setWindowTitle(tr("Columns of %1").arg(path_));
+  delimiter_->addItem(tr("guess"), 0);
+  delimiter_->addItem(tr("comma"), int(','));
+  delimiter_->addItem(tr("tab"), int('\t'));
+  delimiter_->addItem(tr("semicolon"), int(';'));
+  delimiter_->setCurrentIndex(std::max(0, delimiter_->findData(int(base_.delimiter))));
+  header_->setChecked(base_.header);
+  message_->setWordWrap(true);
+  auto* options = new QHBoxLayout;
+  options->addWidget(header_);
+  options->addWidget(new QLabel(tr("delimiter")));
+  options->addWidget(delimiter_);
+  options->addStretch();
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(new QLabel(tr("Choose what each column holds: one user column, one item column and at least one task.")));
+  layout->addLayout(options);
+  layout->addWidget(table_, 1);
+  layout->addWidget(message_);
+  layout->addWidget(buttons);
+  connect(buttons, &QDialogButtonBox::accepted, this, &ColumnMappingDialog::accept);
+  connect(buttons, &QDialogButtonBox::rejected, this, &ColumnMappingDialog::reject);
+  connect(header_, &QCheckBox::toggled, this, &ColumnMappingDialog::loadPreview);
+  connect(delimiter_, qOverload<int>(&QComboBox::currentIndexChanged), this, &ColumnMappingDialog::loadPreview);
+  resize(900, 520);
+  loadPreview();
+}
+
+void ColumnMappingDialog::loadPreview()
+{
+  ColumnMapping options = base_;
+  options.header = header_->isChecked();
+  options.delimiter = static_cast<char>(delimiter_->currentData().toInt());
+  table_->clear();
+  columns_.clear();
+  DelimitedPreview preview;
+  try {
+    preview = previewDelimited(path_.toStdString(), options, kPreviewRows);
+  } catch (const std::exception& e) {
+    message_->setText(QString::fromStdString(e.what()));
+    table_->setRowCount(0);
+    table_->setColumnCount(0);
+    return;
+  }
+  message_->clear();
+  columns_ = preview.columns;
+  const int n = static_cast<int>(columns_.size());
+  table_->setColumnCount(n);
+  table_->setRowCount(1 + static_cast<int>(preview.rows.size()));
+  QStringList headers;
+  for (const auto& c : columns_) headers << QString::fromStdString(c);
+  table_->setHorizontalHeaderLabels(headers);
+  QStringList rows{tr("holds")};
+  for (size_t r = 0; r < preview.rows.size(); ++r) rows << QString::number(r + 1);
+  table_->setVerticalHeaderLabels(rows);
+  for (int c = 0; c < n; ++c) {
+    auto* role = new QComboBox;
+    for (const char* name : kRoleNames) role->addItem(tr(name));
+    const std::string& name = columns_[static_cast<size_t>(c)];
+    Role initial = Role::Ignore;
+    if (name == base_.user) initial = Role::User;
+    else if (name == base_.item) initial = Role::Item;
+    else if (contains(base_.categorical, name)) initial = Role::Categorical;
+    else if (contains(base_.dense, name)) initial = Role::Dense;
+    else if (name == base_.timestamp) initial = Role::Timestamp;
+    for (const TaskMapping& t : base_.tasks)
+      if (t.column == name) initial = t.type == TaskType::Binary ? Role::BinaryTask : Role::RegressionTask;
+    role->setCurrentIndex(static_cast<int>(initial));
+    table_->setCellWidget(0, c, role);
+    for (size_t r = 0; r < preview.rows.size(); ++r) {
+      const auto& fields = preview.rows[r];
+      auto* item = new QTableWidgetItem(static_cast<size_t>(c) < fields.size() ? QString::fromStdString(fields[static_cast<size_t>(c)]) : QString());
+      item->setFlags(item->flags() & ~Qt::ItemIsEditable);
+      table_->setItem(static_cast<int>(r) + 1, c, item);
+    }
+  }
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+}
+
+int ColumnMappingDialog::columnCount() const { return static_cast<int>(columns_.size()); }
+
+QString ColumnMappingDialog::previewCell(int row, int column) const
+{
+  const QTableWidgetItem* item = table_->item(row + 1, column);
+  return item ? item->text() : QString();
+}
+
+void ColumnMappingDialog::setRole(int column, Role role) { static_cast<QComboBox*>(table_->cellWidget(0, column))->setCurrentIndex(static_cast<int>(role)); }
+
+ColumnMappingDialog::Role ColumnMappingDialog::role(int column) const
+{
+  return static_cast<Role>(static_cast<QComboBox*>(table_->cellWidget(0, column))->currentIndex());
+}
+
+ColumnMapping ColumnMappingDialog::mapping() const
+{
+  ColumnMapping m;
+  m.delimiter = static_cast<char>(delimiter_->currentData().toInt());
+  m.header = header_->isChecked();
+  m.trim = base_.trim;
+  if (!m.header) m.columnNames = columns_;
+  for (int c = 0; c < columnCount(); ++c) {
+    const std::string& name = columns_[static_cast<size_t>(c)];
+    switch (role(c)) {
+      case Role::Ignore: break;
+      case Role::User: m.user = name; break;
+      case Role::Item: m.item = name; break;
+      case Role::Categorical: m.categorical.push_back(name); break;
+      case Role::Dense: m.dense.push_back(name); break;
+      case Role::Timestamp: m.timestamp = name; break;
+      case Role::BinaryTask:
+      case Role::RegressionTask: {
+        TaskMapping t;
+        t.name = name;
+        t.column = name;
+        t.type = role(c) == Role::BinaryTask ? TaskType::Binary : TaskType::Regression;
+        m.tasks.push_back(t);
+        break;
+      }
+    }
+  }
+  return m;
+}
+
+QString ColumnMappingDialog::problem() const
+{
+  if (columns_.empty()) return message_->text().isEmpty() ? tr("the file has no columns") : message_->text();
+  int users = 0, items = 0, timestamps = 0;
+  for (int c = 0; c < columnCount(); ++c) {
+    users += role(c) == Role::User;
+    items += role(c) == Role::Item;
+    timestamps += role(c) == Role::Timestamp;
+  }
+  if (users != 1) return tr("choose exactly one user column (%1 chosen)").arg(users);
+  if (items != 1) return tr("choose exactly one item column (%1 chosen)").arg(items);
+  if (timestamps > 1) return tr("choose at most one timestamp column");
+  if (mapping().tasks.empty()) return tr("choose at least one task column");
+  return {};
+}
+
+void ColumnMappingDialog::accept()
+{
+  const QString why = problem();
+  if (!why.isEmpty()) {
+    message_->setText(why);
+    return;
+  }
+  QDialog::accept();
+}
+
+}  // namespace seesaw::app

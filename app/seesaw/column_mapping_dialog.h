@@ -1,0 +1,51 @@
+#pragma once
+// The column-mapping step for a CSV/TSV file: the first rows as the loader splits them, and above
+// each column what it holds (user, item, categorical, dense, timestamp, a binary or regression
+// task, or nothing). The result is the run config's data.columns.
+
+#include <QDialog>
+
+#include <vector>
+
+#include "data/column_mapping.h"
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QTableWidget;
+
+namespace seesaw::app {
+
+class ColumnMappingDialog : public QDialog
+{
+  Q_OBJECT
+
+public:
+  enum class Role { Ignore, User, Item, Categorical, Dense, Timestamp, BinaryTask, RegressionTask };
+  static constexpr int kPreviewRows = 20;
+
+  ColumnMappingDialog(QString path, ColumnMapping initial, QWidget* parent = nullptr);
+
+  // The mapping the choices make; empty problem() when it is complete.
+  ColumnMapping mapping() const;
+  QString problem() const;
+  int columnCount() const;
+  QString previewCell(int row, int column) const;
+  void setRole(int column, Role role);
+  Role role(int column) const;
+
+  void accept() override;
+
+private:
+  void loadPreview();
+
+  QString path_;
+  ColumnMapping base_;
+  std::vector<std::string> columns_;
+  QCheckBox* header_;
+  QComboBox* delimiter_;
+  QTableWidget* table_;
+  QLabel* message_;
+};
+
+}  // namespace seesaw::app

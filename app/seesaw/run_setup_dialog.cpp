@@ -1,0 +1,305 @@
+#include "app/seesaw/run_setup_dialog.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+#include "app/seesaw/column_mapping_dialog.h"
+#include "methods/registry.h"
+
+namespace seesaw::app {
+namespace {
+
+constexpr const char* kFileSource = "file";
+
+QDoubleSpinBox* doubleBox(double min, double max, int decimals, double step)
+{
+  auto* box = new QDoubleSpinBox;
+  box->setRange(min, max);
+  box->setDecimals(decimals);
+  box->setSingleStep(step);
+  return box;
+}
+
+QSpinBox* intBox(int min, int max)
+{
+  auto* box = new QSpinBox;
+  box->setRange(min, max);
+  return box;
+}
+
+// A line edit with a "..." button that asks for a file.
+QWidget* withBrowse(QLineEdit* edit, QPushButton* browse)
+{
+  auto* row = new QWidget;
+  auto* layout = new QHBoxLayout(row);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(edit, 1);
+  layout->addWidget(browse);
+  return row;
+}
+
+}  // namespace
+
+RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* parent)
+    : QDialog(parent), base_(std::move(config)), source_(new QComboBox), dataPath_(new QLineEdit), browseData_(new QPushButton(tr("..."))),
+      columns_(new QPushButton(tr("Columns..."))), model_(new QComboBox), method_(new QComboBox), methodDescription_(new QLabel),
+      parameters_(new QFormLayout), steps_(intBox(0, 1000000000)), epochs_(doubleBox(0.01, 10000, 2, 0.5)),
+      batch_(intBox(1, 1 << 20)), lr_(doubleBox(1e-7, 10, 7, 1e-4)), optimizer_(new QComboBox), device_(new QComboBox),
+      window_(intBox(0, 1000000)), trace_(new QLineEdit(tracePath)), problem_(new QLabel)
+{
+  setWindowTitle(tr("New run"));
+  // Named after their config fields, for tests and accessibility tools.
+  source_->setObjectName(QStringLiteral("data.source"));
+  dataPath_->setObjectName(QStringLiteral("data.path"));
+  model_->setObjectName(QStringLiteral("model.type"));
+  method_->setObjectName(QStringLiteral("method.name"));
+  steps_->setObjectName(QStringLiteral("train.steps"));
+  epochs_->setObjectName(QStringLiteral("train.epochs"));
+  batch_->setObjectName(QStringLiteral("train.batch_size"));
+  lr_->setObjectName(QStringLiteral("train.lr"));
+  optimizer_->setObjectName(QStringLiteral("train.optimizer"));
+  device_->setObjectName(QStringLiteral("train.device"));
+  window_->setObjectName(QStringLiteral("train.user_snapshot_every"));
+  trace_->setObjectName(QStringLiteral("trace"));
+  problem_->setObjectName(QStringLiteral("problem"));
+  for (const auto& name : presetNames()) source_->addItem(tr("preset: %1").arg(QString::fromStdString(name)), QString::fromStdString(name));
+  source_->addItem(tr("CSV/TSV file"), QString::fromLatin1(kFileSource));
+  for (ModelType t : {ModelType::SharedBottom, ModelType::MMoE, ModelType::PLE}) model_->addItem(QString::fromStdString(modelTypeName(t)), int(t));
+  for (const MethodInfo& m : methodRegistry().methods()) {
+    method_->addItem(QString::fromStdString(m.name), QString::fromStdString(m.name));
+    method_->setItemData(method_->count() - 1, QString::fromStdString(m.description), Qt::ToolTipRole);
+  }
+  for (OptimizerType o : {OptimizerType::Adam, OptimizerType::AdamW, OptimizerType::SGD}) optimizer_->addItem(QString::fromStdString(optimizerName(o)), int(o));
+  for (const char* d : {"auto", "cpu", "cuda"}) device_->addItem(QString::fromLatin1(d));
+  steps_->setSpecialValueText(tr("by epochs"));
+  steps_->setToolTip(tr("training steps (train.steps); 0 trains for the epochs below"));
+  epochs_->setToolTip(tr("epochs of training data when steps is 0 (train.epochs)"));
+  lr_->setToolTip(tr("learning rate (train.lr)"));
+  window_->setSpecialValueText(tr("none"));
+  window_->setToolTip(tr("steps per per-user geometry window (train.user_snapshot_every); 0 records no per-user snapshots"));
+  trace_->setPlaceholderText(tr("runs/<date>-<name>-<method>.h5"));
+  dataPath_->setPlaceholderText(tr("the data file (kuairand, census and CSV/TSV sources)"));
+  methodDescription_->setWordWrap(true);
+  problem_->setWordWrap(true);
+  problem_->setStyleSheet(QStringLiteral("color: #b2182b"));
+
+  auto* dataForm = new QFormLayout;
+  dataForm->addRow(tr("dataset"), source_);
+  dataForm->addRow(tr("file"), withBrowse(dataPath_, browseData_));
+  dataForm->addRow(QString(), columns_);
+  auto* dataBox = new QGroupBox(tr("Data"));
+  dataBox->setLayout(dataForm);
+  auto* method = new QFormLayout;
+  method->addRow(tr("model"), model_);
+  method->addRow(tr("method"), method_);
+  method->addRow(methodDescription_);
+  method->addRow(parameters_);
+  auto* methodBox = new QGroupBox(tr("Model and gradient method"));
+  methodBox->setLayout(method);
+  auto* browseTrace = new QPushButton(tr("..."));
+  auto* train = new QFormLayout;
+  train->addRow(tr("steps"), steps_);
+  train->addRow(tr("epochs"), epochs_);
+  train->addRow(tr("batch size"), batch_);
+  train->addRow(tr("learning rate"), lr_);
+  train->addRow(tr("optimizer"), optimizer_);
+  train->addRow(tr("device"), device_);
+  train->addRow(tr("per-user window"), window_);
+  train->addRow(tr("trace"), withBrowse(trace_, browseTrace));
+  auto* trainBox = new QGroupBox(tr("Training"));
+  trainBox->setLayout(train);
+
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
+  buttons->addButton(tr("Start"), QDialogButtonBox::AcceptRole)->setDefault(true);
+  QPushButton* load = buttons->addButton(tr("Load config..."), QDialogButtonBox::ActionRole);
+  QPushButton* save = buttons->addButton(tr("Save config..."), QDialogButtonBox::ActionRole);
+  auto* columns = new QHBoxLayout;
+  columns->addWidget(dataBox);
+  columns->addWidget(methodBox);
+  columns->addWidget(trainBox);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(columns);
+  layout->addWidget(problem_);
+  layout->addWidget(buttons);
+
+  connect(buttons, &QDialogButtonBox::accepted, this, &RunSetupDialog::accept);
+  connect(buttons, &QDialogButtonBox::rejected, this, &RunSetupDialog::reject);
+  connect(load, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Load run config"), QString(), tr("Run config (*.json)"));
+    if (!path.isEmpty()) loadConfigFile(path);
+  });
+  connect(save, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save run config"), QStringLiteral("run.json"), tr("Run config (*.json)"));
+    if (!path.isEmpty()) saveConfigFile(path);
+  });
+  connect(browseData_, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Data file"), QString(), tr("Delimited text (*.csv *.tsv *.gz *.txt);;Any file (*)"));
+    if (!path.isEmpty()) dataPath_->setText(path);
+  });
+  connect(browseTrace, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Trace file"), trace_->text(), tr("Seesaw trace (*.h5)"));
+    if (!path.isEmpty()) trace_->setText(path);
+  });
+  connect(columns_, &QPushButton::clicked, this, &RunSetupDialog::editColumns);
+  connect(source_, qOverload<int>(&QComboBox::activated), this, &RunSetupDialog::sourceChanged);
+  connect(method_, qOverload<int>(&QComboBox::currentIndexChanged), this, &RunSetupDialog::methodChanged);
+  setConfig(base_);
+}
+
+void RunSetupDialog::setConfig(const RunConfig& config)
+{
+  base_ = config;
+  const bool preset = config.data.source != kFileSource && source_->findData(QString::fromStdString(config.name)) >= 0;
+  source_->setCurrentIndex(source_->findData(preset ? QString::fromStdString(config.name) : QString::fromLatin1(kFileSource)));
+  dataPath_->setText(QString::fromStdString(config.data.path));
+  model_->setCurrentIndex(model_->findData(int(config.model.type)));
+  {
+    const QSignalBlocker block(method_);
+    method_->setCurrentIndex(method_->findData(QString::fromStdString(config.method.name)));
+  }
+  methodChanged();
+  steps_->setValue(static_cast<int>(config.train.steps));
+  epochs_->setValue(config.train.epochs);
+  batch_->setValue(config.train.batchSize);
+  lr_->setValue(config.train.lr);
+  optimizer_->setCurrentIndex(optimizer_->findData(int(config.train.optimizer)));
+  device_->setCurrentText(QString::fromStdString(config.train.device));
+  window_->setValue(static_cast<int>(config.train.userSnapshotEvery));
+  const bool file = config.data.source == kFileSource;
+  columns_->setEnabled(file);
+  problem_->clear();
+}
+
+void RunSetupDialog::sourceChanged()
+{
+  const std::string source = source_->currentData().toString().toStdString();
+  if (source == kFileSource) {
+    base_.data.source = kFileSource;
+    base_.name = "file";
+    columns_->setEnabled(true);
+    return;
+  }
+  // A preset brings its own data, model and training settings; the trace path stays.
+  setConfig(presetConfig(source));
+}
+
+void RunSetupDialog::methodChanged()
+{
+  while (parameters_->rowCount() > 0) parameters_->removeRow(0);
+  parameterBoxes_.clear();
+  const std::string name = method_->currentData().toString().toStdString();
+  if (!methodRegistry().contains(name)) return;
+  const MethodInfo& info = methodRegistry().info(name);
+  methodDescription_->setText(QString::fromStdString(info.description));
+  // The config's values where it is this method's, else the defaults.
+  const auto& given = base_.method.name == name ? base_.method.params : std::map<std::string, double>{};
+  for (const HyperParameter& p : info.hyperParameters) {
+    const auto it = given.find(p.name);
+    const double value = it != given.end() ? it->second : p.defaultValue;
+    // Enough decimals that a small value (an eps of 1e-9) survives the box: four significant digits.
+    const int decimals = p.integer ? 0 : value != 0 && std::abs(value) < 1e-2 ? std::min(15, static_cast<int>(std::ceil(-std::log10(std::abs(value)))) + 4) : 6;
+    auto* box = doubleBox(p.min, p.max, decimals, p.integer ? 1 : std::max((p.max - p.min) / 100, 1e-6));
+    box->setValue(value);
+    box->setToolTip(QStringLiteral("%1\nrange [%2, %3], default %4")
+                        .arg(QString::fromStdString(p.description))
+                        .arg(p.min)
+                        .arg(p.max)
+                        .arg(p.defaultValue));
+    parameters_->addRow(QString::fromStdString(p.name), box);
+    parameterBoxes_[QString::fromStdString(p.name)] = box;
+  }
+}
+
+QDoubleSpinBox* RunSetupDialog::parameterBox(const QString& name) const
+{
+  const auto it = parameterBoxes_.find(name);
+  return it == parameterBoxes_.end() ? nullptr : it->second;
+}
+
+void RunSetupDialog::editColumns()
+{
+  ColumnMappingDialog dialog(dataPath_->text(), base_.data.columns, this);
+  if (dialog.exec() == QDialog::Accepted) base_.data.columns = dialog.mapping();
+}
+
+RunConfig RunSetupDialog::config() const
+{
+  RunConfig c = base_;
+  c.data.path = dataPath_->text().toStdString();
+  c.model.type = static_cast<ModelType>(model_->currentData().toInt());
+  const std::string method = method_->currentData().toString().toStdString();
+  if (method != c.method.name) c.method.params.clear();
+  c.method.name = method;
+  for (const auto& [name, box] : parameterBoxes_) c.method.params[name.toStdString()] = box->value();
+  c.train.steps = steps_->value();
+  c.train.epochs = epochs_->value();
+  c.train.batchSize = batch_->value();
+  c.train.lr = lr_->value();
+  c.train.optimizer = static_cast<OptimizerType>(optimizer_->currentData().toInt());
+  c.train.device = device_->currentText().toStdString();
+  c.train.userSnapshotEvery = window_->value();
+  return c;
+}
+
+QString RunSetupDialog::tracePath() const { return trace_->text(); }
+
+QString RunSetupDialog::problem() const
+{
+  const RunConfig c = config();
+  if (c.data.source == kFileSource && c.data.columns.tasks.empty()) return tr("choose the file's columns (Columns...)");
+  try {
+    validate(c);
+  } catch (const std::exception& e) {
+    return QString::fromStdString(e.what());
+  }
+  return {};
+}
+
+void RunSetupDialog::showProblem(const QString& problem) { problem_->setText(problem); }
+
+void RunSetupDialog::accept()
+{
+  const QString why = problem();
+  showProblem(why);
+  if (why.isEmpty()) QDialog::accept();
+}
+
+bool RunSetupDialog::loadConfigFile(const QString& path)
+{
+  try {
+    const RunConfig loaded = loadRunConfigFile(path.toStdString());
+    validate(loaded);
+    setConfig(loaded);
+    return true;
+  } catch (const std::exception& e) {
+    showProblem(QString::fromStdString(e.what()));
+    if (isVisible()) QMessageBox::warning(this, tr("Run config refused"), QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
+bool RunSetupDialog::saveConfigFile(const QString& path)
+{
+  QFile file(path);
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(QByteArray::fromStdString(toJsonString(config()) + "\n")) < 0) {
+    showProblem(tr("%1: cannot write: %2").arg(path, file.errorString()));
+    return false;
+  }
+  return true;
+}
+
+}  // namespace seesaw::app

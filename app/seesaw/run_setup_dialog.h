@@ -1,0 +1,73 @@
+#pragma once
+// The run setup: dataset (a preset, or a CSV/TSV file with its column mapping), model, gradient
+// method with its hyperparameters as the registry describes them (range, default, meaning), the
+// training length, batch, learning rate, device and trace file. Settings load from and save to a
+// run-config JSON, the format seesaw-train reads. Start is refused, with the field named, while
+// the config does not validate.
+
+#include <QDialog>
+
+#include <map>
+
+#include "config/run_config.h"
+
+class QAbstractSpinBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QFormLayout;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+
+namespace seesaw::app {
+
+class RunSetupDialog : public QDialog
+{
+  Q_OBJECT
+
+public:
+  RunSetupDialog(RunConfig config, QString tracePath, QWidget* parent = nullptr);
+
+  // The config the widgets describe (not yet validated).
+  RunConfig config() const;
+  QString tracePath() const;
+  void setConfig(const RunConfig& config);
+  // Why the config cannot run ("config field train.lr: ..."), or empty.
+  QString problem() const;
+  // The hyperparameter widget of the current method, for tests.
+  QDoubleSpinBox* parameterBox(const QString& name) const;
+
+  bool loadConfigFile(const QString& path);  // false, with a dialog, when the file is refused
+  bool saveConfigFile(const QString& path);
+
+  void accept() override;
+
+private:
+  void sourceChanged();
+  void methodChanged();
+  void editColumns();
+  void showProblem(const QString& problem);
+
+  RunConfig base_;  // what the widgets do not show (model sizes, synthetic settings, ...)
+  QComboBox* source_;
+  QLineEdit* dataPath_;
+  QPushButton* browseData_;
+  QPushButton* columns_;
+  QComboBox* model_;
+  QComboBox* method_;
+  QLabel* methodDescription_;
+  QFormLayout* parameters_;
+  std::map<QString, QDoubleSpinBox*> parameterBoxes_;
+  QSpinBox* steps_;
+  QDoubleSpinBox* epochs_;
+  QSpinBox* batch_;
+  QDoubleSpinBox* lr_;
+  QComboBox* optimizer_;
+  QComboBox* device_;
+  QSpinBox* window_;
+  QLineEdit* trace_;
+  QLabel* problem_;
+};
+
+}  // namespace seesaw::app
