@@ -4,9 +4,9 @@
 // plot holding 10^5 and 10^6 points per series.
 //
 // Prints:
-//   GUI latency preset=<p> steps=<n> p50_ms=<x> p99_ms=<y> max_ms=<z> view_updates_per_s=<u> steps_per_s=<s>
+//   GUI latency preset=<p> steps=<n> batch=<b> snapshot_every=<w> p50_ms=<x> p99_ms=<y> max_ms=<z> view_updates_per_s=<u> steps_per_s=<s>
 //   GUI redraw points=<n> series=3 replot_ms=<t>
-// Usage: QT_QPA_PLATFORM=offscreen seesaw-bench-gui [--preset NAME] [--steps N]
+// Usage: QT_QPA_PLATFORM=offscreen seesaw-bench-gui [--preset NAME] [--steps N] [--batch N] [--snapshot-every N]
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -69,12 +69,16 @@ int main(int argc, char** argv)
   QStandardPaths::setTestModeEnabled(true);  // leave the user's remembered layout alone
   std::string preset = "synthetic";
   int64_t steps = 400;
+  int batch = 0;              // 0: the preset's
+  int64_t snapshotEvery = -1;  // -1: the preset's
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--preset") preset = argv[i + 1];
     else if (flag == "--steps") steps = std::atoll(argv[i + 1]);
+    else if (flag == "--batch") batch = std::atoi(argv[i + 1]);
+    else if (flag == "--snapshot-every") snapshotEvery = std::atoll(argv[i + 1]);
     else {
-      std::fprintf(stderr, "usage: seesaw-bench-gui [--preset NAME] [--steps N]\n");
+      std::fprintf(stderr, "usage: seesaw-bench-gui [--preset NAME] [--steps N] [--batch N] [--snapshot-every N]\n");
       return 2;
     }
   }
@@ -82,6 +86,8 @@ int main(int argc, char** argv)
   QTemporaryDir dir;
   seesaw::RunConfig config = seesaw::presetConfig(preset);
   config.train.steps = steps;
+  if (batch > 0) config.train.batchSize = batch;
+  if (snapshotEvery >= 0) config.train.userSnapshotEvery = snapshotEvery;
   seesaw::app::MainWindow window(config, dir.filePath("run.h5"), seesaw::app::MainWindow::Layout::Default);
   window.show();
 
@@ -109,8 +115,8 @@ int main(int argc, char** argv)
     return 1;
   }
   const auto& wall = window.store().wallTimes();
-  std::printf("GUI latency preset=%s steps=%lld p50_ms=%.2f p99_ms=%.2f max_ms=%.2f view_updates_per_s=%.1f steps_per_s=%.1f\n",
-              preset.c_str(), static_cast<long long>(steps), percentile(lateMs, 0.5), percentile(lateMs, 0.99), percentile(lateMs, 1.0),
+  std::printf("GUI latency preset=%s steps=%lld batch=%d snapshot_every=%lld p50_ms=%.2f p99_ms=%.2f max_ms=%.2f view_updates_per_s=%.1f steps_per_s=%.1f\n",
+              preset.c_str(), static_cast<long long>(steps), config.train.batchSize, static_cast<long long>(config.train.userSnapshotEvery), percentile(lateMs, 0.5), percentile(lateMs, 0.99), percentile(lateMs, 1.0),
               updates / seconds, static_cast<double>(steps) / wall.back());
   for (int points : {100000, 1000000}) std::printf("GUI redraw points=%d series=3 replot_ms=%.2f\n", points, replotMs(points));
   return 0;

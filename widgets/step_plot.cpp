@@ -1,5 +1,7 @@
 #include "widgets/step_plot.h"
 
+#include <QElapsedTimer>
+#include <QTimer>
 #include <QToolTip>
 
 #include <algorithm>
@@ -12,6 +14,7 @@ namespace seesaw::widgets {
 namespace {
 
 constexpr int kMaxFlagMarks = 500;  // past this many flagged steps the marks would hide the curves
+constexpr int kAntialiasedPoints = 20000;
 
 }  // namespace
 
@@ -40,27 +43,27 @@ void StepPlot::rebuild()
   clearGraphs();
   clearItems();
   graphs_.clear();
-  conflictFills_.clear();
   series_ = store_.started() ? seriesOf_(store_) : std::vector<StepSeries>{};
   added_.assign(series_.size(), 0);
   flagsAdded_ = 0;
   for (const StepSeries& s : series_) {
     QCPGraph* g = addGraph();
     g->setName(s.name);
-    g->setPen(QPen(s.color, 1.5));
+    g->setPen(QPen(s.color, 1));  // width 1: the raster engine strokes wider pens 300x slower (bench/gui_latency)
     g->setAdaptiveSampling(true);
     graphs_.push_back(g);
-    if (options_.shadeConflict) {
-      QCPGraph* fill = addGraph();
-      fill->setPen(Qt::NoPen);
-      QColor shade = s.color;
-      shade.setAlpha(60);
-      fill->setBrush(shade);  // a brush without a channel graph fills to value 0
-      fill->removeFromLegend();
-      conflictFills_.push_back(fill);
-    }
   }
   if (options_.shadeConflict) {
+    // The band below zero, behind the curves. (Filling each curve down to zero instead costs a
+    // second per redraw at a few thousand points: the raster engine fills zigzag polygons slowly.)
+    auto* band = new QCPItemRect(this);
+    band->setLayer(QStringLiteral("background"));
+    band->topLeft->setTypeX(QCPItemPosition::ptAxisRectRatio);
+    band->bottomRight->setTypeX(QCPItemPosition::ptAxisRectRatio);
+    band->topLeft->setCoords(0, 0);
+    band->bottomRight->setCoords(1, -1e9);
+    band->setPen(Qt::NoPen);
+    band->setBrush(QColor(178, 24, 43, 28));
     auto* zero = new QCPItemStraightLine(this);
     zero->point1->setCoords(0, 0);
     zero->point2->setCoords(1, 0);
@@ -81,11 +84,8 @@ void StepPlot::grow()
     const QVector<double> newKeys = keys.mid(added_[i], n - added_[i]);
     const QVector<double> newValues = values.mid(added_[i], n - added_[i]);
     graphs_[i]->addData(newKeys, newValues, true);
-    if (options_.shadeConflict) {
-      QVector<double> below(newValues.size());
-      std::transform(newValues.begin(), newValues.end(), below.begin(), [](double v) { return std::isnan(v) ? v : std::min(v, 0.0); });
-      conflictFills_[i]->addData(newKeys, below, true);
-    }
+    // Past this many points antialiased lines cost three times more to draw and look no better.
+    graphs_[i]->setAntialiased(n < kAntialiasedPoints);
     added_[i] = n;
   }
   const QVector<double>& flagged = store_.flaggedSteps();
@@ -96,7 +96,7 @@ void StepPlot::grow()
     mark->setPen(QPen(QColor(200, 0, 0, 150), 1, Qt::DotLine));
   }
   if (store_.followsLatest()) fitRanges();
-  replot(rpQueuedReplot);
+  scheduleReplot();
 }
 
 void StepPlot::fitRanges()
@@ -137,7 +137,25 @@ void StepPlot::moveCursor()
   const double step = static_cast<double>(store_.cursor());
   moveStepCursor(*cursor_, step);
   cursor_->setVisible(store_.stepCount() > 0);
-  replot(rpQueuedReplot);
+  scheduleReplot();
+}
+
+void StepPlot::scheduleReplot()
+{
+  // At most one redraw every 33 ms, and one every 5 redraw times when drawing is slow (long
+  // series), but at least 10 a second: a plot never takes more than its share of the GUI thread.
+  if (replotPending_) return;
+  replotPending_ = true;
+  const qint64 interval = std::clamp<qint64>(5 * lastReplotMs_, 33, 100);
+  const qint64 wait = sinceReplot_.isValid() ? std::max<qint64>(0, interval - sinceReplot_.elapsed()) : 0;
+  QTimer::singleShot(static_cast<int>(wait), this, [this] {
+    replotPending_ = false;
+    QElapsedTimer drawing;
+    drawing.start();
+    replot();
+    lastReplotMs_ = drawing.elapsed();
+    sinceReplot_.start();
+  });
 }
 
 int StepPlot::pointCount(int series) const { return graphs_.at(static_cast<size_t>(series))->dataCount(); }

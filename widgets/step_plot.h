@@ -6,7 +6,9 @@
 //
 // Long series stay whole in the plot's data; QCustomPlot's adaptive sampling draws them per pixel
 // column from each column's minimum and maximum, so that 10^5 points and more stay smooth and no
-// spike is lost (bench/gui_latency measures the redraw).
+// spike is lost. Redraws are paced by their own cost (bench/gui_latency.cpp measures both).
+
+#include <QElapsedTimer>
 
 #include <qcustomplot.h>
 
@@ -33,7 +35,7 @@ struct StepPlotOptions
   QString valueLabel;
   bool logScale = false;
   std::optional<QCPRange> fixedRange;  // none: fit the values
-  bool shadeConflict = false;          // fill each series below zero (cosines: the tasks conflict)
+  bool shadeConflict = false;          // shade the values below zero (cosines: the tasks conflict)
 };
 
 class StepPlot : public QCustomPlot
@@ -61,17 +63,20 @@ private:
   void grow();
   void moveCursor();
   void fitRanges();
+  void scheduleReplot();
 
   RunStore& store_;
   StepPlotOptions options_;
   SeriesOf seriesOf_;
   std::vector<StepSeries> series_;
   std::vector<QCPGraph*> graphs_;          // one per series
-  std::vector<QCPGraph*> conflictFills_;   // with shadeConflict: min(value, 0) per series
   std::vector<int> added_;                 // points already handed to each graph
   int flagsAdded_ = 0;
   QCPItemStraightLine* cursor_ = nullptr;
   QPoint pressedAt_;
+  bool replotPending_ = false;
+  qint64 lastReplotMs_ = 0;
+  QElapsedTimer sinceReplot_;
 };
 
 }  // namespace seesaw::widgets

@@ -46,7 +46,7 @@ StepPlot* makeValidationPlot(RunStore& store)
 
 StepPlot* makeCosinePlot(RunStore& store)
 {
-  return new StepPlot(store, {QStringLiteral("task-gradient cosine per pair (shaded: conflict)"), QStringLiteral("cosine"), false, QCPRange(-1.05, 1.05), true},
+  return new StepPlot(store, {QStringLiteral("task-gradient cosine per pair (shaded below 0: conflict)"), QStringLiteral("cosine"), false, QCPRange(-1.05, 1.05), true},
                       [](const RunStore& s) {
                         std::vector<StepSeries> series;
                         for (int p = 0; p < s.pairs(); ++p)

@@ -77,7 +77,7 @@ void UserDetailView::redraw()
     const bool weight = q.kind == UserQuantity::Kind::Weight;
     QCPGraph* g = plot_->addGraph(plot_->xAxis, weight ? plot_->yAxis2 : plot_->yAxis);
     g->setName(weight ? quantityName(store_, q) : store_.pairName(q.index));
-    g->setPen(QPen(seriesColor(q.index), 1.5, weight ? Qt::DashLine : Qt::SolidLine));
+    g->setPen(QPen(seriesColor(q.index), 1, weight ? Qt::DashLine : Qt::SolidLine));
     g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
     for (int s = 0; s < store_.snapshotCount(); ++s) {
       const auto& snapshot = *store_.snapshot(s);
