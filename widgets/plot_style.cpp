@@ -2,7 +2,9 @@
 
 #include <qcustomplot.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 
 namespace seesaw::widgets {
 
@@ -55,6 +57,17 @@ void moveStepCursor(QCPItemStraightLine& cursor, double step)
 {
   cursor.point1->setCoords(step, 0);
   cursor.point2->setCoords(step, 1);
+}
+
+QCPRange readableRange(const QCPRange& values, bool logScale)
+{
+  if (logScale) return QCPRange(values.lower / 1.5, values.upper * 1.5);
+  const double span = values.upper - values.lower, magnitude = std::max(std::abs(values.lower), std::abs(values.upper));
+  if (span <= 1e-4 * std::max(magnitude, 1.0)) {
+    const double half = std::max(0.5 * magnitude, 0.5);
+    return QCPRange(values.center() - half, values.center() + half);
+  }
+  return QCPRange(values.lower - 0.05 * span, values.upper + 0.05 * span);
 }
 
 void styleStepPlot(QCustomPlot& plot, const QString& valueLabel)

@@ -6,6 +6,7 @@
 #include <QString>
 
 class QCustomPlot;
+class QCPRange;
 class QCPColorGradient;
 class QCPItemStraightLine;
 
@@ -24,6 +25,10 @@ QCPColorGradient countGradient();
 // The step cursor's vertical line in a plot whose x axis is steps, and moving it.
 QCPItemStraightLine* addStepCursor(QCustomPlot& plot);
 void moveStepCursor(QCPItemStraightLine& cursor, double step);
+
+// An axis range that shows `values` with a margin; constant values (EW's weights, to float
+// rounding) get a range of their own size around them instead of an empty or microscopic one.
+QCPRange readableRange(const QCPRange& values, bool logScale);
 
 // Axis labels, fonts and interactions shared by the plots over steps.
 void styleStepPlot(QCustomPlot& plot, const QString& valueLabel);

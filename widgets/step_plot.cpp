@@ -124,12 +124,7 @@ void StepPlot::fitRanges()
     values = found ? QCPRange(std::min(values.lower, r.lower), std::max(values.upper, r.upper)) : r;
     found = true;
   }
-  if (!found) return;
-  const double span = values.upper - values.lower, magnitude = std::max(std::abs(values.lower), std::abs(values.upper));
-  if (options_.logScale) yAxis->setRange(values.lower / 1.5, values.upper * 1.5);
-  // Constant values (EW's weights) would give an empty range: show them in the middle of one.
-  else if (span <= 1e-6 * std::max(magnitude, 1.0)) yAxis->setRange(values.center() - std::max(0.5 * magnitude, 0.5), values.center() + std::max(0.5 * magnitude, 0.5));
-  else yAxis->setRange(values.lower - 0.05 * span, values.upper + 0.05 * span);
+  if (found) yAxis->setRange(readableRange(values, options_.logScale));
 }
 
 void StepPlot::moveCursor()

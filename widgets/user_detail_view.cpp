@@ -8,6 +8,7 @@
 #include <qcustomplot.h>
 
 #include <cmath>
+#include <limits>
 
 #include "widgets/plot_style.h"
 #include "widgets/run_store.h"
@@ -73,6 +74,7 @@ void UserDetailView::redraw()
   for (int p = 0; p < store_.pairs(); ++p) quantities.push_back({UserQuantity::Kind::Cosine, p, level});
   for (int k = 0; k < store_.tasks(); ++k) quantities.push_back({UserQuantity::Kind::Weight, k, level});
   bool anyWeight = false;
+  QCPRange weights(std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest());
   for (const UserQuantity& q : quantities) {
     const bool weight = q.kind == UserQuantity::Kind::Weight;
     QCPGraph* g = plot_->addGraph(plot_->xAxis, weight ? plot_->yAxis2 : plot_->yAxis);
@@ -84,15 +86,15 @@ void UserDetailView::redraw()
       const bool seen = static_cast<size_t>(user) < snapshot.users.count.size() && snapshot.users.count[static_cast<size_t>(user)] > 0;
       const double v = seen ? userValue(snapshot.users, store_.tasks(), user, q) : std::nan("");
       g->addData(static_cast<double>(snapshot.step), v);
-      anyWeight = anyWeight || (weight && !std::isnan(v));
+      if (weight && !std::isnan(v)) {
+        anyWeight = true;
+        weights = QCPRange(std::min(weights.lower, v), std::max(weights.upper, v));
+      }
     }
   }
   plot_->xAxis->rescale();
   plot_->xAxis->scaleRange(1.05);
-  if (anyWeight) {
-    for (int i = store_.pairs(); i < plot_->graphCount(); ++i) plot_->graph(i)->rescaleValueAxis(i > store_.pairs());
-    plot_->yAxis2->scaleRange(1.2);
-  }
+  if (anyWeight) plot_->yAxis2->setRange(readableRange(weights, false));
   moveCursor();
 }
 

@@ -5,19 +5,21 @@
 #include <QCommandLineParser>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/main_window.h"
 #include "config/run_config.h"
 #include "util/error.h"
+#include "widgets/run_store.h"
 
 namespace {
 
 struct Options
 {
   seesaw::RunConfig config;
-  QString tracePath, screenshot, view;
+  QString tracePath, screenshot, view, user;
   bool start = false, exitWhenDone = false;
 };
 
@@ -42,6 +44,7 @@ Options parseOptions(const QCommandLineParser& parser)
   o.tracePath = parser.value(QStringLiteral("trace"));
   o.screenshot = parser.value(QStringLiteral("screenshot"));
   o.view = parser.value(QStringLiteral("view"));
+  o.user = parser.value(QStringLiteral("user"));
   o.exitWhenDone = parser.isSet(QStringLiteral("exit-when-done"));
   o.start = parser.isSet(QStringLiteral("start")) || o.exitWhenDone || !o.screenshot.isEmpty();
   return o;
@@ -70,6 +73,7 @@ int main(int argc, char** argv)
       {QStringLiteral("screenshot"), QStringLiteral("when the run ends, save a PNG of the window (or of --view) to this file; implies --start"), QStringLiteral("file")},
       {QStringLiteral("view"), QStringLiteral("the view --screenshot saves: cosine, cosine-matrix, user-detail, loss, validation, magnitude, weights, modules, "
                                                  "user-distribution, user-scatter, users"), QStringLiteral("name")},
+      {QStringLiteral("user"), QStringLiteral("select this user (its original id) when the run begins, as a click in the user table would"), QStringLiteral("id")},
       {QStringLiteral("exit-when-done"), QStringLiteral("quit when the run ends (status 1 if it failed); implies --start")},
   });
   parser.process(application);
@@ -109,6 +113,14 @@ int main(int argc, char** argv)
       if (options.exitWhenDone) QApplication::exit(failed ? 1 : status);
     });
   });
+  if (!options.user.isEmpty()) {
+    QObject::connect(&window.store(), &seesaw::widgets::RunStore::runBegan, &window, [&] {
+      const auto& ids = window.store().info().userIds;
+      const auto it = std::find(ids.begin(), ids.end(), options.user.toStdString());
+      if (it == ids.end()) std::fprintf(stderr, "seesaw: --user: no user '%s' in the data\n", qPrintable(options.user));
+      else window.store().setSelectedUser(static_cast<int>(it - ids.begin()));
+    });
+  }
   if (options.start) window.startRun();
   const int code = application.exec();
   return code != 0 ? code : status;
