@@ -61,6 +61,7 @@ public:
   }
   void eval(const EvalRecord&) override {}
   void geometry(const PendingGeometry&) override {}  // never derived: the trainer's own cost is measured
+  void change(const ChangeRecord&) override {}
   void end(const RunEnd&) override {}
 
 private:

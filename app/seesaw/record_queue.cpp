@@ -26,6 +26,12 @@ void RecordQueue::geometry(const PendingGeometry& snapshot)
   queued_.snapshots.push_back(snapshot);
 }
 
+void RecordQueue::change(const ChangeRecord& change)
+{
+  std::lock_guard<std::mutex> lock(mutex_);
+  queued_.changes.push_back(change);
+}
+
 void RecordQueue::end(const RunEnd& end)
 {
   std::lock_guard<std::mutex> lock(mutex_);

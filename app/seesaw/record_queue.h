@@ -19,6 +19,7 @@ struct QueuedRecords
   std::vector<StepRecord> steps;
   std::vector<EvalRecord> evals;
   std::vector<PendingGeometry> snapshots;
+  std::vector<ChangeRecord> changes;
   std::optional<RunEnd> end;
 };
 
@@ -29,6 +30,7 @@ public:
   void step(const StepRecord& record) override;
   void eval(const EvalRecord& record) override;
   void geometry(const PendingGeometry& snapshot) override;
+  void change(const ChangeRecord& change) override;
   void end(const RunEnd& end) override;
 
   // Everything queued since the last take.

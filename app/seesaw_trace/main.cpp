@@ -176,6 +176,11 @@ void printInfo(const TraceReader& reader, std::ostream& out)
   for (size_t i = 0; i < info.geometryLevels.size(); ++i) out << (i ? ", " : " ") << info.geometryLevels[i] << (i ? "" : " (default)");
   if (info.geometryLevels.empty()) out << " none";
   out << "; items " << (info.itemGeometry ? "recorded" : "not recorded") << "\n";
+  for (const auto& c : reader.changes()) {
+    out << "  change        step " << c.step << ": " << c.field << " " << c.oldValue << " -> " << c.newValue;
+    if (!c.refused.empty()) out << " (refused: " << c.refused << ")";
+    out << "\n";
+  }
   const auto evals = reader.evals();
   if (reader.stepCount() > 0) {
     const auto last = reader.step(reader.stepCount() - 1);

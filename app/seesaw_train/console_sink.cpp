@@ -104,6 +104,13 @@ void ConsoleSink::eval(const EvalRecord& r)
   std::fflush(out_);
 }
 
+void ConsoleSink::change(const ChangeRecord& c)
+{
+  clearBar();
+  if (c.refused.empty()) std::fprintf(out_, "step %lld: %s %s -> %s\n", static_cast<long long>(c.step), c.field.c_str(), c.oldValue.c_str(), c.newValue.c_str());
+  else std::fprintf(out_, "step %lld: %s -> %s refused: %s\n", static_cast<long long>(c.step), c.field.c_str(), c.newValue.c_str(), c.refused.c_str());
+}
+
 void ConsoleSink::end(const RunEnd& end)
 {
   clearBar();

@@ -19,6 +19,7 @@ public:
   void step(const StepRecord& record) override;
   void eval(const EvalRecord& record) override;
   void geometry(const PendingGeometry&) override {}  // per-user tables are for the trace and the app
+  void change(const ChangeRecord& change) override;
   void end(const RunEnd& end) override;
 
   const RunInfo& info() const { return info_; }

@@ -37,6 +37,7 @@ MethodInfo fixedWeightsInfo()
   m.name = "fixed";
   m.description = "fixed weights: the task gradients weighted by train.task_weights";
   m.needsTaskGradients = false;
+  m.usesTaskWeights = true;
   m.make = [](const MethodSetup& s) { return std::make_unique<FixedWeights>(s.taskWeights); };
   return m;
 }

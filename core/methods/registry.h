@@ -21,6 +21,7 @@ struct MethodInfo
   std::string description;  // one line
   std::vector<HyperParameter> hyperParameters;
   bool needsTaskGradients = true;  // false: works from the weighted loss sum (train.analyze off)
+  bool usesTaskWeights = false;    // built from train.task_weights (MethodSetup::taskWeights)
   std::function<std::unique_ptr<GradientMethod>(const MethodSetup&)> make;
 };
 

@@ -17,7 +17,21 @@ constexpr hsize_t kSnapshotChunk = 64;
 constexpr hsize_t kUserChunk = 16384;  // users per chunk of a snapshot: a 100,000-user snapshot is 7 reads
 
 const char* const kGroups[] = {"/steps", "/eval", "/eval/valid", "/eval/test", "/users", "/modules", "/method",
-                               "/status"};
+                               "/status", "/changes"};
+
+// The file and memory type of the change log's texts. Made once and kept for the process: the
+// column list that names it is rebuilt by every create, open and series().
+hid_t changeTextType()
+{
+  static const hid_t type = [] {
+    const hid_t t = h5::check(H5Tcopy(H5T_C_S1), "HDF5 string type");
+    h5::check(H5Tset_size(t, kChangeTextBytes), "HDF5 string type");
+    h5::check(H5Tset_strpad(t, H5T_STR_NULLPAD), "HDF5 string type");
+    h5::check(H5Tset_cset(t, H5T_CSET_UTF8), "HDF5 string type");
+    return t;
+  }();
+  return type;
+}
 
 struct Column
 {
@@ -79,6 +93,13 @@ std::vector<Column> columnsOf(TraceFile& f)
   }
   addEntityColumns(c, f, "users", d.users, f.users);
   if (f.itemGeometry) addEntityColumns(c, f, "items", d.items, f.items);
+  if (f.hasChanges) {
+    const hid_t text = changeTextType();
+    c.push_back({"/changes/step", I64, i64, {}, {kEvalChunk}, &f.changes.step});
+    for (const auto& [name, member] : {std::pair<const char*, Series*>{"field", &f.changes.field}, {"old_value", &f.changes.oldValue},
+                                       {"new_value", &f.changes.newValue}, {"refused", &f.changes.refused}})
+      c.push_back({std::string("/changes/") + name, text, text, {}, {kEvalChunk}, member});
+  }
   return c;
 }
 
@@ -133,7 +154,7 @@ void linkDefaultLevel(hid_t file, const std::string& group, const std::string& l
   }
 }
 
-const char* const kStatusNames[] = {"state", "message", "heartbeat", "steps", "valid_evals", "test_evals", "snapshots"};
+const char* const kStatusNames[] = {"state", "message", "heartbeat", "steps", "valid_evals", "test_evals", "snapshots", "changes"};
 
 Handle openStatus(hid_t file, const char* name)
 {
@@ -197,6 +218,7 @@ int64_t Status::*countOf(const std::string& path)
   const auto under = [&](const char* prefix) { return path.rfind(prefix, 0) == 0; };
   if (under("/steps/")) return &Status::steps;
   if (under("/users/") || under("/items/")) return &Status::snapshots;
+  if (under("/changes/")) return &Status::changes;
   return under("/eval/valid/") ? &Status::validEvals : &Status::testEvals;
 }
 
@@ -240,6 +262,7 @@ TraceFile TraceFile::create(const std::string& path, const RunInfo& info, Compre
   f.file = Handle(h5::check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access), "cannot create trace " + path));
   describe(f, info);
   f.hasMethodState = true;
+  f.hasChanges = true;
   writeRunInfo(f.file, info);
   for (const char* g : kGroups) createGroup(f.file, g, context);
   if (f.itemGeometry) createGroup(f.file, "/items", context);
@@ -273,6 +296,7 @@ TraceFile TraceFile::open(Handle file, const RunInfo& info)
   // A trace from before method state was recorded lacks the dataset and reads as a method that reports
   // nothing; one that names states must hold them.
   f.hasMethodState = f.dims.methodStates > 0 || h5::hasLink(f.file, "/steps/method_state");
+  f.hasChanges = h5::hasLink(f.file, "/changes");
   for (const Column& c : columnsOf(f)) *c.series = Series::open(f.file, c.path, c.memType, c.inner);
   return f;
 }
@@ -289,7 +313,7 @@ void TraceFile::writeStatus(const Status& s)
   char message[kStatusMessageBytes] = {};
   std::strncpy(message, s.message.c_str(), kStatusMessageBytes - 1);
   const auto state = static_cast<int32_t>(s.state);
-  const void* values[] = {&state, message, &s.heartbeat, &s.steps, &s.validEvals, &s.testEvals, &s.snapshots};
+  const void* values[] = {&state, message, &s.heartbeat, &s.steps, &s.validEvals, &s.testEvals, &s.snapshots, &s.changes};
   for (size_t i = 0; i < std::size(kStatusNames); ++i) {
     Handle dataset = openStatus(file, kStatusNames[i]);
     auto type = statusType(kStatusNames[i]);
@@ -302,8 +326,9 @@ Status TraceFile::readStatus() const
   Status s;
   int32_t state = 0;
   char message[kStatusMessageBytes] = {};
-  void* values[] = {&state, message, &s.heartbeat, &s.steps, &s.validEvals, &s.testEvals, &s.snapshots};
+  void* values[] = {&state, message, &s.heartbeat, &s.steps, &s.validEvals, &s.testEvals, &s.snapshots, &s.changes};
   for (size_t i = 0; i < std::size(kStatusNames); ++i) {
+    if (!hasChanges && std::strcmp(kStatusNames[i], "changes") == 0) continue;  // a trace from before the change log
     Handle dataset = openStatus(file, kStatusNames[i]);
     const std::string context = std::string("reading /status/") + kStatusNames[i];
     h5::check(H5Drefresh(dataset), context);
@@ -314,7 +339,7 @@ Status TraceFile::readStatus() const
   s.message = message;
   if (state < 0 || state > static_cast<int32_t>(RunState::Aborted)) throw Error("/status/state: unknown state " + std::to_string(state));
   s.state = static_cast<RunState>(state);
-  for (int64_t n : {s.steps, s.validEvals, s.testEvals, s.snapshots})
+  for (int64_t n : {s.steps, s.validEvals, s.testEvals, s.snapshots, s.changes})
     if (n < 0) throw Error("/status: negative record count");
   return s;
 }

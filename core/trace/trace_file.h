@@ -41,6 +41,13 @@ struct EntitySeries
   h5::Series snapshotStep, windowStart, weight, count;
 };
 
+// The change log: one row per setting changed during the run (ChangeRecord), its texts
+// fixed-length NUL-padded strings of kChangeTextBytes.
+struct ChangeSeries
+{
+  h5::Series step, field, oldValue, newValue, refused;
+};
+
 // The run's progress as the writer last committed it. Datasets may hold more rows than these
 // counts (a writer killed between appending and committing); readers stop at the counts.
 struct Status
@@ -48,7 +55,7 @@ struct Status
   RunState state = RunState::Running;
   std::string message;
   double heartbeat = 0;  // Unix time of the last flush
-  int64_t steps = 0, validEvals = 0, testEvals = 0, snapshots = 0;
+  int64_t steps = 0, validEvals = 0, testEvals = 0, snapshots = 0, changes = 0;
 };
 
 struct TraceFile
@@ -61,9 +68,11 @@ struct TraceFile
   // /users/grad_norm are datasets, and there is no magnitude ratio to read).
   bool singleLevelLayout = false;
   bool itemGeometry = false;  // /items exists
+  bool hasChanges = false;    // /changes exists: traces written before the change log lack it
   StepSeries steps;
   EvalSeries valid, test;
   EntitySeries users, items;
+  ChangeSeries changes;
 
   // Creates the file with its attributes, fixed datasets and empty series, then starts SWMR
   // writing (no objects can be added after that).

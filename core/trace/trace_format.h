@@ -32,5 +32,6 @@ std::string runStateName(RunState state);
 enum class Compression { None, Deflate };
 
 constexpr int64_t kStatusMessageBytes = 1024;  // /status/message is a fixed-size string
+constexpr int64_t kChangeTextBytes = 256;      // each text of /changes; longer ones are cut
 
 }  // namespace seesaw::trace

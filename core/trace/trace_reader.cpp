@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 
 #include "trace/trace_file.h"
@@ -288,11 +289,40 @@ GeometrySnapshot TraceReader::snapshot(int64_t index, bool items, std::optional<
   return r;
 }
 
+std::vector<ChangeRecord> TraceReader::changes() const
+{
+  h5::silenceErrorStack();
+  const Impl& s = *impl_;
+  std::vector<ChangeRecord> out;
+  if (!s.file.hasChanges) return out;
+  try {
+    const auto n = s.counts.changes;
+    const auto step = readColumn<int64_t>(s.file.changes.step, 0, n);
+    const auto texts = [&](const h5::Series& series) {
+      std::vector<char> buffer(static_cast<size_t>(n * trace::kChangeTextBytes));
+      if (n > 0) series.read(0, static_cast<hsize_t>(n), buffer.data());
+      std::vector<std::string> strings;
+      for (int64_t i = 0; i < n; ++i) {
+        const char* at = buffer.data() + i * trace::kChangeTextBytes;
+        strings.emplace_back(at, strnlen(at, trace::kChangeTextBytes));
+      }
+      return strings;
+    };
+    const auto field = texts(s.file.changes.field), oldValue = texts(s.file.changes.oldValue),
+               newValue = texts(s.file.changes.newValue), refused = texts(s.file.changes.refused);
+    for (size_t i = 0; i < static_cast<size_t>(n); ++i) out.push_back({step[i], field[i], oldValue[i], newValue[i], refused[i]});
+  } catch (const Error& e) {
+    throw Error(s.where() + ": " + e.what());
+  }
+  return out;
+}
+
 void TraceReader::readAll() const
 {
   constexpr int64_t kBlock = 65536;  // records per read: bounded memory for long runs
   for (int64_t first = 0; first < stepCount(); first += kBlock) steps(first, std::min(kBlock, stepCount() - first));
   evals();
+  changes();
   for (int64_t i = 0; i < snapshotCount(); ++i) snapshot(i);
 }
 
@@ -310,6 +340,7 @@ TraceReader::Growth TraceReader::refresh()
   g.steps = s.counts.steps - before.steps;
   g.evals = s.counts.validEvals + s.counts.testEvals - before.validEvals - before.testEvals;
   g.snapshots = s.counts.snapshots - before.snapshots;
+  g.changes = s.counts.changes - before.changes;
   g.stateChanged = s.counts.state != before.state;
   return g;
 }

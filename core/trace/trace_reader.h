@@ -55,14 +55,17 @@ public:
   GeometrySnapshot snapshot(int64_t index, bool items = true, std::optional<size_t> level = std::nullopt) const;
   std::optional<int64_t> snapshotIndexAtOrBefore(int64_t step) const;
 
+  // The settings changed during the run, in order; none for a trace from before the change log.
+  std::vector<ChangeRecord> changes() const;
+
   // Reads every committed record, so that damage anywhere in the file throws here.
   void readAll() const;
 
   struct Growth
   {
-    int64_t steps = 0, evals = 0, snapshots = 0;  // new records since the last look
+    int64_t steps = 0, evals = 0, snapshots = 0, changes = 0;  // new records since the last look
     bool stateChanged = false;
-    bool any() const { return steps > 0 || evals > 0 || snapshots > 0 || stateChanged; }
+    bool any() const { return steps > 0 || evals > 0 || snapshots > 0 || changes > 0 || stateChanged; }
   };
   // Re-reads the committed counts and the new rows of the step index; the rest stays where it is.
   Growth refresh();

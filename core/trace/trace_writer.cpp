@@ -5,6 +5,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -25,6 +27,7 @@ struct Pending
   std::vector<StepRecord> steps;
   std::vector<EvalRecord> evals;
   std::vector<PendingGeometry> snapshots;
+  std::vector<ChangeRecord> changes;
   std::optional<RunEnd> end;
   bool aborted = false;  // the writer closed without the run's end
 };
@@ -162,6 +165,11 @@ void TraceWriter::eval(const EvalRecord& record)
 void TraceWriter::geometry(const PendingGeometry& snapshot)
 {
   impl_->queue([&](Pending& p) { p.snapshots.push_back(snapshot); }, true);
+}
+
+void TraceWriter::change(const ChangeRecord& change)
+{
+  impl_->queue([&](Pending& p) { p.changes.push_back(change); }, true);
 }
 
 void TraceWriter::end(const RunEnd& end)
@@ -311,6 +319,19 @@ void TraceWriter::Impl::write(const Pending& batch)
     if (file.itemGeometry) appendEntity(file.items, r, r.items);
     ++status.snapshots;
   }
+  for (const ChangeRecord& r : batch.changes) {
+    const auto text = [](const std::string& s) {
+      std::array<char, trace::kChangeTextBytes> padded{};
+      std::memcpy(padded.data(), s.data(), std::min(s.size(), padded.size()));
+      return padded;
+    };
+    file.changes.step.append(&r.step, 1);
+    file.changes.field.append(text(r.field).data(), 1);
+    file.changes.oldValue.append(text(r.oldValue).data(), 1);
+    file.changes.newValue.append(text(r.newValue).data(), 1);
+    file.changes.refused.append(text(r.refused).data(), 1);
+    ++status.changes;
+  }
 }
 
 // Claims the disk space the batch will take before HDF5 writes any of it. HDF5 does not survive a
@@ -325,8 +346,9 @@ void TraceWriter::Impl::reserve(const Pending& batch)
   const int64_t entityBytes = 4 * static_cast<int64_t>(d.levels * (d.pairs + 2 * d.tasks) + d.tasks + 1);
   const int64_t snapshotBytes = entityBytes * static_cast<int64_t>(d.users + d.items) + 32;
   const int64_t evalBytes = 8 * static_cast<int64_t>(4 * d.tasks + 1);
+  const int64_t changeBytes = 8 + 4 * trace::kChangeTextBytes;
   const int64_t data = stepBytes * static_cast<int64_t>(batch.steps.size()) + snapshotBytes * static_cast<int64_t>(batch.snapshots.size()) +
-                       evalBytes * static_cast<int64_t>(batch.evals.size());
+                       evalBytes * static_cast<int64_t>(batch.evals.size()) + changeBytes * static_cast<int64_t>(batch.changes.size());
   // Twice the data, for rewritten partial chunks, and room for the index and header updates.
   const int64_t margin = 2 * data + (256 << 10);
   haddr_t eoa = 0;

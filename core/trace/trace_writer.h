@@ -42,6 +42,7 @@ public:
   void eval(const EvalRecord& record) override;
   // The snapshot is derived on the writer thread.
   void geometry(const PendingGeometry& snapshot) override;
+  void change(const ChangeRecord& change) override;
   // Writes everything queued, records how the run ended, and closes the file.
   void end(const RunEnd& end) override;
 

@@ -109,6 +109,17 @@ inline PendingGeometry readyGeometry(GeometrySnapshot snapshot)
   return promise.get_future().share();
 }
 
+// A setting changed during the run (the app's steering), in the run config's terms. The change
+// holds from `step` on; a change the trainer refused says why and changed nothing.
+struct ChangeRecord
+{
+  int64_t step = 0;       // the first step that runs with the new value
+  std::string field;      // "train.lr", "method.name", "method.params.<name>", "train.task_weights"
+  std::string oldValue;   // JSON text
+  std::string newValue;   // JSON text
+  std::string refused;    // why the trainer did not apply it; empty when applied
+};
+
 struct RunEnd
 {
   int64_t steps = 0;
@@ -124,6 +135,7 @@ public:
   virtual void step(const StepRecord& record) = 0;
   virtual void eval(const EvalRecord& record) = 0;
   virtual void geometry(const PendingGeometry& snapshot) = 0;
+  virtual void change(const ChangeRecord& change) = 0;
   virtual void end(const RunEnd& end) = 0;
 };
 
@@ -136,6 +148,7 @@ public:
   void step(const StepRecord& record) override { for (auto* s : sinks_) s->step(record); }
   void eval(const EvalRecord& record) override { for (auto* s : sinks_) s->eval(record); }
   void geometry(const PendingGeometry& snapshot) override { for (auto* s : sinks_) s->geometry(snapshot); }
+  void change(const ChangeRecord& change) override { for (auto* s : sinks_) s->change(change); }
   void end(const RunEnd& end) override { for (auto* s : sinks_) s->end(end); }
 
 private:

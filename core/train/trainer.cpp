@@ -6,9 +6,12 @@
 #include <torch/optim/sgd.h>
 #include <torch/utils.h>
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <map>
 #include <optional>
 #include <random>
 #include <thread>
@@ -93,6 +96,13 @@ struct Trainer::Impl
   void trackGeometry(int64_t stepIndex, const at::Tensor& taskGradients, const at::Tensor& combined,
                      const PerSampleGradients& samples);
   PendingGeometry takeGeometry(int64_t stepIndex);
+  // The method `name` with its resolved parameters, built for this model; throws seesaw::Error
+  // when the model cannot serve it.
+  std::unique_ptr<GradientMethod> makeMethod(const std::string& name, const std::map<std::string, double>& params) const;
+  // Puts a method's own trainable parameters on the device and in the optimizer's hands.
+  void trainMethodParameters(GradientMethod& m);
+  // Applies what was steered before step stepIndex, recording each change (or its refusal).
+  void steer(const Steering& s, int64_t stepIndex, RecordSink& sink);
   // Completes `in` (gradients, losses and Gram matrices set) with the batch's table rows, the step
   // and the epoch, combines with the method and sets every parameter's .grad.
   MethodOutput combine(int64_t stepIndex, int64_t epochIndex, const Batch& batch, MethodInput in);
@@ -122,20 +132,13 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
   if (config.train.geometryLevels.empty())
     config.train.geometryLevels = model->taskSpecificBottoms() ? std::vector<std::string>{"embedding"}
                                                                : std::vector<std::string>{"exact", "embedding", "representation"};
-  MethodSetup setup;
-  setup.taskNames = data->spec.taskNames;
-  setup.taskWeights = lossWeightsHost;
-  setup.seed = t.seed;
-  setup.split = model->splitTowers();
-  method = methodRegistry().make(config.method.name, config.method.params, std::move(setup));
+  config.train.taskWeights = lossWeightsHost;
   trained = model->parameters();
   for (const auto& p : trained)
     if (p.dim() >= 2) l2Parameters.push_back(p);
-  for (auto p : method->parameters()) {
-    p.set_data(p.data().to(device));  // in place: the method keeps writing to the tensor the optimizer trains
-    trained.push_back(p);
-  }
   optimizer = makeOptimizer(t, trained);
+  method = makeMethod(config.method.name, config.method.params);
+  trainMethodParameters(*method);
   layout = std::make_unique<SharedLayout>(model->parameterInfo());
   taskParameters.resize(K);
   for (const auto& p : model->parameterInfo())
@@ -150,9 +153,6 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
   }
   for (const auto& task : data->table.tasks) taskTypes.push_back(task.type);
   taskGradients = std::make_unique<TaskGradients>(*model, *layout, taskTypes);
-  if (method->needsRepresentationGram() && model->taskSpecificBottoms())
-    throw Error("config field method.params.ub: MGDA-UB needs a representation that every task shares, and with "
-                "model.dtrn each task runs the trunk on its own bottom representation");
 
   categorical = data->categorical.to(device);
   dense = data->dense.to(device);
@@ -199,6 +199,95 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
       info.itemIds = data->table.item.vocabulary;
       trackers.push_back({1, &itemRows, GeometryWindow(itemRows.rows, static_cast<int>(K), geometryLevels, device)});
     }
+  }
+}
+
+std::unique_ptr<GradientMethod> Trainer::Impl::makeMethod(const std::string& name, const std::map<std::string, double>& params) const
+{
+  MethodSetup setup;
+  setup.taskNames = data->spec.taskNames;
+  setup.taskWeights = config.train.taskWeights;
+  setup.seed = config.train.seed;
+  setup.split = model->splitTowers();
+  auto m = methodRegistry().make(name, params, std::move(setup));
+  if (m->needsRepresentationGram() && model->taskSpecificBottoms())
+    throw Error("config field method.params.ub: MGDA-UB needs a representation that every task shares, and with "
+                "model.dtrn each task runs the trunk on its own bottom representation");
+  return m;
+}
+
+void Trainer::Impl::trainMethodParameters(GradientMethod& m)
+{
+  std::vector<at::Tensor> own = m.parameters();
+  if (own.empty()) return;
+  for (auto& p : own) {
+    p.set_data(p.data().to(device));  // in place: the method keeps writing to the tensor the optimizer trains
+    trained.push_back(p);
+  }
+  torch::optim::OptimizerParamGroup group(own);
+  optimizer->add_param_group(group);  // the optimizer's options, as every other parameter
+  optimizer->param_groups().back().options().set_lr(config.train.lr);
+}
+
+void Trainer::Impl::steer(const Steering& s, int64_t stepIndex, RecordSink& sink)
+{
+  const auto json = [](const auto& value) { return nlohmann::json(value).dump(); };
+  const auto record = [&](const std::string& field, std::string before, std::string after, std::string refused) {
+    sink.change(ChangeRecord{stepIndex, field, std::move(before), std::move(after), std::move(refused)});
+  };
+  if (s.lr) {
+    const bool ok = std::isfinite(*s.lr) && *s.lr > 0;
+    record("train.lr", json(config.train.lr), json(*s.lr), ok ? "" : "must be positive and finite");
+    if (ok) {
+      for (auto& group : optimizer->param_groups()) group.options().set_lr(*s.lr);
+      config.train.lr = *s.lr;
+    }
+  }
+  std::string methodName = s.method.value_or(config.method.name);
+  std::map<std::string, double> given = s.method ? std::map<std::string, double>{} : config.method.params;
+  for (const auto& [name, value] : s.params) given[name] = value;
+  const RunConfig before = config;
+  if (s.taskWeights) {
+    const auto& w = *s.taskWeights;
+    std::string refused;
+    if (w.size() != taskTypes.size()) refused = "has " + std::to_string(w.size()) + " entries, but the data has " + std::to_string(taskTypes.size()) + " tasks";
+    for (double v : w)
+      if (refused.empty() && !(std::isfinite(v) && v >= 0)) refused = "weights must be finite and not negative";
+    record("train.task_weights", json(config.train.taskWeights), json(w), refused);
+    if (refused.empty()) {
+      config.train.taskWeights = w;
+      lossWeights = at::tensor(w, at::kFloat).to(device);
+    }
+  }
+  const bool rebuild = s.method || !s.params.empty() || (s.taskWeights && methodRegistry().contains(methodName) &&
+                                                         methodRegistry().info(methodName).usesTaskWeights);
+  if (!rebuild) return;
+  try {
+    const MethodInfo& infoOfNew = methodRegistry().info(methodName);
+    if (infoOfNew.needsTaskGradients && !config.train.analyze)
+      throw Error("method " + methodName + " needs the per-task gradients, and train.analyze is off");
+    const MethodParams params = methodRegistry().resolve(methodName, given);
+    auto replacement = makeMethod(methodName, params.values());
+    // The trace's method-state columns are fixed when it begins.
+    if (replacement->stateNames() != info.methodStateNames)
+      throw Error("method " + methodName + " records other per-step state than the run's method; start a new run for it");
+    trainMethodParameters(*replacement);
+    method = std::move(replacement);
+    config.method.name = methodName;
+    config.method.params = params.values();
+  } catch (const Error& e) {
+    if (s.method) record("method.name", json(before.method.name), json(methodName), e.what());
+    for (const auto& [name, value] : s.params) {
+      const auto old = before.method.params.find(name);
+      record("method.params." + name, old == before.method.params.end() ? "null" : json(old->second), json(value), e.what());
+    }
+    return;
+  }
+  if (s.method) record("method.name", json(before.method.name), json(methodName), "");
+  for (const auto& [name, value] : config.method.params) {
+    const auto old = before.method.params.find(name);
+    if (!s.method && old != before.method.params.end() && old->second == value) continue;
+    record("method.params." + name, old == before.method.params.end() || s.method ? "null" : json(old->second), json(value), "");
   }
 }
 
@@ -388,7 +477,13 @@ Trainer::~Trainer() = default;
 
 const RunInfo& Trainer::info() const { return impl_->info; }
 
-RunEnd Trainer::run(RecordSink& sink, const RunControl& control)
+RunEnd Trainer::run(RecordSink& sink)
+{
+  RunControl unsteered;
+  return run(sink, unsteered);
+}
+
+RunEnd Trainer::run(RecordSink& sink, RunControl& control)
 {
   Impl& s = *impl_;
   const int K = static_cast<int>(s.taskTypes.size());
@@ -409,6 +504,7 @@ RunEnd Trainer::run(RecordSink& sink, const RunControl& control)
       end.stopped = true;
       break;
     }
+    if (auto steering = control.takeSteering()) s.steer(*steering, stepIndex, sink);
     const bool recordDue = stepIndex % s.config.train.recordEvery == 0 || stepIndex == s.info.totalSteps;
     record.flags = 0;
     if (!s.config.train.analyze) {

@@ -4,8 +4,8 @@
 // method combine them; task-specific parameters get their own task's (weighted) gradient. Without
 // analyze it takes one backward pass of the weighted loss sum.
 //
-// Threading: run() executes on the calling thread and calls the sink there. The control's stop and
-// pause may be set from any thread; the trainer reads them between steps.
+// Threading: run() executes on the calling thread and calls the sink there. The control's stop,
+// pause and steering may be set from any thread; the trainer reads them between steps.
 
 #include <memory>
 
@@ -28,7 +28,8 @@ public:
   Trainer& operator=(const Trainer&) = delete;
 
   const RunInfo& info() const;
-  RunEnd run(RecordSink& sink, const RunControl& control = RunControl{});
+  RunEnd run(RecordSink& sink, RunControl& control);
+  RunEnd run(RecordSink& sink);  // with no one to stop, pause or steer it
 
 private:
   struct Impl;

@@ -181,6 +181,61 @@ private Q_SLOTS:
     QCOMPARE(end.steps, int64_t(0));
   }
 
+  void steeringAppliesFromTheNextStepAndIsRecorded()
+  {
+    RunConfig c = smallSynthetic();
+    c.train.steps = 12;
+    c.train.lr = 1e-3;
+    c.train.userSnapshotEvery = 0;
+    const auto data = std::make_shared<PreparedData>(prepareData(c.data));
+    Trainer trainer(c, data);
+    RunControl control;
+    // Steers from the trainer's own thread, as the app's would between two steps.
+    struct Steerer : Recorder
+    {
+      RunControl* control = nullptr;
+      void step(const StepRecord& r) override
+      {
+        Recorder::step(r);
+        if (r.step == 4) control->steer({0.0005, std::string("gradcraft"), {{"tau", 0.5}}, std::vector<double>{1, 2, 0.5}});
+        if (r.step == 8) control->steer({-1.0, std::string("no-such-method"), {}, std::nullopt});
+        if (r.step == 10) control->steer({std::nullopt, std::nullopt, {{"tau", 7.0}}, std::nullopt});  // out of range
+      }
+    } r;
+    r.control = &control;
+    trainer.run(r, control);
+    QCOMPARE(r.steps.size(), size_t(12));
+    QCOMPARE(r.steps[3].lr, 1e-3);
+    QCOMPARE(r.steps[4].lr, 0.0005);  // step 5 runs with the new rate
+    const auto find = [&](int64_t step, const std::string& field) {
+      for (const ChangeRecord& ch : r.changes)
+        if (ch.step == step && ch.field == field) return ch;
+      return ChangeRecord{-1, field, "", "", "missing"};
+    };
+    const ChangeRecord lr = find(5, "train.lr"), method = find(5, "method.name"), tau = find(5, "method.params.tau"),
+                       weights = find(5, "train.task_weights");
+    QCOMPARE(lr.oldValue, std::string("0.001"));
+    QCOMPARE(lr.newValue, std::string("0.0005"));
+    QVERIFY(lr.refused.empty());
+    QCOMPARE(method.oldValue, std::string("\"ew\""));
+    QCOMPARE(method.newValue, std::string("\"gradcraft\""));
+    QVERIFY(method.refused.empty());
+    QCOMPARE(tau.newValue, std::string("0.5"));
+    QCOMPARE(weights.newValue, std::string("[1.0,2.0,0.5]"));
+    // GradCraft's weights differ from EW's ones from step 5 on: the new method combines.
+    bool moved = false;
+    for (size_t i = 4; i < 8; ++i)
+      for (float w : r.steps[i].weight) moved = moved || std::abs(w - 1.0f) > 1e-4f;
+    QVERIFY(moved);
+    // Refused changes change nothing and say why.
+    const ChangeRecord badLr = find(9, "train.lr"), badMethod = find(9, "method.name"), badTau = find(11, "method.params.tau");
+    QCOMPARE(badLr.refused, std::string("must be positive and finite"));
+    QCOMPARE(r.steps[9].lr, 0.0005);
+    QVERIFY2(badMethod.refused.find("no-such-method") != std::string::npos, badMethod.refused.c_str());
+    QVERIFY2(badTau.refused.find("method.params.tau") != std::string::npos, badTau.refused.c_str());
+    QCOMPARE(badTau.oldValue, std::string("0.5"));
+  }
+
   void pauseHoldsTheRunUntilStopped()
   {
     RunConfig c = smallSynthetic();

@@ -358,6 +358,50 @@ private Q_SLOTS:
     QVERIFY(!reader.refresh().any());
   }
 
+  void theChangeLogRoundTrips()
+  {
+    const std::string path = file("changes.h5");
+    {
+      TraceWriter writer(TraceOptions{path, trace::Compression::Deflate, 1000, 1.0, nullptr});
+      writer.begin(syntheticRunInfo(false));
+      for (int64_t s = 1; s <= 20; ++s) {
+        if (s == 5) writer.change({5, "train.lr", "0.001", "0.0005", ""});
+        if (s == 9) writer.change({9, "method.name", "\"ew\"", "\"nope\"", "unknown method 'nope'"});
+        if (s == 12) writer.change({12, "train.task_weights", "[1.0,1.0,1.0]", std::string(300, '7'), ""});
+        writer.step(syntheticStep(s));
+      }
+      writer.end(RunEnd{20, false, ""});
+    }
+    TraceReader reader(path);
+    const auto changes = reader.changes();
+    QCOMPARE(changes.size(), size_t(3));
+    QCOMPARE(changes[0].step, int64_t(5));
+    QCOMPARE(changes[0].field, std::string("train.lr"));
+    QCOMPARE(changes[0].oldValue, std::string("0.001"));
+    QCOMPARE(changes[0].newValue, std::string("0.0005"));
+    QVERIFY(changes[0].refused.empty());
+    QCOMPARE(changes[1].refused, std::string("unknown method 'nope'"));
+    QCOMPARE(changes[2].newValue, std::string(trace::kChangeTextBytes, '7'));  // cut to the stored width
+    reader.readAll();
+  }
+
+  void aTraceFromBeforeTheChangeLogReadsAsNoChanges()
+  {
+    const std::string path = file("before-changes.h5");
+    writeTrace(path, 30);
+    {
+      const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+      QVERIFY(H5Ldelete(f, "/changes", H5P_DEFAULT) >= 0);
+      QVERIFY(H5Ldelete(f, "/status/changes", H5P_DEFAULT) >= 0);
+      H5Fclose(f);
+    }
+    TraceReader reader(path);
+    QVERIFY(reader.changes().empty());
+    QCOMPARE(reader.stepCount(), int64_t(30));
+    reader.readAll();
+    QVERIFY(!reader.refresh().any());
+  }
+
   void theDefaultLevelIsLinkedNotCopied()
   {
     const std::string path = file("links.h5");
