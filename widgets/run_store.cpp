@@ -42,6 +42,7 @@ void RunStore::begin(const RunInfo& info)
   test_.clear();
   snapshots_.clear();
   snapshotSteps_.clear();
+  changes_.clear();
   cursor_ = 0;
   follow_ = true;
   selectedUser_ = -1;
@@ -99,6 +100,7 @@ void RunStore::append(const RecordBatch& batch)
       valid_.logloss[static_cast<size_t>(k)].push_back(at(r.logloss));
     }
   }
+  changes_.insert(changes_.end(), batch.changes.begin(), batch.changes.end());
   for (const auto& s : batch.snapshots) {
     snapshots_.push_back(s);
     snapshotSteps_.push_back(s->step);

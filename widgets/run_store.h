@@ -25,7 +25,8 @@ struct RecordBatch
   std::vector<StepRecord> steps;
   std::vector<EvalRecord> evals;
   std::vector<std::shared_ptr<const GeometrySnapshot>> snapshots;
-  bool empty() const { return steps.empty() && evals.empty() && snapshots.empty(); }
+  std::vector<ChangeRecord> changes;
+  bool empty() const { return steps.empty() && evals.empty() && snapshots.empty() && changes.empty(); }
 };
 
 // One evaluation split over steps: per task, NaN where a metric does not apply.
@@ -79,6 +80,9 @@ public:
   // The test split's scores, taken at the end of the run.
   const std::vector<EvalRecord>& testEvals() const { return test_; }
 
+  // The settings changed during the run, applied or refused, in order.
+  const std::vector<ChangeRecord>& changes() const { return changes_; }
+
   int snapshotCount() const { return static_cast<int>(snapshots_.size()); }
   const std::shared_ptr<const GeometrySnapshot>& snapshot(int index) const { return snapshots_.at(static_cast<size_t>(index)); }
   // The last snapshot whose window ended at or before `step`; -1 when none has.
@@ -112,6 +116,7 @@ private:
   std::vector<EvalRecord> test_;
   std::vector<std::shared_ptr<const GeometrySnapshot>> snapshots_;
   std::vector<int64_t> snapshotSteps_;
+  std::vector<ChangeRecord> changes_;
   int64_t cursor_ = 0;
   bool follow_ = true;
   int selectedUser_ = -1;

@@ -1,7 +1,8 @@
 #pragma once
 // A plot of series over training steps (loss, AUC, cosines, magnitude ratios, weights) that
 // follows a RunStore: it adds only the points that are new, draws the store's step cursor, marks
-// the steps flagged non-finite or skipped, and shows the exact values under the mouse. A click
+// the steps flagged non-finite or skipped and the settings changed during the run (steering), and
+// shows the exact values under the mouse. A click
 // moves the cursor; dragging and the wheel pan and zoom the steps.
 //
 // Long series stay whole in the plot's data; QCustomPlot's adaptive sampling draws them per pixel
@@ -72,6 +73,7 @@ private:
   std::vector<QCPGraph*> graphs_;          // one per series
   std::vector<int> added_;                 // points already handed to each graph
   int flagsAdded_ = 0;
+  int changesAdded_ = 0;                   // store changes already marked
   QCPItemStraightLine* cursor_ = nullptr;
   QPoint pressedAt_;
   bool replotPending_ = false;

@@ -61,6 +61,11 @@ void LiveSession::setPaused(bool paused)
   setState(paused ? State::Paused : State::Running);
 }
 
+void LiveSession::steer(const Steering& change)
+{
+  if (state_ == State::Running || state_ == State::Paused) control_.steer(change);
+}
+
 void LiveSession::stop()
 {
   if (!active()) return;
@@ -84,6 +89,7 @@ void LiveSession::drain()
   widgets::RecordBatch batch;
   batch.steps = std::move(queued.steps);
   batch.evals = std::move(queued.evals);
+  batch.changes = std::move(queued.changes);
   while (!deriving_.empty() && deriving_.front().isFinished()) {
     batch.snapshots.push_back(deriving_.front().result());
     deriving_.pop_front();

@@ -44,6 +44,9 @@ public:
   void start(const RunConfig& config, const QString& tracePath);
   void setPaused(bool paused);
   void stop();
+  // Changes the running trainer's settings from its next step; it records each change, applied
+  // or refused, into the store and the trace.
+  void steer(const Steering& change);
   // Blocks until the run's thread has ended and every record is in the store (closing, tests).
   void waitForEnd();
 

@@ -72,7 +72,7 @@ int main(int argc, char** argv)
       {QStringLiteral("start"), QStringLiteral("start training at once")},
       {QStringLiteral("screenshot"), QStringLiteral("when the run ends, save a PNG of the window (or of --view) to this file; implies --start"), QStringLiteral("file")},
       {QStringLiteral("view"), QStringLiteral("the view --screenshot saves: cosine, cosine-matrix, user-detail, loss, validation, magnitude, weights, modules, "
-                                                 "user-distribution, user-scatter, users"), QStringLiteral("name")},
+                                                 "user-distribution, user-scatter, users, steering"), QStringLiteral("name")},
       {QStringLiteral("user"), QStringLiteral("select this user (its original id) when the run begins, as a click in the user table would"), QStringLiteral("id")},
       {QStringLiteral("exit-when-done"), QStringLiteral("quit when the run ends (status 1 if it failed); implies --start")},
   });

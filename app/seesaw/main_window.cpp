@@ -18,6 +18,7 @@
 
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/run_setup_dialog.h"
+#include "app/seesaw/steering_panel.h"
 #include "widgets/cosine_matrix_view.h"
 #include "widgets/module_heatmap_view.h"
 #include "widgets/run_store.h"
@@ -62,6 +63,10 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   addView(QStringLiteral("user-distribution"), tr("Per-user cosine distribution"), new widgets::UserDistributionView(*store_), Qt::BottomDockWidgetArea);
   addView(QStringLiteral("user-scatter"), tr("Users"), new widgets::UserScatterView(*store_), Qt::BottomDockWidgetArea);
   addView(QStringLiteral("users"), tr("User table"), new widgets::UserTableView(*store_), Qt::BottomDockWidgetArea);
+  steering_ = new SteeringPanel(*store_, *session_);
+  addView(QStringLiteral("steering"), tr("Steering"), steering_, Qt::RightDockWidgetArea);
+  tabifyDockWidget(dock("user-detail"), dock("steering"));
+  dock("user-detail")->raise();
 
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* newRun = file->addAction(tr("&New run..."), this, &MainWindow::newRun);
@@ -152,6 +157,7 @@ void MainWindow::startRun()
   const QString path = tracePath_.isEmpty() ? defaultTracePath(config_) : tracePath_;
   QDir().mkpath(QFileInfo(path).absolutePath());
   session_->start(config_, path);
+  steering_->setRun(config_);
 }
 
 void MainWindow::newRun()

@@ -21,6 +21,7 @@ class RunStore;
 namespace seesaw::app {
 
 class LiveSession;
+class SteeringPanel;
 
 class MainWindow : public QMainWindow
 {
@@ -41,6 +42,7 @@ public:
   widgets::RunStore& store() { return *store_; }
   const RunConfig& config() const { return config_; }
   LiveSession& session() { return *session_; }
+  SteeringPanel& steering() { return *steering_; }
 
 public Q_SLOTS:
   // The run setup dialog, then a run of what it sets.
@@ -67,6 +69,7 @@ private:
   QString tracePath_;
   widgets::RunStore* store_;
   LiveSession* session_;
+  SteeringPanel* steering_;
   std::map<QString, QWidget*> views_;
   QStringList viewOrder_;
   QAction* startAction_;

@@ -15,10 +15,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
-#include <cmath>
-
 #include "app/seesaw/column_mapping_dialog.h"
-#include "methods/registry.h"
+#include "app/seesaw/method_form.h"
 
 namespace seesaw::app {
 namespace {
@@ -56,8 +54,7 @@ QWidget* withBrowse(QLineEdit* edit, QPushButton* browse)
 
 RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* parent)
     : QDialog(parent), base_(std::move(config)), source_(new QComboBox), dataPath_(new QLineEdit), browseData_(new QPushButton(tr("..."))),
-      columns_(new QPushButton(tr("Columns..."))), model_(new QComboBox), method_(new QComboBox), methodDescription_(new QLabel),
-      parameters_(new QFormLayout), steps_(intBox(0, 1000000000)), epochs_(doubleBox(0.01, 10000, 2, 0.5)),
+      columns_(new QPushButton(tr("Columns..."))), model_(new QComboBox), method_(new MethodForm), steps_(intBox(0, 1000000000)), epochs_(doubleBox(0.01, 10000, 2, 0.5)),
       batch_(intBox(1, 1 << 20)), lr_(doubleBox(1e-7, 10, 7, 1e-4)), optimizer_(new QComboBox), device_(new QComboBox),
       window_(intBox(0, 1000000)), trace_(new QLineEdit(tracePath)), problem_(new QLabel)
 {
@@ -66,7 +63,6 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
   source_->setObjectName(QStringLiteral("data.source"));
   dataPath_->setObjectName(QStringLiteral("data.path"));
   model_->setObjectName(QStringLiteral("model.type"));
-  method_->setObjectName(QStringLiteral("method.name"));
   steps_->setObjectName(QStringLiteral("train.steps"));
   epochs_->setObjectName(QStringLiteral("train.epochs"));
   batch_->setObjectName(QStringLiteral("train.batch_size"));
@@ -79,10 +75,6 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
   for (const auto& name : presetNames()) source_->addItem(tr("preset: %1").arg(QString::fromStdString(name)), QString::fromStdString(name));
   source_->addItem(tr("CSV/TSV file"), QString::fromLatin1(kFileSource));
   for (ModelType t : {ModelType::SharedBottom, ModelType::MMoE, ModelType::PLE}) model_->addItem(QString::fromStdString(modelTypeName(t)), int(t));
-  for (const MethodInfo& m : methodRegistry().methods()) {
-    method_->addItem(QString::fromStdString(m.name), QString::fromStdString(m.name));
-    method_->setItemData(method_->count() - 1, QString::fromStdString(m.description), Qt::ToolTipRole);
-  }
   for (OptimizerType o : {OptimizerType::Adam, OptimizerType::AdamW, OptimizerType::SGD}) optimizer_->addItem(QString::fromStdString(optimizerName(o)), int(o));
   for (const char* d : {"auto", "cpu", "cuda"}) device_->addItem(QString::fromLatin1(d));
   steps_->setSpecialValueText(tr("by epochs"));
@@ -93,7 +85,6 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
   window_->setToolTip(tr("steps per per-user geometry window (train.user_snapshot_every); 0 records no per-user snapshots"));
   trace_->setPlaceholderText(tr("runs/<date>-<name>-<method>.h5"));
   dataPath_->setPlaceholderText(tr("the data file (kuairand, census and CSV/TSV sources)"));
-  methodDescription_->setWordWrap(true);
   problem_->setWordWrap(true);
   problem_->setStyleSheet(QStringLiteral("color: #b2182b"));
 
@@ -105,9 +96,7 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
   dataBox->setLayout(dataForm);
   auto* method = new QFormLayout;
   method->addRow(tr("model"), model_);
-  method->addRow(tr("method"), method_);
-  method->addRow(methodDescription_);
-  method->addRow(parameters_);
+  method->addRow(method_);
   auto* methodBox = new QGroupBox(tr("Model and gradient method"));
   methodBox->setLayout(method);
   auto* browseTrace = new QPushButton(tr("..."));
@@ -156,7 +145,6 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
   });
   connect(columns_, &QPushButton::clicked, this, &RunSetupDialog::editColumns);
   connect(source_, qOverload<int>(&QComboBox::activated), this, &RunSetupDialog::sourceChanged);
-  connect(method_, qOverload<int>(&QComboBox::currentIndexChanged), this, &RunSetupDialog::methodChanged);
   setConfig(base_);
 }
 
@@ -167,11 +155,7 @@ void RunSetupDialog::setConfig(const RunConfig& config)
   source_->setCurrentIndex(source_->findData(preset ? QString::fromStdString(config.name) : QString::fromLatin1(kFileSource)));
   dataPath_->setText(QString::fromStdString(config.data.path));
   model_->setCurrentIndex(model_->findData(int(config.model.type)));
-  {
-    const QSignalBlocker block(method_);
-    method_->setCurrentIndex(method_->findData(QString::fromStdString(config.method.name)));
-  }
-  methodChanged();
+  method_->setMethod(config.method.name, config.method.params);
   steps_->setValue(static_cast<int>(config.train.steps));
   epochs_->setValue(config.train.epochs);
   batch_->setValue(config.train.batchSize);
@@ -197,38 +181,7 @@ void RunSetupDialog::sourceChanged()
   setConfig(presetConfig(source));
 }
 
-void RunSetupDialog::methodChanged()
-{
-  while (parameters_->rowCount() > 0) parameters_->removeRow(0);
-  parameterBoxes_.clear();
-  const std::string name = method_->currentData().toString().toStdString();
-  if (!methodRegistry().contains(name)) return;
-  const MethodInfo& info = methodRegistry().info(name);
-  methodDescription_->setText(QString::fromStdString(info.description));
-  // The config's values where it is this method's, else the defaults.
-  const auto& given = base_.method.name == name ? base_.method.params : std::map<std::string, double>{};
-  for (const HyperParameter& p : info.hyperParameters) {
-    const auto it = given.find(p.name);
-    const double value = it != given.end() ? it->second : p.defaultValue;
-    // Enough decimals that a small value (an eps of 1e-9) survives the box: four significant digits.
-    const int decimals = p.integer ? 0 : value != 0 && std::abs(value) < 1e-2 ? std::min(15, static_cast<int>(std::ceil(-std::log10(std::abs(value)))) + 4) : 6;
-    auto* box = doubleBox(p.min, p.max, decimals, p.integer ? 1 : std::max((p.max - p.min) / 100, 1e-6));
-    box->setValue(value);
-    box->setToolTip(QStringLiteral("%1\nrange [%2, %3], default %4")
-                        .arg(QString::fromStdString(p.description))
-                        .arg(p.min)
-                        .arg(p.max)
-                        .arg(p.defaultValue));
-    parameters_->addRow(QString::fromStdString(p.name), box);
-    parameterBoxes_[QString::fromStdString(p.name)] = box;
-  }
-}
-
-QDoubleSpinBox* RunSetupDialog::parameterBox(const QString& name) const
-{
-  const auto it = parameterBoxes_.find(name);
-  return it == parameterBoxes_.end() ? nullptr : it->second;
-}
+QDoubleSpinBox* RunSetupDialog::parameterBox(const QString& name) const { return method_->parameterBox(name); }
 
 void RunSetupDialog::editColumns()
 {
@@ -241,10 +194,8 @@ RunConfig RunSetupDialog::config() const
   RunConfig c = base_;
   c.data.path = dataPath_->text().toStdString();
   c.model.type = static_cast<ModelType>(model_->currentData().toInt());
-  const std::string method = method_->currentData().toString().toStdString();
-  if (method != c.method.name) c.method.params.clear();
-  c.method.name = method;
-  for (const auto& [name, box] : parameterBoxes_) c.method.params[name.toStdString()] = box->value();
+  c.method.name = method_->method();
+  c.method.params = method_->params();
   c.train.steps = steps_->value();
   c.train.epochs = epochs_->value();
   c.train.batchSize = batch_->value();

@@ -7,8 +7,6 @@
 
 #include <QDialog>
 
-#include <map>
-
 #include "config/run_config.h"
 
 class QAbstractSpinBox;
@@ -21,6 +19,8 @@ class QPushButton;
 class QSpinBox;
 
 namespace seesaw::app {
+
+class MethodForm;
 
 class RunSetupDialog : public QDialog
 {
@@ -45,7 +45,6 @@ public:
 
 private:
   void sourceChanged();
-  void methodChanged();
   void editColumns();
   void showProblem(const QString& problem);
 
@@ -55,10 +54,7 @@ private:
   QPushButton* browseData_;
   QPushButton* columns_;
   QComboBox* model_;
-  QComboBox* method_;
-  QLabel* methodDescription_;
-  QFormLayout* parameters_;
-  std::map<QString, QDoubleSpinBox*> parameterBoxes_;
+  MethodForm* method_;
   QSpinBox* steps_;
   QDoubleSpinBox* epochs_;
   QSpinBox* batch_;

@@ -1,9 +1,12 @@
 // The desktop app end to end, offscreen: a real run trains into the views and the trace.
 
 #include <QtTest>
+#include <QDoubleSpinBox>
+#include <QListWidget>
 
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/main_window.h"
+#include "app/seesaw/steering_panel.h"
 #include "config/run_config.h"
 #include "trace/trace_reader.h"
 #include "widgets/cosine_matrix_view.h"
@@ -97,6 +100,34 @@ private Q_SLOTS:
     QCOMPARE(w.session().state(), State::Running);
     QVERIFY(waitForState(w, {State::Finished, State::Failed}, 240000));
     QCOMPARE(w.store().stepCount(), 400);
+  }
+
+  void steeringChangesTheLiveRunAndIsLogged()
+  {
+    QTemporaryDir dir;
+    const QString trace = dir.filePath("run.h5");
+    app::MainWindow w(demo(200), trace, app::MainWindow::Layout::Default);
+    w.startRun();
+    QVERIFY(QTest::qWaitFor([&] { return w.store().stepCount() >= 20; }, 120000));
+    w.togglePause();
+    w.steering().lrBox()->setValue(0.0004);
+    QVERIFY(w.steering().apply());
+    w.togglePause();
+    QVERIFY(waitForState(w, {State::Finished, State::Failed}, 240000));
+    QCOMPARE(w.session().state(), State::Finished);
+    const auto& changes = w.store().changes();
+    QCOMPARE(changes.size(), size_t(1));
+    QCOMPARE(changes[0].field, std::string("train.lr"));
+    QCOMPARE(changes[0].newValue, std::string("0.0004"));
+    QVERIFY(changes[0].refused.empty());
+    QCOMPARE(w.steering().current().train.lr, 0.0004);  // the panel follows what the trainer applied
+    QCOMPARE(w.steering().log()->count(), 1);
+    // The trace has the change and the steps ran with it from its step on.
+    TraceReader reader(trace.toStdString());
+    QCOMPARE(reader.changes().size(), size_t(1));
+    const int64_t from = changes[0].step;
+    QCOMPARE(reader.step(from - 2).lr, demo(1).train.lr);
+    QCOMPARE(reader.step(from - 1).lr, 0.0004);
   }
 
   void closingMidRunLeavesACompleteTrace()

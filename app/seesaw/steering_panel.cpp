@@ -1,0 +1,133 @@
+#include "app/seesaw/steering_panel.h"
+
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include <nlohmann/json.hpp>
+
+#include "app/seesaw/live_session.h"
+#include "app/seesaw/method_form.h"
+#include "widgets/run_store.h"
+
+namespace seesaw::app {
+
+SteeringPanel::SteeringPanel(widgets::RunStore& store, LiveSession& session, QWidget* parent)
+    : QWidget(parent), store_(store), session_(session), lr_(new QDoubleSpinBox), method_(new MethodForm), weights_(new QLineEdit),
+      apply_(new QPushButton(tr("Apply from the next step"))), log_(new QListWidget)
+{
+  lr_->setRange(1e-7, 10);
+  lr_->setDecimals(7);
+  lr_->setSingleStep(1e-4);
+  lr_->setToolTip(tr("learning rate (train.lr)"));
+  weights_->setPlaceholderText(tr("one per task, comma-separated"));
+  weights_->setToolTip(tr("fixed task weights (train.task_weights): the fixed method's weights, and the loss weights without analysis"));
+  log_->setToolTip(tr("the run's change log, as recorded in its trace (/changes)"));
+  auto* form = new QFormLayout;
+  form->addRow(tr("learning rate"), lr_);
+  form->addRow(method_);
+  form->addRow(tr("task weights"), weights_);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->addLayout(form);
+  layout->addWidget(apply_);
+  layout->addWidget(log_, 1);
+  connect(apply_, &QPushButton::clicked, this, &SteeringPanel::apply);
+  connect(&store_, &widgets::RunStore::runBegan, this, [this] {
+    changesSeen_ = 0;
+    log_->clear();
+    // No task weights in the config means 1 for every task, as the trainer has it.
+    if (current_.train.taskWeights.empty()) current_.train.taskWeights.assign(static_cast<size_t>(store_.tasks()), 1.0);
+    showCurrent();
+  });
+  connect(&store_, &widgets::RunStore::grown, this, &SteeringPanel::follow);
+  connect(&session_, &LiveSession::stateChanged, this, &SteeringPanel::updateEnabled);
+  updateEnabled();
+}
+
+void SteeringPanel::setRun(const RunConfig& config)
+{
+  current_ = config;
+  showCurrent();
+}
+
+void SteeringPanel::showCurrent()
+{
+  lr_->setValue(current_.train.lr);
+  method_->setMethod(current_.method.name, current_.method.params);
+  QStringList weights;
+  for (double w : current_.train.taskWeights) weights << QString::number(w);
+  weights_->setText(weights.join(QStringLiteral(", ")));
+}
+
+bool SteeringPanel::apply()
+{
+  Steering s;
+  if (lr_->value() != current_.train.lr) s.lr = lr_->value();
+  if (method_->method() != current_.method.name) {
+    s.method = method_->method();
+    s.params = method_->params();
+  } else {
+    for (const auto& [name, value] : method_->params()) {
+      const auto it = current_.method.params.find(name);
+      if (it == current_.method.params.end() || it->second != value) s.params[name] = value;
+    }
+  }
+  std::vector<double> weights;
+  for (const QString& part : weights_->text().split(',', Qt::SkipEmptyParts)) {
+    bool ok = false;
+    weights.push_back(part.trimmed().toDouble(&ok));
+    if (!ok) {
+      weights_->setToolTip(tr("not a number: '%1'").arg(part.trimmed()));
+      weights_->setStyleSheet(QStringLiteral("color: #b2182b"));
+      return false;
+    }
+  }
+  weights_->setStyleSheet(QString());
+  if (!weights.empty() && weights != current_.train.taskWeights) s.taskWeights = weights;
+  if (s.empty()) return true;
+  session_.steer(s);
+  return true;
+}
+
+void SteeringPanel::follow()
+{
+  const auto& changes = store_.changes();
+  bool applied = false;
+  for (; changesSeen_ < changes.size(); ++changesSeen_) {
+    const ChangeRecord& c = changes[changesSeen_];
+    auto* item = new QListWidgetItem(QStringLiteral("step %1: %2 %3 \u2192 %4")
+                                         .arg(c.step)
+                                         .arg(QString::fromStdString(c.field), QString::fromStdString(c.oldValue), QString::fromStdString(c.newValue)));
+    if (!c.refused.empty()) {
+      item->setText(item->text() + tr(" refused: %1").arg(QString::fromStdString(c.refused)));
+      item->setForeground(QColor(178, 24, 43));
+      log_->addItem(item);
+      continue;
+    }
+    log_->addItem(item);
+    applied = true;
+    const auto value = nlohmann::json::parse(c.newValue, nullptr, false);
+    if (value.is_discarded()) continue;
+    if (c.field == "train.lr" && value.is_number()) current_.train.lr = value.get<double>();
+    else if (c.field == "train.task_weights" && value.is_array()) current_.train.taskWeights = value.get<std::vector<double>>();
+    else if (c.field == "method.name" && value.is_string()) {
+      current_.method.name = value.get<std::string>();
+      current_.method.params.clear();
+    } else if (c.field.rfind("method.params.", 0) == 0 && value.is_number())
+      current_.method.params[c.field.substr(14)] = value.get<double>();
+  }
+  if (applied) showCurrent();
+  log_->scrollToBottom();
+}
+
+void SteeringPanel::updateEnabled()
+{
+  const auto state = session_.state();
+  apply_->setEnabled(state == LiveSession::State::Running || state == LiveSession::State::Paused);
+}
+
+}  // namespace seesaw::app
