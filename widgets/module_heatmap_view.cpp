@@ -3,10 +3,13 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMouseEvent>
+#include <QToolTip>
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "widgets/plot_style.h"
@@ -41,6 +44,8 @@ ModuleHeatmapView::ModuleHeatmapView(RunStore& store, QWidget* parent)
   plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
   scale->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
   cursor_ = addStepCursor(*plot_);
+  plot_->setMouseTracking(true);
+  plot_->installEventFilter(this);
 
   connect(pairBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, &ModuleHeatmapView::refresh);
   connect(&store_, &RunStore::runBegan, this, &ModuleHeatmapView::rebuild);
@@ -100,6 +105,35 @@ double ModuleHeatmapView::valueAt(int module, double step) const
   int key = 0, value = 0;
   map_->data()->coordToCell(step, module, &key, &value);
   return map_->data()->cell(key, value);
+}
+
+QString ModuleHeatmapView::describe(double step, double module) const
+{
+  const int M = store_.modules(), n = store_.stepCount();
+  const int m = static_cast<int>(std::lround(module));
+  if (M == 0 || n == 0 || m < 0 || m >= M) return {};
+  const int columns = std::min(n, kMaxColumns);
+  int key = 0, row = 0;
+  map_->data()->coordToCell(step, m, &key, &row);
+  key = std::clamp(key, 0, columns - 1);
+  const QVector<double>& steps = store_.steps();
+  const int first = static_cast<int>(static_cast<int64_t>(key) * n / columns);
+  const int last = static_cast<int>(static_cast<int64_t>(key + 1) * n / columns) - 1;
+  const double v = map_->data()->cell(key, m);
+  const QString span = first == last ? QStringLiteral("step %1").arg(steps[first]) : QStringLiteral("steps %1-%2 (mean)").arg(steps[first]).arg(steps[last]);
+  return QStringLiteral("%1, %2\ncosine %3: %4")
+      .arg(QString::fromStdString(store_.info().moduleNames[static_cast<size_t>(m)]), span, store_.pairName(pair()),
+           std::isnan(v) ? QStringLiteral("n/a") : QString::number(v, 'f', 3));
+}
+
+bool ModuleHeatmapView::eventFilter(QObject* watched, QEvent* event)
+{
+  if (watched == plot_ && event->type() == QEvent::MouseMove) {
+    auto* mouse = static_cast<QMouseEvent*>(event);
+    const QString text = describe(plot_->xAxis->pixelToCoord(mouse->position().x()), plot_->yAxis->pixelToCoord(mouse->position().y()));
+    if (!text.isEmpty()) QToolTip::showText(mouse->globalPosition().toPoint(), text, plot_);
+  }
+  return QWidget::eventFilter(watched, event);
 }
 
 void ModuleHeatmapView::moveCursor()

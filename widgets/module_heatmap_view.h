@@ -28,6 +28,11 @@ public:
   // The value drawn for module m in the column holding `step`.
   double valueAt(int module, double step) const;
   QCustomPlot* plot() const { return plot_; }
+  // What the tooltip says at a plot position: the module, the column's steps and its value.
+  QString describe(double step, double module) const;
+
+protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
   void rebuild();

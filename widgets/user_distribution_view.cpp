@@ -1,5 +1,7 @@
 #include "widgets/user_distribution_view.h"
 
+#include <QMouseEvent>
+#include <QToolTip>
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
@@ -34,6 +36,8 @@ UserDistributionView::UserDistributionView(RunStore& store, QWidget* parent)
   plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
   scale_->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
   cursor_ = addStepCursor(*plot_);
+  plot_->setMouseTracking(true);
+  plot_->installEventFilter(this);
   connect(picker_, &UserQuantityPicker::changed, this, &UserDistributionView::recompute);
   connect(&store_, &RunStore::runBegan, this, &UserDistributionView::recompute);
   connect(&store_, &RunStore::grown, this, &UserDistributionView::addNewSnapshots);
@@ -93,6 +97,35 @@ void UserDistributionView::redraw()
   const double half = n > 1 ? (last - first) / (n - 1) / 2 : 0.5;
   plot_->xAxis->setRange(first - half, (n > 1 ? last : first + 1) + half);
   moveCursor();
+}
+
+QString UserDistributionView::describe(double step, double cosine) const
+{
+  if (counts_.empty() || cosine < -1 || cosine > 1) return {};
+  int s = store_.snapshotIndexAtOrBefore(static_cast<int64_t>(std::llround(step)));
+  // The column nearest the mouse: the snapshot at or after it when that is closer.
+  if (s + 1 < static_cast<int>(counts_.size()) &&
+      (s < 0 || std::abs(static_cast<double>(store_.snapshot(s + 1)->step) - step) < std::abs(step - static_cast<double>(store_.snapshot(s)->step))))
+    ++s;
+  if (s < 0 || s >= static_cast<int>(counts_.size())) return {};
+  const int b = std::clamp(static_cast<int>((cosine + 1) / 2 * kBins), 0, kBins - 1);
+  const auto& snapshot = *store_.snapshot(s);
+  return QStringLiteral("window %1-%2\ncosine in [%3, %4): %5 users")
+      .arg(snapshot.windowStart)
+      .arg(snapshot.step)
+      .arg(-1 + 2.0 * b / kBins, 0, 'f', 2)
+      .arg(-1 + 2.0 * (b + 1) / kBins, 0, 'f', 2)
+      .arg(binCount(s, b));
+}
+
+bool UserDistributionView::eventFilter(QObject* watched, QEvent* event)
+{
+  if (watched == plot_ && event->type() == QEvent::MouseMove) {
+    auto* mouse = static_cast<QMouseEvent*>(event);
+    const QString text = describe(plot_->xAxis->pixelToCoord(mouse->position().x()), plot_->yAxis->pixelToCoord(mouse->position().y()));
+    if (!text.isEmpty()) QToolTip::showText(mouse->globalPosition().toPoint(), text, plot_);
+  }
+  return QWidget::eventFilter(watched, event);
 }
 
 void UserDistributionView::moveCursor()

@@ -28,6 +28,11 @@ public:
   UserQuantityPicker& picker() const { return *picker_; }
   // Users of snapshot s whose value falls in bin b (b = 0 holds [-1, -1 + 2 / kBins)).
   int binCount(int snapshot, int bin) const;
+  // What the tooltip says at a plot position: the window, the bin's range and its users.
+  QString describe(double step, double cosine) const;
+
+protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
   void recompute();

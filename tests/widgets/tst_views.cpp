@@ -210,6 +210,7 @@ private Q_SLOTS:
     view.setPair(1);
     // Ten steps, ten columns: each column is its own step.
     QCOMPARE(view.valueAt(0, 2), double(0.1f * 2));
+    QCOMPARE(view.describe(3, 1), QString("expert0, step 3\ncosine click / follow: -0.400"));
     QCOMPARE(view.valueAt(1, 3), double(-0.1f * 4));
     // 2000 steps in kMaxColumns = 1000 columns: each the mean of two steps, one odd, one even.
     store.begin(threeTasks());
@@ -312,6 +313,8 @@ private Q_SLOTS:
     for (int b = 0; b < UserDistributionView::kBins; ++b) total += view.binCount(1, b);
     QCOMPARE(total, 4);
     for (int b : {2, 15, 26, 39}) QCOMPARE(view.binCount(1, b), 1);
+    QCOMPARE(view.describe(20, -0.88), QString("window 11-20\ncosine in [-0.90, -0.85): 1 users"));
+    QCOMPARE(view.describe(12, 0.33), QString("window 1-10\ncosine in [0.30, 0.35): 1 users"));
     // Another pair: every seen user at 0.5 -> bin 30, user 5 too (only its click / like is undefined).
     view.picker().setQuantity({UserQuantity::Kind::Cosine, 2, 0});
     QCOMPARE(view.binCount(0, 30), 5);
