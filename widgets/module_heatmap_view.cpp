@@ -111,7 +111,7 @@ QString ModuleHeatmapView::describe(double step, double module) const
 {
   const int M = store_.modules(), n = store_.stepCount();
   const int m = static_cast<int>(std::lround(module));
-  if (M == 0 || n == 0 || m < 0 || m >= M) return {};
+  if (M == 0 || n == 0 || store_.pairs() == 0 || m < 0 || m >= M) return {};
   const int columns = std::min(n, kMaxColumns);
   int key = 0, row = 0;
   map_->data()->coordToCell(step, m, &key, &row);

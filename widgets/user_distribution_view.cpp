@@ -54,6 +54,7 @@ void UserDistributionView::recompute()
 {
   counts_.clear();
   addNewSnapshots();
+  redraw();  // also when there is no snapshot yet: the last run's picture goes
 }
 
 void UserDistributionView::addNewSnapshots()

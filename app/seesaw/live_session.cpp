@@ -26,8 +26,7 @@ LiveSession::~LiveSession()
 void LiveSession::start(const RunConfig& config, const QString& tracePath)
 {
   if (active()) return;
-  control_.stop = false;
-  control_.pause = false;
+  control_.reset();
   tracePath_ = tracePath;
   failure_.clear();
   threadError_.clear();
@@ -48,7 +47,11 @@ void LiveSession::start(const RunConfig& config, const QString& tracePath)
     }
   });
   thread_->setObjectName(QStringLiteral("trainer"));
-  connect(thread_, &QThread::finished, this, &LiveSession::threadFinished);
+  // waitForEnd() may have finished this thread already and a new run begun by the time the
+  // queued signal arrives: only the current thread's end counts.
+  connect(thread_, &QThread::finished, this, [this, thread = thread_] {
+    if (thread == thread_) threadFinished();
+  });
   setState(State::Running);
   drainTimer_.start();
   thread_->start();
@@ -85,13 +88,19 @@ void LiveSession::drain()
   QueuedRecords queued = queue_.take();
   if (queued.info) store_.begin(*queued.info);
   for (const PendingGeometry& pending : queued.snapshots)
-    deriving_.push_back(QtConcurrent::run([pending] { return std::make_shared<const GeometrySnapshot>(pending.get()); }));
+    deriving_.push_back(QtConcurrent::run([pending]() -> std::shared_ptr<const GeometrySnapshot> {
+      try {
+        return std::make_shared<const GeometrySnapshot>(pending.get());
+      } catch (const std::exception&) {
+        return nullptr;  // out of memory for a huge snapshot: the views go without it, the run goes on
+      }
+    }));
   widgets::RecordBatch batch;
   batch.steps = std::move(queued.steps);
   batch.evals = std::move(queued.evals);
   batch.changes = std::move(queued.changes);
   while (!deriving_.empty() && deriving_.front().isFinished()) {
-    batch.snapshots.push_back(deriving_.front().result());
+    if (auto snapshot = deriving_.front().result()) batch.snapshots.push_back(std::move(snapshot));
     deriving_.pop_front();
   }
   store_.append(batch);

@@ -122,7 +122,12 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   sessionStateChanged();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+  // While the store and the views still exist: the session's last records and state go to them.
+  session_->stop();
+  session_->waitForEnd();
+}
 
 void MainWindow::addView(const QString& name, const QString& title, QWidget* view, Qt::DockWidgetArea area)
 {

@@ -49,6 +49,16 @@ std::map<std::string, double> MethodForm::params() const
   return out;
 }
 
+std::map<std::string, double> MethodForm::changedFrom(const std::map<std::string, double>& current) const
+{
+  std::map<std::string, double> out;
+  for (const auto& [name, box] : boxes_) {
+    const auto it = current.find(name.toStdString());
+    if (it == current.end() || std::abs(box->value() - it->second) > 0.5 * std::pow(10.0, -box->decimals())) out[name.toStdString()] = box->value();
+  }
+  return out;
+}
+
 QDoubleSpinBox* MethodForm::parameterBox(const QString& name) const
 {
   const auto it = boxes_.find(name);

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/method_form.h"
 #include "widgets/run_store.h"
@@ -39,8 +41,12 @@ SteeringPanel::SteeringPanel(widgets::RunStore& store, LiveSession& session, QWi
   connect(&store_, &widgets::RunStore::runBegan, this, [this] {
     changesSeen_ = 0;
     log_->clear();
-    // No task weights in the config means 1 for every task, as the trainer has it.
-    if (current_.train.taskWeights.empty()) current_.train.taskWeights.assign(static_cast<size_t>(store_.tasks()), 1.0);
+    // What the trainer runs: every method parameter and the task weights resolved.
+    try {
+      current_ = parseRunConfig(store_.info().configJson, "the run's config", "");
+    } catch (const std::exception&) {
+      if (current_.train.taskWeights.empty()) current_.train.taskWeights.assign(static_cast<size_t>(store_.tasks()), 1.0);
+    }
     showCurrent();
   });
   connect(&store_, &widgets::RunStore::grown, this, &SteeringPanel::follow);
@@ -66,15 +72,13 @@ void SteeringPanel::showCurrent()
 bool SteeringPanel::apply()
 {
   Steering s;
-  if (lr_->value() != current_.train.lr) s.lr = lr_->value();
+  // Only what the person changed: a value with more digits than its box shows is not a change.
+  if (std::abs(lr_->value() - current_.train.lr) > 0.5 * std::pow(10.0, -lr_->decimals())) s.lr = lr_->value();
   if (method_->method() != current_.method.name) {
     s.method = method_->method();
     s.params = method_->params();
   } else {
-    for (const auto& [name, value] : method_->params()) {
-      const auto it = current_.method.params.find(name);
-      if (it == current_.method.params.end() || it->second != value) s.params[name] = value;
-    }
+    s.params = method_->changedFrom(current_.method.params);
   }
   std::vector<double> weights;
   for (const QString& part : weights_->text().split(',', Qt::SkipEmptyParts)) {

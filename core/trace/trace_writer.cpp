@@ -230,7 +230,8 @@ void TraceWriter::Impl::run()
     {
       std::unique_lock<std::mutex> lock(mutex);
       wake.wait_for(lock, period, [&] {
-        return closing || !pending.snapshots.empty() || static_cast<int64_t>(pending.steps.size()) >= options.flushRecords;
+        return closing || !pending.snapshots.empty() || !pending.changes.empty() ||
+               static_cast<int64_t>(pending.steps.size()) >= options.flushRecords;
       });
       std::swap(batch, pending);
       last = closing;
@@ -320,9 +321,16 @@ void TraceWriter::Impl::write(const Pending& batch)
     ++status.snapshots;
   }
   for (const ChangeRecord& r : batch.changes) {
+    // A text too long for the column ends in "..." after its last whole UTF-8 character.
     const auto text = [](const std::string& s) {
       std::array<char, trace::kChangeTextBytes> padded{};
-      std::memcpy(padded.data(), s.data(), std::min(s.size(), padded.size()));
+      size_t n = s.size();
+      if (n > padded.size()) {
+        n = padded.size() - 3;
+        while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+        std::memcpy(padded.data() + n, "...", 3);
+      }
+      std::memcpy(padded.data(), s.data(), n);
       return padded;
     };
     file.changes.step.append(&r.step, 1);

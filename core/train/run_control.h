@@ -29,6 +29,17 @@ struct RunControl
   std::atomic<bool> stop{false};
   std::atomic<bool> pause{false};
 
+  // Ready for a new run: no stop, no pause, nothing steered (a change left from a run that ended
+  // before its next step must not reach the next run).
+  void reset()
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop = false;
+    pause = false;
+    pending_ = Steering{};
+    steered_.store(false, std::memory_order_release);
+  }
+
   // Queues changes; several before the next step merge, the later value winning.
   void steer(const Steering& change)
   {

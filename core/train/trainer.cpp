@@ -247,6 +247,7 @@ void Trainer::Impl::steer(const Steering& s, int64_t stepIndex, RecordSink& sink
   std::map<std::string, double> given = s.method ? std::map<std::string, double>{} : config.method.params;
   for (const auto& [name, value] : s.params) given[name] = value;
   const RunConfig before = config;
+  bool weightsChanged = false;
   if (s.taskWeights) {
     const auto& w = *s.taskWeights;
     std::string refused;
@@ -257,21 +258,25 @@ void Trainer::Impl::steer(const Steering& s, int64_t stepIndex, RecordSink& sink
     if (refused.empty()) {
       config.train.taskWeights = w;
       lossWeights = at::tensor(w, at::kFloat).to(device);
+      weightsChanged = true;
     }
   }
-  const bool rebuild = s.method || !s.params.empty() || (s.taskWeights && methodRegistry().contains(methodName) &&
-                                                         methodRegistry().info(methodName).usesTaskWeights);
-  if (!rebuild) return;
+  if (!s.method && s.params.empty() && !weightsChanged) return;
   try {
     const MethodInfo& infoOfNew = methodRegistry().info(methodName);
     if (infoOfNew.needsTaskGradients && !config.train.analyze)
       throw Error("method " + methodName + " needs the per-task gradients, and train.analyze is off");
     const MethodParams params = methodRegistry().resolve(methodName, given);
+    // The same method with the same parameters keeps its state (GradNorm's weights, DWA's history),
+    // unless it is built from the task weights that just changed.
+    if (!s.method && params.values() == config.method.params && !(weightsChanged && infoOfNew.usesTaskWeights)) return;
     auto replacement = makeMethod(methodName, params.values());
     // The trace's method-state columns are fixed when it begins.
     if (replacement->stateNames() != info.methodStateNames)
       throw Error("method " + methodName + " records other per-step state than the run's method; start a new run for it");
     trainMethodParameters(*replacement);
+    // The replaced method's own parameters stay in the optimizer, but without a gradient it skips them.
+    for (auto& p : method->parameters()) p.mutable_grad() = at::Tensor();
     method = std::move(replacement);
     config.method.name = methodName;
     config.method.params = params.values();

@@ -106,7 +106,9 @@ private Q_SLOTS:
   {
     QTemporaryDir dir;
     const QString trace = dir.filePath("run.h5");
-    app::MainWindow w(demo(200), trace, app::MainWindow::Layout::Default);
+    RunConfig c = demo(200);
+    c.method.name = "gradnorm";  // parameters left to their defaults: the panel must not send them as changes
+    app::MainWindow w(c, trace, app::MainWindow::Layout::Default);
     w.startRun();
     QVERIFY(QTest::qWaitFor([&] { return w.store().stepCount() >= 20; }, 120000));
     w.togglePause();

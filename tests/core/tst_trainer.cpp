@@ -198,6 +198,7 @@ private Q_SLOTS:
       {
         Recorder::step(r);
         if (r.step == 4) control->steer({0.0005, std::string("gradcraft"), {{"tau", 0.5}}, std::vector<double>{1, 2, 0.5}});
+        if (r.step == 6) control->steer({std::nullopt, std::nullopt, {{"tau", 0.5}}, std::nullopt});  // no change: nothing to record
         if (r.step == 8) control->steer({-1.0, std::string("no-such-method"), {}, std::nullopt});
         if (r.step == 10) control->steer({std::nullopt, std::nullopt, {{"tau", 7.0}}, std::nullopt});  // out of range
       }
@@ -227,6 +228,7 @@ private Q_SLOTS:
     for (size_t i = 4; i < 8; ++i)
       for (float w : r.steps[i].weight) moved = moved || std::abs(w - 1.0f) > 1e-4f;
     QVERIFY(moved);
+    QCOMPARE(find(7, "method.params.tau").refused, std::string("missing"));  // the same value asked again is no change
     // Refused changes change nothing and say why.
     const ChangeRecord badLr = find(9, "train.lr"), badMethod = find(9, "method.name"), badTau = find(11, "method.params.tau");
     QCOMPARE(badLr.refused, std::string("must be positive and finite"));
