@@ -113,7 +113,7 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
 
   resize(1800, 1150);
   resizeDocks({dock("loss"), dock("cosine-matrix")}, {430, 430}, Qt::Horizontal);
-  resizeDocks({dock("modules")}, {330}, Qt::Vertical);
+  resizeDocks({dock("modules"), dock("cosine-matrix")}, {330, 380}, Qt::Vertical);
   if (layout == Layout::Remembered) {
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
