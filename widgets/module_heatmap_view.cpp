@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "widgets/change_marks.h"
 #include "widgets/plot_style.h"
 #include "widgets/run_store.h"
 
@@ -60,6 +61,9 @@ void ModuleHeatmapView::setPair(int pair) { pairBox_->setCurrentIndex(pair); }
 
 void ModuleHeatmapView::rebuild()
 {
+  plot_->clearItems();  // the last run's change marks, and its cursor
+  cursor_ = addStepCursor(*plot_);
+  changesMarked_ = 0;
   const QSignalBlocker block(pairBox_);
   pairBox_->clear();
   if (store_.started())
@@ -97,6 +101,7 @@ void ModuleHeatmapView::refresh()
   }
   plot_->xAxis->setRange(steps.front(), steps.back() > steps.front() ? steps.back() : steps.front() + 1);
   plot_->yAxis->setRange(-0.5, M - 0.5);
+  changesMarked_ = markChanges(*plot_, store_, changesMarked_);
   moveCursor();
 }
 

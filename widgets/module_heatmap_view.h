@@ -44,6 +44,7 @@ private:
   QCustomPlot* plot_;
   QCPColorMap* map_;
   QCPItemStraightLine* cursor_;
+  size_t changesMarked_ = 0;
 };
 
 }  // namespace seesaw::widgets

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "widgets/change_marks.h"
 #include "widgets/plot_style.h"
 #include "widgets/run_store.h"
 
@@ -46,7 +47,7 @@ void StepPlot::rebuild()
   series_ = store_.started() ? seriesOf_(store_) : std::vector<StepSeries>{};
   added_.assign(series_.size(), 0);
   flagsAdded_ = 0;
-  changesAdded_ = 0;
+  changesMarked_ = 0;
   for (const StepSeries& s : series_) {
     QCPGraph* g = addGraph();
     g->setName(s.name);
@@ -89,27 +90,7 @@ void StepPlot::grow()
     graphs_[i]->setAntialiased(n < kAntialiasedPoints);
     added_[i] = n;
   }
-  // Every applied change marked where it took effect, labelled with what changed.
-  const auto& changes = store_.changes();
-  for (; changesAdded_ < static_cast<int>(changes.size()); ++changesAdded_) {
-    const ChangeRecord& change = changes[static_cast<size_t>(changesAdded_)];
-    if (!change.refused.empty()) continue;
-    const double at = static_cast<double>(change.step) - 0.5;  // between the last step before and the first after
-    auto* mark = new QCPItemStraightLine(this);
-    mark->point1->setCoords(at, 0);
-    mark->point2->setCoords(at, 1);
-    mark->setPen(QPen(QColor(213, 94, 0), 1, Qt::DashDotLine));
-    auto* label = new QCPItemText(this);
-    label->position->setTypeX(QCPItemPosition::ptPlotCoords);
-    label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-    label->position->setCoords(at, 0.02 + 0.05 * (changesAdded_ % 4));  // a few changes at one step stay legible
-    label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
-    label->setColor(QColor(213, 94, 0));
-    label->setFont(QFont(font().family(), 7));
-    QString field = QString::fromStdString(change.field);
-    field.remove(QStringLiteral("train.")).remove(QStringLiteral("method.params.")).remove(QStringLiteral("method."));
-    label->setText(QStringLiteral(" %1 = %2").arg(field, QString::fromStdString(change.newValue)));
-  }
+  changesMarked_ = markChanges(*this, store_, changesMarked_);
   const QVector<double>& flagged = store_.flaggedSteps();
   for (; flagsAdded_ < std::min<int>(static_cast<int>(flagged.size()), kMaxFlagMarks); ++flagsAdded_) {
     auto* mark = new QCPItemStraightLine(this);

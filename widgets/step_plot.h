@@ -73,7 +73,7 @@ private:
   std::vector<QCPGraph*> graphs_;          // one per series
   std::vector<int> added_;                 // points already handed to each graph
   int flagsAdded_ = 0;
-  int changesAdded_ = 0;                   // store changes already marked
+  size_t changesMarked_ = 0;               // store changes already marked
   QCPItemStraightLine* cursor_ = nullptr;
   QPoint pressedAt_;
   bool replotPending_ = false;

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 
+#include "widgets/change_marks.h"
 #include "widgets/plot_style.h"
 #include "widgets/run_store.h"
 #include "widgets/user_quantity.h"
@@ -56,6 +57,7 @@ void UserDetailView::redraw()
   plot_->clearGraphs();
   plot_->clearItems();
   cursor_ = addStepCursor(*plot_);
+  markChanges(*plot_, store_, 0);
   snapshotsDrawn_ = store_.snapshotCount();
   auto* title = static_cast<QCPTextElement*>(plot_->plotLayout()->element(0, 0));
   const int user = store_.selectedUser();

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "widgets/change_marks.h"
 #include "widgets/plot_style.h"
 #include "widgets/run_store.h"
 #include "widgets/user_quantity.h"
@@ -53,12 +54,16 @@ int UserDistributionView::binCount(int snapshot, int bin) const
 void UserDistributionView::recompute()
 {
   counts_.clear();
+  plot_->clearItems();  // the change marks drawn so far, and the cursor
+  cursor_ = addStepCursor(*plot_);
+  changesMarked_ = 0;
   addNewSnapshots();
   redraw();  // also when there is no snapshot yet: the last run's picture goes
 }
 
 void UserDistributionView::addNewSnapshots()
 {
+  changesMarked_ = markChanges(*plot_, store_, changesMarked_);
   if (static_cast<int>(counts_.size()) == store_.snapshotCount()) return;
   const UserQuantity q = picker_->quantity();
   for (int s = static_cast<int>(counts_.size()); s < store_.snapshotCount(); ++s) {

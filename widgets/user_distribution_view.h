@@ -47,6 +47,7 @@ private:
   QCPColorScale* scale_;
   QCPItemStraightLine* cursor_;
   std::vector<std::vector<int>> counts_;  // per snapshot, per bin
+  size_t changesMarked_ = 0;
 };
 
 }  // namespace seesaw::widgets

@@ -300,6 +300,39 @@ private Q_SLOTS:
     QVERIFY(std::isnan(detail.valueAt(0, 0)));
   }
 
+  void appliedChangesAreMarkedOnEveryTimeAxis()
+  {
+    RunStore store;
+    StepPlot* loss = makeLossPlot(store);
+    ModuleHeatmapView modules(store);
+    UserDistributionView distribution(store);
+    UserDetailView detail(store);
+    store.begin(withUsers());
+    RecordBatch batch = steps(1, 20);
+    batch.snapshots = {snapshotAt(10), snapshotAt(20)};
+    batch.changes = {{12, "train.lr", "0.001", "0.0005", ""}, {15, "method.name", "\"ew\"", "\"nope\"", "unknown method"}};
+    store.append(batch);
+    store.setSelectedUser(0);
+    // The applied change is labelled where it took effect; the refused one is not drawn.
+    const auto labels = [](const QCustomPlot& plot) {
+      QStringList texts;
+      for (int i = 0; i < plot.itemCount(); ++i)
+        if (auto* text = qobject_cast<QCPItemText*>(plot.item(i))) texts << text->text();
+      return texts;
+    };
+    const std::vector<const QCustomPlot*> plots = {loss, modules.plot(), distribution.findChild<QCustomPlot*>(), detail.plot()};
+    for (const QCustomPlot* plot : plots) {
+      const QStringList texts = labels(*plot);
+      QVERIFY2(texts.contains(" lr = 0.0005"), qPrintable(texts.join('|')));
+      QVERIFY(!texts.join('|').contains("nope"));
+    }
+    // A new run starts without them.
+    store.begin(withUsers());
+    QVERIFY(labels(*modules.plot()).isEmpty());
+    QVERIFY(labels(*distribution.findChild<QCustomPlot*>()).isEmpty());
+    delete loss;
+  }
+
   void distributionCountsUsersPerCosineBin()
   {
     RunStore store;

@@ -1,0 +1,34 @@
+#include "widgets/change_marks.h"
+
+#include <qcustomplot.h>
+
+#include "widgets/run_store.h"
+
+namespace seesaw::widgets {
+
+size_t markChanges(QCustomPlot& plot, const RunStore& store, size_t from)
+{
+  const auto& changes = store.changes();
+  for (size_t i = from; i < changes.size(); ++i) {
+    const ChangeRecord& change = changes[i];
+    if (!change.refused.empty()) continue;
+    const double at = static_cast<double>(change.step) - 0.5;
+    auto* mark = new QCPItemStraightLine(&plot);
+    mark->point1->setCoords(at, 0);
+    mark->point2->setCoords(at, 1);
+    mark->setPen(QPen(QColor(213, 94, 0), 1, Qt::DashDotLine));
+    auto* label = new QCPItemText(&plot);
+    label->position->setTypeX(QCPItemPosition::ptPlotCoords);
+    label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    label->position->setCoords(at, 0.02 + 0.05 * static_cast<double>(i % 4));  // a few changes at one step stay legible
+    label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    label->setColor(QColor(213, 94, 0));
+    label->setFont(QFont(plot.font().family(), 7));
+    QString field = QString::fromStdString(change.field);
+    field.remove(QStringLiteral("train.")).remove(QStringLiteral("method.params.")).remove(QStringLiteral("method."));
+    label->setText(QStringLiteral(" %1 = %2").arg(field, QString::fromStdString(change.newValue)));
+  }
+  return changes.size();
+}
+
+}  // namespace seesaw::widgets
