@@ -416,11 +416,11 @@ void validate(const RunConfig& c)
   require(t.steps >= 0, "train.steps", "must not be negative");
   require(t.steps > 0 || (t.epochs > 0 && t.epochs <= 1e6), "train.epochs", "must lie in (0, 1e6] when train.steps is 0");
   require(t.batchSize > 0, "train.batch_size", "must be positive");
-  require(t.lr > 0, "train.lr", "must be positive, found " + std::to_string(t.lr));
+  require(std::isfinite(t.lr) && t.lr > 0, "train.lr", "must be positive and finite, found " + std::to_string(t.lr));
   require(t.weightDecay >= 0, "train.weight_decay", "must not be negative");
   require(std::isfinite(t.l2Step) && t.l2Step >= 0, "train.l2_step", "must be a finite number, 0 or more");
   require(t.momentum >= 0 && t.momentum < 1, "train.momentum", "must lie in [0, 1)");
-  for (double w : t.taskWeights) require(w >= 0, "train.task_weights", "weights must not be negative");
+  for (double w : t.taskWeights) require(std::isfinite(w) && w >= 0, "train.task_weights", "weights must be finite and not negative");
   require(t.evalEvery >= 0, "train.eval_every", "must not be negative");
   require(t.recordEvery >= 1, "train.record_every", "must be at least 1");
   require(t.userSnapshotEvery >= 0, "train.user_snapshot_every", "must not be negative");

@@ -96,9 +96,13 @@ struct Trainer::Impl
   void trackGeometry(int64_t stepIndex, const at::Tensor& taskGradients, const at::Tensor& combined,
                      const PerSampleGradients& samples);
   PendingGeometry takeGeometry(int64_t stepIndex);
-  // The method `name` with its resolved parameters, built for this model; throws seesaw::Error
-  // when the model cannot serve it.
-  std::unique_ptr<GradientMethod> makeMethod(const std::string& name, const std::map<std::string, double>& params) const;
+  // The method of `c` (its parameters resolved, its task weights), built for this model; throws
+  // seesaw::Error when the model cannot serve it.
+  std::unique_ptr<GradientMethod> makeMethod(const RunConfig& c) const;
+  // train.task_weights must name every task (or none); the data says how many there are.
+  void checkTaskWeightCount(const std::vector<double>& weights) const;
+  // The loss weights: train.task_weights, or 1 for every task when it is empty.
+  std::vector<double> lossWeightsOf(const std::vector<double>& weights) const;
   // Puts a method's own trainable parameters on the device and in the optimizer's hands.
   void trainMethodParameters(GradientMethod& m);
   // Applies what was steered before step stepIndex, recording each change (or its refusal).
@@ -117,10 +121,8 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
   if (K == 0) throw Error("config field data.columns.tasks: the data has no tasks (K = 0)");
   if (data->split.train.empty()) throw Error("data: the training split is empty");
   const auto& t = config.train;
-  const std::vector<double> lossWeightsHost = t.taskWeights.empty() ? std::vector<double>(K, 1.0) : t.taskWeights;
-  if (static_cast<int64_t>(lossWeightsHost.size()) != K)
-    throw Error("config field train.task_weights: has " + std::to_string(lossWeightsHost.size()) +
-                " entries, but the data has " + std::to_string(K) + " tasks");
+  checkTaskWeightCount(t.taskWeights);
+  const std::vector<double> lossWeightsHost = lossWeightsOf(t.taskWeights);
 
   device = chooseDevice(t.device);
   if (t.threads > 0) at::set_num_threads(t.threads);
@@ -132,12 +134,11 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
   if (config.train.geometryLevels.empty())
     config.train.geometryLevels = model->taskSpecificBottoms() ? std::vector<std::string>{"embedding"}
                                                                : std::vector<std::string>{"exact", "embedding", "representation"};
-  config.train.taskWeights = lossWeightsHost;
   trained = model->parameters();
   for (const auto& p : trained)
     if (p.dim() >= 2) l2Parameters.push_back(p);
   optimizer = makeOptimizer(t, trained);
-  method = makeMethod(config.method.name, config.method.params);
+  method = makeMethod(config);
   trainMethodParameters(*method);
   layout = std::make_unique<SharedLayout>(model->parameterInfo());
   taskParameters.resize(K);
@@ -202,18 +203,31 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
   }
 }
 
-std::unique_ptr<GradientMethod> Trainer::Impl::makeMethod(const std::string& name, const std::map<std::string, double>& params) const
+std::unique_ptr<GradientMethod> Trainer::Impl::makeMethod(const RunConfig& c) const
 {
   MethodSetup setup;
   setup.taskNames = data->spec.taskNames;
-  setup.taskWeights = config.train.taskWeights;
-  setup.seed = config.train.seed;
+  setup.taskWeights = lossWeightsOf(c.train.taskWeights);
+  setup.seed = c.train.seed;
   setup.split = model->splitTowers();
-  auto m = methodRegistry().make(name, params, std::move(setup));
+  auto m = methodRegistry().make(c.method.name, c.method.params, std::move(setup));
   if (m->needsRepresentationGram() && model->taskSpecificBottoms())
     throw Error("config field method.params.ub: MGDA-UB needs a representation that every task shares, and with "
                 "model.dtrn each task runs the trunk on its own bottom representation");
   return m;
+}
+
+void Trainer::Impl::checkTaskWeightCount(const std::vector<double>& weights) const
+{
+  const size_t K = data->table.taskCount();
+  if (!weights.empty() && weights.size() != K)
+    throw Error("config field train.task_weights: has " + std::to_string(weights.size()) + " entries, but the data has " +
+                std::to_string(K) + " tasks");
+}
+
+std::vector<double> Trainer::Impl::lossWeightsOf(const std::vector<double>& weights) const
+{
+  return weights.empty() ? std::vector<double>(data->table.taskCount(), 1.0) : weights;
 }
 
 void Trainer::Impl::trainMethodParameters(GradientMethod& m)
@@ -232,68 +246,82 @@ void Trainer::Impl::trainMethodParameters(GradientMethod& m)
 void Trainer::Impl::steer(const Steering& s, int64_t stepIndex, RecordSink& sink)
 {
   const auto json = [](const auto& value) { return nlohmann::json(value).dump(); };
-  const auto record = [&](const std::string& field, std::string before, std::string after, std::string refused) {
-    sink.change(ChangeRecord{stepIndex, field, std::move(before), std::move(after), std::move(refused)});
+  const auto record = [&](const std::string& field, std::string before, std::string after, const std::string& refused) {
+    sink.change(ChangeRecord{stepIndex, field, std::move(before), std::move(after), refused});
+  };
+  // A change is the run config it would make, checked by the validation every config passes.
+  const auto refusal = [](const RunConfig& candidate) -> std::string {
+    try {
+      validate(candidate);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return {};
   };
   if (s.lr) {
-    const bool ok = std::isfinite(*s.lr) && *s.lr > 0;
-    record("train.lr", json(config.train.lr), json(*s.lr), ok ? "" : "must be positive and finite");
-    if (ok) {
+    RunConfig candidate = config;
+    candidate.train.lr = *s.lr;
+    const std::string refused = refusal(candidate);
+    record("train.lr", json(config.train.lr), json(*s.lr), refused);
+    if (refused.empty()) {
       for (auto& group : optimizer->param_groups()) group.options().set_lr(*s.lr);
       config.train.lr = *s.lr;
     }
   }
-  std::string methodName = s.method.value_or(config.method.name);
-  std::map<std::string, double> given = s.method ? std::map<std::string, double>{} : config.method.params;
-  for (const auto& [name, value] : s.params) given[name] = value;
-  const RunConfig before = config;
-  bool weightsChanged = false;
-  if (s.taskWeights) {
-    const auto& w = *s.taskWeights;
-    std::string refused;
-    if (w.size() != taskTypes.size()) refused = "has " + std::to_string(w.size()) + " entries, but the data has " + std::to_string(taskTypes.size()) + " tasks";
-    for (double v : w)
-      if (refused.empty() && !(std::isfinite(v) && v >= 0)) refused = "weights must be finite and not negative";
-    record("train.task_weights", json(config.train.taskWeights), json(w), refused);
-    if (refused.empty()) {
-      config.train.taskWeights = w;
-      lossWeights = at::tensor(w, at::kFloat).to(device);
-      weightsChanged = true;
+  if (!s.method && s.params.empty() && !s.taskWeights) return;
+
+  // The method, its parameters and the task weights depend on each other (only `fixed` takes
+  // weights): they are checked, and applied, together.
+  RunConfig candidate = config;
+  if (s.method) {
+    candidate.method.name = *s.method;
+    candidate.method.params.clear();
+    const bool takesWeights = methodRegistry().contains(*s.method) && methodRegistry().info(*s.method).usesTaskWeights;
+    if (!takesWeights) candidate.train.taskWeights.clear();  // the weights belonged to the method replaced
+  }
+  for (const auto& [name, value] : s.params) candidate.method.params[name] = value;
+  if (s.taskWeights) candidate.train.taskWeights = *s.taskWeights;
+  std::string refused = refusal(candidate);
+  std::unique_ptr<GradientMethod> replacement;
+  if (refused.empty()) {
+    try {
+      checkTaskWeightCount(candidate.train.taskWeights);
+      candidate.method.params = methodRegistry().resolve(candidate.method.name, candidate.method.params).values();
+      // The same method with the same parameters and weights keeps its state (GradNorm's weights,
+      // DWA's history).
+      const bool same = candidate.method.name == config.method.name && candidate.method.params == config.method.params &&
+                        candidate.train.taskWeights == config.train.taskWeights;
+      if (same) return;
+      replacement = makeMethod(candidate);
+      // The trace's method-state columns are fixed when it begins.
+      if (replacement->stateNames() != info.methodStateNames)
+        throw Error("method " + candidate.method.name + " records other per-step state than the run's method; start a new run for it");
+    } catch (const Error& e) {
+      refused = e.what();
     }
   }
-  if (!s.method && s.params.empty() && !weightsChanged) return;
-  try {
-    const MethodInfo& infoOfNew = methodRegistry().info(methodName);
-    if (infoOfNew.needsTaskGradients && !config.train.analyze)
-      throw Error("method " + methodName + " needs the per-task gradients, and train.analyze is off");
-    const MethodParams params = methodRegistry().resolve(methodName, given);
-    // The same method with the same parameters keeps its state (GradNorm's weights, DWA's history),
-    // unless it is built from the task weights that just changed.
-    if (!s.method && params.values() == config.method.params && !(weightsChanged && infoOfNew.usesTaskWeights)) return;
-    auto replacement = makeMethod(methodName, params.values());
-    // The trace's method-state columns are fixed when it begins.
-    if (replacement->stateNames() != info.methodStateNames)
-      throw Error("method " + methodName + " records other per-step state than the run's method; start a new run for it");
-    trainMethodParameters(*replacement);
-    // The replaced method's own parameters stay in the optimizer, but without a gradient it skips them.
-    for (auto& p : method->parameters()) p.mutable_grad() = at::Tensor();
-    method = std::move(replacement);
-    config.method.name = methodName;
-    config.method.params = params.values();
-  } catch (const Error& e) {
-    if (s.method) record("method.name", json(before.method.name), json(methodName), e.what());
+  if (s.method) record("method.name", json(config.method.name), json(*s.method), refused);
+  if (s.taskWeights) record("train.task_weights", json(config.train.taskWeights), json(*s.taskWeights), refused);
+  if (!refused.empty()) {
     for (const auto& [name, value] : s.params) {
-      const auto old = before.method.params.find(name);
-      record("method.params." + name, old == before.method.params.end() ? "null" : json(old->second), json(value), e.what());
+      const auto old = config.method.params.find(name);
+      record("method.params." + name, old == config.method.params.end() ? "null" : json(old->second), json(value), refused);
     }
     return;
   }
-  if (s.method) record("method.name", json(before.method.name), json(methodName), "");
-  for (const auto& [name, value] : config.method.params) {
-    const auto old = before.method.params.find(name);
-    if (!s.method && old != before.method.params.end() && old->second == value) continue;
-    record("method.params." + name, old == before.method.params.end() || s.method ? "null" : json(old->second), json(value), "");
+  // Applied: every parameter of a new method (its old value null), else the ones that changed.
+  for (const auto& [name, value] : candidate.method.params) {
+    const auto old = config.method.params.find(name);
+    if (!s.method && old != config.method.params.end() && old->second == value) continue;
+    record("method.params." + name, old == config.method.params.end() || s.method ? "null" : json(old->second), json(value), "");
   }
+  trainMethodParameters(*replacement);
+  // The replaced method's own parameters stay in the optimizer, but without a gradient it skips them.
+  for (auto& p : method->parameters()) p.mutable_grad() = at::Tensor();
+  method = std::move(replacement);
+  config.method = candidate.method;
+  config.train.taskWeights = candidate.train.taskWeights;
+  lossWeights = at::tensor(lossWeightsOf(config.train.taskWeights), at::kFloat).to(device);
 }
 
 Batch Trainer::Impl::nextBatch()

@@ -80,6 +80,8 @@ private Q_SLOTS:
     QCOMPARE(reader.stepCount(), int64_t(150));
     QCOMPARE(reader.snapshotCount(), int64_t(6));
     QCOMPARE(double(reader.step(149).cosine[1]), store.cosine(0).back());
+    // The trace's config is a run config that runs again (issue 7's branch starts from it).
+    validate(parseRunConfig(reader.info().configJson, "the trace's config", ""));
     QVERIFY(w.saveScreenshot(dir.filePath("shot.png"), "cosine-matrix"));
     QVERIFY(QImage(dir.filePath("shot.png")).width() > 100);
   }

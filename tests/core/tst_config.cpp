@@ -137,7 +137,7 @@ private Q_SLOTS:
   void validationNamesTheField()
   {
     QCOMPARE(validationError([](RunConfig& c) { c.train.lr = -0.1; }),
-             QString("config field train.lr: must be positive, found -0.100000"));
+             QString("config field train.lr: must be positive and finite, found -0.100000"));
     QCOMPARE(validationError([](RunConfig& c) { c.data.synthetic.tasks = 0; }),
              QString("config field data.synthetic.tasks: must be at least 1 (K = 0)"));
     QCOMPARE(validationError([](RunConfig& c) {

@@ -197,10 +197,12 @@ private Q_SLOTS:
       void step(const StepRecord& r) override
       {
         Recorder::step(r);
-        if (r.step == 4) control->steer({0.0005, std::string("gradcraft"), {{"tau", 0.5}}, std::vector<double>{1, 2, 0.5}});
+        if (r.step == 4) control->steer({0.0005, std::string("gradcraft"), {{"tau", 0.5}}, std::nullopt});
         if (r.step == 6) control->steer({std::nullopt, std::nullopt, {{"tau", 0.5}}, std::nullopt});  // no change: nothing to record
+        if (r.step == 7) control->steer({std::nullopt, std::nullopt, {}, std::vector<double>{1, 2, 0.5}});  // gradcraft takes no weights
         if (r.step == 8) control->steer({-1.0, std::string("no-such-method"), {}, std::nullopt});
         if (r.step == 10) control->steer({std::nullopt, std::nullopt, {{"tau", 7.0}}, std::nullopt});  // out of range
+        if (r.step == 11) control->steer({std::nullopt, std::string("fixed"), {}, std::vector<double>{1, 2, 0.5}});
       }
     } r;
     r.control = &control;
@@ -213,8 +215,7 @@ private Q_SLOTS:
         if (ch.step == step && ch.field == field) return ch;
       return ChangeRecord{-1, field, "", "", "missing"};
     };
-    const ChangeRecord lr = find(5, "train.lr"), method = find(5, "method.name"), tau = find(5, "method.params.tau"),
-                       weights = find(5, "train.task_weights");
+    const ChangeRecord lr = find(5, "train.lr"), method = find(5, "method.name"), tau = find(5, "method.params.tau");
     QCOMPARE(lr.oldValue, std::string("0.001"));
     QCOMPARE(lr.newValue, std::string("0.0005"));
     QVERIFY(lr.refused.empty());
@@ -222,7 +223,6 @@ private Q_SLOTS:
     QCOMPARE(method.newValue, std::string("\"gradcraft\""));
     QVERIFY(method.refused.empty());
     QCOMPARE(tau.newValue, std::string("0.5"));
-    QCOMPARE(weights.newValue, std::string("[1.0,2.0,0.5]"));
     // GradCraft's weights differ from EW's ones from step 5 on: the new method combines.
     bool moved = false;
     for (size_t i = 4; i < 8; ++i)
@@ -231,11 +231,18 @@ private Q_SLOTS:
     QCOMPARE(find(7, "method.params.tau").refused, std::string("missing"));  // the same value asked again is no change
     // Refused changes change nothing and say why.
     const ChangeRecord badLr = find(9, "train.lr"), badMethod = find(9, "method.name"), badTau = find(11, "method.params.tau");
-    QCOMPARE(badLr.refused, std::string("must be positive and finite"));
+    QCOMPARE(badLr.refused, std::string("config field train.lr: must be positive and finite, found -1.000000"));
     QCOMPARE(r.steps[9].lr, 0.0005);
     QVERIFY2(badMethod.refused.find("no-such-method") != std::string::npos, badMethod.refused.c_str());
     QVERIFY2(badTau.refused.find("method.params.tau") != std::string::npos, badTau.refused.c_str());
     QCOMPARE(badTau.oldValue, std::string("0.5"));
+    QCOMPARE(find(8, "train.task_weights").refused, std::string("config field train.task_weights: applies to method 'fixed' only (method is 'gradcraft')"));
+    // Weights go with the method that takes them, and it applies them from the next step.
+    const ChangeRecord fixedMethod = find(12, "method.name"), fixedWeights = find(12, "train.task_weights");
+    QVERIFY2(fixedMethod.refused.empty(), fixedMethod.refused.c_str());
+    QCOMPARE(fixedWeights.oldValue, std::string("[]"));
+    QCOMPARE(fixedWeights.newValue, std::string("[1.0,2.0,0.5]"));
+    QCOMPARE(r.steps[11].weight, (std::vector<float>{1, 2, 0.5f}));
   }
 
   void pauseHoldsTheRunUntilStopped()
