@@ -3,8 +3,6 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QMouseEvent>
-#include <QToolTip>
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
@@ -45,8 +43,7 @@ ModuleHeatmapView::ModuleHeatmapView(RunStore& store, QWidget* parent)
   plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
   scale->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
   cursor_ = addStepCursor(*plot_);
-  plot_->setMouseTracking(true);
-  plot_->installEventFilter(this);
+  addValueTooltip(*plot_, [this](double x, double y) { return describe(x, y); });
 
   connect(pairBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, &ModuleHeatmapView::refresh);
   connect(&store_, &RunStore::runBegan, this, &ModuleHeatmapView::rebuild);
@@ -129,16 +126,6 @@ QString ModuleHeatmapView::describe(double step, double module) const
   return QStringLiteral("%1, %2\ncosine %3: %4")
       .arg(QString::fromStdString(store_.info().moduleNames[static_cast<size_t>(m)]), span, store_.pairName(pair()),
            std::isnan(v) ? QStringLiteral("n/a") : QString::number(v, 'f', 3));
-}
-
-bool ModuleHeatmapView::eventFilter(QObject* watched, QEvent* event)
-{
-  if (watched == plot_ && event->type() == QEvent::MouseMove) {
-    auto* mouse = static_cast<QMouseEvent*>(event);
-    const QString text = describe(plot_->xAxis->pixelToCoord(mouse->position().x()), plot_->yAxis->pixelToCoord(mouse->position().y()));
-    if (!text.isEmpty()) QToolTip::showText(mouse->globalPosition().toPoint(), text, plot_);
-  }
-  return QWidget::eventFilter(watched, event);
 }
 
 void ModuleHeatmapView::moveCursor()

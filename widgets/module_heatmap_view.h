@@ -31,9 +31,6 @@ public:
   // What the tooltip says at a plot position: the module, the column's steps and its value.
   QString describe(double step, double module) const;
 
-protected:
-  bool eventFilter(QObject* watched, QEvent* event) override;
-
 private:
   void rebuild();
   void refresh();

@@ -1,5 +1,8 @@
 #include "widgets/plot_style.h"
 
+#include <QMouseEvent>
+#include <QToolTip>
+
 #include <qcustomplot.h>
 
 #include <algorithm>
@@ -68,6 +71,39 @@ QCPRange readableRange(const QCPRange& values, bool logScale)
     return QCPRange(values.center() - half, values.center() + half);
   }
   return QCPRange(values.lower - 0.05 * span, values.upper + 0.05 * span);
+}
+
+namespace {
+
+class ValueTooltip : public QObject
+{
+public:
+  ValueTooltip(QCustomPlot& plot, std::function<QString(double, double)> describe)
+      : QObject(&plot), plot_(plot), describe_(std::move(describe))
+  {
+  }
+
+  bool eventFilter(QObject* watched, QEvent* event) override
+  {
+    if (watched == &plot_ && event->type() == QEvent::MouseMove) {
+      auto* mouse = static_cast<QMouseEvent*>(event);
+      const QString text = describe_(plot_.xAxis->pixelToCoord(mouse->position().x()), plot_.yAxis->pixelToCoord(mouse->position().y()));
+      if (!text.isEmpty()) QToolTip::showText(mouse->globalPosition().toPoint(), text, &plot_);
+    }
+    return false;
+  }
+
+private:
+  QCustomPlot& plot_;
+  std::function<QString(double, double)> describe_;
+};
+
+}  // namespace
+
+void addValueTooltip(QCustomPlot& plot, std::function<QString(double x, double y)> describe)
+{
+  plot.setMouseTracking(true);
+  plot.installEventFilter(new ValueTooltip(plot, std::move(describe)));
 }
 
 void styleStepPlot(QCustomPlot& plot, const QString& valueLabel)

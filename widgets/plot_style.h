@@ -5,6 +5,8 @@
 #include <QColor>
 #include <QString>
 
+#include <functional>
+
 class QCustomPlot;
 class QCPRange;
 class QCPColorGradient;
@@ -29,6 +31,10 @@ void moveStepCursor(QCPItemStraightLine& cursor, double step);
 // An axis range that shows `values` with a margin; constant values (EW's weights, to float
 // rounding) get a range of their own size around them instead of an empty or microscopic one.
 QCPRange readableRange(const QCPRange& values, bool logScale);
+
+// Shows describe(x, y), the plot coordinates under the mouse, as a tooltip over the plot; an empty
+// text shows none.
+void addValueTooltip(QCustomPlot& plot, std::function<QString(double x, double y)> describe);
 
 // Axis labels, fonts and interactions shared by the plots over steps.
 void styleStepPlot(QCustomPlot& plot, const QString& valueLabel);

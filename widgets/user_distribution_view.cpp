@@ -1,7 +1,5 @@
 #include "widgets/user_distribution_view.h"
 
-#include <QMouseEvent>
-#include <QToolTip>
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
@@ -37,8 +35,7 @@ UserDistributionView::UserDistributionView(RunStore& store, QWidget* parent)
   plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
   scale_->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
   cursor_ = addStepCursor(*plot_);
-  plot_->setMouseTracking(true);
-  plot_->installEventFilter(this);
+  addValueTooltip(*plot_, [this](double x, double y) { return describe(x, y); });
   connect(picker_, &UserQuantityPicker::changed, this, &UserDistributionView::recompute);
   connect(&store_, &RunStore::runBegan, this, &UserDistributionView::recompute);
   connect(&store_, &RunStore::grown, this, &UserDistributionView::addNewSnapshots);
@@ -122,16 +119,6 @@ QString UserDistributionView::describe(double step, double cosine) const
       .arg(-1 + 2.0 * b / kBins, 0, 'f', 2)
       .arg(-1 + 2.0 * (b + 1) / kBins, 0, 'f', 2)
       .arg(binCount(s, b));
-}
-
-bool UserDistributionView::eventFilter(QObject* watched, QEvent* event)
-{
-  if (watched == plot_ && event->type() == QEvent::MouseMove) {
-    auto* mouse = static_cast<QMouseEvent*>(event);
-    const QString text = describe(plot_->xAxis->pixelToCoord(mouse->position().x()), plot_->yAxis->pixelToCoord(mouse->position().y()));
-    if (!text.isEmpty()) QToolTip::showText(mouse->globalPosition().toPoint(), text, plot_);
-  }
-  return QWidget::eventFilter(watched, event);
 }
 
 void UserDistributionView::moveCursor()

@@ -31,9 +31,6 @@ public:
   // What the tooltip says at a plot position: the window, the bin's range and its users.
   QString describe(double step, double cosine) const;
 
-protected:
-  bool eventFilter(QObject* watched, QEvent* event) override;
-
 private:
   void recompute();
   void addNewSnapshots();
