@@ -14,6 +14,25 @@ void appendColumns(std::vector<QVector<double>>& columns, const std::vector<floa
     columns[k].push_back(k < values.size() ? static_cast<double>(values[k]) : std::nan(""));
 }
 
+// Entity e's rows of a snapshot, as a snapshot of e alone.
+GeometrySnapshot userSlice(const GeometrySnapshot& from, int user, size_t tasks)
+{
+  const auto u = static_cast<size_t>(user), P = tasks * (tasks - 1) / 2;
+  const auto row = [u](const std::vector<float>& values, size_t width) {
+    if (values.size() < (u + 1) * width) return std::vector<float>(width, std::nanf(""));
+    return std::vector<float>(values.begin() + static_cast<std::ptrdiff_t>(u * width), values.begin() + static_cast<std::ptrdiff_t>((u + 1) * width));
+  };
+  GeometrySnapshot out;
+  out.step = from.step;
+  out.windowStart = from.windowStart;
+  const EntityGeometry& users = from.users;
+  out.users.count = {u < users.count.size() ? users.count[u] : 0};
+  out.users.weight = row(users.weight, tasks);
+  for (const LevelGeometry& level : users.levels)
+    out.users.levels.push_back({row(level.cosine, P), row(level.gradNorm, tasks), row(level.magnitudeRatio, tasks)});
+  return out;
+}
+
 }  // namespace
 
 RunStore::RunStore(QObject* parent) : QObject(parent) {}
@@ -42,6 +61,11 @@ void RunStore::begin(const RunInfo& info)
   test_.clear();
   snapshots_.clear();
   snapshotSteps_.clear();
+  windowStarts_.clear();
+  source_.reset();
+  resident_ = 0;
+  residentOrder_.clear();
+  history_ = History{};
   changes_.clear();
   cursor_ = 0;
   follow_ = true;
@@ -104,6 +128,8 @@ void RunStore::append(const RecordBatch& batch)
   for (const auto& s : batch.snapshots) {
     snapshots_.push_back(s);
     snapshotSteps_.push_back(s->step);
+    windowStarts_.push_back(s->windowStart);
+    if (source_) keepResident(snapshotCount() - 1);
   }
   Q_EMIT grown();
   if (follow_ && lastStep() != cursor_) {
@@ -127,6 +153,54 @@ int RunStore::stepIndexAtOrBefore(int64_t step) const
 {
   const auto it = std::upper_bound(steps_.begin(), steps_.end(), static_cast<double>(step));
   return static_cast<int>(it - steps_.begin()) - 1;
+}
+
+void RunStore::setSnapshotSource(std::shared_ptr<const SnapshotSource> source, int resident)
+{
+  source_ = std::move(source);
+  resident_ = std::max(1, resident);
+  residentOrder_.clear();
+  for (int i = 0; i < snapshotCount(); ++i)
+    if (snapshots_[static_cast<size_t>(i)]) keepResident(i);
+}
+
+void RunStore::keepResident(int index) const
+{
+  residentOrder_.erase(std::remove(residentOrder_.begin(), residentOrder_.end(), index), residentOrder_.end());
+  residentOrder_.push_back(index);
+  while (static_cast<int>(residentOrder_.size()) > resident_) {
+    snapshots_[static_cast<size_t>(residentOrder_.front())].reset();
+    residentOrder_.erase(residentOrder_.begin());
+  }
+}
+
+std::shared_ptr<const GeometrySnapshot> RunStore::snapshot(int index) const
+{
+  auto& held = snapshots_.at(static_cast<size_t>(index));
+  if (!source_) return held;
+  if (!held) held = source_->snapshot(index);
+  if (held) keepResident(index);
+  return held;
+}
+
+const std::vector<GeometrySnapshot>& RunStore::userHistory(int user) const
+{
+  if (user < 0) {
+    static const std::vector<GeometrySnapshot> none;
+    return none;
+  }
+  if (history_.user != user) history_ = History{user, {}};
+  const auto n = static_cast<size_t>(snapshotCount());
+  for (size_t i = history_.rows.size(); i < n; ++i) {
+    if (const auto& held = snapshots_[i]) {
+      history_.rows.push_back(userSlice(*held, user, static_cast<size_t>(tasks())));
+    } else if (source_) {
+      // Let go of to bound memory: one read of this user's rows beats reading whole snapshots.
+      history_.rows = source_->userHistory(user, snapshotCount());
+      break;
+    }
+  }
+  return history_.rows;
 }
 
 int RunStore::snapshotIndexAtOrBefore(int64_t step) const

@@ -36,6 +36,17 @@ struct EvalSeries
   std::vector<QVector<double>> auc, gauc, logloss;
 };
 
+// Where a store that keeps only some snapshots in memory gets the others back (a trace file).
+// A snapshot that cannot be read comes back null; the source reports why to whoever owns it.
+class SnapshotSource
+{
+public:
+  virtual ~SnapshotSource() = default;
+  virtual std::shared_ptr<const GeometrySnapshot> snapshot(int index) const = 0;
+  // One user's rows of the first `count` snapshots, as RunStore::userHistory gives them.
+  virtual std::vector<GeometrySnapshot> userHistory(int user, int count) const = 0;
+};
+
 class RunStore : public QObject
 {
   Q_OBJECT
@@ -83,8 +94,19 @@ public:
   // The settings changed during the run, applied or refused, in order.
   const std::vector<ChangeRecord>& changes() const { return changes_; }
 
-  int snapshotCount() const { return static_cast<int>(snapshots_.size()); }
-  const std::shared_ptr<const GeometrySnapshot>& snapshot(int index) const { return snapshots_.at(static_cast<size_t>(index)); }
+  // With a source, at most `resident` snapshots stay in memory (the most recently used); the others
+  // are read back from the source when asked for. Without one (a live run) every snapshot stays.
+  // begin() forgets the source.
+  void setSnapshotSource(std::shared_ptr<const SnapshotSource> source, int resident);
+
+  int snapshotCount() const { return static_cast<int>(snapshotSteps_.size()); }
+  // Null only when a source could not read it back.
+  std::shared_ptr<const GeometrySnapshot> snapshot(int index) const;
+  int64_t snapshotStep(int index) const { return snapshotSteps_.at(static_cast<size_t>(index)); }
+  int64_t snapshotWindowStart(int index) const { return windowStarts_.at(static_cast<size_t>(index)); }
+  // One user's rows of every snapshot, each a snapshot of that user alone (entity 0), for views
+  // over windows. Kept for the last user asked for and extended as snapshots arrive.
+  const std::vector<GeometrySnapshot>& userHistory(int user) const;
   // The last snapshot whose window ended at or before `step`; -1 when none has.
   int snapshotIndexAtOrBefore(int64_t step) const;
 
@@ -114,8 +136,20 @@ private:
   QVector<double> flaggedSteps_;
   EvalSeries valid_;
   std::vector<EvalRecord> test_;
-  std::vector<std::shared_ptr<const GeometrySnapshot>> snapshots_;
-  std::vector<int64_t> snapshotSteps_;
+  void keepResident(int index) const;
+
+  // Null where a snapshot was let go to bound memory (only with a source).
+  mutable std::vector<std::shared_ptr<const GeometrySnapshot>> snapshots_;
+  std::vector<int64_t> snapshotSteps_, windowStarts_;
+  std::shared_ptr<const SnapshotSource> source_;
+  int resident_ = 0;
+  mutable std::vector<int> residentOrder_;  // least recently used first
+  struct History
+  {
+    int user = -1;
+    std::vector<GeometrySnapshot> rows;
+  };
+  mutable History history_;
   std::vector<ChangeRecord> changes_;
   int64_t cursor_ = 0;
   bool follow_ = true;

@@ -75,6 +75,7 @@ void UserDetailView::redraw()
   std::vector<UserQuantity> quantities;
   for (int p = 0; p < store_.pairs(); ++p) quantities.push_back({UserQuantity::Kind::Cosine, p, level});
   for (int k = 0; k < store_.tasks(); ++k) quantities.push_back({UserQuantity::Kind::Weight, k, level});
+  const std::vector<GeometrySnapshot>& history = store_.userHistory(user);
   bool anyWeight = false;
   QCPRange weights(std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest());
   for (const UserQuantity& q : quantities) {
@@ -83,11 +84,10 @@ void UserDetailView::redraw()
     g->setName(weight ? quantityName(store_, q) : store_.pairName(q.index));
     g->setPen(QPen(seriesColor(q.index), 1, weight ? Qt::DashLine : Qt::SolidLine));
     g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
-    for (int s = 0; s < store_.snapshotCount(); ++s) {
-      const auto& snapshot = *store_.snapshot(s);
-      const bool seen = static_cast<size_t>(user) < snapshot.users.count.size() && snapshot.users.count[static_cast<size_t>(user)] > 0;
-      const double v = seen ? userValue(snapshot.users, store_.tasks(), user, q) : std::nan("");
-      g->addData(static_cast<double>(snapshot.step), v);
+    for (const GeometrySnapshot& window : history) {
+      const bool seen = !window.users.count.empty() && window.users.count.front() > 0;
+      const double v = seen ? userValue(window.users, store_.tasks(), 0, q) : std::nan("");
+      g->addData(static_cast<double>(window.step), v);
       if (weight && !std::isnan(v)) {
         anyWeight = true;
         weights = QCPRange(std::min(weights.lower, v), std::max(weights.upper, v));

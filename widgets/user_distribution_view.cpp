@@ -64,8 +64,13 @@ void UserDistributionView::addNewSnapshots()
   if (static_cast<int>(counts_.size()) == store_.snapshotCount()) return;
   const UserQuantity q = picker_->quantity();
   for (int s = static_cast<int>(counts_.size()); s < store_.snapshotCount(); ++s) {
-    const EntityGeometry& users = store_.snapshot(s)->users;
-    std::vector<int> bins(kBins, 0);
+    std::vector<int> bins(kBins, 0);  // all empty where the snapshot cannot be read
+    const auto snapshot = store_.snapshot(s);
+    if (!snapshot) {
+      counts_.push_back(std::move(bins));
+      continue;
+    }
+    const EntityGeometry& users = snapshot->users;
     for (size_t u = 0; u < users.count.size(); ++u) {
       if (users.count[u] == 0) continue;
       const double v = userValue(users, store_.tasks(), static_cast<int>(u), q);
@@ -85,7 +90,7 @@ void UserDistributionView::redraw()
     plot_->replot(QCustomPlot::rpQueuedReplot);
     return;
   }
-  const double first = static_cast<double>(store_.snapshot(0)->step), last = static_cast<double>(store_.snapshot(n - 1)->step);
+  const double first = static_cast<double>(store_.snapshotStep(0)), last = static_cast<double>(store_.snapshotStep(n - 1));
   map_->data()->setSize(n, kBins);
   // Cell centres: the snapshots' steps on x, the bins' middles on y.
   map_->data()->setRange(QCPRange(first, n > 1 ? last : first + 1), QCPRange(-1 + 1.0 / kBins, 1 - 1.0 / kBins));
@@ -108,14 +113,13 @@ QString UserDistributionView::describe(double step, double cosine) const
   int s = store_.snapshotIndexAtOrBefore(static_cast<int64_t>(std::llround(step)));
   // The column nearest the mouse: the snapshot at or after it when that is closer.
   if (s + 1 < static_cast<int>(counts_.size()) &&
-      (s < 0 || std::abs(static_cast<double>(store_.snapshot(s + 1)->step) - step) < std::abs(step - static_cast<double>(store_.snapshot(s)->step))))
+      (s < 0 || std::abs(static_cast<double>(store_.snapshotStep(s + 1)) - step) < std::abs(step - static_cast<double>(store_.snapshotStep(s)))))
     ++s;
   if (s < 0 || s >= static_cast<int>(counts_.size())) return {};
   const int b = std::clamp(static_cast<int>((cosine + 1) / 2 * kBins), 0, kBins - 1);
-  const auto& snapshot = *store_.snapshot(s);
   return QStringLiteral("window %1-%2\ncosine in [%3, %4): %5 users")
-      .arg(snapshot.windowStart)
-      .arg(snapshot.step)
+      .arg(store_.snapshotWindowStart(s))
+      .arg(store_.snapshotStep(s))
       .arg(-1 + 2.0 * b / kBins, 0, 'f', 2)
       .arg(-1 + 2.0 * (b + 1) / kBins, 0, 'f', 2)
       .arg(binCount(s, b));

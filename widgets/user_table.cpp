@@ -95,14 +95,16 @@ QVariant UserTableModel::data(const QModelIndex& index, int role) const
 {
   if (!index.isValid() || !snapshot_) return {};
   const int user = users_[static_cast<size_t>(index.row())];
-  if (role == Qt::DisplayRole && index.column() == 0) {
+  // EditRole: the exact value, for export (the display rounds to 4 digits).
+  if ((role == Qt::DisplayRole || role == Qt::EditRole) && index.column() == 0) {
     const auto& ids = store_.info().userIds;
     return static_cast<size_t>(user) < ids.size() ? QString::fromStdString(ids[static_cast<size_t>(user)]) : QString::number(user);
   }
   const double v = value(index.row(), index.column());
   if (role == Qt::UserRole) return v;
+  const int fixed = groups_ ? 3 : 2;
+  if (role == Qt::EditRole) return index.column() < fixed ? QVariant(static_cast<qlonglong>(v)) : QVariant(v);
   if (role == Qt::DisplayRole) {
-    const int fixed = groups_ ? 3 : 2;
     if (index.column() < fixed) return QString::number(static_cast<int64_t>(v));
     return std::isnan(v) ? QStringLiteral("n/a") : QString::number(v, 'g', 4);
   }

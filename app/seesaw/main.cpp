@@ -1,5 +1,6 @@
-// seesaw: the desktop app. Trains a run live and shows its task-gradient conflicts; the
-// automation flags run it without anyone at the screen (tests, README screenshots).
+// seesaw: the desktop app. Trains a run live, or replays a recorded one (a trace, also one another
+// process is still writing), and shows its task-gradient conflicts; the automation flags run it
+// without anyone at the screen (tests, README screenshots).
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -20,6 +21,7 @@ struct Options
 {
   seesaw::RunConfig config;
   QString tracePath, screenshot, view, user;
+  QString open;  // a trace to replay instead of a run to train
   bool start = false, exitWhenDone = false;
 };
 
@@ -27,6 +29,14 @@ struct Options
 Options parseOptions(const QCommandLineParser& parser)
 {
   Options o;
+  const QStringList positional = parser.positionalArguments();
+  if (positional.size() > 1) throw seesaw::Error("give at most one trace to open");
+  if (!positional.isEmpty()) {
+    o.open = positional.front();
+    for (const char* runOnly : {"preset", "config", "steps", "method", "trace", "start"})
+      if (parser.isSet(QString::fromLatin1(runOnly)))
+        throw seesaw::Error(std::string("--") + runOnly + " sets up a run to train; it does not apply to a trace opened for replay");
+  }
   const QString preset = parser.value(QStringLiteral("preset")), configFile = parser.value(QStringLiteral("config"));
   if (!preset.isEmpty() && !configFile.isEmpty()) throw seesaw::Error("give either --preset or --config, not both");
   o.config = configFile.isEmpty() ? seesaw::presetConfig(preset.isEmpty() ? "demo" : preset.toStdString())
@@ -46,7 +56,7 @@ Options parseOptions(const QCommandLineParser& parser)
   o.view = parser.value(QStringLiteral("view"));
   o.user = parser.value(QStringLiteral("user"));
   o.exitWhenDone = parser.isSet(QStringLiteral("exit-when-done"));
-  o.start = parser.isSet(QStringLiteral("start")) || o.exitWhenDone || !o.screenshot.isEmpty();
+  o.start = o.open.isEmpty() && (parser.isSet(QStringLiteral("start")) || o.exitWhenDone || !o.screenshot.isEmpty());
   return o;
 }
 
@@ -60,7 +70,9 @@ int main(int argc, char** argv)
   QApplication::setApplicationVersion(QStringLiteral(SEESAW_VERSION));
 
   QCommandLineParser parser;
-  parser.setApplicationDescription(QStringLiteral("Seesaw: train a multi-task recommender and watch its task gradients conflict, live."));
+  parser.setApplicationDescription(QStringLiteral("Seesaw: train a multi-task recommender and watch its task gradients conflict, live; "
+                                                 "or replay a recorded run from its trace, also while seesaw-train is still writing it."));
+  parser.addPositionalArgument(QStringLiteral("trace"), QStringLiteral("a trace (.h5) to replay instead of training a run"), QStringLiteral("[trace]"));
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addOptions({
@@ -70,11 +82,11 @@ int main(int argc, char** argv)
       {QStringLiteral("method"), QStringLiteral("gradient method (method.name; seesaw-train --help lists them)"), QStringLiteral("name")},
       {QStringLiteral("trace"), QStringLiteral("where to record the run (default: runs/<date>-<name>-<method>.h5)"), QStringLiteral("file")},
       {QStringLiteral("start"), QStringLiteral("start training at once")},
-      {QStringLiteral("screenshot"), QStringLiteral("when the run ends, save a PNG of the window (or of --view) to this file; implies --start"), QStringLiteral("file")},
+      {QStringLiteral("screenshot"), QStringLiteral("when the run ends (for a trace: once it is read and its writer has ended), save a PNG of the window (or of --view) to this file; implies --start"), QStringLiteral("file")},
       {QStringLiteral("view"), QStringLiteral("the view --screenshot saves: cosine, cosine-matrix, user-detail, loss, validation, magnitude, weights, modules, "
                                                  "user-distribution, user-scatter, users, steering"), QStringLiteral("name")},
       {QStringLiteral("user"), QStringLiteral("select this user (its original id) when the run begins, as a click in the user table would"), QStringLiteral("id")},
-      {QStringLiteral("exit-when-done"), QStringLiteral("quit when the run ends (status 1 if it failed); implies --start")},
+      {QStringLiteral("exit-when-done"), QStringLiteral("quit when the run ends (status 1 if it failed), or once a trace is read and its writer has ended; implies --start")},
   });
   parser.process(application);
 
@@ -120,6 +132,15 @@ int main(int argc, char** argv)
       if (it == ids.end()) std::fprintf(stderr, "seesaw: --user: no user '%s' in the data\n", qPrintable(options.user));
       else window.store().setSelectedUser(static_cast<int>(it - ids.begin()));
     });
+  }
+  if (!options.open.isEmpty()) {
+    QString error;
+    if (!window.openTrace(options.open, options.exitWhenDone || !options.screenshot.isEmpty() ? &error : nullptr)) {
+      if (!error.isEmpty()) {
+        std::fprintf(stderr, "seesaw: %s\n", qPrintable(error));
+        return 1;
+      }
+    }
   }
   if (options.start) window.startRun();
   const int code = application.exec();

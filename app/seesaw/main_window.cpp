@@ -12,18 +12,25 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QSettings>
 #include <QStatusBar>
 #include <QToolBar>
 
+#include <qcustomplot.h>
+
 #include "app/seesaw/live_session.h"
+#include "app/seesaw/replay_session.h"
 #include "app/seesaw/run_setup_dialog.h"
 #include "app/seesaw/steering_panel.h"
+#include "util/error.h"
 #include "widgets/cosine_matrix_view.h"
+#include "widgets/export.h"
 #include "widgets/module_heatmap_view.h"
 #include "widgets/run_store.h"
 #include "widgets/step_plot.h"
 #include "widgets/step_views.h"
+#include "widgets/timeline.h"
 #include "widgets/user_detail_view.h"
 #include "widgets/user_distribution_view.h"
 #include "widgets/user_scatter_view.h"
@@ -40,14 +47,18 @@ QString defaultTracePath(const RunConfig& config)
       .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")), name, QString::fromStdString(config.method.name));
 }
 
+constexpr int kRecentTraces = 8;
+const QString kRecentKey = QStringLiteral("recent/traces");
+
 }  // namespace
 
 MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
     : config_(std::move(config)), tracePath_(std::move(tracePath)), store_(new widgets::RunStore(this)),
-      session_(new LiveSession(*store_, this))
+      session_(new LiveSession(*store_, this)), replay_(new ReplaySession(*store_, this)), timeline_(new widgets::Timeline(*store_))
 {
   setWindowTitle(QStringLiteral("Seesaw"));
   setDockNestingEnabled(true);
+  setAcceptDrops(true);
 
   auto* cosine = widgets::makeCosinePlot(*store_);
   views_[QStringLiteral("cosine")] = cosine;
@@ -67,11 +78,20 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   addView(QStringLiteral("steering"), tr("Steering"), steering_, Qt::RightDockWidgetArea);
   tabifyDockWidget(dock("user-detail"), dock("steering"));
   dock("user-detail")->raise();
+  for (QCustomPlot* plot : findChildren<QCustomPlot*>()) widgets::addExportMenu(*plot);
+  widgets::addExportMenu(static_cast<widgets::UserTableView*>(views_.at(QStringLiteral("users")))->table());
 
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* newRun = file->addAction(tr("&New run..."), this, &MainWindow::newRun);
   newRun->setShortcut(QKeySequence::New);
   newRun->setObjectName(QStringLiteral("new-run"));
+  file->addAction(tr("&Open trace..."), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open trace"), QStringLiteral("runs"), tr("Seesaw trace (*.h5);;All files (*)"));
+    if (!path.isEmpty()) openTrace(path);
+  })->setShortcut(QKeySequence::Open);
+  recentMenu_ = file->addMenu(tr("Open &recent"));
+  connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
+  file->addSeparator();
   file->addAction(tr("&Save run config..."), this, [this] {
     const QString path = QFileDialog::getSaveFileName(this, tr("Save run config"), QStringLiteral("run.json"), tr("Run config (*.json)"));
     if (path.isEmpty()) return;
@@ -99,6 +119,11 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   stopAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
   for (QAction* a : {startAction_, pauseAction_, stopAction_}) a->setToolTip(a->text() + QStringLiteral(" (") + a->shortcut().toString() + ')');
 
+  QToolBar* timelineBar = new QToolBar(tr("Timeline"));
+  timelineBar->setObjectName(QStringLiteral("timeline-toolbar"));
+  timelineBar->addWidget(timeline_);
+  addToolBar(Qt::BottomToolBarArea, timelineBar);
+
   stateLabel_ = new QLabel;
   stepLabel_ = new QLabel;
   speedLabel_ = new QLabel;
@@ -108,6 +133,8 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   statusBar()->addPermanentWidget(traceLabel_);
 
   connect(session_, &LiveSession::stateChanged, this, &MainWindow::sessionStateChanged);
+  connect(replay_, &ReplaySession::stateChanged, this, &MainWindow::sessionStateChanged);
+  connect(replay_, &ReplaySession::completed, this, &MainWindow::runEnded);
   connect(store_, &widgets::RunStore::grown, this, &MainWindow::updateStatus);
   connect(store_, &widgets::RunStore::runBegan, this, &MainWindow::updateStatus);
 
@@ -159,6 +186,7 @@ bool MainWindow::saveScreenshot(const QString& path, const QString& view)
 void MainWindow::startRun()
 {
   if (session_->active()) return;
+  replay_->close();
   const QString path = tracePath_.isEmpty() ? defaultTracePath(config_) : tracePath_;
   QDir().mkpath(QFileInfo(path).absolutePath());
   session_->start(config_, path);
@@ -179,10 +207,62 @@ void MainWindow::togglePause() { session_->setPaused(session_->state() == LiveSe
 
 void MainWindow::stopRun() { session_->stop(); }
 
+bool MainWindow::openTrace(const QString& path, QString* error)
+{
+  QString why;
+  if (session_->active()) why = tr("a run is training; stop it before opening a trace");
+  else {
+    try {
+      replay_->open(path);
+      rememberTrace(path);
+      return true;
+    } catch (const std::exception& e) {
+      why = QString::fromUtf8(e.what());
+    }
+  }
+  if (error) *error = why;
+  else QMessageBox::warning(this, tr("Cannot open the trace"), why);
+  return false;
+}
+
+void MainWindow::rememberTrace(const QString& path)
+{
+  QSettings settings;
+  QStringList recent = settings.value(kRecentKey).toStringList();
+  const QString absolute = QFileInfo(path).absoluteFilePath();
+  recent.removeAll(absolute);
+  recent.prepend(absolute);
+  while (recent.size() > kRecentTraces) recent.removeLast();
+  settings.setValue(kRecentKey, recent);
+}
+
+void MainWindow::fillRecentMenu()
+{
+  recentMenu_->clear();
+  const QStringList recent = QSettings().value(kRecentKey).toStringList();
+  for (const QString& path : recent) recentMenu_->addAction(path, this, [this, path] { openTrace(path); });
+  if (recent.isEmpty()) recentMenu_->addAction(tr("(none yet)"))->setEnabled(false);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+  const auto urls = event->mimeData()->urls();
+  if (urls.size() == 1 && urls.front().isLocalFile()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+  const auto urls = event->mimeData()->urls();
+  if (urls.size() != 1 || !urls.front().isLocalFile()) return;
+  event->acceptProposedAction();
+  openTrace(urls.front().toLocalFile());
+}
+
 void MainWindow::sessionStateChanged()
 {
   using State = LiveSession::State;
   const State state = session_->state();
+  const bool replaying = replay_->isOpen() && !session_->active();
   startAction_->setEnabled(!session_->active());
   findChild<QAction*>(QStringLiteral("new-run"))->setEnabled(!session_->active());
   pauseAction_->setEnabled(state == State::Running || state == State::Paused);
@@ -191,10 +271,13 @@ void MainWindow::sessionStateChanged()
   static const std::map<State, QString> names = {{State::Idle, tr("idle")},         {State::Running, tr("training")},
                                                  {State::Paused, tr("paused")},     {State::Stopping, tr("stopping")},
                                                  {State::Finished, tr("finished")}, {State::Failed, tr("failed")}};
-  stateLabel_->setText(names.at(state));
-  traceLabel_->setText(session_->tracePath().isEmpty() ? QString() : tr("trace: %1").arg(session_->tracePath()));
+  stateLabel_->setText(replaying ? tr("replay: %1").arg(replay_->stateText()) : names.at(state));
+  stateLabel_->setToolTip(replaying ? replay_->readError() : QString());
+  const QString trace = replaying ? replay_->path() : session_->tracePath();
+  traceLabel_->setText(trace.isEmpty() ? QString() : tr("trace: %1").arg(trace));
+  setWindowTitle(trace.isEmpty() ? QStringLiteral("Seesaw") : QStringLiteral("Seesaw - %1").arg(QFileInfo(trace).fileName()));
   updateStatus();
-  if (state == State::Failed) {
+  if (state == State::Failed && !replaying) {
     stateLabel_->setToolTip(session_->failure());
     // A dialog names the problem and the window stays usable. open(), not exec(): nothing waits
     // for the click, so automation goes on (and prints the failure).
@@ -204,7 +287,7 @@ void MainWindow::sessionStateChanged()
       box->open();
     }
   }
-  if (state == State::Finished || state == State::Failed) Q_EMIT runEnded();
+  if (!replaying && (state == State::Finished || state == State::Failed)) Q_EMIT runEnded();
 }
 
 void MainWindow::updateStatus()
@@ -231,6 +314,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
   // Stop the trainer and wait for it: the trace is closed complete before the window goes.
   session_->stop();
   session_->waitForEnd();
+  replay_->close();
   QSettings settings;
   settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
   settings.setValue(QStringLiteral("window/state"), saveState());

@@ -1,7 +1,8 @@
 #pragma once
 // The desktop window: every view in a dock of its own (the layout is remembered between runs),
-// run controls on a toolbar with shortcuts, and the status bar. It owns the RunStore the views
-// read and the LiveSession that trains into it.
+// run controls on a toolbar with shortcuts, the timeline under the views, and the status bar. It
+// owns the RunStore the views read and its two sources: the LiveSession that trains into it and
+// the ReplaySession that reads a trace into it (one at a time).
 
 #include <QMainWindow>
 #include <QString>
@@ -12,15 +13,20 @@
 
 class QAction;
 class QDockWidget;
+class QDragEnterEvent;
+class QDropEvent;
 class QLabel;
+class QMenu;
 
 namespace seesaw::widgets {
 class RunStore;
+class Timeline;
 }
 
 namespace seesaw::app {
 
 class LiveSession;
+class ReplaySession;
 class SteeringPanel;
 
 class MainWindow : public QMainWindow
@@ -42,6 +48,8 @@ public:
   widgets::RunStore& store() { return *store_; }
   const RunConfig& config() const { return config_; }
   LiveSession& session() { return *session_; }
+  ReplaySession& replay() { return *replay_; }
+  widgets::Timeline& timeline() { return *timeline_; }
   SteeringPanel& steering() { return *steering_; }
 
 public Q_SLOTS:
@@ -51,25 +59,36 @@ public Q_SLOTS:
   void startRun();
   void togglePause();
   void stopRun();
+  // Shows a recorded run (a finished trace, or one another process is writing). False when it
+  // cannot be read: the reason goes to `error`, or to a dialog when error is null.
+  bool openTrace(const QString& path, QString* error = nullptr);
 
 Q_SIGNALS:
-  // The run ended (finished, stopped or failed) and its last records are in the views.
+  // The run ended (finished, stopped or failed) and its last records are in the views; for a
+  // trace, every record it holds is in the views and its writer has ended.
   void runEnded();
 
 protected:
   void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
 
 private:
   QDockWidget* dock(const char* view) const;
   void addView(const QString& name, const QString& title, QWidget* view, Qt::DockWidgetArea area);
   void sessionStateChanged();
   void updateStatus();
+  void rememberTrace(const QString& path);
+  void fillRecentMenu();
 
   RunConfig config_;
   QString tracePath_;
   widgets::RunStore* store_;
   LiveSession* session_;
+  ReplaySession* replay_;
+  widgets::Timeline* timeline_;
   SteeringPanel* steering_;
+  QMenu* recentMenu_;
   std::map<QString, QWidget*> views_;
   QStringList viewOrder_;
   QAction* startAction_;

@@ -1,6 +1,7 @@
 #include "trace/series.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace seesaw::h5 {
 namespace {
@@ -12,12 +13,18 @@ size_t product(const std::vector<hsize_t>& dims)
   return n;
 }
 
-// The selection of rows [first, first + count) of a dataspace with the given inner dimensions.
-void selectRows(hid_t space, hsize_t first, hsize_t count, const std::vector<hsize_t>& inner, const std::string& context)
+// The selection of rows [first, first + count) of a dataspace with the given inner dimensions;
+// with an entry, only that index of the first inner dimension.
+void selectRows(hid_t space, hsize_t first, hsize_t count, const std::vector<hsize_t>& inner, const std::string& context,
+                std::optional<hsize_t> entry = std::nullopt)
 {
   std::vector<hsize_t> start(inner.size() + 1, 0), extent = {count};
   start[0] = first;
   extent.insert(extent.end(), inner.begin(), inner.end());
+  if (entry) {
+    start[1] = *entry;
+    extent[1] = 1;
+  }
   check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr), context);
 }
 
@@ -102,16 +109,26 @@ void Series::refresh()
   rows_ = dims[0];
 }
 
-void Series::read(hsize_t first, hsize_t count, void* out) const
+void Series::read(hsize_t first, hsize_t count, void* out) const { readSelection(first, count, std::nullopt, out); }
+
+void Series::readEntry(hsize_t first, hsize_t count, hsize_t entry, void* out) const
+{
+  if (inner_.empty() || entry >= inner_[0])
+    throw Error("reading " + name_ + ": entry " + std::to_string(entry) + " out of range (" + std::to_string(inner_.empty() ? 0 : inner_[0]) + ")");
+  readSelection(first, count, entry, out);
+}
+
+void Series::readSelection(hsize_t first, hsize_t count, std::optional<hsize_t> entry, void* out) const
 {
   if (count == 0 || rowElements_ == 0) return;
   const std::string context = "reading " + name_;
   if (first + count > rows_)
     throw Error(context + ": rows " + std::to_string(first) + ".." + std::to_string(first + count) + " past its " + std::to_string(rows_) + " rows");
   Handle fileSpace(check(H5Dget_space(dataset_), context));
-  selectRows(fileSpace, first, count, inner_, context);
+  selectRows(fileSpace, first, count, inner_, context, entry);
   std::vector<hsize_t> memDims = {count};
   memDims.insert(memDims.end(), inner_.begin(), inner_.end());
+  if (entry) memDims[1] = 1;
   Handle memSpace(check(H5Screate_simple(static_cast<int>(memDims.size()), memDims.data(), nullptr), context));
   check(H5Dread(dataset_, memType_, memSpace, fileSpace, H5P_DEFAULT, out), context);
 }

@@ -4,6 +4,7 @@
 // range of rows. Chunks hold whole records, carry a Fletcher-32 checksum so that damaged data is
 // reported rather than shown, and are optionally shuffled and deflated.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,14 @@ public:
   void refresh();
   // Rows [first, first + count) into out (count * rowElements() elements of memType).
   void read(hsize_t first, hsize_t count, void* out) const;
+  // The same rows, of one index of the first inner dimension only (one user's row of each
+  // snapshot): count * rowElements() / inner[0] elements.
+  void readEntry(hsize_t first, hsize_t count, hsize_t entry, void* out) const;
   const std::string& name() const { return name_; }
 
 private:
+  void readSelection(hsize_t first, hsize_t count, std::optional<hsize_t> entry, void* out) const;
+
   Handle dataset_;
   hid_t memType_ = -1;
   std::vector<hsize_t> inner_;

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -287,6 +288,47 @@ GeometrySnapshot TraceReader::snapshot(int64_t index, bool items, std::optional<
     throw Error(s.where() + ": " + e.what());
   }
   return r;
+}
+
+std::vector<GeometrySnapshot> TraceReader::userHistory(int64_t user) const
+{
+  h5::silenceErrorStack();
+  const Impl& s = *impl_;
+  const auto users = static_cast<int64_t>(s.info.userIds.size());
+  if (user < 0 || user >= users) throw Error(s.where() + ": user " + std::to_string(user) + " out of range (it has " + std::to_string(users) + ")");
+  const int64_t n = snapshotCount();
+  const size_t K = s.file.dims.tasks, P = K * (K - 1) / 2;
+  // One user's values of every snapshot: n rows of `width` values.
+  const auto column = [&](const h5::Series& series, size_t width) {
+    std::vector<float> out(static_cast<size_t>(n) * width);
+    series.readEntry(0, static_cast<hsize_t>(n), static_cast<hsize_t>(user), out.data());
+    return out;
+  };
+  std::vector<GeometrySnapshot> out(static_cast<size_t>(n));
+  if (n == 0) return out;
+  try {
+    const auto windowStart = readColumn<int64_t>(s.file.users.windowStart, 0, n);
+    std::vector<int32_t> count(static_cast<size_t>(n));
+    s.file.users.count.readEntry(0, static_cast<hsize_t>(n), static_cast<hsize_t>(user), count.data());
+    const auto weight = column(s.file.users.weight, K);
+    std::vector<std::array<std::vector<float>, 3>> levels;
+    for (const trace::LevelSeries& level : s.file.users.levels) {
+      auto norm = column(level.gradNorm, K);
+      auto ratio = s.file.singleLevelLayout ? magnitudeRatios(norm, K) : column(level.magnitudeRatio, K);
+      levels.push_back({column(level.cosine, P), std::move(norm), std::move(ratio)});
+    }
+    for (size_t i = 0; i < out.size(); ++i) {
+      GeometrySnapshot& g = out[i];
+      g.step = s.snapshotSteps[i];
+      g.windowStart = windowStart[i];
+      g.users.count = {count[i]};
+      g.users.weight = rowOf(weight, i, K);
+      for (const auto& [cosine, norm, ratio] : levels) g.users.levels.push_back({rowOf(cosine, i, P), rowOf(norm, i, K), rowOf(ratio, i, K)});
+    }
+  } catch (const Error& e) {
+    throw Error(s.where() + ": " + e.what());
+  }
+  return out;
 }
 
 std::vector<ChangeRecord> TraceReader::changes() const

@@ -54,6 +54,9 @@ public:
   // that level alone, leaving the others' vectors empty.
   GeometrySnapshot snapshot(int64_t index, bool items = true, std::optional<size_t> level = std::nullopt) const;
   std::optional<int64_t> snapshotIndexAtOrBefore(int64_t step) const;
+  // One user's rows of every snapshot, each as a snapshot of that user alone (entity 0; no items):
+  // what a drill-down over windows needs, without reading the other users.
+  std::vector<GeometrySnapshot> userHistory(int64_t user) const;
 
   // The settings changed during the run, in order; none for a trace from before the change log.
   std::vector<ChangeRecord> changes() const;

@@ -313,8 +313,8 @@ void TraceWriter::Impl::write(const Pending& batch)
     e.mse.append(mse.data(), 1);
     ++(valid ? status.validEvals : status.testEvals);
   }
-  for (const PendingGeometry& pending : batch.snapshots) {
-    const GeometrySnapshot& r = pending.get();
+  for (const PendingGeometry& snapshot : batch.snapshots) {
+    const GeometrySnapshot& r = snapshot.get();
     checkSnapshot(r, file);
     appendEntity(file.users, r, r.users);
     if (file.itemGeometry) appendEntity(file.items, r, r.items);

@@ -1,0 +1,236 @@
+#include "app/seesaw/replay_session.h"
+
+#include <QDateTime>
+#include <QSemaphore>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+
+#include "trace/trace_reader.h"
+#include "util/error.h"
+#include "widgets/run_store.h"
+
+namespace seesaw::app {
+namespace {
+
+constexpr int kPollMs = 500;              // a growing file's new records show within a second
+constexpr double kStaleHeartbeatS = 10;   // a live writer commits every second
+constexpr int kSnapshotsInFlight = 2;     // read ahead of the store, so memory stays bounded
+constexpr int64_t kStepBlock = 65536;     // step records per read
+
+}  // namespace
+
+// The one reader of a trace, shared by the GUI thread, the snapshot worker and the store (which
+// reads let-go snapshots back through it): a TraceReader is not to be used by two threads at once.
+class SharedTrace : public widgets::SnapshotSource
+{
+public:
+  explicit SharedTrace(const std::string& path) : reader_(path) {}
+
+  template <typename F>
+  auto locked(F&& f) const
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return f(reader_);
+  }
+
+  std::shared_ptr<const GeometrySnapshot> snapshot(int index) const override
+  {
+    try {
+      return std::make_shared<const GeometrySnapshot>(locked([index](TraceReader& r) { return r.snapshot(index, false); }));
+    } catch (const std::exception&) {
+      return nullptr;  // the worker met it first and said why
+    }
+  }
+
+  std::vector<GeometrySnapshot> userHistory(int user, int count) const override
+  {
+    try {
+      auto rows = locked([user](TraceReader& r) { return r.userHistory(user); });
+      rows.resize(std::min(rows.size(), static_cast<size_t>(count)));
+      return rows;
+    } catch (const std::exception&) {
+      return {};
+    }
+  }
+
+private:
+  mutable std::mutex mutex_;
+  mutable TraceReader reader_;
+};
+
+struct ReplaySession::Stream
+{
+  QSemaphore room{kSnapshotsInFlight};
+  std::atomic<bool> cancel{false};
+};
+
+ReplaySession::ReplaySession(widgets::RunStore& store, QObject* parent) : QObject(parent), store_(store)
+{
+  pollTimer_.setInterval(kPollMs);
+  connect(&pollTimer_, &QTimer::timeout, this, &ReplaySession::poll);
+}
+
+ReplaySession::~ReplaySession() { close(); }
+
+void ReplaySession::open(const QString& path)
+{
+  close();
+  auto trace = std::make_shared<SharedTrace>(path.toStdString());  // throws, naming the file
+  trace_ = std::move(trace);
+  stream_ = std::make_shared<Stream>();
+  path_ = path;
+  stepsRead_ = validRead_ = testRead_ = changesRead_ = 0;
+  snapshotsQueued_ = 0;
+  ended_ = false;
+  readError_.clear();
+  store_.begin(trace_->locked([](TraceReader& r) { return r.info(); }));
+  store_.setSnapshotSource(trace_, kResidentSnapshots);
+  appendNewRecords();
+  streamSnapshots();
+  finishIfComplete();
+  if (!ended_) pollTimer_.start();
+  Q_EMIT stateChanged();
+}
+
+void ReplaySession::close()
+{
+  pollTimer_.stop();
+  if (stream_) {
+    stream_->cancel = true;
+    stream_->room.release(kSnapshotsInFlight);  // a worker waiting for a slot sees the cancel
+  }
+  streaming_.waitForFinished();
+  stream_.reset();
+  trace_.reset();  // the store keeps its own reference while it shows this run
+}
+
+bool ReplaySession::live() const
+{
+  if (!trace_ || ended_) return false;
+  const TraceStatus status = trace_->locked([](TraceReader& r) { return r.status(); });
+  return status.state == trace::RunState::Running && QDateTime::currentSecsSinceEpoch() - status.heartbeat < kStaleHeartbeatS;
+}
+
+bool ReplaySession::complete() const { return ended_; }
+
+QString ReplaySession::stateText() const
+{
+  if (!trace_) return {};
+  const TraceStatus status = trace_->locked([](TraceReader& r) { return r.status(); });
+  const QString message = QString::fromStdString(status.message);
+  switch (status.state) {
+    case trace::RunState::Running: {
+      const double silent = static_cast<double>(QDateTime::currentMSecsSinceEpoch()) / 1000 - status.heartbeat;
+      if (silent < kStaleHeartbeatS) return tr("live");
+      return tr("no commit for %1 s: the writer may have died").arg(silent, 0, 'f', 0);
+    }
+    case trace::RunState::Finished: return tr("finished");
+    case trace::RunState::Stopped: return tr("stopped");
+    case trace::RunState::Failed: return tr("failed: %1").arg(message);
+    case trace::RunState::Aborted: return message.isEmpty() ? tr("aborted") : tr("aborted: %1").arg(message);
+  }
+  return {};
+}
+
+void ReplaySession::poll()
+{
+  try {
+    if (trace_->locked([](TraceReader& r) { return r.refresh(); }).any()) appendNewRecords();
+    streamSnapshots();
+  } catch (const std::exception& e) {
+    // The file went bad under us (truncated, replaced): keep what is shown, say why, stop following.
+    readError_ = QString::fromUtf8(e.what());
+    ended_ = true;
+    pollTimer_.stop();
+  }
+  finishIfComplete();
+  Q_EMIT stateChanged();  // also for the heartbeat's age
+}
+
+void ReplaySession::appendNewRecords()
+{
+  widgets::RecordBatch batch;
+  trace_->locked([&](TraceReader& r) {
+    for (int64_t first = stepsRead_; first < r.stepCount(); first += kStepBlock) {
+      auto steps = r.steps(first, std::min(kStepBlock, r.stepCount() - first));
+      std::move(steps.begin(), steps.end(), std::back_inserter(batch.steps));
+    }
+    stepsRead_ = r.stepCount();
+    int64_t valid = 0, test = 0;
+    for (EvalRecord& e : r.evals()) {
+      int64_t& seen = e.split == "valid" ? valid : test;
+      if (seen++ >= (e.split == "valid" ? validRead_ : testRead_)) batch.evals.push_back(std::move(e));
+    }
+    validRead_ = valid;
+    testRead_ = test;
+    auto changes = r.changes();
+    batch.changes.assign(changes.begin() + static_cast<std::ptrdiff_t>(std::min<int64_t>(changesRead_, static_cast<int64_t>(changes.size()))), changes.end());
+    changesRead_ = static_cast<int64_t>(changes.size());
+  });
+  store_.append(batch);
+}
+
+void ReplaySession::streamSnapshots()
+{
+  const int committed = static_cast<int>(trace_->locked([](TraceReader& r) { return r.snapshotCount(); }));
+  if (committed == snapshotsQueued_ || streaming_.isRunning()) return;
+  const int first = snapshotsQueued_;
+  snapshotsQueued_ = committed;
+  streaming_ = QtConcurrent::run([this, trace = trace_, stream = stream_, first, committed] {
+    for (int i = first; i < committed; ++i) {
+      stream->room.acquire();
+      if (stream->cancel) return;
+      std::shared_ptr<const GeometrySnapshot> snapshot;
+      QString error;
+      try {
+        snapshot = std::make_shared<const GeometrySnapshot>(trace->locked([i](TraceReader& r) { return r.snapshot(i, false); }));
+      } catch (const std::exception& e) {
+        // The views still get the window, empty, so that the others keep their places.
+        error = QString::fromUtf8(e.what());
+        auto empty = std::make_shared<GeometrySnapshot>();
+        trace->locked([&](TraceReader& r) {
+          empty->step = r.snapshotSteps().at(static_cast<size_t>(i));
+          empty->windowStart = i == 0 ? 1 : r.snapshotSteps().at(static_cast<size_t>(i - 1)) + 1;
+        });
+        snapshot = std::move(empty);
+      }
+      QMetaObject::invokeMethod(this, [this, stream, snapshot, error] { addSnapshot(stream, snapshot, error); }, Qt::QueuedConnection);
+    }
+  });
+}
+
+void ReplaySession::addSnapshot(const std::shared_ptr<Stream>& stream, std::shared_ptr<const GeometrySnapshot> snapshot, const QString& error)
+{
+  stream->room.release();
+  if (stream != stream_) return;  // from a trace closed since
+  if (!error.isEmpty()) readError_ = error;
+  widgets::RecordBatch batch;
+  batch.snapshots.push_back(std::move(snapshot));
+  store_.append(batch);
+  if (!streaming_.isRunning()) streamSnapshots();  // what a poll found while the worker was busy
+  finishIfComplete();
+  if (!error.isEmpty()) Q_EMIT stateChanged();
+}
+
+void ReplaySession::finishIfComplete()
+{
+  if (ended_ || !trace_) return;
+  const auto [status, committed] =
+      trace_->locked([](TraceReader& r) { return std::make_pair(r.status(), static_cast<int>(r.snapshotCount())); });
+  if (status.state == trace::RunState::Running || store_.snapshotCount() < committed) return;
+  ended_ = true;
+  pollTimer_.stop();
+  RunEnd end;
+  end.steps = store_.lastStep();
+  end.stopped = status.state == trace::RunState::Stopped;
+  if (status.state == trace::RunState::Failed || status.state == trace::RunState::Aborted)
+    end.error = status.message.empty() ? trace::runStateName(status.state) : status.message;
+  store_.end(end);
+  Q_EMIT stateChanged();
+  Q_EMIT completed();
+}
+
+}  // namespace seesaw::app

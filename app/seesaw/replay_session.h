@@ -1,0 +1,84 @@
+#pragma once
+// A recorded run inside the app: a trace file, finished or still being written by another
+// process (seesaw-train on a server), read into the RunStore that the live views show.
+//
+// Opening reads the step records, evaluations and changes at once (a few MB even for a long
+// run), so the first views draw within a second. The per-user snapshots, which are most of a
+// trace's bytes, are read one by one on a worker thread and added in order, a few at a time;
+// the store keeps only some of them in memory and reads the others back when a view asks for
+// them. While the writer is running, a timer picks up the file's new records (only those) every
+// half second.
+
+#include <QFuture>
+#include <QObject>
+#include <QString>
+#include <QTimer>
+
+#include <memory>
+
+#include "train/records.h"
+
+namespace seesaw::widgets {
+class RunStore;
+}
+
+namespace seesaw::app {
+
+class SharedTrace;
+
+class ReplaySession : public QObject
+{
+  Q_OBJECT
+
+public:
+  // Snapshots kept in memory; the rest are read back when a view asks for them.
+  static constexpr int kResidentSnapshots = 6;
+
+  explicit ReplaySession(widgets::RunStore& store, QObject* parent = nullptr);
+  ~ReplaySession() override;
+
+  // Reads the trace into the store (which begins a new run). Throws seesaw::Error naming the file
+  // when it cannot be read: missing, not HDF5, not a trace, a newer format, damaged.
+  void open(const QString& path);
+  // Stops reading; the store keeps what it has.
+  void close();
+
+  bool isOpen() const { return trace_ != nullptr; }
+  const QString& path() const { return path_; }
+  // "live", "finished", "stopped", "failed: <why>", "aborted", or a writer that stopped
+  // committing without an end ("no commit for 40 s: the writer may have died").
+  QString stateText() const;
+  // The writer is still running and committing.
+  bool live() const;
+  // Every committed record is in the store and the run has ended.
+  bool complete() const;
+  // The last read error (a damaged snapshot); empty when none.
+  const QString& readError() const { return readError_; }
+
+Q_SIGNALS:
+  void stateChanged();
+  // complete() became true.
+  void completed();
+
+private:
+  struct Stream;
+
+  void poll();
+  void appendNewRecords();
+  void streamSnapshots();
+  void addSnapshot(const std::shared_ptr<Stream>& stream, std::shared_ptr<const GeometrySnapshot> snapshot, const QString& error);
+  void finishIfComplete();
+
+  widgets::RunStore& store_;
+  std::shared_ptr<SharedTrace> trace_;
+  std::shared_ptr<Stream> stream_;  // the worker reading this trace's snapshots
+  QString path_;
+  QTimer pollTimer_;
+  QFuture<void> streaming_;
+  int64_t stepsRead_ = 0, validRead_ = 0, testRead_ = 0, changesRead_ = 0;
+  int snapshotsQueued_ = 0;  // handed to the worker
+  bool ended_ = false;
+  QString readError_;
+};
+
+}  // namespace seesaw::app
