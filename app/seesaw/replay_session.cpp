@@ -77,8 +77,9 @@ ReplaySession::~ReplaySession() { close(); }
 
 void ReplaySession::open(const QString& path)
 {
-  close();
+  // Opened before the shown trace is let go: a file that cannot be read leaves the views as they are.
   auto trace = std::make_shared<SharedTrace>(path.toStdString());  // throws, naming the file
+  close();
   trace_ = std::move(trace);
   stream_ = std::make_shared<Stream>();
   path_ = path;
@@ -111,7 +112,8 @@ bool ReplaySession::live() const
 {
   if (!trace_ || ended_) return false;
   const TraceStatus status = trace_->locked([](TraceReader& r) { return r.status(); });
-  return status.state == trace::RunState::Running && QDateTime::currentSecsSinceEpoch() - status.heartbeat < kStaleHeartbeatS;
+  return status.state == trace::RunState::Running &&
+         (status.heartbeat <= 0 || static_cast<double>(QDateTime::currentMSecsSinceEpoch()) / 1000 - status.heartbeat < kStaleHeartbeatS);
 }
 
 bool ReplaySession::complete() const { return ended_; }
@@ -123,6 +125,7 @@ QString ReplaySession::stateText() const
   const QString message = QString::fromStdString(status.message);
   switch (status.state) {
     case trace::RunState::Running: {
+      if (status.heartbeat <= 0) return tr("live (no commit yet)");  // just created
       const double silent = static_cast<double>(QDateTime::currentMSecsSinceEpoch()) / 1000 - status.heartbeat;
       if (silent < kStaleHeartbeatS) return tr("live");
       return tr("no commit for %1 s: the writer may have died").arg(silent, 0, 'f', 0);

@@ -38,7 +38,8 @@ public:
   ~ReplaySession() override;
 
   // Reads the trace into the store (which begins a new run). Throws seesaw::Error naming the file
-  // when it cannot be read: missing, not HDF5, not a trace, a newer format, damaged.
+  // when it cannot be read (missing, not HDF5, not a trace, a newer format, damaged); the trace
+  // shown before then stays.
   void open(const QString& path);
   // Stops reading; the store keeps what it has.
   void close();

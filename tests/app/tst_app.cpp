@@ -8,6 +8,7 @@
 #include "app/seesaw/main_window.h"
 #include "app/seesaw/steering_panel.h"
 #include "config/run_config.h"
+#include "tests/app/demo_run.h"
 #include "trace/trace_reader.h"
 #include "widgets/cosine_matrix_view.h"
 #include "widgets/run_store.h"
@@ -19,14 +20,7 @@ using State = app::LiveSession::State;
 
 namespace {
 
-RunConfig demo(int64_t steps)
-{
-  RunConfig c = presetConfig("demo");
-  c.train.steps = steps;
-  c.train.evalEvery = 50;
-  c.train.userSnapshotEvery = 25;
-  return c;
-}
+RunConfig demo(int64_t steps) { return test::demoRun(steps, 50, 25); }
 
 bool waitForState(app::MainWindow& w, std::initializer_list<State> states, int ms)
 {

@@ -1,0 +1,347 @@
+// Replay, tail and export on real traces, offscreen: a recorded run shows what the live run showed,
+// a trace another process is writing grows in the views, bad files are refused with a message,
+// and the views export what they show.
+
+#include <QtTest>
+
+#include <cmath>
+
+#include "app/seesaw/live_session.h"
+#include "app/seesaw/main_window.h"
+#include "app/seesaw/replay_session.h"
+#include "config/run_config.h"
+#include "tests/app/demo_run.h"
+#include "trace/h5.h"
+#include "trace/trace_reader.h"
+#include "widgets/cosine_matrix_view.h"
+#include "widgets/export.h"
+#include "widgets/run_store.h"
+#include "widgets/step_plot.h"
+#include "widgets/timeline.h"
+#include "widgets/user_detail_view.h"
+#include "widgets/user_table.h"
+
+#include <qcustomplot.h>
+
+using namespace seesaw;
+using State = app::LiveSession::State;
+
+namespace {
+
+// More snapshots than a replay keeps in memory.
+RunConfig demo(int64_t steps) { return test::demoRun(steps, 40, 10); }
+
+bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+
+void compareColumns(const QVector<double>& live, const QVector<double>& replay, const char* what)
+{
+  QVERIFY2(live.size() == replay.size(), what);
+  for (int i = 0; i < live.size(); ++i)
+    QVERIFY2(same(live[i], replay[i]), qPrintable(QStringLiteral("%1 [%2]: live %3, replay %4").arg(what).arg(i).arg(live[i]).arg(replay[i])));
+}
+
+void compareFloats(const std::vector<float>& live, const std::vector<float>& replay, const char* what)
+{
+  QVERIFY2(live.size() == replay.size(), what);
+  for (size_t i = 0; i < live.size(); ++i) QVERIFY2(same(live[i], replay[i]), what);
+}
+
+void compareUsers(const EntityGeometry& live, const EntityGeometry& replay)
+{
+  QVERIFY(live.count == replay.count);
+  compareFloats(live.weight, replay.weight, "weight");
+  QCOMPARE(replay.levels.size(), live.levels.size());
+  for (size_t l = 0; l < live.levels.size(); ++l) {
+    compareFloats(live.levels[l].cosine, replay.levels[l].cosine, "cosine");
+    compareFloats(live.levels[l].gradNorm, replay.levels[l].gradNorm, "grad norm");
+    compareFloats(live.levels[l].magnitudeRatio, replay.levels[l].magnitudeRatio, "magnitude ratio");
+  }
+}
+
+// A user seen in most windows of the run, so that the drill-down has points to compare.
+int busiestUser(const widgets::RunStore& store)
+{
+  const auto& count = store.snapshot(store.snapshotCount() - 1)->users.count;
+  return static_cast<int>(std::max_element(count.begin(), count.end()) - count.begin());
+}
+
+QByteArray head(const QString& path, int n)
+{
+  QFile f(path);
+  return f.open(QIODevice::ReadOnly) ? f.read(n) : QByteArray();
+}
+
+}  // namespace
+
+class ReplayTest : public QObject
+{
+  Q_OBJECT
+
+private Q_SLOTS:
+  void initTestCase()
+  {
+    QStandardPaths::setTestModeEnabled(true);
+    QVERIFY(dir_.isValid());
+    trace_ = dir_.filePath("recorded.h5");
+    live_ = std::make_unique<app::MainWindow>(demo(120), trace_, app::MainWindow::Layout::Default);
+    live_->startRun();
+    // A change mid-run, so that the change log is replayed too.
+    QVERIFY(QTest::qWaitFor([&] { return live_->store().stepCount() >= 30; }, 240000));
+    Steering lr;
+    lr.lr = 0.0005;
+    live_->session().steer(lr);
+    QVERIFY(QTest::qWaitFor([&] { return live_->session().state() == State::Finished || live_->session().state() == State::Failed; }, 240000));
+    QCOMPARE(live_->session().state(), State::Finished);
+    QVERIFY(live_->store().snapshotCount() > app::ReplaySession::kResidentSnapshots);
+  }
+
+  void cleanupTestCase() { live_.reset(); }
+
+  void replayShowsWhatTheLiveRunShowed()
+  {
+    app::MainWindow replay(demo(10), QString(), app::MainWindow::Layout::Default);
+    QSignalSpy ended(&replay, &app::MainWindow::runEnded);
+    QString error;
+    QVERIFY2(replay.openTrace(trace_, &error), qPrintable(error));
+    QVERIFY(QTest::qWaitFor([&] { return ended.count() == 1; }, 60000));
+    QVERIFY(replay.replay().complete());
+    QCOMPARE(replay.replay().stateText(), QStringLiteral("finished"));
+
+    const widgets::RunStore& a = live_->store();
+    const widgets::RunStore& b = replay.store();
+    QCOMPARE(b.info().taskNames, a.info().taskNames);
+    QCOMPARE(b.info().userIds, a.info().userIds);
+    QCOMPARE(b.stepCount(), a.stepCount());
+    compareColumns(a.steps(), b.steps(), "steps");
+    compareColumns(a.epochs(), b.epochs(), "epochs");
+    for (int k = 0; k < a.tasks(); ++k) {
+      compareColumns(a.loss(k), b.loss(k), "loss");
+      compareColumns(a.gradNorm(k), b.gradNorm(k), "grad norm");
+      compareColumns(a.magnitudeRatio(k), b.magnitudeRatio(k), "magnitude ratio");
+      compareColumns(a.weight(k), b.weight(k), "weight");
+      compareColumns(a.valid().auc[static_cast<size_t>(k)], b.valid().auc[static_cast<size_t>(k)], "valid AUC");
+      compareColumns(a.valid().gauc[static_cast<size_t>(k)], b.valid().gauc[static_cast<size_t>(k)], "valid GAUC");
+    }
+    for (int p = 0; p < a.pairs(); ++p) {
+      compareColumns(a.cosine(p), b.cosine(p), "cosine");
+      for (int m = 0; m < a.modules(); ++m) compareColumns(a.moduleCosine(m, p), b.moduleCosine(m, p), "module cosine");
+    }
+    QVERIFY(a.flags() == b.flags());
+    compareColumns(a.valid().step, b.valid().step, "valid steps");
+    QCOMPARE(b.testEvals().size(), a.testEvals().size());
+    QCOMPARE(b.testEvals().front().auc, a.testEvals().front().auc);
+    QCOMPARE(b.changes().size(), size_t(1));
+    QCOMPARE(b.changes().front().field, a.changes().front().field);
+    QCOMPARE(b.changes().front().step, a.changes().front().step);
+    QCOMPARE(b.changes().front().newValue, a.changes().front().newValue);
+
+    // Every snapshot, most of them read back from the file after being let go.
+    QCOMPARE(b.snapshotCount(), a.snapshotCount());
+    for (int s = 0; s < a.snapshotCount(); ++s) {
+      QCOMPARE(b.snapshotStep(s), a.snapshotStep(s));
+      QCOMPARE(b.snapshotWindowStart(s), a.snapshotWindowStart(s));
+      compareUsers(a.snapshot(s)->users, b.snapshot(s)->users);
+      if (QTest::currentTestFailed()) return;
+    }
+
+    // The views: the same matrix at the same cursor, the same table, the same drill-down.
+    QCOMPARE(b.cursor(), a.cursor());
+    QCOMPARE(replay.findChild<widgets::CosineMatrixView*>()->cellValue(0, 1), live_->findChild<widgets::CosineMatrixView*>()->cellValue(0, 1));
+    QCOMPARE(replay.findChild<widgets::UserTableView*>()->model().rowCount(), live_->findChild<widgets::UserTableView*>()->model().rowCount());
+    const int user = busiestUser(a);
+    live_->store().setSelectedUser(user);
+    replay.store().setSelectedUser(user);
+    const auto* liveDetail = live_->findChild<widgets::UserDetailView*>();
+    const auto* replayDetail = replay.findChild<widgets::UserDetailView*>();
+    int points = 0;
+    for (int g = 0; g < a.pairs() + a.tasks(); ++g) {
+      QCOMPARE(replayDetail->pointCount(g), a.snapshotCount());
+      for (int s = 0; s < a.snapshotCount(); ++s) {
+        QVERIFY(same(replayDetail->valueAt(g, s), liveDetail->valueAt(g, s)));
+        points += !std::isnan(liveDetail->valueAt(g, s));
+      }
+    }
+    QVERIFY(points > a.snapshotCount());  // the user was seen: the comparison compared values
+  }
+
+  void theTimelineMovesEveryView()
+  {
+    app::MainWindow w(demo(10), QString(), app::MainWindow::Layout::Default);
+    QSignalSpy ended(&w, &app::MainWindow::runEnded);
+    QVERIFY(w.openTrace(trace_));
+    QVERIFY(QTest::qWaitFor([&] { return ended.count() == 1; }, 60000));
+    widgets::RunStore& store = w.store();
+    widgets::Timeline& timeline = w.timeline();
+    QCOMPARE(store.cursor(), int64_t(120));
+
+    timeline.previousSnapshot();
+    QCOMPARE(store.cursor(), store.snapshotStep(store.snapshotCount() - 2));  // the last window ends at 120 itself
+    timeline.previousSnapshot();
+    QCOMPARE(store.cursor(), store.snapshotStep(store.snapshotCount() - 3));
+    timeline.nextSnapshot();
+    QCOMPARE(store.cursor(), store.snapshotStep(store.snapshotCount() - 2));
+
+    auto* jump = w.findChild<QSpinBox*>(QStringLiteral("jump-to-step"));
+    jump->setValue(37);
+    QCOMPARE(store.cursor(), int64_t(37));
+    // The views follow: the matrix shows step 37's cosines, the table the window ending at 30.
+    const int index = store.stepIndexAtOrBefore(37);
+    QCOMPARE(w.findChild<widgets::CosineMatrixView*>()->cellValue(0, 1), store.cosine(0)[index]);
+    QCOMPARE(w.findChild<widgets::UserTableView*>()->model().snapshot()->step, int64_t(30));
+
+    auto* slider = w.findChild<QSlider*>(QStringLiteral("step-slider"));
+    slider->setValue(9);
+    QCOMPARE(store.cursor(), static_cast<int64_t>(store.steps()[9]));
+
+    // Play runs to the end at the chosen speed and stops there.
+    timeline.setSpeed(2000);
+    QCOMPARE(timeline.speed(), 2000.0);
+    timeline.play();
+    QVERIFY(timeline.playing());
+    QTest::qWait(20);
+    QVERIFY(QTest::qWaitFor([&] { return !timeline.playing(); }, 5000));
+    QCOMPARE(store.cursor(), int64_t(120));
+  }
+
+  void aTraceBeingWrittenGrowsInTheViews()
+  {
+    const QString growing = dir_.filePath("growing.h5");
+    QProcess writer;
+    writer.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    writer.start(QStringLiteral(SEESAW_TRAIN), {"demo", "--steps", "400", "--snapshot-every", "50", "--eval-every", "100", "--trace", growing,
+                                                 "--summary", dir_.filePath("growing.json")});
+    QVERIFY(writer.waitForStarted());
+
+    app::MainWindow w(demo(10), QString(), app::MainWindow::Layout::Default);
+    QSignalSpy ended(&w, &app::MainWindow::runEnded);
+    // The writer creates the file after loading its data; opening may race its first commit.
+    QString error;
+    QVERIFY2(QTest::qWaitFor([&] { return QFile::exists(growing) && w.openTrace(growing, &error); }, 120000), qPrintable(error));
+    QVERIFY2(w.replay().live(), qPrintable(w.replay().stateText()));
+    QVERIFY(w.replay().stateText().startsWith(QStringLiteral("live")));
+
+    // Each growth the views saw, while the writer still ran.
+    std::vector<int> seen = {w.store().stepCount()};
+    connect(&w.store(), &widgets::RunStore::grown, this, [&] {
+      if (writer.state() == QProcess::Running && w.store().stepCount() != seen.back()) seen.push_back(w.store().stepCount());
+    });
+    QVERIFY(QTest::qWaitFor([&] { return ended.count() == 1; }, 300000));
+    QVERIFY(writer.state() == QProcess::NotRunning || writer.waitForFinished(60000));  // its end may have been seen already
+    QCOMPARE(writer.exitCode(), 0);
+
+    QVERIFY2(seen.size() >= 3, qPrintable(QStringLiteral("grew %1 times while written").arg(seen.size() - 1)));
+    QCOMPARE(w.replay().stateText(), QStringLiteral("finished"));
+    QCOMPARE(w.store().stepCount(), 400);
+    QCOMPARE(w.store().snapshotCount(), 8);
+    QVERIFY(w.store().runEnd().has_value());
+    // What grew in is what the finished file holds.
+    TraceReader finished(growing.toStdString());
+    const auto last = finished.step(finished.stepCount() - 1);
+    QCOMPARE(w.store().loss(0).back(), static_cast<double>(last.loss[0]));
+    QCOMPARE(static_cast<int64_t>(w.store().valid().step.size()) + 1, static_cast<int64_t>(finished.evals().size()));  // + the test split's
+  }
+
+  void badFilesAreRefusedAndTheShownRunStays()
+  {
+    app::MainWindow w(demo(10), QString(), app::MainWindow::Layout::Default);
+    QSignalSpy ended(&w, &app::MainWindow::runEnded);
+    QVERIFY(w.openTrace(trace_));
+    QVERIFY(QTest::qWaitFor([&] { return ended.count() == 1; }, 60000));
+    const int steps = w.store().stepCount();
+
+    const QString text = dir_.filePath("notes.h5");
+    QFile f(text);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("step,loss\n1,0.5\n");
+    f.close();
+
+    const QString truncated = dir_.filePath("truncated.h5");
+    const QByteArray whole = head(trace_, 1 << 30);
+    QFile t(truncated);
+    QVERIFY(t.open(QIODevice::WriteOnly));
+    t.write(whole.left(whole.size() / 2));
+    t.close();
+
+    const QString foreign = dir_.filePath("foreign.h5");
+    {
+      h5::Handle file(H5Fcreate(foreign.toUtf8().constData(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+      h5::writeIntAttribute(file, "answer", 42);
+    }
+    const QString newer = dir_.filePath("newer.h5");
+    QVERIFY(QFile::copy(trace_, newer));
+    {
+      h5::Handle file(H5Fopen(newer.toUtf8().constData(), H5F_ACC_RDWR, H5P_DEFAULT));
+      H5Adelete(file, "format_version");
+      h5::writeIntAttribute(file, "format_version", 99);
+    }
+
+    const std::pair<QString, QString> cases[] = {
+        {dir_.filePath("missing.h5"), "no such file"},
+        {text, "not an HDF5 file"},
+        {truncated, "truncated"},
+        {foreign, "not a Seesaw trace"},
+        {newer, "version 99, newer than this Seesaw reads"},
+    };
+    for (const auto& [path, expected] : cases) {
+      QString error;
+      QVERIFY2(!w.openTrace(path, &error), qPrintable(path));
+      QVERIFY2(error.contains(path) && error.contains(expected), qPrintable(error));
+      QCOMPARE(w.store().stepCount(), steps);  // the run shown before is still shown
+      QVERIFY(w.replay().isOpen());
+    }
+  }
+
+  void viewsExportWhatTheyShow()
+  {
+    app::MainWindow w(demo(10), QString(), app::MainWindow::Layout::Default);
+    QSignalSpy ended(&w, &app::MainWindow::runEnded);
+    QVERIFY(w.openTrace(trace_));
+    QVERIFY(QTest::qWaitFor([&] { return ended.count() == 1; }, 60000));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    const widgets::RunStore& store = w.store();
+
+    QCustomPlot& plot = *qobject_cast<widgets::StepPlot*>(w.centralWidget());  // the cosine per pair
+    const std::pair<const char*, QByteArray> images[] = {{"png", "\x89PNG"}, {"svg", "<?xml"}, {"pdf", "%PDF"}};
+    for (const auto& [suffix, magic] : images) {
+      const QString path = dir_.filePath(QStringLiteral("cosine.") + suffix);
+      QString error;
+      QVERIFY2(widgets::exportPlotImage(plot, path, &error), qPrintable(error));
+      QVERIFY2(head(path, magic.size()) == magic, suffix);
+    }
+    QString error;
+    QVERIFY(!widgets::exportPlotImage(plot, dir_.filePath("cosine.bmp"), &error));
+    QVERIFY(error.contains("bmp"));
+    QVERIFY(!widgets::exportPlotImage(plot, dir_.filePath("no/such/dir/cosine.png"), &error));
+
+    // The series as CSV: a header, then one row per step with each pair's cosine, exactly.
+    const QStringList lines = widgets::plotCsv(plot).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), store.stepCount() + 1);
+    QCOMPARE(lines.front(), QStringLiteral("step,") + store.pairName(0) + ',' + store.pairName(1) + ',' + store.pairName(2));
+    for (int i : {0, 57, store.stepCount() - 1}) {
+      const QStringList cells = lines[i + 1].split(',');
+      QCOMPARE(cells[0].toDouble(), store.steps()[i]);
+      for (int p = 0; p < store.pairs(); ++p) QCOMPARE(static_cast<float>(cells[p + 1].toDouble()), static_cast<float>(store.cosine(p)[i]));
+    }
+
+    // The user table at the cursor, as shown, with exact values.
+    const auto* users = w.findChild<widgets::UserTableView*>();
+    const QAbstractItemModel& shown = *users->table().model();
+    const QStringList rows = widgets::tableCsv(shown).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(rows.size(), shown.rowCount() + 1);
+    QVERIFY(rows.front().startsWith(QStringLiteral("user,samples,")));
+    const QStringList first = rows[1].split(',');
+    QCOMPARE(first[0], shown.data(shown.index(0, 0)).toString());
+    QCOMPARE(static_cast<float>(first[2].toDouble()), static_cast<float>(shown.data(shown.index(0, 2), Qt::UserRole).toDouble()));
+    QVERIFY(widgets::writeText(dir_.filePath("users.csv"), widgets::tableCsv(shown), &error));
+    QCOMPARE(head(dir_.filePath("users.csv"), 1 << 20).count('\n'), shown.rowCount() + 1);
+  }
+
+private:
+  QTemporaryDir dir_;
+  QString trace_;
+  std::unique_ptr<app::MainWindow> live_;
+};
+
+QTEST_MAIN(ReplayTest)
+#include "tst_replay.moc"
