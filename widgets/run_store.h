@@ -100,6 +100,7 @@ public:
   void setSnapshotSource(std::shared_ptr<const SnapshotSource> source, int resident);
 
   int snapshotCount() const { return static_cast<int>(snapshotSteps_.size()); }
+  bool snapshotInMemory(int index) const { return snapshots_.at(static_cast<size_t>(index)) != nullptr; }
   // Null only when a source could not read it back.
   std::shared_ptr<const GeometrySnapshot> snapshot(int index) const;
   int64_t snapshotStep(int index) const { return snapshotSteps_.at(static_cast<size_t>(index)); }

@@ -9,6 +9,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 #include "widgets/run_store.h"
@@ -49,6 +50,7 @@ void UserTableModel::follow()
   if (snapshot_)
     for (size_t u = 0; u < snapshot_->users.count.size(); ++u)
       if (snapshot_->users.count[u] > 0) users_.push_back(static_cast<int>(u));
+  orderRows();
   endResetModel();
 }
 
@@ -56,7 +58,44 @@ void UserTableModel::setLevel(int level)
 {
   beginResetModel();
   level_ = level;
+  orderRows();
   endResetModel();
+}
+
+void UserTableModel::sort(int column, Qt::SortOrder order)
+{
+  sortColumn_ = column;
+  sortOrder_ = order;
+  Q_EMIT layoutAboutToBeChanged();
+  const QModelIndexList before = persistentIndexList();
+  std::vector<int> usersBefore;
+  for (const QModelIndex& i : before) usersBefore.push_back(users_[static_cast<size_t>(i.row())]);
+  orderRows();
+  QModelIndexList after;
+  for (size_t i = 0; i < before.size(); ++i) after << index(rowOf(usersBefore[i]), before[static_cast<int>(i)].column());
+  changePersistentIndexList(before, after);
+  Q_EMIT layoutChanged();
+}
+
+void UserTableModel::orderRows()
+{
+  if (sortColumn_ >= 0 && sortColumn_ < columnCount() && snapshot_) {
+    // The key of each row, computed once; ties in the order of the user codes.
+    std::vector<std::pair<double, int>> keyed(users_.size());
+    for (size_t r = 0; r < users_.size(); ++r) keyed[r] = {value(static_cast<int>(r), sortColumn_), users_[r]};
+    const bool descending = sortOrder_ == Qt::DescendingOrder;
+    std::sort(keyed.begin(), keyed.end(), [descending](const auto& a, const auto& b) {
+      if (std::isnan(a.first) || std::isnan(b.first)) {
+        if (std::isnan(a.first) != std::isnan(b.first)) return std::isnan(b.first);  // NaN after every number
+      } else if (a.first != b.first) {
+        return descending ? a.first > b.first : a.first < b.first;
+      }
+      return a.second < b.second;
+    });
+    for (size_t r = 0; r < users_.size(); ++r) users_[r] = keyed[r].second;
+  }
+  rowOfUser_.assign(snapshot_ ? snapshot_->users.count.size() : 0, -1);
+  for (size_t r = 0; r < users_.size(); ++r) rowOfUser_[static_cast<size_t>(users_[r])] = static_cast<int>(r);
 }
 
 int UserTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(users_.size()); }
@@ -69,8 +108,7 @@ int UserTableModel::columnCount(const QModelIndex& parent) const
 
 int UserTableModel::rowOf(int user) const
 {
-  const auto it = std::lower_bound(users_.begin(), users_.end(), user);
-  return it != users_.end() && *it == user ? static_cast<int>(it - users_.begin()) : -1;
+  return user >= 0 && static_cast<size_t>(user) < rowOfUser_.size() ? rowOfUser_[static_cast<size_t>(user)] : -1;
 }
 
 double UserTableModel::value(int row, int column) const
@@ -143,11 +181,9 @@ bool UserFilter::filterAcceptsRow(int row, const QModelIndex& parent) const
   return QSortFilterProxyModel::filterAcceptsRow(row, parent);  // the id column against the filter text
 }
 
-bool UserFilter::lessThan(const QModelIndex& left, const QModelIndex& right) const
+void UserFilter::sort(int column, Qt::SortOrder order)
 {
-  const double a = left.data(Qt::UserRole).toDouble(), b = right.data(Qt::UserRole).toDouble();
-  if (std::isnan(a) || std::isnan(b)) return !std::isnan(a) && std::isnan(b);  // NaN after every number
-  return a < b;
+  if (sourceModel()) sourceModel()->sort(column, order);
 }
 
 UserTableView::UserTableView(RunStore& store, QWidget* parent)

@@ -36,6 +36,10 @@ public:
   QVariant data(const QModelIndex& index, int role) const override;
   QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
+  // Orders the rows by a column, NaN last either way; kept for the next snapshots. The model sorts
+  // itself: one key per row, not a QVariant per comparison (100,000 users re-sort in milliseconds).
+  void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+
   void setLevel(int level);
   int level() const { return level_; }
   int userAt(int row) const { return users_.at(static_cast<size_t>(row)); }
@@ -47,12 +51,16 @@ public:
 private:
   void follow();
   double value(int row, int column) const;
+  void orderRows();
 
   RunStore& store_;
   std::shared_ptr<const GeometrySnapshot> snapshot_;
-  std::vector<int> users_;  // the users seen in the snapshot, by code
+  std::vector<int> users_;  // the users seen in the snapshot, in row order
+  std::vector<int> rowOfUser_;  // by user code, -1 where not seen
   int level_ = 0;
   bool groups_ = false;
+  int sortColumn_ = -1;
+  Qt::SortOrder sortOrder_ = Qt::AscendingOrder;
 };
 
 class UserFilter : public QSortFilterProxyModel
@@ -63,9 +71,11 @@ public:
   using QSortFilterProxyModel::QSortFilterProxyModel;
   void setConflictingOnly(bool only);
 
+  // Sorting is the source model's (UserTableModel::sort); this proxy only filters.
+  void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+
 protected:
   bool filterAcceptsRow(int row, const QModelIndex& parent) const override;
-  bool lessThan(const QModelIndex& left, const QModelIndex& right) const override;
 
 private:
   bool conflictingOnly_ = false;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <mutex>
 
 #include "trace/trace_reader.h"
@@ -22,8 +23,9 @@ constexpr int64_t kStepBlock = 65536;     // step records per read
 
 }  // namespace
 
-// The one reader of a trace, shared by the GUI thread, the snapshot worker and the store (which
-// reads let-go snapshots back through it): a TraceReader is not to be used by two threads at once.
+// The one reader of a trace, shared by the GUI thread, the workers and the store (which reads
+// let-go snapshots back through it): a TraceReader is not to be used by two threads at once.
+// Snapshots near the cursor are read ahead on a worker and wait here until the store asks.
 class SharedTrace : public widgets::SnapshotSource
 {
 public:
@@ -38,10 +40,15 @@ public:
 
   std::shared_ptr<const GeometrySnapshot> snapshot(int index) const override
   {
+    {
+      std::lock_guard<std::mutex> lock(aheadMutex_);
+      for (const auto& [i, snapshot] : ahead_)
+        if (i == index) return snapshot;
+    }
     try {
       return std::make_shared<const GeometrySnapshot>(locked([index](TraceReader& r) { return r.snapshot(index, false); }));
     } catch (const std::exception&) {
-      return nullptr;  // the worker met it first and said why
+      return nullptr;  // the streaming worker met it first and said why
     }
   }
 
@@ -56,9 +63,38 @@ public:
     }
   }
 
+  // Claims a snapshot for reading ahead; false when it is read or being read already.
+  bool claimAhead(int index)
+  {
+    std::lock_guard<std::mutex> lock(aheadMutex_);
+    for (const auto& [i, snapshot] : ahead_)
+      if (i == index) return false;
+    ahead_.emplace_back(index, nullptr);  // null: being read
+    while (ahead_.size() > kAhead) ahead_.pop_front();
+    return true;
+  }
+
+  void readAhead(int index)
+  {
+    std::shared_ptr<const GeometrySnapshot> snapshot;
+    try {
+      snapshot = std::make_shared<const GeometrySnapshot>(locked([index](TraceReader& r) { return r.snapshot(index, false); }));
+    } catch (const std::exception&) {
+      return;  // read again, and reported, when asked for
+    }
+    std::lock_guard<std::mutex> lock(aheadMutex_);
+    for (auto& [i, held] : ahead_)
+      if (i == index) held = std::move(snapshot);
+  }
+
+  std::atomic<int> cursorSnapshot{-1};  // where the views are; a read-ahead far from it is dropped
+
 private:
+  static constexpr size_t kAhead = 4;
   mutable std::mutex mutex_;
   mutable TraceReader reader_;
+  mutable std::mutex aheadMutex_;
+  std::deque<std::pair<int, std::shared_ptr<const GeometrySnapshot>>> ahead_;
 };
 
 struct ReplaySession::Stream
@@ -71,6 +107,9 @@ ReplaySession::ReplaySession(widgets::RunStore& store, QObject* parent) : QObjec
 {
   pollTimer_.setInterval(kPollMs);
   connect(&pollTimer_, &QTimer::timeout, this, &ReplaySession::poll);
+  readAhead_.setMaxThreadCount(1);  // in the order asked for: the next snapshot first
+  // Queued: the views load the cursor's own snapshot first, then the neighbours are read.
+  connect(&store_, &widgets::RunStore::cursorChanged, this, &ReplaySession::readAheadOf, Qt::QueuedConnection);
 }
 
 ReplaySession::~ReplaySession() { close(); }
@@ -103,6 +142,8 @@ void ReplaySession::close()
     stream_->cancel = true;
     stream_->room.release(kSnapshotsInFlight);  // a worker waiting for a slot sees the cancel
   }
+  if (trace_) trace_->cursorSnapshot = -1000;  // drops the read-aheads not yet begun
+  readAhead_.waitForDone();
   streaming_.waitForFinished();
   stream_.reset();
   trace_.reset();  // the store keeps its own reference while it shows this run
@@ -216,6 +257,20 @@ void ReplaySession::addSnapshot(const std::shared_ptr<Stream>& stream, std::shar
   if (!streaming_.isRunning()) streamSnapshots();  // what a poll found while the worker was busy
   finishIfComplete();
   if (!error.isEmpty()) Q_EMIT stateChanged();
+}
+
+void ReplaySession::readAheadOf(qint64 step)
+{
+  if (!trace_ || !ended_) return;  // while snapshots stream in, they are in memory anyway
+  const int at = store_.snapshotIndexAtOrBefore(step);
+  const int direction = at >= trace_->cursorSnapshot ? 1 : -1;
+  trace_->cursorSnapshot = at;
+  for (int i : {at + direction, at + 2 * direction, at - direction}) {
+    if (i < 0 || i >= store_.snapshotCount() || store_.snapshotInMemory(i) || !trace_->claimAhead(i)) continue;
+    QtConcurrent::run(&readAhead_, [trace = trace_, i] {
+      if (std::abs(i - trace->cursorSnapshot) <= 2) trace->readAhead(i);
+    });
+  }
 }
 
 void ReplaySession::finishIfComplete()

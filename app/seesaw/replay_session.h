@@ -6,12 +6,14 @@
 // run), so the first views draw within a second. The per-user snapshots, which are most of a
 // trace's bytes, are read one by one on a worker thread and added in order, a few at a time;
 // the store keeps only some of them in memory and reads the others back when a view asks for
-// them. While the writer is running, a timer picks up the file's new records (only those) every
+// them (the ones next to the cursor are read ahead, so that scrubbing finds them ready). While
+// the writer is running, a timer picks up the file's new records (only those) every
 // half second.
 
 #include <QFuture>
 #include <QObject>
 #include <QString>
+#include <QThreadPool>
 #include <QTimer>
 
 #include <memory>
@@ -69,6 +71,7 @@ private:
   void streamSnapshots();
   void addSnapshot(const std::shared_ptr<Stream>& stream, std::shared_ptr<const GeometrySnapshot> snapshot, const QString& error);
   void finishIfComplete();
+  void readAheadOf(qint64 step);
 
   widgets::RunStore& store_;
   std::shared_ptr<SharedTrace> trace_;
@@ -76,6 +79,7 @@ private:
   QString path_;
   QTimer pollTimer_;
   QFuture<void> streaming_;
+  QThreadPool readAhead_;
   int64_t stepsRead_ = 0, validRead_ = 0, testRead_ = 0, changesRead_ = 0;
   int snapshotsQueued_ = 0;  // handed to the worker
   bool ended_ = false;

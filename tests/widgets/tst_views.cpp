@@ -228,13 +228,14 @@ private Q_SLOTS:
     store.append(batch);
     const UserTableModel& model = view.model();
     QCOMPARE(model.rowCount(), 5);  // user 4 was not seen
+    // The model's rows are in the view's order (by group, descending); rowOf finds a user's row.
     QCOMPARE(model.columnCount(), 3 + 3 + 9);  // id, group, samples; 3 cosines; norms, ratios, weights
     QCOMPARE(model.headerData(3, Qt::Horizontal, Qt::DisplayRole).toString(), QString("cosine click / like"));
     QCOMPARE(model.headerData(12, Qt::Horizontal, Qt::DisplayRole).toString(), QString("weight click"));
-    QCOMPARE(model.data(model.index(0, 0), Qt::DisplayRole).toString(), QString("u100"));
-    QCOMPARE(model.data(model.index(0, 3), Qt::DisplayRole).toString(), QString("-0.9"));
-    QCOMPARE(model.data(model.index(4, 3), Qt::DisplayRole).toString(), QString("n/a"));
-    QCOMPARE(model.data(model.index(3, 12), Qt::UserRole).toDouble(), double(3.2f));  // the snapshot at the cursor: step 20
+    QCOMPARE(model.data(model.index(model.rowOf(0), 0), Qt::DisplayRole).toString(), QString("u100"));
+    QCOMPARE(model.data(model.index(model.rowOf(0), 3), Qt::DisplayRole).toString(), QString("-0.9"));
+    QCOMPARE(model.data(model.index(model.rowOf(5), 3), Qt::DisplayRole).toString(), QString("n/a"));
+    QCOMPARE(model.data(model.index(model.rowOf(3), 12), Qt::UserRole).toDouble(), double(3.2f));  // the snapshot at the cursor: step 20
 
     // Sorting by the cosine: ascending, NaN last.
     view.table().sortByColumn(3, Qt::AscendingOrder);
@@ -245,9 +246,9 @@ private Q_SLOTS:
     view.table().sortByColumn(2, Qt::DescendingOrder);  // samples
     QCOMPARE(idAt(0), QString("u105"));
     // The level switches every value column.
-    model.index(0, 3);
+    model.index(model.rowOf(0), 3);
     view.model().setLevel(1);
-    QCOMPARE(model.data(model.index(0, 3), Qt::UserRole).toDouble(), double(-0.9f + 0.01f));
+    QCOMPARE(model.data(model.index(model.rowOf(0), 3), Qt::UserRole).toDouble(), double(-0.9f + 0.01f));
     view.model().setLevel(0);
 
     view.setConflictingOnly(true);
@@ -267,7 +268,7 @@ private Q_SLOTS:
     QCOMPARE(view.filter().mapToSource(view.table().currentIndex()).row(), model.rowOf(5));
     // Moving the cursor back shows the earlier snapshot's values.
     store.setCursor(15);
-    QCOMPARE(model.data(model.index(3, 12), Qt::UserRole).toDouble(), double(3.1f));
+    QCOMPARE(model.data(model.index(model.rowOf(3), 12), Qt::UserRole).toDouble(), double(3.1f));
   }
 
   void selectionPropagatesToTheScatterAndTheDrillDown()
