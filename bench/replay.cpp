@@ -220,9 +220,9 @@ int main(int argc, char** argv)
     store.setCursor(store.snapshotStep(s));
     scatter->plot()->replot(QCustomPlot::rpImmediateRefresh);
     table->table().viewport()->repaint();
-    const double users = static_cast<double>(t.nsecsElapsed()) / 1e6;
+    const double perUser = static_cast<double>(t.nsecsElapsed()) / 1e6;
     QApplication::processEvents();
-    return Frame{users, static_cast<double>(t.nsecsElapsed()) / 1e6};
+    return Frame{perUser, static_cast<double>(t.nsecsElapsed()) / 1e6};
   };
   const auto idle = [](int ms) {
     QElapsedTimer t;
@@ -230,13 +230,13 @@ int main(int argc, char** argv)
     while (t.elapsed() < ms) QApplication::processEvents(QEventLoop::WaitForMoreEvents, ms);
   };
   const auto report = [](const char* kind, const std::vector<Frame>& frames) {
-    std::vector<double> users, window;
+    std::vector<double> perUser, whole;
     for (const Frame& f : frames) {
-      users.push_back(f.users);
-      window.push_back(f.window);
+      perUser.push_back(f.users);
+      whole.push_back(f.window);
     }
     std::printf("REPLAY scrub=%s frames=%zu users_p50_ms=%.1f users_p99_ms=%.1f window_p50_ms=%.1f window_p99_ms=%.1f\n", kind, frames.size(),
-                percentile(users, 0.5), percentile(users, 0.99), percentile(window, 0.5), percentile(window, 0.99));
+                percentile(perUser, 0.5), percentile(perUser, 0.99), percentile(whole, 0.5), percentile(whole, 0.99));
   };
   std::vector<Frame> drag, jump;
   frame(0);

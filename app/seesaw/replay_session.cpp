@@ -43,7 +43,7 @@ public:
     {
       std::lock_guard<std::mutex> lock(aheadMutex_);
       for (const auto& [i, snapshot] : ahead_)
-        if (i == index) return snapshot;
+        if (i == index && snapshot) return snapshot;  // null: still being read, read it here instead
     }
     try {
       return std::make_shared<const GeometrySnapshot>(locked([index](TraceReader& r) { return r.snapshot(index, false); }));
@@ -74,17 +74,24 @@ public:
     return true;
   }
 
-  void readAhead(int index)
+  // Reads a claimed snapshot, or gives the claim up (skip: the cursor moved away meanwhile).
+  void readAhead(int index, bool skip)
   {
     std::shared_ptr<const GeometrySnapshot> snapshot;
-    try {
-      snapshot = std::make_shared<const GeometrySnapshot>(locked([index](TraceReader& r) { return r.snapshot(index, false); }));
-    } catch (const std::exception&) {
-      return;  // read again, and reported, when asked for
+    if (!skip) {
+      try {
+        snapshot = std::make_shared<const GeometrySnapshot>(locked([index](TraceReader& r) { return r.snapshot(index, false); }));
+      } catch (const std::exception&) {
+        // Given up: read again, and reported, when asked for.
+      }
     }
     std::lock_guard<std::mutex> lock(aheadMutex_);
-    for (auto& [i, held] : ahead_)
-      if (i == index) held = std::move(snapshot);
+    for (auto it = ahead_.begin(); it != ahead_.end(); ++it)
+      if (it->first == index) {
+        if (snapshot) it->second = std::move(snapshot);
+        else ahead_.erase(it);
+        return;
+      }
   }
 
   std::atomic<int> cursorSnapshot{-1};  // where the views are; a read-ahead far from it is dropped
@@ -116,19 +123,22 @@ ReplaySession::~ReplaySession() { close(); }
 
 void ReplaySession::open(const QString& path)
 {
-  // Opened before the shown trace is let go: a file that cannot be read leaves the views as they are.
+  // Opened and its records read before the shown trace is let go: a file that cannot be read
+  // leaves the views as they are.
   auto trace = std::make_shared<SharedTrace>(path.toStdString());  // throws, naming the file
+  ReadCounts counts;
+  const widgets::RecordBatch first = newRecords(*trace, counts);
   close();
   trace_ = std::move(trace);
   stream_ = std::make_shared<Stream>();
   path_ = path;
-  stepsRead_ = validRead_ = testRead_ = changesRead_ = 0;
+  read_ = counts;
   snapshotsQueued_ = 0;
   ended_ = false;
   readError_.clear();
   store_.begin(trace_->locked([](TraceReader& r) { return r.info(); }));
   store_.setSnapshotSource(trace_, kResidentSnapshots);
-  appendNewRecords();
+  store_.append(first);
   streamSnapshots();
   finishIfComplete();
   if (!ended_) pollTimer_.start();
@@ -182,39 +192,44 @@ QString ReplaySession::stateText() const
 void ReplaySession::poll()
 {
   try {
-    if (trace_->locked([](TraceReader& r) { return r.refresh(); }).any()) appendNewRecords();
+    if (trace_->locked([](TraceReader& r) { return r.refresh(); }).any()) store_.append(newRecords(*trace_, read_));
     streamSnapshots();
   } catch (const std::exception& e) {
     // The file went bad under us (truncated, replaced): keep what is shown, say why, stop following.
     readError_ = QString::fromUtf8(e.what());
     ended_ = true;
     pollTimer_.stop();
+    RunEnd end;
+    end.steps = store_.lastStep();
+    end.error = e.what();
+    store_.end(end);
+    Q_EMIT completed();
   }
   finishIfComplete();
   Q_EMIT stateChanged();  // also for the heartbeat's age
 }
 
-void ReplaySession::appendNewRecords()
+widgets::RecordBatch ReplaySession::newRecords(const SharedTrace& trace, ReadCounts& read)
 {
   widgets::RecordBatch batch;
-  trace_->locked([&](TraceReader& r) {
-    for (int64_t first = stepsRead_; first < r.stepCount(); first += kStepBlock) {
+  trace.locked([&](TraceReader& r) {
+    for (int64_t first = read.steps; first < r.stepCount(); first += kStepBlock) {
       auto steps = r.steps(first, std::min(kStepBlock, r.stepCount() - first));
       std::move(steps.begin(), steps.end(), std::back_inserter(batch.steps));
     }
-    stepsRead_ = r.stepCount();
+    read.steps = r.stepCount();
     int64_t valid = 0, test = 0;
     for (EvalRecord& e : r.evals()) {
       int64_t& seen = e.split == "valid" ? valid : test;
-      if (seen++ >= (e.split == "valid" ? validRead_ : testRead_)) batch.evals.push_back(std::move(e));
+      if (seen++ >= (e.split == "valid" ? read.valid : read.test)) batch.evals.push_back(std::move(e));
     }
-    validRead_ = valid;
-    testRead_ = test;
+    read.valid = valid;
+    read.test = test;
     auto changes = r.changes();
-    batch.changes.assign(changes.begin() + static_cast<std::ptrdiff_t>(std::min<int64_t>(changesRead_, static_cast<int64_t>(changes.size()))), changes.end());
-    changesRead_ = static_cast<int64_t>(changes.size());
+    batch.changes.assign(changes.begin() + static_cast<std::ptrdiff_t>(std::min<int64_t>(read.changes, static_cast<int64_t>(changes.size()))), changes.end());
+    read.changes = static_cast<int64_t>(changes.size());
   });
-  store_.append(batch);
+  return batch;
 }
 
 void ReplaySession::streamSnapshots()
@@ -232,12 +247,13 @@ void ReplaySession::streamSnapshots()
       try {
         snapshot = std::make_shared<const GeometrySnapshot>(trace->locked([i](TraceReader& r) { return r.snapshot(i, false); }));
       } catch (const std::exception& e) {
-        // The views still get the window, empty, so that the others keep their places.
+        // The views still get the window, empty, so that the others keep their places (its steps
+        // come from the step index, already read).
         error = QString::fromUtf8(e.what());
         auto empty = std::make_shared<GeometrySnapshot>();
         trace->locked([&](TraceReader& r) {
-          empty->step = r.snapshotSteps().at(static_cast<size_t>(i));
-          empty->windowStart = i == 0 ? 1 : r.snapshotSteps().at(static_cast<size_t>(i - 1)) + 1;
+          empty->step = r.snapshotSteps()[static_cast<size_t>(i)];
+          empty->windowStart = i == 0 ? 1 : r.snapshotSteps()[static_cast<size_t>(i - 1)] + 1;
         });
         snapshot = std::move(empty);
       }
@@ -267,9 +283,7 @@ void ReplaySession::readAheadOf(qint64 step)
   trace_->cursorSnapshot = at;
   for (int i : {at + direction, at + 2 * direction, at - direction}) {
     if (i < 0 || i >= store_.snapshotCount() || store_.snapshotInMemory(i) || !trace_->claimAhead(i)) continue;
-    QtConcurrent::run(&readAhead_, [trace = trace_, i] {
-      if (std::abs(i - trace->cursorSnapshot) <= 2) trace->readAhead(i);
-    });
+    readAhead_.start([trace = trace_, i] { trace->readAhead(i, std::abs(i - trace->cursorSnapshot) > 2); });
   }
 }
 

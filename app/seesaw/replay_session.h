@@ -22,6 +22,7 @@
 
 namespace seesaw::widgets {
 class RunStore;
+struct RecordBatch;
 }
 
 namespace seesaw::app {
@@ -66,8 +67,15 @@ Q_SIGNALS:
 private:
   struct Stream;
 
+  // Rows of a trace already handed to the store.
+  struct ReadCounts
+  {
+    int64_t steps = 0, valid = 0, test = 0, changes = 0;
+  };
+  // The committed records past `read`, which it then counts.
+  static widgets::RecordBatch newRecords(const SharedTrace& trace, ReadCounts& read);
+
   void poll();
-  void appendNewRecords();
   void streamSnapshots();
   void addSnapshot(const std::shared_ptr<Stream>& stream, std::shared_ptr<const GeometrySnapshot> snapshot, const QString& error);
   void finishIfComplete();
@@ -80,7 +88,7 @@ private:
   QTimer pollTimer_;
   QFuture<void> streaming_;
   QThreadPool readAhead_;
-  int64_t stepsRead_ = 0, validRead_ = 0, testRead_ = 0, changesRead_ = 0;
+  ReadCounts read_;
   int snapshotsQueued_ = 0;  // handed to the worker
   bool ended_ = false;
   QString readError_;
