@@ -8,11 +8,15 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 
+#include "app/seesaw/compare_window.h"
 #include "app/seesaw/live_session.h"
+#include "app/seesaw/replay_session.h"
 #include "app/seesaw/main_window.h"
 #include "config/run_config.h"
 #include "util/error.h"
+#include "widgets/comparison.h"
 #include "widgets/run_store.h"
 
 namespace {
@@ -21,7 +25,8 @@ struct Options
 {
   seesaw::RunConfig config;
   QString tracePath, screenshot, view, user;
-  QString open;  // a trace to replay instead of a run to train
+  QStringList traces;  // to replay (one) or compare (two or more) instead of a run to train
+  bool compare = false;
   bool start = false, exitWhenDone = false;
 };
 
@@ -29,10 +34,11 @@ struct Options
 Options parseOptions(const QCommandLineParser& parser)
 {
   Options o;
-  const QStringList positional = parser.positionalArguments();
-  if (positional.size() > 1) throw seesaw::Error("give at most one trace to open");
-  if (!positional.isEmpty()) {
-    o.open = positional.front();
+  o.traces = parser.positionalArguments();
+  o.compare = parser.isSet(QStringLiteral("compare"));
+  if (o.compare && o.traces.size() < 2) throw seesaw::Error("--compare needs two or more traces");
+  if (!o.compare && o.traces.size() > 1) throw seesaw::Error("give one trace to replay, or --compare and two or more");
+  if (!o.traces.isEmpty()) {
     for (const char* runOnly : {"preset", "config", "steps", "method", "trace", "start"})
       if (parser.isSet(QString::fromLatin1(runOnly)))
         throw seesaw::Error(std::string("--") + runOnly + " sets up a run to train; it does not apply to a trace opened for replay");
@@ -56,7 +62,7 @@ Options parseOptions(const QCommandLineParser& parser)
   o.view = parser.value(QStringLiteral("view"));
   o.user = parser.value(QStringLiteral("user"));
   o.exitWhenDone = parser.isSet(QStringLiteral("exit-when-done"));
-  o.start = o.open.isEmpty() && (parser.isSet(QStringLiteral("start")) || o.exitWhenDone || !o.screenshot.isEmpty());
+  o.start = o.traces.isEmpty() && (parser.isSet(QStringLiteral("start")) || o.exitWhenDone || !o.screenshot.isEmpty());
   return o;
 }
 
@@ -72,7 +78,8 @@ int main(int argc, char** argv)
   QCommandLineParser parser;
   parser.setApplicationDescription(QStringLiteral("Seesaw: train a multi-task recommender and watch its task gradients conflict, live; "
                                                  "or replay a recorded run from its trace, also while seesaw-train is still writing it."));
-  parser.addPositionalArgument(QStringLiteral("trace"), QStringLiteral("a trace (.h5) to replay instead of training a run"), QStringLiteral("[trace]"));
+  parser.addPositionalArgument(QStringLiteral("trace"), QStringLiteral("a trace (.h5) to replay instead of training a run; with --compare, two or more"),
+                               QStringLiteral("[trace...]"));
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addOptions({
@@ -84,8 +91,10 @@ int main(int argc, char** argv)
       {QStringLiteral("start"), QStringLiteral("start training at once")},
       {QStringLiteral("screenshot"), QStringLiteral("when the run ends (for a trace: once it is read and its writer has ended), save a PNG of the window (or of --view) to this file; implies --start"), QStringLiteral("file")},
       {QStringLiteral("view"), QStringLiteral("the view --screenshot saves: cosine, cosine-matrix, user-detail, loss, validation, magnitude, weights, modules, "
-                                                 "user-distribution, user-scatter, users, steering"), QStringLiteral("name")},
+                                                 "user-distribution, user-scatter, users, steering; with --compare: compare-overlay, compare-difference, "
+                                                 "compare-users, compare-limits"), QStringLiteral("name")},
       {QStringLiteral("user"), QStringLiteral("select this user (its original id) when the run begins, as a click in the user table would"), QStringLiteral("id")},
+      {QStringLiteral("compare"), QStringLiteral("open the traces given side by side: curves overlaid, run A minus run B, per-user cosines run against run")},
       {QStringLiteral("exit-when-done"), QStringLiteral("quit when the run ends (status 1 if it failed), or once a trace is read and its writer has ended; implies --start")},
   });
   parser.process(application);
@@ -98,25 +107,13 @@ int main(int argc, char** argv)
     return 1;
   }
 
-  seesaw::app::MainWindow window(options.config, options.tracePath,
-                                 options.screenshot.isEmpty() ? seesaw::app::MainWindow::Layout::Remembered
-                                                              : seesaw::app::MainWindow::Layout::Default);
-  if (!options.view.isEmpty() && !window.viewNames().contains(options.view)) {
-    std::fprintf(stderr, "seesaw: --view: unknown view '%s' (%s)\n", qPrintable(options.view), qPrintable(window.viewNames().join(", ")));
-    return 1;
-  }
-  window.show();
   int status = 0;
-  QObject::connect(&window, &seesaw::app::MainWindow::runEnded, &window, [&] {
-    const bool failed = window.session().state() == seesaw::app::LiveSession::State::Failed;
-    if (failed) {
-      std::fprintf(stderr, "seesaw: run failed: %s\n", qPrintable(window.session().failure()));
-      status = 1;
-    }
-    // Let the views draw their last records (their replots are queued) before the picture.
-    QTimer::singleShot(300, &window, [&, failed] {
+  // When the run (or every trace) has ended: the screenshot, then quit if asked. The views draw
+  // their last records first (their replots are queued).
+  const auto finish = [&](QWidget& window, std::function<bool(const QString&, const QString&)> save, bool failed) {
+    QTimer::singleShot(300, &window, [&options, &status, save, failed] {
       if (!options.screenshot.isEmpty()) {
-        if (window.saveScreenshot(options.screenshot, options.view)) std::printf("screenshot: %s\n", qPrintable(options.screenshot));
+        if (save(options.screenshot, options.view)) std::printf("screenshot: %s\n", qPrintable(options.screenshot));
         else {
           std::fprintf(stderr, "seesaw: cannot write the screenshot %s\n", qPrintable(options.screenshot));
           status = 1;
@@ -124,22 +121,58 @@ int main(int argc, char** argv)
       }
       if (options.exitWhenDone) QApplication::exit(failed ? 1 : status);
     });
-  });
-  if (!options.user.isEmpty()) {
-    QObject::connect(&window.store(), &seesaw::widgets::RunStore::runBegan, &window, [&] {
-      const auto& ids = window.store().info().userIds;
-      const auto it = std::find(ids.begin(), ids.end(), options.user.toStdString());
-      if (it == ids.end()) std::fprintf(stderr, "seesaw: --user: no user '%s' in the data\n", qPrintable(options.user));
-      else window.store().setSelectedUser(static_cast<int>(it - ids.begin()));
-    });
-  }
-  if (!options.open.isEmpty()) {
+  };
+  const auto selectUser = [&](seesaw::widgets::RunStore& store, std::function<void(int)> select) {
+    const auto& ids = store.info().userIds;
+    const auto it = std::find(ids.begin(), ids.end(), options.user.toStdString());
+    if (it == ids.end()) std::fprintf(stderr, "seesaw: --user: no user '%s' in the data\n", qPrintable(options.user));
+    else select(static_cast<int>(it - ids.begin()));
+  };
+  const auto checkView = [&](const QStringList& names) {
+    if (options.view.isEmpty() || names.contains(options.view)) return true;
+    std::fprintf(stderr, "seesaw: --view: unknown view '%s' (%s)\n", qPrintable(options.view), qPrintable(names.join(", ")));
+    return false;
+  };
+
+  if (options.compare) {
+    seesaw::app::CompareWindow window;
+    if (!checkView(window.viewNames())) return 1;
+    window.show();
+    const auto save = [&window](const QString& path, const QString& view) { return window.saveScreenshot(path, view); };
+    QObject::connect(&window, &seesaw::app::CompareWindow::completed, &window, [&] { finish(window, save, false); });
     QString error;
-    if (!window.openTrace(options.open, options.exitWhenDone || !options.screenshot.isEmpty() ? &error : nullptr)) {
-      if (!error.isEmpty()) {
-        std::fprintf(stderr, "seesaw: %s\n", qPrintable(error));
-        return 1;
-      }
+    if (!window.open(options.traces, &error)) {
+      std::fprintf(stderr, "seesaw: %s\n", qPrintable(error));
+      return 1;
+    }
+    if (!options.user.isEmpty()) selectUser(window.store(0), [&window](int user) { window.comparison().setSelectedUser(user); });
+    const int code = application.exec();
+    return code != 0 ? code : status;
+  }
+
+  seesaw::app::MainWindow window(options.config, options.tracePath,
+                                 options.screenshot.isEmpty() ? seesaw::app::MainWindow::Layout::Remembered
+                                                              : seesaw::app::MainWindow::Layout::Default);
+  if (!checkView(window.viewNames())) return 1;
+  window.show();
+  const auto save = [&window](const QString& path, const QString& view) { return window.saveScreenshot(path, view); };
+  QObject::connect(&window, &seesaw::app::MainWindow::runEnded, &window, [&] {
+    const bool failed = window.session().state() == seesaw::app::LiveSession::State::Failed && !window.replay().isOpen();
+    if (failed) {
+      std::fprintf(stderr, "seesaw: run failed: %s\n", qPrintable(window.session().failure()));
+      status = 1;
+    }
+    finish(window, save, failed);
+  });
+  if (!options.user.isEmpty())
+    QObject::connect(&window.store(), &seesaw::widgets::RunStore::runBegan, &window,
+                     [&] { selectUser(window.store(), [&window](int user) { window.store().setSelectedUser(user); }); });
+  if (!options.traces.isEmpty()) {
+    QString error;
+    const bool automated = options.exitWhenDone || !options.screenshot.isEmpty();
+    if (!window.openTrace(options.traces.front(), automated ? &error : nullptr) && automated) {
+      std::fprintf(stderr, "seesaw: %s\n", qPrintable(error));
+      return 1;
     }
   }
   if (options.start) window.startRun();

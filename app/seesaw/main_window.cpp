@@ -19,6 +19,7 @@
 
 #include <qcustomplot.h>
 
+#include "app/seesaw/compare_window.h"
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/replay_session.h"
 #include "app/seesaw/run_setup_dialog.h"
@@ -61,9 +62,7 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   setAcceptDrops(true);
 
   auto* cosine = widgets::makeCosinePlot(*store_);
-  views_[QStringLiteral("cosine")] = cosine;
-  viewOrder_ << QStringLiteral("cosine");
-  setCentralWidget(cosine);
+  setCentralView(QStringLiteral("cosine"), cosine);
   addView(QStringLiteral("cosine-matrix"), tr("Cosine matrix"), new widgets::CosineMatrixView(*store_), Qt::RightDockWidgetArea);
   addView(QStringLiteral("user-detail"), tr("User drill-down"), new widgets::UserDetailView(*store_), Qt::RightDockWidgetArea);
   addView(QStringLiteral("loss"), tr("Loss"), widgets::makeLossPlot(*store_), Qt::LeftDockWidgetArea);
@@ -79,7 +78,7 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   tabifyDockWidget(dock("user-detail"), dock("steering"));
   dock("user-detail")->raise();
   for (QCustomPlot* plot : findChildren<QCustomPlot*>()) widgets::addExportMenu(*plot);
-  widgets::addExportMenu(static_cast<widgets::UserTableView*>(views_.at(QStringLiteral("users")))->table());
+  widgets::addExportMenu(static_cast<widgets::UserTableView*>(view(QStringLiteral("users")))->table());
 
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* newRun = file->addAction(tr("&New run..."), this, &MainWindow::newRun);
@@ -89,6 +88,11 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
     const QString path = QFileDialog::getOpenFileName(this, tr("Open trace"), QStringLiteral("runs"), tr("Seesaw trace (*.h5);;All files (*)"));
     if (!path.isEmpty()) openTrace(path);
   })->setShortcut(QKeySequence::Open);
+  file->addAction(tr("&Compare traces..."), this, [this] {
+    const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Compare traces (choose two or more)"), QStringLiteral("runs"),
+                                                            tr("Seesaw trace (*.h5);;All files (*)"));
+    if (!paths.isEmpty()) compareTraces(paths);
+  });
   recentMenu_ = file->addMenu(tr("Open &recent"));
   connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
   file->addSeparator();
@@ -156,32 +160,7 @@ MainWindow::~MainWindow()
   session_->waitForEnd();
 }
 
-void MainWindow::addView(const QString& name, const QString& title, QWidget* view, Qt::DockWidgetArea area)
-{
-  auto* dock = new QDockWidget(title, this);
-  dock->setObjectName(name);  // saveState() finds docks by object name
-  dock->setWidget(view);
-  addDockWidget(area, dock);
-  views_[name] = view;
-  viewOrder_ << name;
-}
-
 QDockWidget* MainWindow::dock(const char* view) const { return findChild<QDockWidget*>(QString::fromLatin1(view)); }
-
-QStringList MainWindow::viewNames() const { return viewOrder_; }
-
-bool MainWindow::saveScreenshot(const QString& path, const QString& view)
-{
-  QWidget* target = this;
-  if (!view.isEmpty()) {
-    const auto it = views_.find(view);
-    if (it == views_.end()) return false;
-    target = it->second;
-  }
-  const QString dir = QFileInfo(path).absolutePath();
-  QDir().mkpath(dir);
-  return target->grab().save(path, "PNG");
-}
 
 void MainWindow::startRun()
 {
@@ -223,6 +202,23 @@ bool MainWindow::openTrace(const QString& path, QString* error)
   if (error) *error = why;
   else QMessageBox::warning(this, tr("Cannot open the trace"), why);
   return false;
+}
+
+CompareWindow* MainWindow::compareTraces(const QStringList& paths, QString* error)
+{
+  QString why = paths.size() < 2 ? tr("choose at least two traces to compare") : QString();
+  auto* window = new CompareWindow(this);
+  window->setAttribute(Qt::WA_DeleteOnClose);
+  window->setWindowFlag(Qt::Window);
+  if (why.isEmpty() && window->open(paths, &why)) {
+    for (const QString& path : paths) rememberTrace(path);
+    window->show();
+    return window;
+  }
+  delete window;
+  if (error) *error = why;
+  else QMessageBox::warning(this, tr("Cannot compare"), why);
+  return nullptr;
 }
 
 void MainWindow::rememberTrace(const QString& path)

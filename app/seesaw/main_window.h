@@ -4,10 +4,9 @@
 // owns the RunStore the views read and its two sources: the LiveSession that trains into it and
 // the ReplaySession that reads a trace into it (one at a time).
 
-#include <QMainWindow>
 #include <QString>
 
-#include <map>
+#include "app/seesaw/view_window.h"
 
 #include "config/run_config.h"
 
@@ -25,11 +24,12 @@ class Timeline;
 
 namespace seesaw::app {
 
+class CompareWindow;
 class LiveSession;
 class ReplaySession;
 class SteeringPanel;
 
-class MainWindow : public QMainWindow
+class MainWindow : public ViewWindow
 {
   Q_OBJECT
 
@@ -40,10 +40,6 @@ public:
   MainWindow(RunConfig config, QString tracePath, Layout layout = Layout::Remembered);
   ~MainWindow() override;
 
-  // The names `--view` takes, in dock order.
-  QStringList viewNames() const;
-  // Saves a PNG of the whole window, or of one view; false when the file cannot be written.
-  bool saveScreenshot(const QString& path, const QString& view = {});
 
   widgets::RunStore& store() { return *store_; }
   const RunConfig& config() const { return config_; }
@@ -62,6 +58,9 @@ public Q_SLOTS:
   // Shows a recorded run (a finished trace, or one another process is writing). False when it
   // cannot be read: the reason goes to `error`, or to a dialog when error is null.
   bool openTrace(const QString& path, QString* error = nullptr);
+  // Opens two or more traces side by side in a window of their own; null when one cannot be read
+  // (the reason goes to `error`, or to a dialog when error is null).
+  CompareWindow* compareTraces(const QStringList& paths, QString* error = nullptr);
 
 Q_SIGNALS:
   // The run ended (finished, stopped or failed) and its last records are in the views; for a
@@ -75,7 +74,6 @@ protected:
 
 private:
   QDockWidget* dock(const char* view) const;
-  void addView(const QString& name, const QString& title, QWidget* view, Qt::DockWidgetArea area);
   void sessionStateChanged();
   void updateStatus();
   void rememberTrace(const QString& path);
@@ -89,8 +87,6 @@ private:
   widgets::Timeline* timeline_;
   SteeringPanel* steering_;
   QMenu* recentMenu_;
-  std::map<QString, QWidget*> views_;
-  QStringList viewOrder_;
   QAction* startAction_;
   QAction* pauseAction_;
   QAction* stopAction_;

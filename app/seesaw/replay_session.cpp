@@ -114,6 +114,9 @@ ReplaySession::ReplaySession(widgets::RunStore& store, QObject* parent) : QObjec
 {
   pollTimer_.setInterval(kPollMs);
   connect(&pollTimer_, &QTimer::timeout, this, &ReplaySession::poll);
+  // Threads of their own: the streaming worker waits for the GUI to take its snapshots, and the
+  // GUI's raster painting runs on the global pool, so a worker there could stall the painting.
+  streamPool_.setMaxThreadCount(1);
   readAhead_.setMaxThreadCount(1);  // in the order asked for: the next snapshot first
   // Queued: the views load the cursor's own snapshot first, then the neighbours are read.
   connect(&store_, &widgets::RunStore::cursorChanged, this, &ReplaySession::readAheadOf, Qt::QueuedConnection);
@@ -238,7 +241,7 @@ void ReplaySession::streamSnapshots()
   if (committed == snapshotsQueued_ || streaming_.isRunning()) return;
   const int first = snapshotsQueued_;
   snapshotsQueued_ = committed;
-  streaming_ = QtConcurrent::run([this, trace = trace_, stream = stream_, first, committed] {
+  streaming_ = QtConcurrent::run(&streamPool_, [this, trace = trace_, stream = stream_, first, committed] {
     for (int i = first; i < committed; ++i) {
       stream->room.acquire();
       if (stream->cancel) return;

@@ -86,6 +86,7 @@ private:
   std::shared_ptr<Stream> stream_;  // the worker reading this trace's snapshots
   QString path_;
   QTimer pollTimer_;
+  QThreadPool streamPool_;
   QFuture<void> streaming_;
   QThreadPool readAhead_;
   ReadCounts read_;

@@ -1,0 +1,118 @@
+#include "app/seesaw/compare_window.h"
+
+#include <QDockWidget>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QToolBar>
+
+#include <qcustomplot.h>
+
+#include <algorithm>
+
+#include "app/seesaw/replay_session.h"
+#include "widgets/compare_views.h"
+#include "widgets/comparison.h"
+#include "widgets/export.h"
+#include "widgets/run_store.h"
+#include "widgets/timeline.h"
+
+namespace seesaw::app {
+
+CompareWindow::CompareWindow(QWidget* parent) : ViewWindow(parent), comparison_(new widgets::Comparison(this)), limits_(new QLabel)
+{
+  setWindowTitle(tr("Seesaw - comparison"));
+  setDockNestingEnabled(true);
+  auto* overlay = new widgets::CompareOverlayView(*comparison_);
+  setCentralView(QStringLiteral("compare-overlay"), overlay);
+  addView(QStringLiteral("compare-difference"), tr("Difference"), new widgets::CompareDifferenceView(*comparison_), Qt::BottomDockWidgetArea);
+  addView(QStringLiteral("compare-users"), tr("Users, run against run"), new widgets::CompareUsersView(*comparison_), Qt::RightDockWidgetArea);
+  limits_->setWordWrap(true);
+  limits_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+  limits_->setMargin(6);
+  addView(QStringLiteral("compare-limits"), tr("What is compared"), limits_, Qt::BottomDockWidgetArea);
+  for (QCustomPlot* plot : findChildren<QCustomPlot*>()) widgets::addExportMenu(*plot);
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&Close"), this, &QWidget::close)->setShortcut(QKeySequence::Close);
+  QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
+  for (QDockWidget* d : findChildren<QDockWidget*>()) viewMenu->addAction(d->toggleViewAction());
+  connect(comparison_, &widgets::Comparison::runsChanged, this, &CompareWindow::updateLimits);
+  resize(1600, 1000);
+  auto* difference = findChild<QDockWidget*>(QStringLiteral("compare-difference"));
+  auto* limits = findChild<QDockWidget*>(QStringLiteral("compare-limits"));
+  splitDockWidget(difference, limits, Qt::Horizontal);
+  resizeDocks({findChild<QDockWidget*>(QStringLiteral("compare-users"))}, {560}, Qt::Horizontal);
+  resizeDocks({difference}, {320}, Qt::Vertical);
+  resizeDocks({difference, limits}, {1100, 420}, Qt::Horizontal);
+  updateLimits();
+}
+
+CompareWindow::~CompareWindow()
+{
+  // The views and the timeline read the stores: they go first, then the readers, then the stores.
+  for (QDockWidget* d : findChildren<QDockWidget*>()) delete d;
+  delete takeCentralWidget();
+  delete findChild<QToolBar*>(QStringLiteral("timeline-toolbar"));
+  replays_.clear();
+}
+
+bool CompareWindow::open(const QStringList& paths, QString* error)
+{
+  if (!stores_.empty()) {
+    if (error) *error = tr("this window already compares its runs; open another comparison");
+    return false;
+  }
+  std::vector<std::unique_ptr<widgets::RunStore>> stores;
+  std::vector<std::unique_ptr<ReplaySession>> replays;
+  std::vector<widgets::ComparedRun> runs;
+  for (const QString& path : paths) {
+    stores.push_back(std::make_unique<widgets::RunStore>());
+    replays.push_back(std::make_unique<ReplaySession>(*stores.back()));
+    try {
+      replays.back()->open(path);
+    } catch (const std::exception& e) {
+      if (error) *error = QString::fromUtf8(e.what());
+      return false;
+    }
+    runs.push_back({QFileInfo(path).completeBaseName(), stores.back().get(), {}});
+  }
+  stores_ = std::move(stores);
+  replays_ = std::move(replays);
+  for (const auto& replay : replays_)
+    connect(replay.get(), &ReplaySession::completed, this, [this] {
+      if (complete()) Q_EMIT completed();
+    });
+  comparison_->setRuns(std::move(runs));
+  // The first run's timeline drives every run's cursor.
+  timeline_ = new widgets::Timeline(*stores_.front());
+  connect(stores_.front().get(), &widgets::RunStore::cursorChanged, comparison_, [this](qint64 step) { comparison_->setCursor(step); });
+  auto* bar = new QToolBar(tr("Timeline"));
+  bar->setObjectName(QStringLiteral("timeline-toolbar"));
+  bar->addWidget(timeline_);
+  addToolBar(Qt::BottomToolBarArea, bar);
+  QStringList names;
+  for (const auto& r : comparison_->runs()) names << r.name;
+  setWindowTitle(tr("Seesaw - comparing %1").arg(names.join(QStringLiteral(", "))));
+  if (complete()) Q_EMIT completed();
+  return true;
+}
+
+bool CompareWindow::complete() const
+{
+  return !replays_.empty() && std::all_of(replays_.begin(), replays_.end(), [](const auto& r) { return r->complete(); });
+}
+
+void CompareWindow::updateLimits()
+{
+  const QStringList limits = comparison_->limits();
+  if (limits.isEmpty()) {
+    limits_->setText(tr("The runs share every task, their users and their geometry levels: everything is compared."));
+    return;
+  }
+  QString items;
+  for (const QString& l : limits) items += QStringLiteral("<li>") + l.toHtmlEscaped() + QStringLiteral("</li>");
+  limits_->setText(tr("Not compared:") + QStringLiteral("<ul>") + items + QStringLiteral("</ul>"));
+}
+
+}  // namespace seesaw::app

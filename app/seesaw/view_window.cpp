@@ -1,0 +1,40 @@
+#include "app/seesaw/view_window.h"
+
+#include <QDir>
+#include <QDockWidget>
+#include <QFileInfo>
+
+namespace seesaw::app {
+
+QWidget* ViewWindow::view(const QString& name) const
+{
+  const auto it = views_.find(name);
+  return it == views_.end() ? nullptr : it->second;
+}
+
+bool ViewWindow::saveScreenshot(const QString& path, const QString& name)
+{
+  QWidget* target = name.isEmpty() ? this : view(name);
+  if (!target) return false;
+  QDir().mkpath(QFileInfo(path).absolutePath());
+  return target->grab().save(path, "PNG");
+}
+
+void ViewWindow::setCentralView(const QString& name, QWidget* view)
+{
+  setCentralWidget(view);
+  views_[name] = view;
+  viewOrder_ << name;
+}
+
+void ViewWindow::addView(const QString& name, const QString& title, QWidget* view, Qt::DockWidgetArea area)
+{
+  auto* dock = new QDockWidget(title, this);
+  dock->setObjectName(name);
+  dock->setWidget(view);
+  addDockWidget(area, dock);
+  views_[name] = view;
+  viewOrder_ << name;
+}
+
+}  // namespace seesaw::app

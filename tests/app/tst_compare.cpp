@@ -1,0 +1,211 @@
+// Comparing recorded runs, offscreen: two real runs of the demo (EW and PCGrad) overlaid, one
+// minus the other, their users one by one; a run with other tasks and users compared only where
+// that makes sense, and the rest said.
+
+#include <QtTest>
+
+#include <cmath>
+
+#include "app/seesaw/compare_window.h"
+#include "app/seesaw/live_session.h"
+#include "app/seesaw/main_window.h"
+#include "tests/app/demo_run.h"
+#include "trace/trace_writer.h"
+#include "widgets/compare_views.h"
+#include "widgets/comparison.h"
+#include "widgets/run_store.h"
+#include "widgets/user_quantity.h"
+
+#include <qcustomplot.h>
+
+using namespace seesaw;
+
+namespace {
+
+// A short run recorded live, as the app records it.
+void record(const QString& path, const std::string& method)
+{
+  RunConfig config = test::demoRun(60, 20, 20);
+  config.method.name = method;
+  app::MainWindow w(config, path, app::MainWindow::Layout::Default);
+  w.startRun();
+  QVERIFY(QTest::qWaitFor([&] { return w.session().state() == app::LiveSession::State::Finished; }, 240000));
+}
+
+// A trace of another dataset: two tasks, one of them the demo's, three other users, no snapshots.
+void writeOther(const QString& path)
+{
+  RunInfo info;
+  info.taskNames = {"is_click", "like"};
+  info.taskTypes.assign(2, TaskType::Binary);
+  info.data.taskNames = info.taskNames;
+  info.data.labelMeans = {0.5, 0.5};
+  info.userIds = {"a", "b", "c"};
+  info.userGroups.assign(3, -1);
+  info.configJson = "{}";
+  info.totalSteps = 10;
+  TraceOptions options;
+  options.path = path.toStdString();
+  TraceWriter writer(options);
+  writer.begin(info);
+  for (int s = 1; s <= 10; ++s) {
+    StepRecord r;
+    r.step = s;
+    r.loss = {0.5f, 0.4f};
+    r.gradNorm = {1, 1};
+    r.cosine = {1, 0.1f * static_cast<float>(s), 0.1f * static_cast<float>(s), 1};
+    r.magnitudeRatio = {1, 1};
+    r.weight = {1, 1};
+    writer.step(r);
+  }
+  writer.end(RunEnd{10, false, {}});
+}
+
+bool waitComplete(app::CompareWindow& w) { return QTest::qWaitFor([&] { return w.complete(); }, 60000); }
+
+}  // namespace
+
+class CompareTest : public QObject
+{
+  Q_OBJECT
+
+private Q_SLOTS:
+  void initTestCase()
+  {
+    QStandardPaths::setTestModeEnabled(true);
+    QVERIFY(dir_.isValid());
+    record(dir_.filePath("ew.h5"), "ew");
+    record(dir_.filePath("pcgrad.h5"), "pcgrad");
+    writeOther(dir_.filePath("other.h5"));
+  }
+
+  void overlayAndDifferenceShowTheRuns()
+  {
+    app::CompareWindow w;
+    QString error;
+    QVERIFY2(w.open({dir_.filePath("ew.h5"), dir_.filePath("pcgrad.h5")}, &error), qPrintable(error));
+    QVERIFY(waitComplete(w));
+    const widgets::RunStore &a = w.store(0), &b = w.store(1);
+    QCOMPARE(w.comparison().limits(), QStringList());
+    QCOMPARE(w.comparison().commonTasks(), (QStringList{"is_click", "long_view", "label"}));
+
+    // The overlay: one curve per run, its run's values; the first quantity is the first pair's cosine.
+    auto* overlay = w.findChild<widgets::CompareOverlayView*>();
+    QCOMPARE(overlay->plot()->graphCount(), 2);
+    for (int run = 0; run < 2; ++run) {
+      const auto* data = overlay->plot()->graph(run)->data().data();
+      const widgets::RunStore& store = w.store(run);
+      QCOMPARE(data->size(), store.stepCount());
+      for (int i : {0, 31, store.stepCount() - 1}) QCOMPARE((data->constBegin() + i)->value, store.cosine(0)[i]);
+    }
+    QVERIFY(a.cosine(0) != b.cosine(0));  // PCGrad's updates differ from EW's: the comparison compares something
+
+    // The difference: A minus B at every step, exactly.
+    auto* difference = w.findChild<widgets::CompareDifferenceView*>();
+    const auto* d = difference->plot()->graph(0)->data().data();
+    QCOMPARE(d->size(), a.stepCount());
+    for (int i = 0; i < a.stepCount(); ++i) QCOMPARE((d->constBegin() + i)->value, a.cosine(0)[i] - b.cosine(0)[i]);
+    // Of the validation AUC: at the evaluations both made.
+    const auto quantities = w.comparison().commonQuantities();
+    const auto auc = std::find_if(quantities.begin(), quantities.end(),
+                                  [](const widgets::StepQuantity& q) { return q.kind == widgets::StepQuantity::Kind::ValidAuc && q.task == "is_click"; });
+    QVERIFY(auc != quantities.end());
+    difference->setQuantity(static_cast<int>(auc - quantities.begin()));
+    d = difference->plot()->graph(0)->data().data();
+    QCOMPARE(d->size(), a.valid().step.size());
+    QCOMPARE(d->constBegin()->value, a.valid().auc[0][0] - b.valid().auc[0][0]);
+    // B minus A is its negative.
+    difference->setRuns(1, 0);
+    QCOMPARE(difference->plot()->graph(0)->data()->constBegin()->value, b.valid().auc[0][0] - a.valid().auc[0][0]);
+
+    // One cursor: the timeline's run moves the other.
+    w.store(0).setCursor(30);
+    QCOMPARE(w.store(1).cursor(), int64_t(30));
+  }
+
+  void usersAreComparedOneByOne()
+  {
+    app::CompareWindow w;
+    QVERIFY(w.open({dir_.filePath("ew.h5"), dir_.filePath("pcgrad.h5")}, nullptr));
+    QVERIFY(waitComplete(w));
+    w.resize(1600, 1000);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    auto* users = w.findChild<widgets::CompareUsersView*>();
+    const widgets::RunStore &a = w.store(0), &b = w.store(1);
+    const auto ga = a.snapshot(a.snapshotCount() - 1), gb = b.snapshot(b.snapshotCount() - 1);
+    int both = 0;
+    for (size_t u = 0; u < ga->users.count.size(); ++u) both += ga->users.count[u] > 0 && gb->users.count[u] > 0;
+    QVERIFY(both > 10);
+    QCOMPARE(static_cast<int>(users->users().size()), both);
+    // Each point is the user's cosine (first pair, first level) under A, then under B.
+    const widgets::UserQuantity q{widgets::UserQuantity::Kind::Cosine, 0, 0};
+    const auto* points = users->scatter()->graph(0)->data().data();
+    for (int i : {0, both / 2, both - 1}) {
+      const int user = users->users()[static_cast<size_t>(i)];
+      QCOMPARE((points->constBegin() + i)->key, widgets::userValue(ga->users, 3, user, q));
+      QCOMPARE((points->constBegin() + i)->value, widgets::userValue(gb->users, 3, user, q));
+    }
+
+    // A click on a point selects its user in both runs; the drill-down shows it in both.
+    users->scatter()->replot(QCustomPlot::rpImmediateRefresh);
+    const int i = both / 2;
+    const QPoint at(static_cast<int>(users->scatter()->xAxis->coordToPixel((points->constBegin() + i)->key)),
+                    static_cast<int>(users->scatter()->yAxis->coordToPixel((points->constBegin() + i)->value)));
+    const int user = users->userAtPixel(at);
+    QVERIFY(user >= 0);
+    QTest::mouseClick(users->scatter(), Qt::LeftButton, {}, at);
+    QCOMPARE(a.selectedUser(), user);
+    QCOMPARE(b.selectedUser(), user);
+    QCOMPARE(users->detail()->graphCount(), 2);
+    for (int run = 0; run < 2; ++run) {
+      QCOMPARE(users->detail()->graph(run)->dataCount(), w.store(run).snapshotCount());
+      const auto& history = w.store(run).userHistory(user);
+      const double last = (users->detail()->graph(run)->data()->constEnd() - 1)->value;
+      QCOMPARE(last, widgets::userValue(history.back().users, 3, 0, q));
+    }
+  }
+
+  void whatCannotBeComparedIsSaid()
+  {
+    app::CompareWindow w;
+    QVERIFY(w.open({dir_.filePath("ew.h5"), dir_.filePath("other.h5")}, nullptr));
+    QVERIFY(waitComplete(w));
+    const widgets::Comparison& c = w.comparison();
+    QCOMPARE(c.commonTasks(), QStringList{"is_click"});
+    QVERIFY(c.commonPairs().empty());
+    QCOMPARE(c.commonQuantities().size(), size_t(4));  // weight, ratio, loss and valid AUC of is_click
+    QVERIFY(!c.sameUsers());
+    const QString limits = c.limits().join('\n');
+    QVERIFY2(limits.contains("ew has task(s) 'long_view', 'label' that another run lacks"), qPrintable(limits));
+    QVERIFY2(limits.contains("other has task(s) 'like' that another run lacks"), qPrintable(limits));
+    QVERIFY2(limits.contains("other recorded no per-user snapshots"), qPrintable(limits));
+    // The views show what is shared, the users view why it shows nothing.
+    auto* overlay = w.findChild<widgets::CompareOverlayView*>();
+    QCOMPARE(overlay->plot()->graphCount(), 2);
+    QCOMPARE(overlay->plot()->graph(1)->dataCount(), 10);
+    auto* users = w.findChild<widgets::CompareUsersView*>();
+    QVERIFY(users->users().empty());
+    const auto says = [](const QWidget* parent, const QString& text) {
+      const auto labels = parent->findChildren<QLabel*>();
+      return std::any_of(labels.begin(), labels.end(), [&](const QLabel* l) { return l->text().contains(text); });
+    };
+    QVERIFY(says(users, "users cannot be compared: ew has task(s)"));
+    QVERIFY(says(&w, "Not compared:<ul><li>ew has task(s)"));
+  }
+
+  void aTraceThatCannotBeReadIsNamed()
+  {
+    app::CompareWindow w;
+    QString error;
+    const QString missing = dir_.filePath("missing.h5");
+    QVERIFY(!w.open({dir_.filePath("ew.h5"), missing}, &error));
+    QVERIFY2(error.contains(missing) && error.contains("no such file"), qPrintable(error));
+  }
+
+private:
+  QTemporaryDir dir_;
+};
+
+QTEST_MAIN(CompareTest)
+#include "tst_compare.moc"

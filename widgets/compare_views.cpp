@@ -1,0 +1,375 @@
+#include "widgets/compare_views.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QPointer>
+#include <QSignalBlocker>
+#include <QVBoxLayout>
+
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <tuple>
+
+#include "widgets/plot_style.h"
+#include "widgets/run_store.h"
+#include "widgets/user_quantity.h"
+
+namespace seesaw::widgets {
+namespace {
+
+// Calls `grown` when any compared run's records change, `cursor` when the cursor moves and
+// `selected` when the selected user changes; the connections follow the comparison's runs (a new context object per set of runs).
+void followRuns(QWidget* view, Comparison& comparison, std::function<void()> grown, std::function<void()> cursor,
+                std::function<void()> selected = nullptr)
+{
+  auto held = std::make_shared<QPointer<QObject>>();
+  const auto connectRuns = [view, &comparison, grown, cursor, selected, held] {
+    delete held->data();
+    auto* context = new QObject(view);
+    *held = context;
+    for (const ComparedRun& r : comparison.runs()) {
+      QObject::connect(r.store, &RunStore::runBegan, context, grown);
+      QObject::connect(r.store, &RunStore::grown, context, grown);
+      QObject::connect(r.store, &RunStore::runEnded, context, grown);
+      QObject::connect(r.store, &RunStore::cursorChanged, context, cursor);
+      if (selected) QObject::connect(r.store, &RunStore::selectedUserChanged, context, selected);
+    }
+  };
+  QObject::connect(&comparison, &Comparison::runsChanged, view, connectRuns);
+  connectRuns();
+}
+
+// The quantities every run has, by name; keeps the chosen one where it still exists.
+void fillQuantities(QComboBox& box, const Comparison& comparison, bool stepQuantities)
+{
+  const QString chosen = box.currentText();
+  const QSignalBlocker block(&box);
+  box.clear();
+  if (stepQuantities)
+    for (const StepQuantity& q : comparison.commonQuantities()) box.addItem(quantityName(q));
+  else
+    for (const auto& [a, b] : comparison.commonPairs()) box.addItem(QStringLiteral("cosine %1 / %2").arg(a, b));
+  box.setCurrentIndex(std::max(0, box.findText(chosen)));
+}
+
+void fillRuns(QComboBox& box, const Comparison& comparison, int fallback)
+{
+  const int chosen = box.currentIndex();
+  const QSignalBlocker block(&box);
+  box.clear();
+  for (const ComparedRun& r : comparison.runs()) box.addItem(r.name);
+  const int n = box.count();
+  box.setCurrentIndex(chosen >= 0 && chosen < n ? chosen : std::min(fallback, n - 1));
+}
+
+const ComparedRun* runAt(const Comparison& comparison, int index)
+{
+  return index >= 0 && static_cast<size_t>(index) < comparison.runs().size() ? &comparison.runs()[static_cast<size_t>(index)] : nullptr;
+}
+
+int64_t cursorOf(const Comparison& comparison) { return comparison.runs().empty() ? 0 : comparison.runs().front().store->cursor(); }
+
+// A click (not a drag) on a plot over steps moves every run's cursor there.
+void clickMovesCursor(QCustomPlot& plot, Comparison& comparison)
+{
+  QObject::connect(&plot, &QCustomPlot::mouseRelease, &plot, [&plot, &comparison](QMouseEvent* event) {
+    if (event->button() != Qt::LeftButton) return;
+    comparison.setCursor(static_cast<int64_t>(std::llround(plot.xAxis->pixelToCoord(event->position().x()))));
+  });
+}
+
+QHBoxLayout* row(std::initializer_list<QWidget*> widgets)
+{
+  auto* layout = new QHBoxLayout;
+  for (QWidget* w : widgets) layout->addWidget(w);
+  layout->addStretch(1);
+  return layout;
+}
+
+}  // namespace
+
+CompareOverlayView::CompareOverlayView(Comparison& comparison, QWidget* parent)
+    : QWidget(parent), comparison_(comparison), quantity_(new QComboBox), plot_(new QCustomPlot)
+{
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(2, 2, 2, 2);
+  layout->addLayout(row({new QLabel(tr("quantity")), quantity_}));
+  layout->addWidget(plot_, 1);
+  styleStepPlot(*plot_, QString());
+  clickMovesCursor(*plot_, comparison_);
+  connect(quantity_, qOverload<int>(&QComboBox::currentIndexChanged), this, &CompareOverlayView::redraw);
+  connect(&comparison_, &Comparison::runsChanged, this, [this] {
+    fillQuantities(*quantity_, comparison_, true);
+    redraw();
+  });
+  followRuns(this, comparison_, [this] { redraw(); }, [this] {
+    moveStepCursor(*cursor_, static_cast<double>(cursorOf(comparison_)));
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+  });
+  fillQuantities(*quantity_, comparison_, true);
+  redraw();
+}
+
+void CompareOverlayView::setQuantity(int index) { quantity_->setCurrentIndex(index); }
+
+void CompareOverlayView::redraw()
+{
+  plot_->clearGraphs();
+  plot_->clearItems();
+  cursor_ = addStepCursor(*plot_);
+  const auto quantities = comparison_.commonQuantities();
+  const int chosen = quantity_->currentIndex();
+  if (chosen >= 0 && static_cast<size_t>(chosen) < quantities.size()) {
+    const StepQuantity& q = quantities[static_cast<size_t>(chosen)];
+    plot_->yAxis->setLabel(quantityName(q));
+    for (const ComparedRun& r : comparison_.runs()) {
+      const QuantitySeries s = quantitySeries(*r.store, q);
+      QCPGraph* g = plot_->addGraph();
+      g->setName(r.name);
+      g->setPen(QPen(r.color, 1));
+      g->setAdaptiveSampling(true);
+      g->setData(s.step, s.value, true);
+      if (q.kind == StepQuantity::Kind::ValidAuc) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
+    }
+    plot_->rescaleAxes();
+    if (q.kind == StepQuantity::Kind::Cosine) plot_->yAxis->setRange(-1.05, 1.05);
+    else plot_->yAxis->setRange(readableRange(plot_->yAxis->range(), false));
+  }
+  moveStepCursor(*cursor_, static_cast<double>(cursorOf(comparison_)));
+  plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+CompareDifferenceView::CompareDifferenceView(Comparison& comparison, QWidget* parent)
+    : QWidget(parent), comparison_(comparison), quantity_(new QComboBox), runA_(new QComboBox), runB_(new QComboBox), plot_(new QCustomPlot)
+{
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(2, 2, 2, 2);
+  layout->addLayout(row({new QLabel(tr("quantity")), quantity_, runA_, new QLabel(tr("minus")), runB_}));
+  layout->addWidget(plot_, 1);
+  styleStepPlot(*plot_, QString());
+  plot_->legend->setVisible(false);
+  clickMovesCursor(*plot_, comparison_);
+  for (QComboBox* box : {quantity_, runA_, runB_}) connect(box, qOverload<int>(&QComboBox::currentIndexChanged), this, &CompareDifferenceView::redraw);
+  connect(&comparison_, &Comparison::runsChanged, this, [this] {
+    fillQuantities(*quantity_, comparison_, true);
+    fillRuns(*runA_, comparison_, 0);
+    fillRuns(*runB_, comparison_, 1);
+    redraw();
+  });
+  followRuns(this, comparison_, [this] { redraw(); }, [this] {
+    moveStepCursor(*cursor_, static_cast<double>(cursorOf(comparison_)));
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+  });
+  fillQuantities(*quantity_, comparison_, true);
+  fillRuns(*runA_, comparison_, 0);
+  fillRuns(*runB_, comparison_, 1);
+  redraw();
+}
+
+void CompareDifferenceView::setQuantity(int index) { quantity_->setCurrentIndex(index); }
+
+void CompareDifferenceView::setRuns(int a, int b)
+{
+  runA_->setCurrentIndex(a);
+  runB_->setCurrentIndex(b);
+}
+
+void CompareDifferenceView::redraw()
+{
+  plot_->clearGraphs();
+  plot_->clearItems();
+  cursor_ = addStepCursor(*plot_);
+  auto* zero = new QCPItemStraightLine(plot_);
+  zero->point1->setCoords(0, 0);
+  zero->point2->setCoords(1, 0);
+  zero->setPen(QPen(Qt::gray, 1));
+  const auto quantities = comparison_.commonQuantities();
+  const int chosen = quantity_->currentIndex();
+  const ComparedRun *a = runAt(comparison_, runA_->currentIndex()), *b = runAt(comparison_, runB_->currentIndex());
+  if (a && b && chosen >= 0 && static_cast<size_t>(chosen) < quantities.size()) {
+    const StepQuantity& q = quantities[static_cast<size_t>(chosen)];
+    const QuantitySeries d = difference(quantitySeries(*a->store, q), quantitySeries(*b->store, q));
+    QCPGraph* g = plot_->addGraph();
+    g->setName(QStringLiteral("%1 - %2").arg(a->name, b->name));
+    g->setPen(QPen(Qt::black, 1));
+    g->setAdaptiveSampling(true);
+    g->setData(d.step, d.value, true);
+    if (q.kind == StepQuantity::Kind::ValidAuc) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
+    plot_->yAxis->setLabel(tr("%1 - %2").arg(a->name, b->name));
+    plot_->rescaleAxes();
+    plot_->yAxis->setRange(readableRange(plot_->yAxis->range(), false));
+  }
+  moveStepCursor(*cursor_, static_cast<double>(cursorOf(comparison_)));
+  plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+CompareUsersView::CompareUsersView(Comparison& comparison, QWidget* parent)
+    : QWidget(parent), comparison_(comparison), pair_(new QComboBox), level_(new QComboBox), runA_(new QComboBox), runB_(new QComboBox),
+      note_(new QLabel), scatter_(new QCustomPlot), detail_(new QCustomPlot)
+{
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(2, 2, 2, 2);
+  layout->addLayout(row({pair_, new QLabel(tr("level")), level_, runA_, new QLabel(tr("against")), runB_}));
+  note_->setWordWrap(true);
+  layout->addWidget(note_);
+  layout->addWidget(scatter_, 3);
+  layout->addWidget(detail_, 2);
+  scatter_->xAxis->setRange(-1.05, 1.05);
+  scatter_->yAxis->setRange(-1.05, 1.05);
+  auto* diagonal = new QCPItemStraightLine(scatter_);
+  diagonal->point1->setCoords(-1, -1);
+  diagonal->point2->setCoords(1, 1);
+  diagonal->setPen(QPen(Qt::gray, 1, Qt::DashLine));
+  scatter_->installEventFilter(this);
+  styleStepPlot(*detail_, tr("the user's cosine"));
+  detail_->xAxis->setLabel(tr("step (end of window)"));
+  detail_->yAxis->setRange(-1.05, 1.05);
+  for (QComboBox* box : {pair_, level_, runA_, runB_}) connect(box, qOverload<int>(&QComboBox::currentIndexChanged), this, &CompareUsersView::redraw);
+  connect(&comparison_, &Comparison::runsChanged, this, [this] {
+    fillChoices();
+    redraw();
+  });
+  followRuns(this, comparison_, [this] { redraw(); }, [this] { redraw(); }, [this] { redrawDetail(); });
+  fillChoices();
+  redraw();
+}
+
+void CompareUsersView::fillChoices()
+{
+  fillQuantities(*pair_, comparison_, false);
+  fillRuns(*runA_, comparison_, 0);
+  fillRuns(*runB_, comparison_, 1);
+  const QSignalBlocker block(level_);
+  level_->clear();
+  level_->addItems(comparison_.commonLevels());
+}
+
+void CompareUsersView::setPair(int index) { pair_->setCurrentIndex(index); }
+
+void CompareUsersView::setRuns(int a, int b)
+{
+  runA_->setCurrentIndex(a);
+  runB_->setCurrentIndex(b);
+}
+
+void CompareUsersView::redraw()
+{
+  scatter_->clearGraphs();
+  users_.clear();
+  points_ = selection_ = nullptr;
+  const ComparedRun *a = runAt(comparison_, runA_->currentIndex()), *b = runAt(comparison_, runB_->currentIndex());
+  const auto pairs = comparison_.commonPairs();
+  const int pair = pair_->currentIndex();
+  const bool comparable = comparison_.sameUsers() && a && b && pair >= 0 && static_cast<size_t>(pair) < pairs.size();
+  note_->setText(comparable ? QString() : tr("users cannot be compared: %1").arg(comparison_.limits().join(QStringLiteral("; "))));
+  note_->setVisible(!comparable);
+  if (comparable) {
+    const auto& [task, other] = pairs[static_cast<size_t>(pair)];
+    const int64_t step = cursorOf(comparison_);
+    const int sa = a->store->snapshotIndexAtOrBefore(step), sb = b->store->snapshotIndexAtOrBefore(step);
+    const auto ga = sa >= 0 ? a->store->snapshot(sa) : nullptr, gb = sb >= 0 ? b->store->snapshot(sb) : nullptr;
+    const UserQuantity qa{UserQuantity::Kind::Cosine, pairIndex(*a->store, task, other), levelIndex(*a->store, level_->currentText())};
+    const UserQuantity qb{UserQuantity::Kind::Cosine, pairIndex(*b->store, task, other), levelIndex(*b->store, level_->currentText())};
+    // Sorted by x here, as QCustomPlot keeps its data, so that point i is users_[i].
+    std::vector<std::tuple<double, double, int>> points;
+    if (ga && gb && qa.level >= 0 && qb.level >= 0)
+      for (size_t u = 0; u < std::min(ga->users.count.size(), gb->users.count.size()); ++u) {
+        if (ga->users.count[u] == 0 || gb->users.count[u] == 0) continue;
+        const double x = userValue(ga->users, a->store->tasks(), static_cast<int>(u), qa), y = userValue(gb->users, b->store->tasks(), static_cast<int>(u), qb);
+        if (!std::isnan(x) && !std::isnan(y)) points.emplace_back(x, y, static_cast<int>(u));
+      }
+    std::sort(points.begin(), points.end());
+    QVector<double> xs, ys;
+    for (const auto& [x, y, u] : points) {
+      xs.push_back(x);
+      ys.push_back(y);
+      users_.push_back(u);
+    }
+    points_ = scatter_->addGraph();
+    points_->setLineStyle(QCPGraph::lsNone);
+    points_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(90, 90, 90, 140), QColor(90, 90, 90, 140), 4));
+    points_->setAntialiasedScatters(users_.size() < 20000);
+    points_->setData(xs, ys, true);
+    scatter_->xAxis->setLabel(tr("cosine %1 / %2 under %3").arg(task, other, a->name));
+    scatter_->yAxis->setLabel(tr("under %1").arg(b->name));
+    selection_ = scatter_->addGraph();
+    selection_->setLineStyle(QCPGraph::lsNone);
+    selection_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(Qt::black, 2), Qt::NoBrush, 12));
+  }
+  scatter_->replot(QCustomPlot::rpQueuedReplot);
+  redrawDetail();
+}
+
+void CompareUsersView::redrawDetail()
+{
+  detail_->clearGraphs();
+  const int user = comparison_.runs().empty() ? -1 : comparison_.runs().front().store->selectedUser();
+  const auto pairs = comparison_.commonPairs();
+  const int pair = pair_->currentIndex();
+  if (selection_) {
+    selection_->data()->clear();
+    const auto it = std::find(users_.begin(), users_.end(), user);
+    if (it != users_.end()) {
+      const auto i = static_cast<int>(it - users_.begin());
+      selection_->addData((points_->data()->constBegin() + i)->key, (points_->data()->constBegin() + i)->value);
+    }
+    scatter_->replot(QCustomPlot::rpQueuedReplot);
+  }
+  if (user >= 0 && comparison_.sameUsers() && pair >= 0 && static_cast<size_t>(pair) < pairs.size()) {
+    const auto& [task, other] = pairs[static_cast<size_t>(pair)];
+    const auto& ids = comparison_.runs().front().store->info().userIds;
+    detail_->yAxis->setLabel(tr("user %1: cosine %2 / %3").arg(static_cast<size_t>(user) < ids.size() ? QString::fromStdString(ids[static_cast<size_t>(user)]) : QString::number(user), task, other));
+    for (const ComparedRun& r : comparison_.runs()) {
+      const UserQuantity q{UserQuantity::Kind::Cosine, pairIndex(*r.store, task, other), levelIndex(*r.store, level_->currentText())};
+      if (q.index < 0 || q.level < 0) continue;
+      QCPGraph* g = detail_->addGraph();
+      g->setName(r.name);
+      g->setPen(QPen(r.color, 1));
+      g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
+      for (const GeometrySnapshot& window : r.store->userHistory(user)) {
+        const bool seen = !window.users.count.empty() && window.users.count.front() > 0;
+        g->addData(static_cast<double>(window.step), seen ? userValue(window.users, r.store->tasks(), 0, q) : std::nan(""));
+      }
+    }
+    detail_->xAxis->rescale();
+    detail_->xAxis->scaleRange(1.05);
+  }
+  detail_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+int CompareUsersView::userAtPixel(const QPointF& pixel) const
+{
+  if (!points_) return -1;
+  int best = -1;
+  double bestDistance = 12 * 12;
+  int i = 0;
+  for (auto it = points_->data()->constBegin(); it != points_->data()->constEnd(); ++it, ++i) {
+    const double dx = scatter_->xAxis->coordToPixel(it->key) - pixel.x(), dy = scatter_->yAxis->coordToPixel(it->value) - pixel.y();
+    if (dx * dx + dy * dy < bestDistance) {
+      bestDistance = dx * dx + dy * dy;
+      best = i;
+    }
+  }
+  return best < 0 ? -1 : users_[static_cast<size_t>(best)];
+}
+
+bool CompareUsersView::eventFilter(QObject* watched, QEvent* event)
+{
+  if (watched == scatter_ && (event->type() == QEvent::MouseButtonPress || event->type() == QEvent::MouseButtonRelease)) {
+    auto* mouse = static_cast<QMouseEvent*>(event);
+    if (event->type() == QEvent::MouseButtonPress) pressedAt_ = mouse->position();
+    else if ((mouse->position() - pressedAt_).manhattanLength() < 4) {
+      const int user = userAtPixel(mouse->position());
+      if (user >= 0) comparison_.setSelectedUser(user);
+    }
+  }
+  return QWidget::eventFilter(watched, event);
+}
+
+}  // namespace seesaw::widgets

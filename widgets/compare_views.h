@@ -1,0 +1,97 @@
+#pragma once
+// The views of a comparison (widgets/comparison.h), each over two or more runs:
+//   - CompareOverlayView: one quantity over steps, a curve per run in its colour;
+//   - CompareDifferenceView: run A minus run B for one quantity, at the steps both recorded;
+//   - CompareUsersView: each user's cosine under run A against run B at the cursor (one point
+//     per user seen in both windows), and the selected user's cosine over windows in every run.
+// A click on a plot over steps moves every run's cursor; a click on a user selects it in every run.
+
+#include <QWidget>
+
+#include "widgets/comparison.h"
+
+class QComboBox;
+class QCustomPlot;
+class QCPGraph;
+class QCPItemStraightLine;
+class QLabel;
+
+namespace seesaw::widgets {
+
+
+class CompareOverlayView : public QWidget
+{
+  Q_OBJECT
+
+public:
+  explicit CompareOverlayView(Comparison& comparison, QWidget* parent = nullptr);
+  QCustomPlot* plot() const { return plot_; }
+  void setQuantity(int index);  // into Comparison::commonQuantities()
+
+private:
+  void redraw();
+
+  Comparison& comparison_;
+  QComboBox* quantity_;
+  QCustomPlot* plot_;
+  QCPItemStraightLine* cursor_ = nullptr;
+};
+
+class CompareDifferenceView : public QWidget
+{
+  Q_OBJECT
+
+public:
+  explicit CompareDifferenceView(Comparison& comparison, QWidget* parent = nullptr);
+  QCustomPlot* plot() const { return plot_; }
+  void setQuantity(int index);
+  void setRuns(int a, int b);
+
+private:
+  void redraw();
+
+  Comparison& comparison_;
+  QComboBox* quantity_;
+  QComboBox* runA_;
+  QComboBox* runB_;
+  QCustomPlot* plot_;
+  QCPItemStraightLine* cursor_ = nullptr;
+};
+
+class CompareUsersView : public QWidget
+{
+  Q_OBJECT
+
+public:
+  explicit CompareUsersView(Comparison& comparison, QWidget* parent = nullptr);
+  QCustomPlot* scatter() const { return scatter_; }
+  QCustomPlot* detail() const { return detail_; }
+  void setPair(int index);  // into Comparison::commonPairs()
+  void setRuns(int a, int b);
+  // The users plotted and their points (x: run A's cosine, y: run B's).
+  const std::vector<int>& users() const { return users_; }
+  int userAtPixel(const QPointF& pixel) const;
+
+protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+  void fillChoices();
+  void redraw();
+  void redrawDetail();
+
+  Comparison& comparison_;
+  QComboBox* pair_;
+  QComboBox* level_;
+  QComboBox* runA_;
+  QComboBox* runB_;
+  QLabel* note_;
+  QCustomPlot* scatter_;
+  QCustomPlot* detail_;
+  QCPGraph* points_ = nullptr;
+  QCPGraph* selection_ = nullptr;
+  std::vector<int> users_;
+  QPointF pressedAt_;
+};
+
+}  // namespace seesaw::widgets
