@@ -108,10 +108,7 @@ CompareOverlayView::CompareOverlayView(Comparison& comparison, QWidget* parent)
     fillQuantities(*quantity_, comparison_, true);
     redraw();
   });
-  followRuns(this, comparison_, [this] { redraw(); }, [this] {
-    moveStepCursor(*cursor_, static_cast<double>(cursorOf(comparison_)));
-    plot_->replot(QCustomPlot::rpQueuedReplot);
-  });
+  followRuns(this, comparison_, [this] { redraw(); }, [this] { moveStepCursor(*cursor_, static_cast<double>(cursorOf(comparison_))); });
   fillQuantities(*quantity_, comparison_, true);
   redraw();
 }
@@ -162,10 +159,7 @@ CompareDifferenceView::CompareDifferenceView(Comparison& comparison, QWidget* pa
     fillRuns(*runB_, comparison_, 1);
     redraw();
   });
-  followRuns(this, comparison_, [this] { redraw(); }, [this] {
-    moveStepCursor(*cursor_, static_cast<double>(cursorOf(comparison_)));
-    plot_->replot(QCustomPlot::rpQueuedReplot);
-  });
+  followRuns(this, comparison_, [this] { redraw(); }, [this] { moveStepCursor(*cursor_, static_cast<double>(cursorOf(comparison_))); });
   fillQuantities(*quantity_, comparison_, true);
   fillRuns(*runA_, comparison_, 0);
   fillRuns(*runB_, comparison_, 1);

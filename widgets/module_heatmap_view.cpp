@@ -100,6 +100,7 @@ void ModuleHeatmapView::refresh()
   plot_->yAxis->setRange(-0.5, M - 0.5);
   changesMarked_ = markChanges(*plot_, store_, changesMarked_);
   moveCursor();
+  plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 double ModuleHeatmapView::valueAt(int module, double step) const
@@ -132,7 +133,6 @@ void ModuleHeatmapView::moveCursor()
 {
   const double step = static_cast<double>(store_.cursor());
   moveStepCursor(*cursor_, step);
-  plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 }  // namespace seesaw::widgets

@@ -51,7 +51,15 @@ QCPColorGradient countGradient()
 
 QCPItemStraightLine* addStepCursor(QCustomPlot& plot)
 {
+  // On a buffered layer of its own: moving it redraws that layer alone, not the data under it
+  // (a plot over 10^5 steps redraws in tens of ms; the cursor in well under one).
+  const QString layer = QStringLiteral("step-cursor");
+  if (!plot.layer(layer)) {
+    plot.addLayer(layer, plot.layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    plot.layer(layer)->setMode(QCPLayer::lmBuffered);
+  }
   auto* cursor = new QCPItemStraightLine(&plot);
+  cursor->setLayer(layer);
   cursor->setPen(QPen(QColor(60, 60, 60), 1, Qt::DashLine));
   return cursor;
 }
@@ -60,6 +68,7 @@ void moveStepCursor(QCPItemStraightLine& cursor, double step)
 {
   cursor.point1->setCoords(step, 0);
   cursor.point2->setCoords(step, 1);
+  cursor.layer()->replot();
 }
 
 QCPRange readableRange(const QCPRange& values, bool logScale)

@@ -24,7 +24,8 @@ QCPColorGradient cosineGradient();
 // Counts from 0 (white) to the most (dark blue), for distributions.
 QCPColorGradient countGradient();
 
-// The step cursor's vertical line in a plot whose x axis is steps, and moving it.
+// The step cursor's vertical line in a plot whose x axis is steps, and moving it (which redraws
+// the cursor's own layer, nothing else).
 QCPItemStraightLine* addStepCursor(QCustomPlot& plot);
 void moveStepCursor(QCPItemStraightLine& cursor, double step);
 

@@ -133,9 +133,8 @@ void StepPlot::fitRanges()
 void StepPlot::moveCursor()
 {
   const double step = static_cast<double>(store_.cursor());
-  moveStepCursor(*cursor_, step);
   cursor_->setVisible(store_.stepCount() > 0);
-  scheduleReplot();
+  moveStepCursor(*cursor_, step);
 }
 
 void StepPlot::scheduleReplot()

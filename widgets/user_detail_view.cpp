@@ -98,13 +98,13 @@ void UserDetailView::redraw()
   plot_->xAxis->scaleRange(1.05);
   if (anyWeight) plot_->yAxis2->setRange(readableRange(weights, false));
   moveCursor();
+  plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void UserDetailView::moveCursor()
 {
   const double step = static_cast<double>(store_.cursor());
   moveStepCursor(*cursor_, step);
-  plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 int UserDetailView::pointCount(int graph) const { return plot_->graph(graph)->dataCount(); }

@@ -105,6 +105,7 @@ void UserDistributionView::redraw()
   const double half = n > 1 ? (last - first) / (n - 1) / 2 : 0.5;
   plot_->xAxis->setRange(first - half, (n > 1 ? last : first + 1) + half);
   moveCursor();
+  plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 QString UserDistributionView::describe(double step, double cosine) const
@@ -129,7 +130,6 @@ void UserDistributionView::moveCursor()
 {
   const double step = static_cast<double>(store_.cursor());
   moveStepCursor(*cursor_, step);
-  plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 }  // namespace seesaw::widgets

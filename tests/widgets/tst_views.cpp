@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "widgets/cosine_matrix_view.h"
 #include "widgets/module_heatmap_view.h"
@@ -176,6 +177,34 @@ private Q_SLOTS:
     store.append(steps(1, 5));
     QCOMPARE(cosine->pointCount(2), 5);
     delete cosine;
+  }
+
+  void theCursorIsDrawnWhereItIsAndOnlyThere()
+  {
+    RunStore store;
+    std::unique_ptr<StepPlot> plot(makeLossPlot(store));
+    plot->resize(800, 300);
+    plot->show();
+    QVERIFY(QTest::qWaitForWindowExposed(plot.get()));
+    store.begin(threeTasks());
+    store.append(steps(1, 100));
+    plot->replot(QCustomPlot::rpImmediateRefresh);
+    // The cursor has a layer of its own: moving it redraws that layer, and the picture shows it
+    // at its new step and no longer at its old one.
+    const auto darkAt = [&](int64_t step) {
+      const QImage image = plot->grab().toImage();
+      const int x = static_cast<int>(std::lround(plot->xAxis->coordToPixel(static_cast<double>(step))));
+      int dark = 0;
+      for (int y = plot->axisRect()->top() + 5; y < plot->axisRect()->bottom() - 5; ++y)
+        for (int dx = -1; dx <= 1; ++dx) dark += qGray(image.pixel(x + dx, y)) < 200;  // antialiased: a line between two columns is half grey in each
+      return dark;
+    };
+    store.setCursor(30);
+    QVERIFY2(darkAt(30) > 20, "the cursor is drawn at step 30");
+    const int background = darkAt(70);
+    store.setCursor(70);
+    QVERIFY2(darkAt(70) > background + 20, "the cursor moved to step 70");
+    QVERIFY2(darkAt(30) < 20, "and left step 30");
   }
 
   void constantSeriesGetAReadableRange()
