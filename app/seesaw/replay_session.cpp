@@ -172,6 +172,11 @@ bool ReplaySession::live() const
 
 bool ReplaySession::complete() const { return ended_; }
 
+double ReplaySession::lastCommit() const
+{
+  return trace_ ? trace_->locked([](TraceReader& r) { return r.status().heartbeat; }) : 0;
+}
+
 QString ReplaySession::stateText() const
 {
   if (!trace_) return {};

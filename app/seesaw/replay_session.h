@@ -54,6 +54,8 @@ public:
   QString stateText() const;
   // The writer is still running and committing.
   bool live() const;
+  // Unix time of the writer's commit that the store shows the records of (0 before the first).
+  double lastCommit() const;
   // Every committed record is in the store and the run has ended.
   bool complete() const;
   // The last read error (a damaged snapshot); empty when none.
