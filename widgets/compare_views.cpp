@@ -75,11 +75,15 @@ const ComparedRun* runAt(const Comparison& comparison, int index)
 
 int64_t cursorOf(const Comparison& comparison) { return comparison.runs().empty() ? 0 : comparison.runs().front().store->cursor(); }
 
-// A click (not a drag) on a plot over steps moves every run's cursor there.
+// A click (not a drag, which pans) inside the axes of a plot over steps moves every run's cursor there.
 void clickMovesCursor(QCustomPlot& plot, Comparison& comparison)
 {
-  QObject::connect(&plot, &QCustomPlot::mouseRelease, &plot, [&plot, &comparison](QMouseEvent* event) {
-    if (event->button() != Qt::LeftButton) return;
+  auto pressedAt = std::make_shared<QPointF>();
+  QObject::connect(&plot, &QCustomPlot::mousePress, &plot, [pressedAt](QMouseEvent* event) { *pressedAt = event->position(); });
+  QObject::connect(&plot, &QCustomPlot::mouseRelease, &plot, [&plot, &comparison, pressedAt](QMouseEvent* event) {
+    if (event->button() != Qt::LeftButton || (event->position() - *pressedAt).manhattanLength() >= 4 ||
+        !plot.axisRect()->rect().contains(event->position().toPoint()))
+      return;
     comparison.setCursor(static_cast<int64_t>(std::llround(plot.xAxis->pixelToCoord(event->position().x()))));
   });
 }
@@ -331,8 +335,14 @@ void CompareUsersView::redrawDetail()
         g->addData(static_cast<double>(window.step), seen ? userValue(window.users, r.store->tasks(), 0, q) : std::nan(""));
       }
     }
-    detail_->xAxis->rescale();
-    detail_->xAxis->scaleRange(1.05);
+    // The windows' steps, with a margin; rescale() would keep (and the margin grow) a range that
+    // has no point or one.
+    const RunStore& run = *comparison_.runs().front().store;
+    if (run.snapshotCount() > 0) {
+      const double first = static_cast<double>(run.snapshotStep(0)), last = static_cast<double>(run.snapshotStep(run.snapshotCount() - 1));
+      const double margin = std::max(1.0, 0.05 * (last - first));
+      detail_->xAxis->setRange(first - margin, last + margin);
+    }
   }
   detail_->replot(QCustomPlot::rpQueuedReplot);
 }

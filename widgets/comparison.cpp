@@ -177,7 +177,10 @@ QStringList Comparison::limits() const
 
 void Comparison::setCursor(int64_t step)
 {
-  for (const ComparedRun& r : runs_) r.store->setCursor(step);
+  if (runs_.empty()) return;
+  // The first run's cursor, clamped to its steps, is the one every view reads; the others follow it.
+  runs_.front().store->setCursor(step);
+  for (const ComparedRun& r : runs_) r.store->setCursor(runs_.front().store->cursor());
 }
 
 void Comparison::setSelectedUser(int user)

@@ -118,9 +118,23 @@ private Q_SLOTS:
     difference->setRuns(1, 0);
     QCOMPARE(difference->plot()->graph(0)->data()->constBegin()->value, b.valid().auc[0][0] - a.valid().auc[0][0]);
 
-    // One cursor: the timeline's run moves the other.
+    // One cursor: the timeline's run moves the other; a click on a plot moves both, a drag pans.
     w.store(0).setCursor(30);
     QCOMPARE(w.store(1).cursor(), int64_t(30));
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QCustomPlot* plot = overlay->plot();
+    plot->replot(QCustomPlot::rpImmediateRefresh);
+    const auto pixelOf = [&](double step) { return QPoint(static_cast<int>(plot->xAxis->coordToPixel(step)), plot->axisRect()->center().y()); };
+    QTest::mouseClick(plot, Qt::LeftButton, {}, pixelOf(45));
+    QCOMPARE(w.store(0).cursor(), int64_t(45));
+    QCOMPARE(w.store(1).cursor(), int64_t(45));
+    QTest::mousePress(plot, Qt::LeftButton, {}, pixelOf(20));
+    QMouseEvent move(QEvent::MouseMove, pixelOf(10), plot->mapToGlobal(pixelOf(10)), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(plot, &move);
+    QTest::mouseRelease(plot, Qt::LeftButton, {}, pixelOf(10));
+    QCOMPARE(w.store(0).cursor(), int64_t(45));
   }
 
   void usersAreComparedOneByOne()
