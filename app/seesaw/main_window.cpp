@@ -269,6 +269,9 @@ void MainWindow::sessionStateChanged()
                                                  {State::Finished, tr("finished")}, {State::Failed, tr("failed")}};
   stateLabel_->setText(replaying ? tr("replay: %1").arg(replay_->stateText()) : names.at(state));
   stateLabel_->setToolTip(replaying ? replay_->readError() : QString());
+  // A trace being written shows green; one whose writer failed, died or went bad shows red.
+  const bool live = replaying && replay_->live(), abnormal = replaying && replay_->abnormal();
+  stateLabel_->setStyleSheet(live ? QStringLiteral("color: #1a7f37; font-weight: bold") : abnormal ? QStringLiteral("color: #c62828; font-weight: bold") : QString());
   const QString trace = replaying ? replay_->path() : session_->tracePath();
   traceLabel_->setText(trace.isEmpty() ? QString() : tr("trace: %1").arg(trace));
   setWindowTitle(trace.isEmpty() ? QStringLiteral("Seesaw") : QStringLiteral("Seesaw - %1").arg(QFileInfo(trace).fileName()));

@@ -172,6 +172,14 @@ bool ReplaySession::live() const
 
 bool ReplaySession::complete() const { return ended_; }
 
+bool ReplaySession::abnormal() const
+{
+  if (!trace_) return false;
+  const auto state = trace_->locked([](TraceReader& r) { return r.status().state; });
+  return !readError_.isEmpty() || state == trace::RunState::Failed || state == trace::RunState::Aborted ||
+         (state == trace::RunState::Running && !live());
+}
+
 double ReplaySession::lastCommit() const
 {
   return trace_ ? trace_->locked([](TraceReader& r) { return r.status().heartbeat; }) : 0;

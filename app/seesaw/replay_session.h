@@ -54,6 +54,9 @@ public:
   QString stateText() const;
   // The writer is still running and committing.
   bool live() const;
+  // The run failed, was aborted, its writer stopped committing without an end, or the file went
+  // bad while followed.
+  bool abnormal() const;
   // Unix time of the writer's commit that the store shows the records of (0 before the first).
   double lastCommit() const;
   // Every committed record is in the store and the run has ended.

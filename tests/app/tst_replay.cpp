@@ -3,6 +3,8 @@
 // and the views export what they show.
 
 #include <QtTest>
+#include <QLabel>
+#include <QStatusBar>
 
 #include <cmath>
 
@@ -245,6 +247,29 @@ private Q_SLOTS:
     const auto last = finished.step(finished.stepCount() - 1);
     QCOMPARE(w.store().loss(0).back(), static_cast<double>(last.loss[0]));
     QCOMPARE(static_cast<int64_t>(w.store().valid().step.size()) + 1, static_cast<int64_t>(finished.evals().size()));  // + the test split's
+  }
+
+  void aWriterThatDiedIsSaid()
+  {
+    const QString path = dir_.filePath("killed.h5");
+    QProcess writer;
+    writer.start(QStringLiteral(SEESAW_TRAIN), {"demo", "--steps", "100000", "--trace", path, "--summary", dir_.filePath("killed.json")});
+    QVERIFY(writer.waitForStarted());
+    app::MainWindow w(demo(10), QString(), app::MainWindow::Layout::Default);
+    QString error;  // the file may exist before its first commit: opening is retried
+    QVERIFY2(QTest::qWaitFor([&] { return QFile::exists(path) && w.openTrace(path, &error) && w.replay().lastCommit() > 0; }, 120000), qPrintable(error));
+    QVERIFY(w.replay().live());
+    QVERIFY(!w.replay().abnormal());
+    auto* state = w.statusBar()->findChildren<QLabel*>().front();
+    QVERIFY2(state->text().startsWith("replay: live") && state->styleSheet().contains("#1a7f37"), qPrintable(state->text()));
+    writer.kill();  // as a crash or an OOM kill would: no end is written, the file stays "running"
+    QVERIFY(writer.waitForFinished());
+    QVERIFY(QTest::qWaitFor([&] { return w.replay().abnormal(); }, 30000));
+    QVERIFY2(w.replay().stateText().startsWith("no commit for"), qPrintable(w.replay().stateText()));
+    // The status bar says so at its next look at the file, half a second later at most.
+    QVERIFY2(QTest::qWaitFor([&] { return state->text().contains("the writer may have died"); }, 2000), qPrintable(state->text()));
+    QVERIFY(state->styleSheet().contains("#c62828"));
+    QVERIFY(!w.replay().complete());  // it may yet resume: the views keep following
   }
 
   void badFilesAreRefusedAndTheShownRunStays()
