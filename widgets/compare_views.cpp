@@ -78,13 +78,8 @@ int64_t cursorOf(const Comparison& comparison) { return comparison.runs().empty(
 // A click (not a drag, which pans) inside the axes of a plot over steps moves every run's cursor there.
 void clickMovesCursor(QCustomPlot& plot, Comparison& comparison)
 {
-  auto pressedAt = std::make_shared<QPointF>();
-  QObject::connect(&plot, &QCustomPlot::mousePress, &plot, [pressedAt](QMouseEvent* event) { *pressedAt = event->position(); });
-  QObject::connect(&plot, &QCustomPlot::mouseRelease, &plot, [&plot, &comparison, pressedAt](QMouseEvent* event) {
-    if (event->button() != Qt::LeftButton || (event->position() - *pressedAt).manhattanLength() >= 4 ||
-        !plot.axisRect()->rect().contains(event->position().toPoint()))
-      return;
-    comparison.setCursor(static_cast<int64_t>(std::llround(plot.xAxis->pixelToCoord(event->position().x()))));
+  onPlotClick(plot, [&plot, &comparison](const QPointF& at) {
+    if (plot.axisRect()->rect().contains(at.toPoint())) comparison.setCursor(static_cast<int64_t>(std::llround(plot.xAxis->pixelToCoord(at.x()))));
   });
 }
 
@@ -224,7 +219,10 @@ CompareUsersView::CompareUsersView(Comparison& comparison, QWidget* parent)
   diagonal->point1->setCoords(-1, -1);
   diagonal->point2->setCoords(1, 1);
   diagonal->setPen(QPen(Qt::gray, 1, Qt::DashLine));
-  scatter_->installEventFilter(this);
+  onPlotClick(*scatter_, [this](const QPointF& at) {
+    const int user = userAtPixel(at);
+    if (user >= 0) comparison_.setSelectedUser(user);
+  });
   styleStepPlot(*detail_, tr("the user's cosine"));
   detail_->xAxis->setLabel(tr("step (end of window)"));
   detail_->yAxis->setRange(-1.05, 1.05);
@@ -361,19 +359,6 @@ int CompareUsersView::userAtPixel(const QPointF& pixel) const
     }
   }
   return best < 0 ? -1 : users_[static_cast<size_t>(best)];
-}
-
-bool CompareUsersView::eventFilter(QObject* watched, QEvent* event)
-{
-  if (watched == scatter_ && (event->type() == QEvent::MouseButtonPress || event->type() == QEvent::MouseButtonRelease)) {
-    auto* mouse = static_cast<QMouseEvent*>(event);
-    if (event->type() == QEvent::MouseButtonPress) pressedAt_ = mouse->position();
-    else if ((mouse->position() - pressedAt_).manhattanLength() < 4) {
-      const int user = userAtPixel(mouse->position());
-      if (user >= 0) comparison_.setSelectedUser(user);
-    }
-  }
-  return QWidget::eventFilter(watched, event);
 }
 
 }  // namespace seesaw::widgets

@@ -72,9 +72,6 @@ public:
   const std::vector<int>& users() const { return users_; }
   int userAtPixel(const QPointF& pixel) const;
 
-protected:
-  bool eventFilter(QObject* watched, QEvent* event) override;
-
 private:
   void fillChoices();
   void redraw();
@@ -91,7 +88,6 @@ private:
   QCPGraph* points_ = nullptr;
   QCPGraph* selection_ = nullptr;
   std::vector<int> users_;
-  QPointF pressedAt_;
 };
 
 }  // namespace seesaw::widgets

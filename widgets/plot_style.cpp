@@ -5,6 +5,8 @@
 
 #include <qcustomplot.h>
 
+#include <memory>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -113,6 +115,15 @@ void addValueTooltip(QCustomPlot& plot, std::function<QString(double x, double y
 {
   plot.setMouseTracking(true);
   plot.installEventFilter(new ValueTooltip(plot, std::move(describe)));
+}
+
+void onPlotClick(QCustomPlot& plot, std::function<void(const QPointF& at)> clicked)
+{
+  auto pressedAt = std::make_shared<QPointF>();
+  QObject::connect(&plot, &QCustomPlot::mousePress, &plot, [pressedAt](QMouseEvent* event) { *pressedAt = event->position(); });
+  QObject::connect(&plot, &QCustomPlot::mouseRelease, &plot, [pressedAt, clicked = std::move(clicked)](QMouseEvent* event) {
+    if (event->button() == Qt::LeftButton && (event->position() - *pressedAt).manhattanLength() < 4) clicked(event->position());
+  });
 }
 
 void styleStepPlot(QCustomPlot& plot, const QString& valueLabel)

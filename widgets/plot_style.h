@@ -11,6 +11,7 @@ class QCustomPlot;
 class QCPRange;
 class QCPColorGradient;
 class QCPItemStraightLine;
+class QPointF;
 
 namespace seesaw::widgets {
 
@@ -36,6 +37,10 @@ QCPRange readableRange(const QCPRange& values, bool logScale);
 // Shows describe(x, y), the plot coordinates under the mouse, as a tooltip over the plot; an empty
 // text shows none.
 void addValueTooltip(QCustomPlot& plot, std::function<QString(double x, double y)> describe);
+
+// Calls clicked(position) for a left click on the plot that is no drag (a drag pans): the button
+// released within 4 pixels of where it was pressed.
+void onPlotClick(QCustomPlot& plot, std::function<void(const QPointF& at)> clicked);
 
 // Axis labels, fonts and interactions shared by the plots over steps.
 void styleStepPlot(QCustomPlot& plot, const QString& valueLabel);

@@ -33,6 +33,9 @@ StepPlot::StepPlot(RunStore& store, StepPlotOptions options, SeriesOf seriesOf, 
   }
   if (options_.fixedRange) yAxis->setRange(*options_.fixedRange);
   setMouseTracking(true);
+  onPlotClick(*this, [this](const QPointF& at) {
+    if (axisRect()->rect().contains(at.toPoint())) store_.setCursor(std::llround(xAxis->pixelToCoord(at.x())));
+  });
   connect(&store_, &RunStore::runBegan, this, &StepPlot::rebuild);
   connect(&store_, &RunStore::grown, this, &StepPlot::grow);
   connect(&store_, &RunStore::cursorChanged, this, &StepPlot::moveCursor);
@@ -170,21 +173,6 @@ QString StepPlot::valuesAt(double step) const
     lines << QStringLiteral("%1: %2").arg(series_[i].name, std::isnan(it->value) ? QStringLiteral("NaN") : QString::number(it->value, 'g', 4));
   }
   return lines.join('\n');
-}
-
-void StepPlot::mousePressEvent(QMouseEvent* event)
-{
-  pressedAt_ = event->pos();
-  QCustomPlot::mousePressEvent(event);
-}
-
-void StepPlot::mouseReleaseEvent(QMouseEvent* event)
-{
-  // A click without a drag moves the cursor; a drag pans.
-  if (event->button() == Qt::LeftButton && (event->pos() - pressedAt_).manhattanLength() < 4 &&
-      axisRect()->rect().contains(event->pos()))
-    store_.setCursor(std::llround(xAxis->pixelToCoord(event->pos().x())));
-  QCustomPlot::mouseReleaseEvent(event);
 }
 
 void StepPlot::mouseMoveEvent(QMouseEvent* event)

@@ -55,8 +55,6 @@ public:
   int pointCount(int series) const;
 
 protected:
-  void mousePressEvent(QMouseEvent* event) override;
-  void mouseReleaseEvent(QMouseEvent* event) override;
   void mouseMoveEvent(QMouseEvent* event) override;
 
 private:
@@ -75,7 +73,6 @@ private:
   int flagsAdded_ = 0;
   size_t changesMarked_ = 0;               // store changes already marked
   QCPItemStraightLine* cursor_ = nullptr;
-  QPoint pressedAt_;
   bool replotPending_ = false;
   qint64 lastReplotMs_ = 0;
   QElapsedTimer sinceReplot_;

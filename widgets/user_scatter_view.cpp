@@ -37,7 +37,11 @@ UserScatterView::UserScatterView(RunStore& store, QWidget* parent)
   plot_->legend->setFont(QFont(font().family(), 8));
   plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot_->setMouseTracking(true);
-  plot_->installEventFilter(this);
+  plot_->installEventFilter(this);  // the tooltip of the user under the mouse
+  onPlotClick(*plot_, [this](const QPointF& at) {
+    const int user = userAtPixel(at);
+    if (user >= 0) store_.setSelectedUser(user);
+  });
   connect(picker_, &UserQuantityPicker::changed, this, &UserScatterView::redraw);
   connect(&store_, &RunStore::runBegan, this, &UserScatterView::follow);
   connect(&store_, &RunStore::grown, this, &UserScatterView::follow);
@@ -148,17 +152,9 @@ int UserScatterView::userAtPixel(const QPointF& pixel) const
 bool UserScatterView::eventFilter(QObject* watched, QEvent* event)
 {
   if (watched != plot_) return QWidget::eventFilter(watched, event);
-  const auto type = event->type();
-  if (type != QEvent::MouseButtonPress && type != QEvent::MouseButtonRelease && type != QEvent::MouseMove)
-    return QWidget::eventFilter(watched, event);
+  if (event->type() != QEvent::MouseMove) return QWidget::eventFilter(watched, event);
   auto* mouse = static_cast<QMouseEvent*>(event);
-  if (type == QEvent::MouseButtonPress) pressedAt_ = mouse->position();
-  // A click without a drag selects; a drag pans.
-  if (type == QEvent::MouseButtonRelease && (mouse->position() - pressedAt_).manhattanLength() < 4) {
-    const int user = userAtPixel(mouse->position());
-    if (user >= 0) store_.setSelectedUser(user);
-  }
-  if (type == QEvent::MouseMove && mouse->buttons() == Qt::NoButton) {
+  if (mouse->buttons() == Qt::NoButton) {
     const int user = userAtPixel(mouse->position());
     if (user >= 0) {
       const auto& ids = store_.info().userIds;

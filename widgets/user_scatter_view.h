@@ -47,7 +47,6 @@ private:
   std::shared_ptr<const GeometrySnapshot> snapshot_;
   std::vector<std::pair<int, QCPGraph*>> groups_;  // group -> its points
   QCPGraph* selection_ = nullptr;
-  QPointF pressedAt_;
 };
 
 }  // namespace seesaw::widgets

@@ -205,6 +205,15 @@ private Q_SLOTS:
     store.setCursor(70);
     QVERIFY2(darkAt(70) > background + 20, "the cursor moved to step 70");
     QVERIFY2(darkAt(30) < 20, "and left step 30");
+    // A click on the plot moves the cursor there; a drag pans and leaves it.
+    const auto pixelOf = [&](double step) { return QPoint(static_cast<int>(plot->xAxis->coordToPixel(step)), plot->axisRect()->center().y()); };
+    QTest::mouseClick(plot.get(), Qt::LeftButton, {}, pixelOf(55));
+    QCOMPARE(store.cursor(), int64_t(55));
+    QTest::mousePress(plot.get(), Qt::LeftButton, {}, pixelOf(20));
+    QMouseEvent move(QEvent::MouseMove, pixelOf(10), plot->mapToGlobal(pixelOf(10)), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(plot.get(), &move);
+    QTest::mouseRelease(plot.get(), Qt::LeftButton, {}, pixelOf(10));
+    QCOMPARE(store.cursor(), int64_t(55));
   }
 
   void constantSeriesGetAReadableRange()
