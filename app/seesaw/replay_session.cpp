@@ -1,6 +1,5 @@
 #include "app/seesaw/replay_session.h"
 
-#include <QDateTime>
 #include <QSemaphore>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -38,6 +37,12 @@ public:
     return f(reader_);
   }
 
+  // A snapshot's users (the views read no items); throws seesaw::Error when it cannot be read.
+  std::shared_ptr<const GeometrySnapshot> read(int index) const
+  {
+    return std::make_shared<const GeometrySnapshot>(locked([index](TraceReader& r) { return r.snapshot(index, false); }));
+  }
+
   std::shared_ptr<const GeometrySnapshot> snapshot(int index) const override
   {
     {
@@ -46,7 +51,7 @@ public:
         if (i == index && snapshot) return snapshot;  // null: still being read, read it here instead
     }
     try {
-      return std::make_shared<const GeometrySnapshot>(locked([index](TraceReader& r) { return r.snapshot(index, false); }));
+      return read(index);
     } catch (const std::exception&) {
       return nullptr;  // the streaming worker met it first and said why
     }
@@ -80,7 +85,7 @@ public:
     std::shared_ptr<const GeometrySnapshot> snapshot;
     if (!skip) {
       try {
-        snapshot = std::make_shared<const GeometrySnapshot>(locked([index](TraceReader& r) { return r.snapshot(index, false); }));
+        snapshot = read(index);
       } catch (const std::exception&) {
         // Given up: read again, and reported, when asked for.
       }
@@ -166,8 +171,7 @@ bool ReplaySession::live() const
 {
   if (!trace_ || ended_) return false;
   const TraceStatus status = trace_->locked([](TraceReader& r) { return r.status(); });
-  return status.state == trace::RunState::Running &&
-         (status.heartbeat <= 0 || static_cast<double>(QDateTime::currentMSecsSinceEpoch()) / 1000 - status.heartbeat < kStaleHeartbeatS);
+  return status.state == trace::RunState::Running && (status.heartbeat <= 0 || status.secondsSinceCommit() < kStaleHeartbeatS);
 }
 
 bool ReplaySession::complete() const { return ended_; }
@@ -193,7 +197,7 @@ QString ReplaySession::stateText() const
   switch (status.state) {
     case trace::RunState::Running: {
       if (status.heartbeat <= 0) return tr("live (no commit yet)");  // just created
-      const double silent = static_cast<double>(QDateTime::currentMSecsSinceEpoch()) / 1000 - status.heartbeat;
+      const double silent = status.secondsSinceCommit();
       if (silent < kStaleHeartbeatS) return tr("live");
       return tr("no commit for %1 s: the writer may have died").arg(silent, 0, 'f', 0);
     }
@@ -234,16 +238,21 @@ widgets::RecordBatch ReplaySession::newRecords(const SharedTrace& trace, ReadCou
       std::move(steps.begin(), steps.end(), std::back_inserter(batch.steps));
     }
     read.steps = r.stepCount();
-    int64_t valid = 0, test = 0;
-    for (EvalRecord& e : r.evals()) {
-      int64_t& seen = e.split == "valid" ? valid : test;
-      if (seen++ >= (e.split == "valid" ? read.valid : read.test)) batch.evals.push_back(std::move(e));
+    // The reader gives evaluations and changes whole; they are few, and read only when they grew.
+    if (r.evalCount() > read.valid + read.test) {
+      int64_t valid = 0, test = 0;
+      for (EvalRecord& e : r.evals()) {
+        int64_t& seen = e.split == "valid" ? valid : test;
+        if (seen++ >= (e.split == "valid" ? read.valid : read.test)) batch.evals.push_back(std::move(e));
+      }
+      read.valid = valid;
+      read.test = test;
     }
-    read.valid = valid;
-    read.test = test;
-    auto changes = r.changes();
-    batch.changes.assign(changes.begin() + static_cast<std::ptrdiff_t>(std::min<int64_t>(read.changes, static_cast<int64_t>(changes.size()))), changes.end());
-    read.changes = static_cast<int64_t>(changes.size());
+    if (r.changeCount() > read.changes) {
+      auto changes = r.changes();
+      batch.changes.assign(changes.begin() + static_cast<std::ptrdiff_t>(read.changes), changes.end());
+      read.changes = static_cast<int64_t>(changes.size());
+    }
   });
   return batch;
 }
@@ -261,7 +270,7 @@ void ReplaySession::streamSnapshots()
       std::shared_ptr<const GeometrySnapshot> snapshot;
       QString error;
       try {
-        snapshot = std::make_shared<const GeometrySnapshot>(trace->locked([i](TraceReader& r) { return r.snapshot(i, false); }));
+        snapshot = trace->read(i);
       } catch (const std::exception& e) {
         // The views still get the window, empty, so that the others keep their places (its steps
         // come from the step index, already read).

@@ -5,7 +5,6 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -147,12 +146,11 @@ void printInfo(const TraceReader& reader, std::ostream& out)
 {
   const auto& info = reader.info();
   const auto& status = reader.status();
-  const double age = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() - status.heartbeat;
   out << reader.path() << "\n";
   out << "  format        seesaw-trace v" << reader.formatVersion() << ", written by Seesaw " << info.softwareVersion << "\n";
   out << "  run           " << seesaw::trace::runStateName(status.state);
   if (status.state == seesaw::trace::RunState::Running)
-    out << " (last commit " << number(std::round(age)) << " s ago; a writer that no longer commits was stopped abnormally)";
+    out << " (last commit " << number(std::round(status.secondsSinceCommit())) << " s ago; a writer that no longer commits was stopped abnormally)";
   out << "\n";
   if (!status.message.empty()) out << "  message       " << status.message << "\n";
   out << "  started       " << info.startTime << " on " << info.device << ", method " << info.method << "\n";

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -178,11 +179,18 @@ void TraceReader::Impl::load(const trace::Status& next)
   status.heartbeat = next.heartbeat;
 }
 
+double TraceStatus::secondsSinceCommit() const
+{
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() - heartbeat;
+}
+
 const std::string& TraceReader::path() const { return impl_->path; }
 const RunInfo& TraceReader::info() const { return impl_->info; }
 int64_t TraceReader::formatVersion() const { return impl_->version; }
 const TraceStatus& TraceReader::status() const { return impl_->status; }
 int64_t TraceReader::stepCount() const { return static_cast<int64_t>(impl_->stepIndex.size()); }
+int64_t TraceReader::evalCount() const { return impl_->counts.validEvals + impl_->counts.testEvals; }
+int64_t TraceReader::changeCount() const { return impl_->file.hasChanges ? impl_->counts.changes : 0; }
 int64_t TraceReader::snapshotCount() const { return static_cast<int64_t>(impl_->snapshotSteps.size()); }
 const std::vector<int64_t>& TraceReader::snapshotSteps() const { return impl_->snapshotSteps; }
 

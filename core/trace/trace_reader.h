@@ -22,7 +22,10 @@ struct TraceStatus
 {
   trace::RunState state = trace::RunState::Running;
   std::string message;
-  double heartbeat = 0;  // Unix time of the writer's last commit
+  double heartbeat = 0;  // Unix time of the writer's last commit; 0 before the first
+
+  // Seconds from the last commit to now (the writer commits about once a second while it runs).
+  double secondsSinceCommit() const;
 };
 
 class TraceReader
@@ -46,6 +49,7 @@ public:
 
   // Validation passes in step order, then the test evaluations.
   std::vector<EvalRecord> evals() const;
+  int64_t evalCount() const;  // of both splits
 
   int64_t snapshotCount() const;
   const std::vector<int64_t>& snapshotSteps() const;
@@ -60,6 +64,7 @@ public:
 
   // The settings changed during the run, in order; none for a trace from before the change log.
   std::vector<ChangeRecord> changes() const;
+  int64_t changeCount() const;
 
   // Reads every committed record, so that damage anywhere in the file throws here.
   void readAll() const;
