@@ -20,18 +20,12 @@
 
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/main_window.h"
+#include "bench/percentile.h"
 #include "widgets/run_store.h"
 #include "widgets/step_plot.h"
 #include "widgets/step_views.h"
 
 namespace {
-
-double percentile(std::vector<double> v, double p)
-{
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1))];
-}
 
 // Milliseconds of one immediate replot of a loss plot with `points` steps of three tasks.
 double replotMs(int points)

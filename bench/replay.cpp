@@ -34,6 +34,7 @@
 
 #include "app/seesaw/main_window.h"
 #include "app/seesaw/replay_session.h"
+#include "bench/percentile.h"
 #include "trace/trace_writer.h"
 #include "widgets/run_store.h"
 #include "widgets/step_plot.h"
@@ -136,13 +137,6 @@ void generate(const std::string& path, int64_t users, double bytes)
   RunEnd end;
   end.steps = info.totalSteps;
   writer.end(end);
-}
-
-double percentile(std::vector<double> v, double p)
-{
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
 }  // namespace

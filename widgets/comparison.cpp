@@ -15,14 +15,27 @@ QString joinQuoted(const QStringList& names)
   return quoted.join(QStringLiteral(", "));
 }
 
-}  // namespace
-
-int taskIndex(const RunStore& run, const QString& task)
+int indexOf(const std::vector<std::string>& names, const QString& name)
 {
-  const auto& names = run.info().taskNames;
-  const auto it = std::find(names.begin(), names.end(), task.toStdString());
+  const auto it = std::find(names.begin(), names.end(), name.toStdString());
   return it == names.end() ? -1 : static_cast<int>(it - names.begin());
 }
+
+// The names (tasks, levels) of the first run that every run has, in the first run's order.
+QStringList inEveryRun(const std::vector<ComparedRun>& runs, std::vector<std::string> RunInfo::*names)
+{
+  QStringList out;
+  if (runs.empty()) return out;
+  for (const auto& name : runs.front().store->info().*names) {
+    const QString n = QString::fromStdString(name);
+    if (std::all_of(runs.begin(), runs.end(), [&](const ComparedRun& r) { return indexOf(r.store->info().*names, n) >= 0; })) out << n;
+  }
+  return out;
+}
+
+}  // namespace
+
+int taskIndex(const RunStore& run, const QString& task) { return indexOf(run.info().taskNames, task); }
 
 int pairIndex(const RunStore& run, const QString& task, const QString& other)
 {
@@ -35,12 +48,7 @@ int pairIndex(const RunStore& run, const QString& task, const QString& other)
   return -1;
 }
 
-int levelIndex(const RunStore& run, const QString& level)
-{
-  const auto& levels = run.info().geometryLevels;
-  const auto it = std::find(levels.begin(), levels.end(), level.toStdString());
-  return it == levels.end() ? -1 : static_cast<int>(it - levels.begin());
-}
+int levelIndex(const RunStore& run, const QString& level) { return indexOf(run.info().geometryLevels, level); }
 
 QString quantityName(const StepQuantity& q)
 {
@@ -96,16 +104,7 @@ void Comparison::setRuns(std::vector<ComparedRun> runs)
   Q_EMIT runsChanged();
 }
 
-QStringList Comparison::commonTasks() const
-{
-  QStringList out;
-  if (runs_.empty()) return out;
-  for (const auto& name : runs_.front().store->info().taskNames) {
-    const QString task = QString::fromStdString(name);
-    if (std::all_of(runs_.begin(), runs_.end(), [&](const ComparedRun& r) { return taskIndex(*r.store, task) >= 0; })) out << task;
-  }
-  return out;
-}
+QStringList Comparison::commonTasks() const { return inEveryRun(runs_, &RunInfo::taskNames); }
 
 std::vector<std::pair<QString, QString>> Comparison::commonPairs() const
 {
@@ -120,8 +119,9 @@ std::vector<StepQuantity> Comparison::commonQuantities() const
 {
   std::vector<StepQuantity> out;
   for (const auto& [a, b] : commonPairs()) out.push_back({StepQuantity::Kind::Cosine, a, b});
+  const QStringList tasks = commonTasks();
   for (const auto kind : {StepQuantity::Kind::Weight, StepQuantity::Kind::Ratio, StepQuantity::Kind::Loss, StepQuantity::Kind::ValidAuc})
-    for (const QString& task : commonTasks()) out.push_back({kind, task, {}});
+    for (const QString& task : tasks) out.push_back({kind, task, {}});
   return out;
 }
 
@@ -132,16 +132,7 @@ bool Comparison::sameUsers() const
   return std::all_of(runs_.begin(), runs_.end(), [&](const ComparedRun& r) { return r.store->info().userIds == first.userIds; });
 }
 
-QStringList Comparison::commonLevels() const
-{
-  QStringList out;
-  if (runs_.empty()) return out;
-  for (const auto& name : runs_.front().store->info().geometryLevels) {
-    const QString level = QString::fromStdString(name);
-    if (std::all_of(runs_.begin(), runs_.end(), [&](const ComparedRun& r) { return levelIndex(*r.store, level) >= 0; })) out << level;
-  }
-  return out;
-}
+QStringList Comparison::commonLevels() const { return inEveryRun(runs_, &RunInfo::geometryLevels); }
 
 QStringList Comparison::limits() const
 {
