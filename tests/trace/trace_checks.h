@@ -1,0 +1,100 @@
+#pragma once
+// What the trace tests check records against: the synthetic records (synthetic_records.h) read
+// back exactly, NaN for NaN, and a finished trace of them written in this process.
+
+#include <QtTest>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "synthetic_records.h"
+#include "trace/trace_writer.h"
+
+namespace seesaw::testing {
+
+inline bool same(float a, float b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+
+template <typename T>
+inline bool sameVector(const std::vector<T>& a, const std::vector<T>& b)
+{
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!same(static_cast<float>(a[i]), static_cast<float>(b[i]))) return false;
+  return true;
+}
+
+inline void checkStep(const StepRecord& got, int64_t step)
+{
+  const StepRecord want = syntheticStep(step);
+  QCOMPARE(got.step, want.step);
+  QCOMPARE(got.epoch, want.epoch);
+  QCOMPARE(got.wallTime, want.wallTime);
+  QCOMPARE(got.lr, want.lr);
+  QCOMPARE(got.flags, want.flags);
+  QVERIFY(sameVector(got.loss, want.loss));
+  QVERIFY(sameVector(got.gradNorm, want.gradNorm));
+  QVERIFY(sameVector(got.cosine, want.cosine));
+  QVERIFY(sameVector(got.magnitudeRatio, want.magnitudeRatio));
+  QVERIFY(sameVector(got.weight, want.weight));
+  QVERIFY(sameVector(got.moduleCosine, want.moduleCosine));
+  QVERIFY(sameVector(got.methodState, want.methodState));
+}
+
+inline void checkLevel(const LevelGeometry& got, const LevelGeometry& want)
+{
+  QVERIFY(sameVector(got.cosine, want.cosine));
+  QVERIFY(sameVector(got.gradNorm, want.gradNorm));
+  QVERIFY(sameVector(got.magnitudeRatio, want.magnitudeRatio));
+}
+
+inline void checkEntity(const EntityGeometry& got, const EntityGeometry& want)
+{
+  QCOMPARE(got.count, want.count);
+  QVERIFY(sameVector(got.weight, want.weight));
+  QCOMPARE(got.levels.size(), want.levels.size());
+  for (size_t l = 0; l < want.levels.size(); ++l) checkLevel(got.levels[l], want.levels[l]);
+}
+
+inline void checkSnapshot(const GeometrySnapshot& got, int64_t step, bool items = true)
+{
+  const GeometrySnapshot want = syntheticSnapshot(step, items);
+  QCOMPARE(got.step, want.step);
+  QCOMPARE(got.windowStart, want.windowStart);
+  checkEntity(got.users, want.users);
+  QCOMPARE(got.items.empty(), !items);
+  if (items) checkEntity(got.items, want.items);
+}
+
+inline EvalRecord evalAt(int64_t step, const char* split)
+{
+  EvalRecord r;
+  r.step = step;
+  r.split = split;
+  r.auc = {0.7, 0.8, std::nan("")};
+  r.gauc = {0.6, 0.65, std::nan("")};
+  r.logloss = {0.5, 0.4, std::nan("")};
+  r.mse = {std::nan(""), std::nan(""), 1.25 + static_cast<double>(step)};
+  return r;
+}
+
+// Writes a finished trace of `steps` steps in this process.
+inline void writeTrace(const std::string& path, int64_t steps, trace::Compression compression = trace::Compression::None, bool items = true)
+{
+  TraceOptions options;
+  options.path = path;
+  options.compression = compression;
+  TraceWriter writer(options);
+  writer.begin(syntheticRunInfo(items));
+  for (int64_t s = 1; s <= steps; ++s) {
+    writer.step(syntheticStep(s));
+    if (s % kSnapshotEvery == 0) writer.geometry(readyGeometry(syntheticSnapshot(s, items)));
+    if (s % 25 == 0) writer.eval(evalAt(s, "valid"));
+  }
+  writer.eval(evalAt(steps, "test"));
+  RunEnd end;
+  end.steps = steps;
+  writer.end(end);
+}
+
+}  // namespace seesaw::testing
