@@ -303,7 +303,7 @@ void MainWindow::updateStatus()
   // Samples per second over the last records (at most 50), so the rate follows the run's pace.
   const int first = std::max(0, n - 50);
   const double seconds = store_->wallTimes().back() - (first == n - 1 ? 0.0 : store_->wallTimes()[first]);
-  const double steps = store_->steps().back() - (first == n - 1 ? 0.0 : store_->steps()[first]);
+  const double steps = store_->steps().back() - (first == n - 1 ? static_cast<double>(info.branch.step) : store_->steps()[first]);
   if (seconds > 0) speedLabel_->setText(tr("%1 samples/s").arg(steps * static_cast<double>(info.batchSize) / seconds, 0, 'f', 0));
   deviceLabel_->setText(tr("device: %1").arg(QString::fromStdString(info.device)));
 }

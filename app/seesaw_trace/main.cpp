@@ -154,6 +154,9 @@ void printInfo(const TraceReader& reader, std::ostream& out)
   out << "\n";
   if (!status.message.empty()) out << "  message       " << status.message << "\n";
   out << "  started       " << info.startTime << " on " << info.device << ", method " << info.method << "\n";
+  if (!info.branch.checkpoint.empty())
+    out << "  branch of     " << (info.branch.parentTrace.empty() ? "(a run without a trace)" : info.branch.parentTrace) << " at step "
+        << info.branch.step << ", from " << info.branch.checkpoint << "\n";
   out << "  data          " << info.data.rows << " rows (" << info.trainRows << " train, " << info.validRows << " valid, " << info.testRows
       << " test), " << info.data.users << " users, " << info.data.items << " items\n";
   out << "  tasks        ";

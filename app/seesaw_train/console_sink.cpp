@@ -50,13 +50,14 @@ void ConsoleSink::begin(const RunInfo& info)
 double ConsoleSink::samplesPerSecond() const
 {
   if (!lastStep_ || lastStep_->wallTime <= 0) return 0;
-  return static_cast<double>(lastStep_->step * info_.batchSize) / lastStep_->wallTime;
+  // A branch's clock starts after its checkpoint's step.
+  return static_cast<double>((lastStep_->step - info_.branch.step) * info_.batchSize) / lastStep_->wallTime;
 }
 
 void ConsoleSink::step(const StepRecord& r)
 {
   lastStep_ = r;
-  const double fraction = static_cast<double>(r.step) / static_cast<double>(info_.totalSteps);
+  const double fraction = static_cast<double>(r.step - info_.branch.step) / static_cast<double>(info_.totalSteps - info_.branch.step);
   const double eta = r.wallTime / fraction - r.wallTime;
   std::string losses;
   for (float l : r.loss) losses += " " + number(l, "%.3f");
@@ -107,8 +108,12 @@ void ConsoleSink::eval(const EvalRecord& r)
 void ConsoleSink::change(const ChangeRecord& c)
 {
   clearBar();
-  if (c.refused.empty()) std::fprintf(out_, "step %lld: %s %s -> %s\n", static_cast<long long>(c.step), c.field.c_str(), c.oldValue.c_str(), c.newValue.c_str());
-  else std::fprintf(out_, "step %lld: %s -> %s refused: %s\n", static_cast<long long>(c.step), c.field.c_str(), c.newValue.c_str(), c.refused.c_str());
+  if (c.field == "checkpoint") {
+    if (c.refused.empty()) std::fprintf(out_, "step %lld: checkpoint saved to %s\n", static_cast<long long>(c.step), c.newValue.c_str());
+    else std::fprintf(out_, "step %lld: checkpoint not saved: %s\n", static_cast<long long>(c.step), c.refused.c_str());
+  } else if (c.refused.empty()) std::fprintf(out_, "step %lld: %s %s -> %s\n", static_cast<long long>(c.step), c.field.c_str(), c.oldValue.c_str(), c.newValue.c_str());
+  else
+    std::fprintf(out_, "step %lld: %s -> %s refused: %s\n", static_cast<long long>(c.step), c.field.c_str(), c.newValue.c_str(), c.refused.c_str());
 }
 
 void ConsoleSink::end(const RunEnd& end)

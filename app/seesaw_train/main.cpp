@@ -21,6 +21,8 @@
 #include "console_sink.h"
 #include "methods/registry.h"
 #include "summary.h"
+#include "train/branch.h"
+#include "train/checkpoint.h"
 #include "train/prepared_data.h"
 #include "train/trainer.h"
 #include "trace/trace_writer.h"
@@ -82,15 +84,18 @@ int main(int argc, char** argv)
   seesaw::keepFreedMemory();
   CLI::App app{"seesaw-train: train a multi-task recommender and measure its task-gradient conflicts."};
   app.footer(footer());
-  std::string preset, configFile, dataPath, summaryPath, tracePath, model, splitTask, method, device, optimizer;
+  std::string preset, configFile, branchFrom, dataPath, summaryPath, tracePath, checkpointDir, model, splitTask, method, device, optimizer;
   // Overrides stay empty unless given, so that any value, a wrong one included, reaches validation.
-  std::optional<int64_t> steps, evalEvery, seed, snapshotEvery;
+  std::optional<int64_t> steps, evalEvery, seed, snapshotEvery, checkpointEvery;
   std::vector<std::string> geometryLevels;
   std::optional<double> epochs, lr;
   std::optional<int> batch, threads;
   bool noAnalyze = false, noTrace = false, printConfig = false, ppnet = false, dtrn = false, itemGeometry = false;
   app.add_option("preset", preset, "embedded preset to start from (default: demo unless --config is given)");
   app.add_option("--config", configFile, "run config JSON file (instead of a preset)")->check(CLI::ExistingFile);
+  app.add_option("--branch", branchFrom,
+                 "continue from a checkpoint (instead of a preset or config), with the overrides below as its changes: "
+                 "method, parameters, lr, task weights, length, cadences, device (docs/checkpoints.md)");
   app.add_option("--data", dataPath, "data file for the kuairand, census and file sources (data.path)");
   app.add_option("--steps", steps, "number of training steps; overrides epochs (train.steps)");
   app.add_option("--epochs", epochs, "epochs of training data, may be fractional (train.epochs)");
@@ -117,6 +122,8 @@ int main(int argc, char** argv)
   app.add_flag("--items", itemGeometry, "record the same geometry per item (train.item_geometry)");
   app.add_option("--trace", tracePath, "where to record the run (HDF5 trace, docs/trace-format.md; default: runs/<date>-<name>-<method>.h5)");
   app.add_flag("--no-trace", noTrace, "do not record a trace");
+  app.add_option("--checkpoint-every", checkpointEvery, "steps between checkpoints, 0 for none (train.checkpoint_every)");
+  app.add_option("--checkpoint-dir", checkpointDir, "where checkpoints go (default: the trace's path without .h5, plus .checkpoints)");
   app.add_option("--summary", summaryPath, "where to write the summary JSON (default: runs/<date>-<name>-<method>.summary.json)");
   app.add_flag("--print-config", printConfig, "print the effective run config as JSON and exit");
   try {
@@ -128,9 +135,14 @@ int main(int argc, char** argv)
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGXFSZ, SIG_IGN);  // a file size limit then fails the trace's write like a full disk
   try {
-    if (!preset.empty() && !configFile.empty()) throw seesaw::Error("give either a preset or --config, not both");
-    seesaw::RunConfig config = configFile.empty() ? seesaw::presetConfig(preset.empty() ? "demo" : preset)
-                                                  : seesaw::loadRunConfigFile(configFile);
+    if (!preset.empty() + !configFile.empty() + !branchFrom.empty() > 1)
+      throw seesaw::Error("give one of a preset, --config and --branch");
+    std::optional<seesaw::RunConfig> saved;  // a branch's checkpoint config
+    if (!branchFrom.empty())
+      saved = seesaw::parseRunConfig(seesaw::readCheckpointHeader(branchFrom).configJson, "checkpoint " + branchFrom, "");
+    seesaw::RunConfig config = saved ? *saved
+                               : configFile.empty() ? seesaw::presetConfig(preset.empty() ? "demo" : preset)
+                                                    : seesaw::loadRunConfigFile(configFile);
     auto& t = config.train;
     if (!dataPath.empty()) config.data.path = dataPath;
     if (epochs) {
@@ -163,8 +175,11 @@ int main(int argc, char** argv)
     }
     if (evalEvery) t.evalEvery = *evalEvery;
     if (threads) t.threads = *threads;
+    if (checkpointEvery) t.checkpointEvery = *checkpointEvery;
     if (noAnalyze) t.analyze = false;
     seesaw::validate(config);
+    std::optional<seesaw::BranchPlan> branch;
+    if (saved) branch = seesaw::planBranch(*saved, config);
     if (printConfig) {
       std::cout << seesaw::toJsonString(config) << "\n";
       return 0;
@@ -176,11 +191,17 @@ int main(int argc, char** argv)
     if (tracePath.empty() && !noTrace) tracePath = stem + ".h5";
     createParentDirectory(summaryPath);
     if (!noTrace) createParentDirectory(tracePath);
+    if (checkpointDir.empty()) checkpointDir = seesaw::checkpointDirectoryFor(noTrace ? stem + ".h5" : tracePath);
 
     if (const std::string warning = seesaw::blasWarning(); !warning.empty()) std::cerr << "warning: " << warning << "\n";
     std::cout << "loading " << config.data.source << (config.data.path.empty() ? "" : " " + config.data.path) << "\n";
     auto data = std::make_shared<seesaw::PreparedData>(seesaw::prepareData(config.data));
-    seesaw::Trainer trainer(config, data);
+    seesaw::Trainer trainer(branch ? branch->start : config, data);
+    trainer.setCheckpointDirectory(checkpointDir, noTrace ? "" : tracePath);
+    if (branch) {
+      trainer.restore(branchFrom, branch->changes);
+      std::cout << "branch of step " << trainer.info().branch.step << " from " << branchFrom << "\n";
+    }
     seesaw::ConsoleSink console(stdout, isatty(STDOUT_FILENO));
     std::optional<seesaw::TraceWriter> trace;
     std::vector<seesaw::RecordSink*> sinks = {&console};

@@ -248,6 +248,7 @@ void readTrain(const json& j, TrainConfig& t)
   r.read("device", t.device);
   r.read("seed", t.seed);
   r.read("threads", t.threads);
+  r.read("checkpoint_every", t.checkpointEvery);
   std::string policy = kNonFiniteNames.name(t.onNonFinite);
   r.read("on_non_finite", policy);
   t.onNonFinite = kNonFiniteNames.parse(policy, "train.on_non_finite", "policy");
@@ -436,6 +437,7 @@ void validate(const RunConfig& c)
   require(t.device == "cpu" || t.device == "cuda" || t.device == "auto", "train.device",
           "unknown device '" + t.device + "' (cpu, cuda, auto)");
   require(t.threads >= 0, "train.threads", "must not be negative");
+  require(t.checkpointEvery >= 0, "train.checkpoint_every", "must not be negative");
   require(methodRegistry().contains(c.method.name), "method.name",
           "unknown method '" + c.method.name + "' (" + methodRegistry().namesJoined() + ")");
   methodRegistry().resolve(c.method.name, c.method.params);
@@ -498,7 +500,7 @@ std::string toJsonString(const RunConfig& c)
         {"task_weights", c.train.taskWeights}, {"eval_every", c.train.evalEvery},
         {"record_every", c.train.recordEvery}, {"user_snapshot_every", c.train.userSnapshotEvery},
         {"geometry_levels", c.train.geometryLevels}, {"item_geometry", c.train.itemGeometry}, {"analyze", c.train.analyze}, {"device", c.train.device},
-        {"seed", c.train.seed}, {"threads", c.train.threads},
+        {"seed", c.train.seed}, {"threads", c.train.threads}, {"checkpoint_every", c.train.checkpointEvery},
         {"on_non_finite", kNonFiniteNames.name(c.train.onNonFinite)}}},
       {"method", {{"name", c.method.name}, {"params", c.method.params}}}};
   return j.dump(2);

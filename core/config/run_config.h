@@ -71,6 +71,7 @@ struct TrainConfig
   std::string device = "auto";     // cpu | cuda | auto
   uint64_t seed = 1;
   int threads = 0;                 // 0: LibTorch's default
+  int64_t checkpointEvery = 0;     // steps between checkpoints (docs/checkpoints.md); 0: on request only
   NonFinitePolicy onNonFinite = NonFinitePolicy::Stop;
 };
 

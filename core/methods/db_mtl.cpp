@@ -37,6 +37,18 @@ class DbMtl : public GradientMethod
 public:
   DbMtl(double beta, double betaSigma) : beta_(beta), betaSigma_(betaSigma) {}
 
+  // The buffer is absent before the first update.
+  void saveState(SavedState& s) const override
+  {
+    if (buffer_.defined()) s.put("buffer", buffer_);
+    s.putNumbers("updates", {static_cast<double>(updates_)});
+  }
+  void loadState(const SavedState& s) override
+  {
+    buffer_ = s.has("buffer") ? s.get("buffer") : at::Tensor();
+    updates_ = static_cast<int64_t>(s.number("updates"));
+  }
+
   MethodOutput combine(const MethodInput& input) override
   {
     MethodOutput out;

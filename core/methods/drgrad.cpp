@@ -109,6 +109,17 @@ public:
     return names;
   }
 
+  void saveState(SavedState& s) const override
+  {
+    s.putNumbers("sigma", sigma_);
+    s.putNumbers("mu", mu_);
+  }
+  void loadState(const SavedState& s) override
+  {
+    sigma_ = s.numbers("sigma", 2);
+    mu_ = s.numbers("mu", 2);
+  }
+
   MethodOutput combine(const MethodInput& input) override
   {
     torch::NoGradGuard noGrad;

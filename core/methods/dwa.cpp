@@ -26,6 +26,24 @@ class Dwa : public LinearMethod
 public:
   Dwa(int tasks, double temperature) : temperature_(temperature), sum_(static_cast<size_t>(tasks), 0.0) {}
 
+  void saveState(SavedState& s) const override
+  {
+    s.putNumbers("epoch", {static_cast<double>(epoch_)});
+    s.putNumbers("sum", sum_);
+    s.putNumbers("count", {static_cast<double>(count_)});
+    s.putNumbers("last", last_);
+    s.putNumbers("older", older_);
+  }
+  void loadState(const SavedState& s) override
+  {
+    const auto K = static_cast<int64_t>(sum_.size());
+    epoch_ = static_cast<int64_t>(s.number("epoch"));
+    sum_ = s.numbers("sum", K);
+    count_ = static_cast<int64_t>(s.number("count"));
+    last_ = s.numbers("last");
+    older_ = s.numbers("older");
+  }
+
 private:
   Coefficients coefficients(const MethodInput& input) override
   {

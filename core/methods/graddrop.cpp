@@ -108,6 +108,9 @@ class GradDrop : public GradientMethod
 {
 public:
   GradDrop(double leak, uint64_t seed) : leak_(leak), seed_(seed) {}
+  // Each step's draws follow from the seed and the count of steps before it.
+  void saveState(SavedState& s) const override { s.putNumbers("draws", {static_cast<double>(draws_)}); }
+  void loadState(const SavedState& s) override { draws_ = static_cast<uint64_t>(s.number("draws")); }
 
   MethodOutput combine(const MethodInput& input) override
   {

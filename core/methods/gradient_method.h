@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "util/saved_state.h"
+
 namespace seesaw {
 
 // One embedding table's columns in the task-gradient matrix: `rows` x `dim` values from `offset`.
@@ -64,6 +66,12 @@ public:
   // Whether combine() reads MethodInput::representationGram (MGDA-UB), which costs the trainer a
   // product per step.
   virtual bool needsRepresentationGram() const { return false; }
+  // The method's memory between steps, for checkpoints: loadState(saveState()) on a method built
+  // with the same settings makes it combine the next steps exactly as the saved one would have.
+  // Learnable parameters() are not part of it (the checkpoint keeps them with the optimizer's).
+  // loadState throws seesaw::Error for a state this method cannot take.
+  virtual void saveState(SavedState&) const {}
+  virtual void loadState(const SavedState&) {}
 };
 
 // Whether the Gram matrices and the losses are finite: with a NaN anywhere no rule is defined.

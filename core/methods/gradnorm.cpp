@@ -37,6 +37,11 @@ public:
   {
   }
   std::vector<at::Tensor> parameters() override { return {p_}; }
+  void saveState(SavedState& s) const override { s.putNumbers("initial_loss", initialLoss_); }
+  void loadState(const SavedState& s) override
+  {
+    initialLoss_ = s.numbers("initial_loss", static_cast<int64_t>(initialLoss_.size()));
+  }
 
 private:
   Coefficients coefficients(const MethodInput& input) override

@@ -30,6 +30,17 @@ public:
   {
   }
 
+  void saveState(SavedState& s) const override
+  {
+    s.putNumbers("target", target_);
+    s.putEngine("rng", rng_);
+  }
+  void loadState(const SavedState& s) override
+  {
+    target_ = s.numbers("target", static_cast<int64_t>(target_.size()));
+    s.restoreEngine("rng", rng_);
+  }
+
 private:
   Coefficients coefficients(const MethodInput& input) override
   {

@@ -21,6 +21,8 @@ class PCGrad : public LinearMethod
 {
 public:
   explicit PCGrad(uint64_t seed) : rng_(seed) {}
+  void saveState(SavedState& s) const override { s.putEngine("rng", rng_); }
+  void loadState(const SavedState& s) override { s.restoreEngine("rng", rng_); }
 
 private:
   Coefficients coefficients(const MethodInput& input) override

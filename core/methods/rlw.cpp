@@ -25,6 +25,8 @@ class Rlw : public LinearMethod
 {
 public:
   explicit Rlw(uint64_t seed) : rng_(seed) {}
+  void saveState(SavedState& s) const override { s.putEngine("rng", rng_); }
+  void loadState(const SavedState& s) override { s.restoreEngine("rng", rng_); }
 
 private:
   // A uniform in [0, 1) from the top 53 bits, exactly representable as a double.

@@ -189,6 +189,11 @@ void writeRunInfo(hid_t file, const RunInfo& info)
   h5::writeIntAttribute(file, "format_version", kFormatVersion);
   h5::writeStringAttribute(file, "software_version", info.softwareVersion);
   h5::writeStringAttribute(file, "start_time", info.startTime);
+  if (info.branch.step > 0 || !info.branch.checkpoint.empty()) {
+    h5::writeStringAttribute(file, "branch_parent", info.branch.parentTrace);
+    h5::writeStringAttribute(file, "branch_checkpoint", info.branch.checkpoint);
+    h5::writeIntAttribute(file, "branch_step", info.branch.step);
+  }
   h5::writeStringAttribute(file, "device", info.device);
   h5::writeStringAttribute(file, "method", info.method);
   h5::writeStringAttribute(file, "config", info.configJson);
@@ -349,6 +354,11 @@ RunInfo TraceFile::readRunInfo(hid_t file)
   RunInfo info;
   info.softwareVersion = h5::readStringAttribute(file, "software_version");
   info.startTime = h5::readStringAttribute(file, "start_time");
+  if (h5::hasAttribute(file, "branch_checkpoint")) {  // a branch (traces from before branches have none)
+    info.branch.parentTrace = h5::readStringAttribute(file, "branch_parent");
+    info.branch.checkpoint = h5::readStringAttribute(file, "branch_checkpoint");
+    info.branch.step = h5::readIntAttribute(file, "branch_step");
+  }
   info.device = h5::readStringAttribute(file, "device");
   info.method = h5::readStringAttribute(file, "method");
   info.configJson = h5::readStringAttribute(file, "config");

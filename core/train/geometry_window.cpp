@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "train/gradient_geometry.h"
+#include "util/error.h"
 
 namespace seesaw {
 namespace {
@@ -145,6 +146,27 @@ EntityGeometry WindowSums::geometry() const
     for (int k = 0; k < K; ++k) out.weight[e * K + k] = gram[k * K + k] > 0 ? static_cast<float>(w[k]) : nan;
   }
   return out;
+}
+
+void GeometryWindow::save(SavedState& state) const
+{
+  state.put("sums", state_.narrow(0, 0, rows_));
+  state.put("row_of", at::tensor(std::vector<int32_t>(rowOf_.begin(), rowOf_.end()), at::kInt));
+  state.putNumbers("window_start", {static_cast<double>(windowStart_)});
+}
+
+void GeometryWindow::restore(const SavedState& state)
+{
+  const at::Tensor sums = state.get("sums");
+  const at::Tensor rowOf = state.get("row_of").to(at::kCPU, at::kInt).contiguous();
+  if (sums.dim() != 2 || sums.size(1) != width_ || rowOf.numel() != entities_)
+    throw Error("the per-entity sums are for another model, task count, level set or data");
+  const int32_t* r = rowOf.data_ptr<int32_t>();
+  rowOf_.assign(r, r + rowOf.numel());
+  rows_ = sums.size(0);
+  state_ = at::zeros({std::max<int64_t>(rows_, std::min<int64_t>(entities_, 1024)), width_}, state_.options());
+  state_.narrow(0, 0, rows_).copy_(sums);
+  windowStart_ = static_cast<int64_t>(state.number("window_start"));
 }
 
 int64_t GeometryWindow::bytes() const

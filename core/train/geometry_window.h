@@ -17,6 +17,7 @@
 #include "train/batch_groups.h"
 #include "train/geometry_levels.h"
 #include "train/records.h"
+#include "util/saved_state.h"
 
 namespace seesaw {
 
@@ -53,6 +54,10 @@ public:
   int64_t windowStart() const { return windowStart_; }
   // The window so far, its sums moved out as they are; then a fresh window.
   WindowSums take();
+  // The open window, for checkpoints: restore(save()) on a window built with the same settings
+  // goes on summing where the saved one stood. restore throws seesaw::Error for sums of another shape.
+  void save(SavedState& state) const;
+  void restore(const SavedState& state);
   // Bytes the accumulators hold now: the sums of the entities seen and the code -> row map.
   int64_t bytes() const;
 

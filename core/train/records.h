@@ -12,6 +12,14 @@
 
 namespace seesaw {
 
+// Where a branch (a run restored from a checkpoint) comes from; step 0 for a run from scratch.
+struct BranchOrigin
+{
+  std::string parentTrace;  // the trace of the run the checkpoint was saved from; may be empty
+  std::string checkpoint;   // the checkpoint file
+  int64_t step = 0;         // the checkpoint's step: the branch's records start after it
+};
+
 struct RunInfo
 {
   std::vector<std::string> taskNames;
@@ -38,6 +46,7 @@ struct RunInfo
   std::string configJson;                // the full run config
   std::string softwareVersion;
   std::string startTime;                 // ISO 8601, UTC
+  BranchOrigin branch;
 };
 
 enum StepFlag : uint32_t {
@@ -114,10 +123,12 @@ inline PendingGeometry readyGeometry(GeometrySnapshot snapshot)
 struct ChangeRecord
 {
   int64_t step = 0;       // the first step that runs with the new value
-  std::string field;      // "train.lr", "method.name", "method.params.<name>", "train.task_weights"
+  // "train.lr", "method.name", "method.params.<name>", "train.task_weights"; or "checkpoint":
+  // the state after `step` saved to the file newValue names (docs/checkpoints.md)
+  std::string field;
   std::string oldValue;   // JSON text
   std::string newValue;   // JSON text
-  std::string refused;    // why the trainer did not apply it; empty when applied
+  std::string refused;    // why the trainer did not apply it (or save it); empty when applied
 };
 
 struct RunEnd

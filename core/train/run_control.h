@@ -28,6 +28,8 @@ struct RunControl
 {
   std::atomic<bool> stop{false};
   std::atomic<bool> pause{false};
+  // Save a checkpoint of the steps done (Trainer::setCheckpointDirectory), also while paused.
+  std::atomic<bool> checkpoint{false};
 
   // Ready for a new run: no stop, no pause, nothing steered (a change left from a run that ended
   // before its next step must not reach the next run).
@@ -36,6 +38,7 @@ struct RunControl
     std::lock_guard<std::mutex> lock(mutex_);
     stop = false;
     pause = false;
+    checkpoint = false;
     pending_ = Steering{};
     steered_.store(false, std::memory_order_release);
   }

@@ -9,12 +9,15 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <cmath>
 #include <ctime>
 #include <map>
 #include <optional>
-#include <random>
+#include <sstream>
 #include <thread>
+#include <type_traits>
 
 #include "methods/gradient_method.h"
 #include "methods/registry.h"
@@ -27,6 +30,9 @@
 #include "train/shared_layout.h"
 #include "train/task_gradients.h"
 #include "train/batch_groups.h"
+#include "train/branch.h"
+#include "train/checkpoint.h"
+#include "train/data_order.h"
 #include "train/geometry_window.h"
 #include "util/error.h"
 
@@ -45,6 +51,21 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainConfig& t, std
           params, torch::optim::SGDOptions(t.lr).momentum(t.momentum).weight_decay(t.weightDecay));
   }
   return nullptr;
+}
+
+// LibTorch 1.x keys an optimizer's per-parameter state by the text of the parameter's TensorImpl
+// address, 2.x by the address itself.
+template <typename StateMap>
+void eraseOptimizerState(StateMap& state, const at::Tensor& p)
+{
+  using Key = typename StateMap::key_type;
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream key;
+    key << p.unsafeGetTensorImpl();
+    state.erase(key.str());
+  } else {
+    state.erase(static_cast<Key>(p.unsafeGetTensorImpl()));
+  }
 }
 
 }  // namespace
@@ -79,21 +100,20 @@ struct Trainer::Impl
   RowBlock userRows, itemRows;            // the user and item tables in the task gradients
   RunInfo info;
 
-  std::vector<int64_t> order;  // training rows in this epoch's order
-  size_t cursor = 0;
+  DataOrder order;
   std::vector<int64_t> batchRows;  // the rows of the last batch, on the host
-  std::mt19937_64 shuffleRng;
-  int64_t samplesSeen = 0;
+  int64_t firstStep = 1;           // after a checkpoint's step when restored
+  std::vector<ChangeRecord> branchChanges;  // a restored run's changes, recorded when it begins
+  std::string checkpointDirectory, checkpointTrace;
 
   Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d);
   Batch nextBatch();
-  double epochsSeen() const { return static_cast<double>(samplesSeen) / static_cast<double>(data->split.train.size()); }
   // GradCraft's reference run: a second step of the same optimizer on the L2 loss alone.
   void l2Step();
   // Computes the update for one batch; fills the record's gradient fields when due.
   bool step(int64_t stepIndex, bool recordDue, StepRecord& record, RunEnd& end);
   // Adds the step's per-entity Gram matrices and weight fits to the windows.
-  void trackGeometry(int64_t stepIndex, const at::Tensor& taskGradients, const at::Tensor& combined,
+  void trackGeometry(int64_t stepIndex, const at::Tensor& gradients, const at::Tensor& combined,
                      const PerSampleGradients& samples);
   PendingGeometry takeGeometry(int64_t stepIndex);
   // The method of `c` (its parameters resolved, its task weights), built for this model; throws
@@ -103,17 +123,26 @@ struct Trainer::Impl
   void checkTaskWeightCount(const std::vector<double>& weights) const;
   // The loss weights: train.task_weights, or 1 for every task when it is empty.
   std::vector<double> lossWeightsOf(const std::vector<double>& weights) const;
-  // Puts a method's own trainable parameters on the device and in the optimizer's hands.
+  // Puts a method's own trainable parameters on the device and in the optimizer's hands, in a
+  // parameter group of their own after the model's; untrain takes a replaced method's group away,
+  // so that the optimizer always has the groups a run of the current method starts with (which
+  // its checkpoint needs).
   void trainMethodParameters(GradientMethod& m);
-  // Applies what was steered before step stepIndex, recording each change (or its refusal).
-  void steer(const Steering& s, int64_t stepIndex, RecordSink& sink);
+  void untrainMethodParameters(GradientMethod& m);
+  // Applies what was steered before step stepIndex; the records say what changed, or why not.
+  // Before the run has begun (a branch's changes) the method may record other per-step state.
+  std::vector<ChangeRecord> steer(const Steering& s, int64_t stepIndex, bool begun);
+  TrainingState trainingState();
+  // Saves the state after `step` into the checkpoint directory; the record names the file, or
+  // says why there is none (a failed save does not stop the run).
+  ChangeRecord saveCheckpoint(int64_t step);
   // Completes `in` (gradients, losses and Gram matrices set) with the batch's table rows, the step
   // and the epoch, combines with the method and sets every parameter's .grad.
   MethodOutput combine(int64_t stepIndex, int64_t epochIndex, const Batch& batch, MethodInput in);
 };
 
 Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
-    : config(c), data(std::move(d)), shuffleRng(c.train.seed)
+    : config(c), data(std::move(d)), order(data->split.train, c.train.seed)
 {
   // Every hyperparameter explicit, defaults included, so that the trace's config says exactly what ran.
   config.method.params = methodRegistry().resolve(config.method.name, config.method.params).values();
@@ -243,11 +272,22 @@ void Trainer::Impl::trainMethodParameters(GradientMethod& m)
   optimizer->param_groups().back().options().set_lr(config.train.lr);
 }
 
-void Trainer::Impl::steer(const Steering& s, int64_t stepIndex, RecordSink& sink)
+void Trainer::Impl::untrainMethodParameters(GradientMethod& m)
 {
+  const std::vector<at::Tensor> own = m.parameters();
+  if (own.empty()) return;
+  optimizer->param_groups().pop_back();  // the method's group is the last one
+  trained.resize(trained.size() - own.size());
+  // Its state goes too: a later tensor at a freed address would inherit it.
+  for (const auto& p : own) eraseOptimizerState(optimizer->state(), p);
+}
+
+std::vector<ChangeRecord> Trainer::Impl::steer(const Steering& s, int64_t stepIndex, bool begun)
+{
+  std::vector<ChangeRecord> records;
   const auto json = [](const auto& value) { return nlohmann::json(value).dump(); };
   const auto record = [&](const std::string& field, std::string before, std::string after, const std::string& refused) {
-    sink.change(ChangeRecord{stepIndex, field, std::move(before), std::move(after), refused});
+    records.push_back(ChangeRecord{stepIndex, field, std::move(before), std::move(after), refused});
   };
   // A change is the run config it would make, checked by the validation every config passes.
   const auto refusal = [](const RunConfig& candidate) -> std::string {
@@ -268,7 +308,7 @@ void Trainer::Impl::steer(const Steering& s, int64_t stepIndex, RecordSink& sink
       config.train.lr = *s.lr;
     }
   }
-  if (!s.method && s.params.empty() && !s.taskWeights) return;
+  if (!s.method && s.params.empty() && !s.taskWeights) return records;
 
   // The method, its parameters and the task weights depend on each other (only `fixed` takes
   // weights): they are checked, and applied, together.
@@ -291,10 +331,10 @@ void Trainer::Impl::steer(const Steering& s, int64_t stepIndex, RecordSink& sink
       // DWA's history).
       const bool same = candidate.method.name == config.method.name && candidate.method.params == config.method.params &&
                         candidate.train.taskWeights == config.train.taskWeights;
-      if (same) return;
+      if (same) return records;
       replacement = makeMethod(candidate);
       // The trace's method-state columns are fixed when it begins.
-      if (replacement->stateNames() != info.methodStateNames)
+      if (begun && replacement->stateNames() != info.methodStateNames)
         throw Error("method " + candidate.method.name + " records other per-step state than the run's method; start a new run for it");
     } catch (const Error& e) {
       refused = e.what();
@@ -307,7 +347,7 @@ void Trainer::Impl::steer(const Steering& s, int64_t stepIndex, RecordSink& sink
       const auto old = config.method.params.find(name);
       record("method.params." + name, old == config.method.params.end() ? "null" : json(old->second), json(value), refused);
     }
-    return;
+    return records;
   }
   // Applied: every parameter of a new method (its old value null), else the ones that changed.
   for (const auto& [name, value] : candidate.method.params) {
@@ -315,28 +355,24 @@ void Trainer::Impl::steer(const Steering& s, int64_t stepIndex, RecordSink& sink
     if (!s.method && old != config.method.params.end() && old->second == value) continue;
     record("method.params." + name, old == config.method.params.end() || s.method ? "null" : json(old->second), json(value), "");
   }
+  untrainMethodParameters(*method);
   trainMethodParameters(*replacement);
-  // The replaced method's own parameters stay in the optimizer, but without a gradient it skips them.
-  for (auto& p : method->parameters()) p.mutable_grad() = at::Tensor();
   method = std::move(replacement);
   config.method = candidate.method;
   config.train.taskWeights = candidate.train.taskWeights;
   lossWeights = at::tensor(lossWeightsOf(config.train.taskWeights), at::kFloat).to(device);
+  if (!begun) {
+    info.method = config.method.name;
+    info.methodStateNames = method->stateNames();
+  }
+  return records;
 }
 
 Batch Trainer::Impl::nextBatch()
 {
-  if (cursor >= order.size()) {
-    order = data->split.train;
-    std::shuffle(order.begin(), order.end(), shuffleRng);
-    cursor = 0;
-  }
-  const size_t n = std::min(order.size() - cursor, static_cast<size_t>(config.train.batchSize));
-  // A copy, not a view of `order`, which the next epoch reshuffles.
-  const at::Tensor rows = at::from_blob(order.data() + cursor, {static_cast<int64_t>(n)}, at::kLong).to(device, at::kLong, false, /*copy=*/true);
-  batchRows.assign(order.begin() + static_cast<std::ptrdiff_t>(cursor), order.begin() + static_cast<std::ptrdiff_t>(cursor + n));
-  cursor += n;
-  samplesSeen += static_cast<int64_t>(n);
+  batchRows = order.next(static_cast<size_t>(config.train.batchSize));
+  const at::Tensor rows =
+      at::from_blob(batchRows.data(), {static_cast<int64_t>(batchRows.size())}, at::kLong).to(device, at::kLong, false, /*copy=*/true);
   return {categorical.index_select(0, rows), dense.index_select(0, rows), labels.index_select(0, rows)};
 }
 
@@ -360,7 +396,7 @@ MethodOutput Trainer::Impl::combine(int64_t stepIndex, int64_t epochIndex, const
 bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, RunEnd& end)
 {
   const int K = static_cast<int>(taskTypes.size());
-  const int64_t epochIndex = samplesSeen / static_cast<int64_t>(data->split.train.size()) + 1;
+  const int64_t epochIndex = order.epochIndex();
   const Batch batch = nextBatch();
   at::Tensor packed;  // everything the record needs, on the host in float64
   at::Tensor losses;
@@ -446,10 +482,10 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
   return true;
 }
 
-void Trainer::Impl::trackGeometry(int64_t stepIndex, const at::Tensor& taskGradients, const at::Tensor& combined,
+void Trainer::Impl::trackGeometry(int64_t stepIndex, const at::Tensor& gradients, const at::Tensor& combined,
                                   const PerSampleGradients& samples)
 {
-  const int64_t K = taskGradients.size(0);
+  const int64_t K = gradients.size(0);
   const auto codes = data->categorical.accessor<int64_t, 2>();
   for (auto& tracker : trackers) {
     std::vector<int64_t> batchCodes;
@@ -458,7 +494,7 @@ void Trainer::Impl::trackGeometry(int64_t stepIndex, const at::Tensor& taskGradi
     const BatchGroups groups = groupBatch(batchCodes, perSampleLevels, device);
     const RowBlock& table = *tracker.table;
     const int64_t numel = table.rows * table.dim;
-    const at::Tensor rows = taskGradients.narrow(1, table.offset, numel).view({K, table.rows, table.dim}).index_select(1, groups.entity);
+    const at::Tensor rows = gradients.narrow(1, table.offset, numel).view({K, table.rows, table.dim}).index_select(1, groups.entity);
     const at::Tensor combinedRows = combined.narrow(0, table.offset, numel).view({table.rows, table.dim}).index_select(0, groups.entity);
     const at::Tensor embeddingGram = embeddingGrams(rows);  // [n, K, K]
     const at::Tensor fit = at::bmm(rows.transpose(0, 1), combinedRows.unsqueeze(2)).squeeze(2);  // [n, K]
@@ -491,6 +527,42 @@ PendingGeometry Trainer::Impl::takeGeometry(int64_t stepIndex)
       .share();
 }
 
+TrainingState Trainer::Impl::trainingState()
+{
+  TrainingState state{*model, *optimizer, *method, order, {}};
+  for (auto& tracker : trackers) state.windows.push_back(&tracker.window);
+  return state;
+}
+
+ChangeRecord Trainer::Impl::saveCheckpoint(int64_t step)
+{
+  ChangeRecord record{step, "checkpoint", "null", "null", ""};
+  if (checkpointDirectory.empty()) {
+    record.refused = "no checkpoint directory was given for this run";
+    return record;
+  }
+  char name[32];
+  std::snprintf(name, sizeof name, "step-%08lld.ckpt", static_cast<long long>(step));
+  const std::string path = (std::filesystem::path(checkpointDirectory) / name).string();
+  CheckpointHeader header;
+  header.step = step;
+  header.configJson = toJsonString(config);
+  header.trace = checkpointTrace;
+  header.softwareVersion = SEESAW_VERSION;
+  char now[32];
+  const std::time_t t = std::time(nullptr);
+  std::strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  header.savedAt = now;
+  try {
+    std::filesystem::create_directories(checkpointDirectory);
+    writeCheckpoint(path, header, trainingState());
+    record.newValue = nlohmann::json(path).dump();
+  } catch (const std::exception& e) {
+    record.refused = e.what();
+  }
+  return record;
+}
+
 void Trainer::Impl::l2Step()
 {
   // Parameters without a gradient are skipped by every optimizer, so only the regularized ones
@@ -510,6 +582,39 @@ Trainer::~Trainer() = default;
 
 const RunInfo& Trainer::info() const { return impl_->info; }
 
+void Trainer::setCheckpointDirectory(std::string directory, std::string tracePath)
+{
+  // Absolute, so that a branch finds its parent from wherever it runs.
+  impl_->checkpointDirectory = directory.empty() ? "" : std::filesystem::absolute(directory).string();
+  impl_->checkpointTrace = tracePath.empty() ? "" : std::filesystem::absolute(tracePath).string();
+}
+
+void Trainer::restore(const std::string& checkpointPath, const Steering& changes)
+{
+  Impl& s = *impl_;
+  const CheckpointHeader header = readCheckpointHeader(checkpointPath);
+  const std::string context = "checkpoint " + checkpointPath;
+  RunConfig saved;
+  try {
+    saved = parseRunConfig(header.configJson, context, "");
+    // Built from planBranch(saved, ...).start: the saved state's settings, only the plumbing new.
+    if (!planBranch(saved, s.config).changes.empty())
+      throw Error("this trainer was built with other method settings than the checkpoint's; steer to them instead");
+  } catch (const Error& e) {
+    throw Error(context + ": " + e.what());
+  }
+  if (header.step >= s.info.totalSteps)
+    throw Error(context + " is at step " + std::to_string(header.step) + ", where this run ends (" +
+                std::to_string(s.info.totalSteps) + " steps): give it more steps (train.steps)");
+  readCheckpoint(checkpointPath, s.trainingState(), s.device);
+  s.firstStep = header.step + 1;
+  s.info.branch = {header.trace, std::filesystem::absolute(checkpointPath).string(), header.step};
+  s.branchChanges = s.steer(changes, s.firstStep, false);
+  for (const ChangeRecord& c : s.branchChanges)
+    if (!c.refused.empty()) throw Error("branch from " + context + ": " + c.field + ": " + c.refused);
+  s.info.configJson = toJsonString(s.config);
+}
+
 RunEnd Trainer::run(RecordSink& sink)
 {
   RunControl unsteered;
@@ -526,18 +631,28 @@ RunEnd Trainer::run(RecordSink& sink, RunControl& control)
   std::strftime(startTime, sizeof startTime, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   s.info.startTime = startTime;
   sink.begin(s.info);
+  for (const ChangeRecord& change : s.branchChanges) sink.change(change);
   RunEnd end;
+  end.steps = s.firstStep - 1;
   StepRecord record;
   int64_t lastValidStep = -1;
   const auto nan = std::numeric_limits<float>::quiet_NaN();
-  for (int64_t stepIndex = 1; stepIndex <= s.info.totalSteps; ++stepIndex) {
-    while (control.pause.load(std::memory_order_relaxed) && !control.stop.load(std::memory_order_relaxed))
+  // A checkpoint asked for while paused is saved at once, of the steps done so far.
+  const auto checkpointIfAsked = [&](int64_t done) {
+    if (control.checkpoint.exchange(false)) sink.change(s.saveCheckpoint(done));
+  };
+  for (int64_t stepIndex = s.firstStep; stepIndex <= s.info.totalSteps; ++stepIndex) {
+    checkpointIfAsked(stepIndex - 1);
+    while (control.pause.load(std::memory_order_relaxed) && !control.stop.load(std::memory_order_relaxed)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      checkpointIfAsked(stepIndex - 1);
+    }
     if (control.stop.load(std::memory_order_relaxed)) {
       end.stopped = true;
       break;
     }
-    if (auto steering = control.takeSteering()) s.steer(*steering, stepIndex, sink);
+    if (auto steering = control.takeSteering())
+      for (const ChangeRecord& change : s.steer(*steering, stepIndex, true)) sink.change(change);
     const bool recordDue = stepIndex % s.config.train.recordEvery == 0 || stepIndex == s.info.totalSteps;
     record.flags = 0;
     if (!s.config.train.analyze) {
@@ -549,7 +664,7 @@ RunEnd Trainer::run(RecordSink& sink, RunControl& control)
     end.steps = stepIndex;
     if (recordDue) {
       record.step = stepIndex;
-      record.epoch = s.epochsSeen();
+      record.epoch = s.order.epochsSeen();
       record.wallTime = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       record.lr = s.config.train.lr;
       sink.step(record);
@@ -561,7 +676,9 @@ RunEnd Trainer::run(RecordSink& sink, RunControl& control)
       sink.eval(s.evaluator->evaluate(s.data->split.valid, "valid", stepIndex));
       lastValidStep = stepIndex;
     }
+    if (s.config.train.checkpointEvery > 0 && stepIndex % s.config.train.checkpointEvery == 0) sink.change(s.saveCheckpoint(stepIndex));
   }
+  if (end.error.empty()) checkpointIfAsked(end.steps);
   if (end.error.empty()) {
     if (!s.trackers.empty() && !s.trackers.front().window.empty()) sink.geometry(s.takeGeometry(end.steps));
     if (!s.data->split.valid.empty() && lastValidStep != end.steps)

@@ -28,6 +28,15 @@ public:
   Trainer& operator=(const Trainer&) = delete;
 
   const RunInfo& info() const;
+  // Where checkpoints go (train.checkpoint_every, RunControl::checkpoint): step-NNNNNNNN.ckpt
+  // files in `directory`, which name `tracePath` as their run's trace. Without a directory a
+  // checkpoint asked for is refused in the change log.
+  void setCheckpointDirectory(std::string directory, std::string tracePath);
+  // Continues a checkpointed run: loads the checkpoint's state into this trainer, built from
+  // planBranch(...).start on the same data, and applies `changes` (planBranch's) before the first
+  // step; run() then goes on from the step after the checkpoint's. Throws seesaw::Error naming
+  // the file and what does not fit.
+  void restore(const std::string& checkpointPath, const Steering& changes = {});
   RunEnd run(RecordSink& sink, RunControl& control);
   RunEnd run(RecordSink& sink);  // with no one to stop, pause or steer it
 

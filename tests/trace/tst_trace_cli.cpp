@@ -114,6 +114,42 @@ private Q_SLOTS:
     QVERIFY2(unknown.err.contains("no geometry level 'representation' (it records exact, embedding)"), qPrintable(unknown.err));
   }
 
+  // A branch from the command line: the checkpoints lie beside the parent's trace, the branch's
+  // trace names its parent and step, and continues the parent's step numbers.
+  void aBranchContinuesFromACheckpoint()
+  {
+    const Result parent = run(SEESAW_TRAIN, {"demo", "--steps", "40", "--checkpoint-every", "20", "--trace", "parent.h5"}, dir_.path());
+    QVERIFY2(parent.exitCode == 0, qPrintable(parent.err));
+    const QString checkpoint = dir_.filePath("parent.checkpoints/step-00000020.ckpt");
+    QVERIFY(parent.out.contains("step 20: checkpoint saved to \"" + checkpoint + "\""));
+    QVERIFY(QFile::exists(dir_.filePath("parent.checkpoints/step-00000040.ckpt")));
+
+    const Result branch = run(SEESAW_TRAIN, {"--branch", checkpoint, "--method", "pcgrad", "--steps", "50", "--trace", "branch.h5"}, dir_.path());
+    QVERIFY2(branch.exitCode == 0, qPrintable(branch.err));
+    QVERIFY(branch.out.contains("step 21: method.name \"ew\" -> \"pcgrad\""));
+    TraceReader reader(dir_.filePath("branch.h5").toStdString());
+    QCOMPARE(reader.info().branch.step, int64_t(20));
+    QCOMPARE(QString::fromStdString(reader.info().branch.parentTrace), dir_.filePath("parent.h5"));
+    QCOMPARE(QString::fromStdString(reader.info().branch.checkpoint), checkpoint);
+    QCOMPARE(reader.info().method, std::string("pcgrad"));
+    QCOMPARE(reader.stepCount(), int64_t(30));
+    QCOMPARE(reader.step(0).step, int64_t(21));
+    QCOMPARE(reader.changes().front().field, std::string("method.name"));
+    const Result info = run(SEESAW_TRACE, {"info", "branch.h5"}, dir_.path());
+    QVERIFY(info.out.contains("branch of     " + dir_.filePath("parent.h5") + " at step 20, from " + checkpoint));
+
+    // What a branch cannot change, and a file that is no checkpoint, end with a message.
+    const Result batch = run(SEESAW_TRAIN, {"--branch", checkpoint, "--batch", "64", "--no-trace"}, dir_.path());
+    QCOMPARE(batch.exitCode, 1);
+    QVERIFY2(batch.err.contains("config field train.batch_size: a branch continues the checkpoint's state"), qPrintable(batch.err));
+    const Result foreign = run(SEESAW_TRAIN, {"--branch", "parent.h5", "--no-trace"}, dir_.path());
+    QCOMPARE(foreign.exitCode, 1);
+    QVERIFY2(foreign.err.contains("checkpoint parent.h5: not a Seesaw checkpoint, or damaged"), qPrintable(foreign.err));
+    const Result both = run(SEESAW_TRAIN, {"demo", "--branch", checkpoint}, dir_.path());
+    QCOMPARE(both.exitCode, 1);
+    QVERIFY(both.err.contains("give one of a preset, --config and --branch"));
+  }
+
   void aMissingOrForeignFileIsRefused()
   {
     const Result missing = run(SEESAW_TRACE, {"info", "missing.h5"}, dir_.path());

@@ -1,0 +1,245 @@
+#include "train/checkpoint.h"
+
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "methods/gradient_method.h"
+#include "train/data_order.h"
+#include "train/geometry_window.h"
+#include "util/error.h"
+#include "util/saved_state.h"
+
+namespace seesaw {
+namespace {
+
+using torch::serialize::InputArchive;
+using torch::serialize::OutputArchive;
+
+constexpr const char* kFormat = "seesaw-checkpoint";
+// Readers refuse a newer version; adding entries keeps it, changing or removing one bumps it.
+constexpr int64_t kVersion = 1;
+
+// LibTorch's messages go on with a C++ backtrace.
+std::string firstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+// Tensors under their names, and the names, which an archive cannot list portably.
+void writeState(OutputArchive& archive, const SavedState& state)
+{
+  std::string keys;
+  for (const auto& [name, value] : state.entries()) {
+    keys += name + "\n";
+    archive.write(name, value.detach());
+  }
+  archive.write("keys", c10::IValue(keys));
+}
+
+SavedState readState(InputArchive& archive)
+{
+  c10::IValue keys;
+  archive.read("keys", keys);
+  SavedState state;
+  std::istringstream lines(keys.toStringRef());
+  for (std::string name; std::getline(lines, name);) {
+    at::Tensor value;
+    archive.read(name, value);
+    state.put(name, value);
+  }
+  return state;
+}
+
+OutputArchive nested(OutputArchive& parent) { return OutputArchive(parent.compilation_unit()); }
+
+// Tensors in a fixed order, with their names, so that a restore can say which one does not fit.
+void writeTensors(OutputArchive& archive, const std::vector<std::pair<std::string, at::Tensor>>& tensors)
+{
+  std::string names;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    names += tensors[i].first + "\n";
+    archive.write("t" + std::to_string(i), tensors[i].second.detach());
+  }
+  archive.write("names", c10::IValue(names));
+}
+
+// Copies each saved tensor into its counterpart in place (the optimizer holds the very tensors).
+void readTensors(InputArchive& archive, const std::vector<std::pair<std::string, at::Tensor>>& tensors, const std::string& part)
+{
+  c10::IValue names;
+  archive.read("names", names);
+  std::string expected;
+  for (const auto& t : tensors) expected += t.first + "\n";
+  if (names.toStringRef() != expected)
+    throw Error(part + " has other tensors than this run's (another model, method or settings)");
+  at::NoGradGuard noGrad;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    at::Tensor saved;
+    archive.read("t" + std::to_string(i), saved);
+    at::Tensor target = tensors[i].second;
+    if (!saved.sizes().equals(target.sizes())) {
+      std::ostringstream message;
+      message << part << " " << tensors[i].first << " has shape " << saved.sizes() << ", this run's " << target.sizes();
+      throw Error(message.str());
+    }
+    target.copy_(saved);
+  }
+}
+
+std::vector<std::pair<std::string, at::Tensor>> modelTensors(torch::nn::Module& model)
+{
+  std::vector<std::pair<std::string, at::Tensor>> out;
+  for (const auto& p : model.named_parameters(true)) out.emplace_back(p.key(), p.value());
+  for (const auto& b : model.named_buffers(true)) out.emplace_back(b.key(), b.value());
+  return out;
+}
+
+std::vector<std::pair<std::string, at::Tensor>> methodTensors(GradientMethod& method)
+{
+  std::vector<std::pair<std::string, at::Tensor>> out;
+  for (const auto& p : method.parameters()) out.emplace_back("parameter" + std::to_string(out.size()), p);
+  return out;
+}
+
+std::string readText(InputArchive& archive, const std::string& key)
+{
+  c10::IValue value;
+  archive.read(key, value);
+  return value.toStringRef();
+}
+
+// Loads the archive and checks that it is a checkpoint this build can read.
+InputArchive openArchive(const std::string& path, c10::Device device)
+{
+  if (!std::filesystem::is_regular_file(path)) throw Error("checkpoint " + path + ": no such file");
+  InputArchive archive;
+  try {
+    archive.load_from(path, device);
+  } catch (const std::exception&) {
+    throw Error("checkpoint " + path + ": not a Seesaw checkpoint, or damaged (LibTorch cannot read it as an archive)");
+  }
+  c10::IValue format, version;
+  if (!archive.try_read("format", format) || !format.isString() || format.toStringRef() != kFormat)
+    throw Error("checkpoint " + path + ": a LibTorch archive, but not a Seesaw checkpoint");
+  archive.read("version", version);
+  if (version.toInt() > kVersion)
+    throw Error("checkpoint " + path + ": format version " + std::to_string(version.toInt()) + " is newer than this Seesaw reads (" +
+                std::to_string(kVersion) + ")");
+  return archive;
+}
+
+}  // namespace
+
+std::string checkpointDirectoryFor(const std::string& tracePath)
+{
+  std::filesystem::path p(tracePath);
+  return p.replace_extension(".checkpoints").string();
+}
+
+void writeCheckpoint(const std::string& path, const CheckpointHeader& header, const TrainingState& state)
+{
+  try {
+    OutputArchive archive;
+    archive.write("format", c10::IValue(std::string(kFormat)));
+    archive.write("version", c10::IValue(kVersion));
+    archive.write("step", c10::IValue(header.step));
+    archive.write("config", c10::IValue(header.configJson));
+    archive.write("trace", c10::IValue(header.trace));
+    archive.write("software_version", c10::IValue(header.softwareVersion));
+    archive.write("saved_at", c10::IValue(header.savedAt));
+
+    OutputArchive model = nested(archive);
+    writeTensors(model, modelTensors(state.model));
+    archive.write("model", model);
+    OutputArchive optimizer = nested(archive);
+    state.optimizer.save(optimizer);
+    archive.write("optimizer", optimizer);
+    OutputArchive method = nested(archive);
+    writeTensors(method, methodTensors(state.method));
+    SavedState methodState;
+    state.method.saveState(methodState);
+    OutputArchive memory = nested(archive);
+    writeState(memory, methodState);
+    method.write("state", memory);
+    archive.write("method", method);
+    SavedState order;
+    state.order.save(order);
+    OutputArchive orderArchive = nested(archive);
+    writeState(orderArchive, order);
+    archive.write("data_order", orderArchive);
+    for (size_t i = 0; i < state.windows.size(); ++i) {
+      SavedState window;
+      state.windows[i]->save(window);
+      OutputArchive windowArchive = nested(archive);
+      writeState(windowArchive, window);
+      archive.write("window" + std::to_string(i), windowArchive);
+    }
+
+    const std::string partial = path + ".part";
+    archive.save_to(partial);
+    std::filesystem::rename(partial, path);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error("checkpoint " + path + ": cannot write it: " + firstLine(e.what()));
+  }
+}
+
+CheckpointHeader readCheckpointHeader(const std::string& path)
+{
+  InputArchive archive = openArchive(path, c10::kCPU);
+  try {
+    CheckpointHeader h;
+    c10::IValue step;
+    archive.read("step", step);
+    h.step = step.toInt();
+    h.configJson = readText(archive, "config");
+    h.trace = readText(archive, "trace");
+    h.softwareVersion = readText(archive, "software_version");
+    h.savedAt = readText(archive, "saved_at");
+    return h;
+  } catch (const c10::Error&) {
+    throw Error("checkpoint " + path + ": its header is incomplete or damaged");
+  }
+}
+
+void readCheckpoint(const std::string& path, const TrainingState& state, c10::Device device)
+{
+  InputArchive archive = openArchive(path, device);
+  std::string part = "the model";
+  try {
+    InputArchive model;
+    archive.read("model", model);
+    readTensors(model, modelTensors(state.model), "model parameter");
+    part = "the optimizer";
+    InputArchive optimizer;
+    archive.read("optimizer", optimizer);
+    state.optimizer.load(optimizer);
+    part = "the gradient method";
+    InputArchive method;
+    archive.read("method", method);
+    readTensors(method, methodTensors(state.method), "method");
+    InputArchive memory;
+    method.read("state", memory);
+    state.method.loadState(readState(memory));
+    part = "the data order";
+    InputArchive order;
+    archive.read("data_order", order);
+    state.order.restore(readState(order));
+    for (size_t i = 0; i < state.windows.size(); ++i) {
+      part = i == 0 ? "the per-user window" : "the per-item window";
+      InputArchive window;
+      // A run that recorded no such geometry saved no window: this one opens a fresh one.
+      if (archive.try_read("window" + std::to_string(i), window)) state.windows[i]->restore(readState(window));
+    }
+  } catch (const Error& e) {
+    throw Error("checkpoint " + path + ": " + part + ": " + e.what());
+  } catch (const std::exception& e) {
+    throw Error("checkpoint " + path + ": " + part + " does not fit this run: " + firstLine(e.what()));
+  }
+}
+
+}  // namespace seesaw
