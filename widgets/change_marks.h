@@ -1,7 +1,8 @@
 #pragma once
 // The settings changed during a run (steering), marked on a plot whose x axis is steps: a
 // dash-dotted line between the last step before and the first step after each applied change,
-// labelled with the new value. Every time axis shows them.
+// labelled with the new value; and the checkpoints saved, a dotted blue line after the step each
+// holds. Every time axis shows them.
 
 #include <cstddef>
 

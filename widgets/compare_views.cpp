@@ -73,6 +73,42 @@ const ComparedRun* runAt(const Comparison& comparison, int index)
   return index >= 0 && static_cast<size_t>(index) < comparison.runs().size() ? &comparison.runs()[static_cast<size_t>(index)] : nullptr;
 }
 
+// A branch among the runs: a dashed line at its step, and the steps from a little before it in
+// view, where the runs part.
+void markBranch(QCustomPlot& plot, const Comparison& comparison)
+{
+  const int64_t step = comparison.branchStep();
+  if (step <= 0) return;
+  auto* line = new QCPItemStraightLine(&plot);
+  line->point1->setCoords(static_cast<double>(step), 0);
+  line->point2->setCoords(static_cast<double>(step), 1);
+  line->setPen(QPen(QColor(90, 90, 90), 1, Qt::DashLine));
+  auto* label = new QCPItemText(&plot);
+  label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+  label->position->setTypeX(QCPItemPosition::ptPlotCoords);
+  label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+  label->position->setCoords(static_cast<double>(step), 0.0);
+  label->setText(QObject::tr(" branch at step %1").arg(step));
+  label->setColor(QColor(90, 90, 90));
+  const double last = plot.xAxis->range().upper;
+  if (last > static_cast<double>(step)) plot.xAxis->setRange(static_cast<double>(step) - 0.25 * (last - static_cast<double>(step)), last);
+}
+
+// The values the graphs have inside the x range shown (all of them before a branch narrowed it).
+QCPRange visibleRange(QCustomPlot& plot)
+{
+  QCPRange out = plot.yAxis->range();
+  bool any = false;
+  for (int i = 0; i < plot.graphCount(); ++i) {
+    bool found = false;
+    const QCPRange r = plot.graph(i)->getValueRange(found, QCP::sdBoth, plot.xAxis->range());
+    if (!found) continue;
+    out = any ? QCPRange(std::min(out.lower, r.lower), std::max(out.upper, r.upper)) : r;
+    any = true;
+  }
+  return out;
+}
+
 int64_t cursorOf(const Comparison& comparison) { return comparison.runs().empty() ? 0 : comparison.runs().front().store->cursor(); }
 
 // A click (not a drag, which pans) inside the axes of a plot over steps moves every run's cursor there.
@@ -134,8 +170,9 @@ void CompareOverlayView::redraw()
       if (q.kind == StepQuantity::Kind::ValidAuc) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
     }
     plot_->rescaleAxes();
+    markBranch(*plot_, comparison_);
     if (q.kind == StepQuantity::Kind::Cosine) plot_->yAxis->setRange(-1.05, 1.05);
-    else plot_->yAxis->setRange(readableRange(plot_->yAxis->range(), false));
+    else plot_->yAxis->setRange(readableRange(visibleRange(*plot_), false));
   }
   moveStepCursor(*cursor_, static_cast<double>(cursorOf(comparison_)));
   plot_->replot(QCustomPlot::rpQueuedReplot);
@@ -196,6 +233,7 @@ void CompareDifferenceView::redraw()
     if (q.kind == StepQuantity::Kind::ValidAuc) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
     plot_->yAxis->setLabel(tr("%1 - %2").arg(a->name, b->name));
     plot_->rescaleAxes();
+    markBranch(*plot_, comparison_);
     plot_->yAxis->setRange(readableRange(plot_->yAxis->range(), false));
   }
   moveStepCursor(*cursor_, static_cast<double>(cursorOf(comparison_)));

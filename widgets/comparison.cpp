@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <QFileInfo>
+
 #include "widgets/plot_style.h"
 #include "widgets/run_store.h"
 
@@ -134,6 +136,13 @@ bool Comparison::sameUsers() const
 
 QStringList Comparison::commonLevels() const { return inEveryRun(runs_, &RunInfo::geometryLevels); }
 
+int64_t Comparison::branchStep() const
+{
+  int64_t step = 0;
+  for (const ComparedRun& r : runs_) step = std::max(step, r.store->info().branch.step);
+  return step;
+}
+
 QStringList Comparison::limits() const
 {
   QStringList out;
@@ -161,6 +170,14 @@ QStringList Comparison::limits() const
                                              .arg(r.name, runs_.front().name, commonLevels().join(QStringLiteral(", "))));
     if (info.data.rows != first.data.rows || info.data.taskNames != first.data.taskNames)
       out << tr("%1 trained on other data than %2 (%3 against %4 rows)").arg(r.name, runs_.front().name).arg(info.data.rows).arg(first.data.rows);
+  }
+  for (const ComparedRun& r : runs_) {
+    const auto& branch = r.store->info().branch;
+    if (!branch.checkpoint.empty())
+      out << tr("%1 is a branch from step %2 of %3: it has no steps before that")
+                 .arg(r.name)
+                 .arg(branch.step)
+                 .arg(QFileInfo(QString::fromStdString(branch.parentTrace)).fileName());
   }
   out.removeDuplicates();
   return out;

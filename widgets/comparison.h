@@ -76,6 +76,10 @@ public:
   // datasets, runs without per-user snapshots, different geometry levels.
   QStringList limits() const;
 
+  // The step a branch among the runs continues from (RunInfo::branch), where the step views
+  // align the runs; 0 when no run is a branch.
+  int64_t branchStep() const;
+
   // One step cursor for every run.
   void setCursor(int64_t step);
   // One selected user (a code, the same in every run when sameUsers()).

@@ -4,6 +4,8 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "trace/trace_writer.h"
+#include "train/branch.h"
+#include "train/checkpoint.h"
 #include "train/prepared_data.h"
 #include "train/trainer.h"
 #include "widgets/run_store.h"
@@ -23,7 +25,7 @@ LiveSession::~LiveSession()
   for (auto& f : deriving_) f.waitForFinished();
 }
 
-void LiveSession::start(const RunConfig& config, const QString& tracePath)
+void LiveSession::start(const RunConfig& config, const QString& tracePath, const QString& checkpoint)
 {
   if (active()) return;
   control_.reset();
@@ -32,10 +34,15 @@ void LiveSession::start(const RunConfig& config, const QString& tracePath)
   threadError_.clear();
   end_.reset();
   const std::string path = tracePath.toStdString();
-  thread_ = QThread::create([this, config, path] {
+  thread_ = QThread::create([this, config, path, from = checkpoint.toStdString()] {
     try {
-      auto data = std::make_shared<PreparedData>(prepareData(config.data));
-      Trainer trainer(config, data);
+      std::optional<BranchPlan> branch;
+      if (!from.empty()) branch = planBranch(parseRunConfig(readCheckpointHeader(from).configJson, "checkpoint " + from, ""), config);
+      const RunConfig& start = branch ? branch->start : config;
+      auto data = std::make_shared<PreparedData>(prepareData(start.data));
+      Trainer trainer(start, data);
+      trainer.setCheckpointDirectory(checkpointDirectoryFor(path), path);
+      if (branch) trainer.restore(from, branch->changes);
       TraceOptions options;
       options.path = path;
       TraceWriter trace(options);
@@ -62,6 +69,11 @@ void LiveSession::setPaused(bool paused)
   if (state_ != State::Running && state_ != State::Paused) return;
   control_.pause = paused;
   setState(paused ? State::Paused : State::Running);
+}
+
+void LiveSession::saveCheckpoint()
+{
+  if (state_ == State::Running || state_ == State::Paused) control_.checkpoint = true;
 }
 
 void LiveSession::steer(const Steering& change)

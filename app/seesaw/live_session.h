@@ -40,9 +40,14 @@ public:
   explicit LiveSession(widgets::RunStore& store, QObject* parent = nullptr);
   ~LiveSession() override;
 
-  // Starts a run of config recorded to tracePath; only while no run is going.
-  void start(const RunConfig& config, const QString& tracePath);
+  // Starts a run of config recorded to tracePath; only while no run is going. With a checkpoint,
+  // the run is a branch: it continues the checkpoint's state with config's settings (planBranch;
+  // what a branch cannot change fails the run with the field named). Checkpoints of the run go
+  // beside its trace (checkpointDirectoryFor).
+  void start(const RunConfig& config, const QString& tracePath, const QString& checkpoint = {});
   void setPaused(bool paused);
+  // Saves a checkpoint of the steps done, also while paused; the change log names the file.
+  void saveCheckpoint();
   void stop();
   // Changes the running trainer's settings from its next step; it records each change, applied
   // or refused, into the store and the trace.

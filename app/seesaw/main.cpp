@@ -15,6 +15,8 @@
 #include "app/seesaw/replay_session.h"
 #include "app/seesaw/main_window.h"
 #include "config/run_config.h"
+#include "train/branch.h"
+#include "train/checkpoint.h"
 #include "util/error.h"
 #include "widgets/comparison.h"
 #include "widgets/run_store.h"
@@ -25,6 +27,7 @@ struct Options
 {
   seesaw::RunConfig config;
   QString tracePath, screenshot, view, user;
+  QString branch;      // a checkpoint the run continues from
   QStringList traces;  // to replay (one) or compare (two or more) instead of a run to train
   bool compare = false;
   bool start = false, exitWhenDone = false;
@@ -39,14 +42,18 @@ Options parseOptions(const QCommandLineParser& parser)
   if (o.compare && o.traces.size() < 2) throw seesaw::Error("--compare needs two or more traces");
   if (!o.compare && o.traces.size() > 1) throw seesaw::Error("give one trace to replay, or --compare and two or more");
   if (!o.traces.isEmpty()) {
-    for (const char* runOnly : {"preset", "config", "steps", "method", "trace", "start"})
+    for (const char* runOnly : {"preset", "config", "branch", "steps", "method", "trace", "start"})
       if (parser.isSet(QString::fromLatin1(runOnly)))
         throw seesaw::Error(std::string("--") + runOnly + " sets up a run to train; it does not apply to a trace opened for replay");
   }
   const QString preset = parser.value(QStringLiteral("preset")), configFile = parser.value(QStringLiteral("config"));
-  if (!preset.isEmpty() && !configFile.isEmpty()) throw seesaw::Error("give either --preset or --config, not both");
-  o.config = configFile.isEmpty() ? seesaw::presetConfig(preset.isEmpty() ? "demo" : preset.toStdString())
-                                  : seesaw::loadRunConfigFile(configFile.toStdString());
+  o.branch = parser.value(QStringLiteral("branch"));
+  if (!preset.isEmpty() + !configFile.isEmpty() + !o.branch.isEmpty() > 1) throw seesaw::Error("give one of --preset, --config and --branch");
+  const std::string checkpoint = o.branch.toStdString();
+  o.config = !o.branch.isEmpty()     ? seesaw::parseRunConfig(seesaw::readCheckpointHeader(checkpoint).configJson, "checkpoint " + checkpoint, "")
+             : configFile.isEmpty() ? seesaw::presetConfig(preset.isEmpty() ? "demo" : preset.toStdString())
+                                    : seesaw::loadRunConfigFile(configFile.toStdString());
+  const seesaw::RunConfig saved = o.config;
   if (parser.isSet(QStringLiteral("steps"))) {
     bool ok = false;
     o.config.train.steps = parser.value(QStringLiteral("steps")).toLongLong(&ok);
@@ -57,6 +64,7 @@ Options parseOptions(const QCommandLineParser& parser)
     o.config.method.params.clear();  // the config's parameters belong to its own method
   }
   seesaw::validate(o.config);
+  if (!o.branch.isEmpty()) seesaw::planBranch(saved, o.config);  // what a branch cannot change, refused now
   o.tracePath = parser.value(QStringLiteral("trace"));
   o.screenshot = parser.value(QStringLiteral("screenshot"));
   o.view = parser.value(QStringLiteral("view"));
@@ -87,6 +95,8 @@ int main(int argc, char** argv)
       {QStringLiteral("config"), QStringLiteral("run config JSON file, the format seesaw-train reads (docs/config.md)"), QStringLiteral("file")},
       {QStringLiteral("steps"), QStringLiteral("number of training steps (train.steps)"), QStringLiteral("n")},
       {QStringLiteral("method"), QStringLiteral("gradient method (method.name; seesaw-train --help lists them)"), QStringLiteral("name")},
+      {QStringLiteral("branch"), QStringLiteral("continue from a checkpoint (instead of a preset or config), with --method and --steps as its changes"),
+       QStringLiteral("checkpoint")},
       {QStringLiteral("trace"), QStringLiteral("where to record the run (default: runs/<date>-<name>-<method>.h5)"), QStringLiteral("file")},
       {QStringLiteral("start"), QStringLiteral("start training at once")},
       {QStringLiteral("screenshot"), QStringLiteral("when the run ends (for a trace: once it is read and its writer has ended), save a PNG of the window (or of --view) to this file; implies --start"), QStringLiteral("file")},
@@ -175,6 +185,7 @@ int main(int argc, char** argv)
       return 1;
     }
   }
+  if (!options.branch.isEmpty()) window.setBranch(options.branch);
   if (options.start) window.startRun();
   const int code = application.exec();
   return code != 0 ? code : status;

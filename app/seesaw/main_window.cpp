@@ -24,6 +24,8 @@
 #include "app/seesaw/replay_session.h"
 #include "app/seesaw/run_setup_dialog.h"
 #include "app/seesaw/steering_panel.h"
+#include "train/branch.h"
+#include "train/checkpoint.h"
 #include "util/error.h"
 #include "widgets/cosine_matrix_view.h"
 #include "widgets/export.h"
@@ -88,6 +90,9 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
     const QString path = QFileDialog::getOpenFileName(this, tr("Open trace"), QStringLiteral("runs"), tr("Seesaw trace (*.h5);;All files (*)"));
     if (!path.isEmpty()) openTrace(path);
   })->setShortcut(QKeySequence::Open);
+  file->addAction(tr("&Branch from checkpoint..."), this, &MainWindow::branchRun)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+  compareParentAction_ = file->addAction(tr("Compare with &parent"), this, [this] { compareWithParent(); });
+  compareParentAction_->setObjectName(QStringLiteral("compare-parent"));
   file->addAction(tr("&Compare traces..."), this, [this] {
     const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Compare traces (choose two or more)"), QStringLiteral("runs"),
                                                             tr("Seesaw trace (*.h5);;All files (*)"));
@@ -121,7 +126,10 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   pauseAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
   stopAction_ = bar->addAction(tr("Stop"), this, &MainWindow::stopRun);
   stopAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
-  for (QAction* a : {startAction_, pauseAction_, stopAction_}) a->setToolTip(a->text() + QStringLiteral(" (") + a->shortcut().toString() + ')');
+  checkpointAction_ = bar->addAction(tr("Checkpoint"), session_, &LiveSession::saveCheckpoint);
+  checkpointAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+  checkpointAction_->setObjectName(QStringLiteral("checkpoint"));
+  for (QAction* a : {startAction_, pauseAction_, stopAction_, checkpointAction_}) a->setToolTip(a->text() + QStringLiteral(" (") + a->shortcut().toString() + ')');
 
   QToolBar* timelineBar = new QToolBar(tr("Timeline"));
   timelineBar->setObjectName(QStringLiteral("timeline-toolbar"));
@@ -168,8 +176,63 @@ void MainWindow::startRun()
   replay_->close();
   const QString path = tracePath_.isEmpty() ? defaultTracePath(config_) : tracePath_;
   QDir().mkpath(QFileInfo(path).absolutePath());
-  session_->start(config_, path);
+  session_->start(config_, path, branch_);
+  branch_.clear();
   steering_->setRun(config_);
+}
+
+void MainWindow::branchRun()
+{
+  if (session_->active()) return;
+  const QString shown = shownTrace();
+  const QString directory = shown.isEmpty() ? QStringLiteral("runs") : QString::fromStdString(checkpointDirectoryFor(shown.toStdString()));
+  const QString checkpoint =
+      QFileDialog::getOpenFileName(this, tr("Branch from checkpoint"), directory, tr("Seesaw checkpoint (*.ckpt);;All files (*)"));
+  if (checkpoint.isEmpty()) return;
+  RunConfig saved;
+  int64_t step = 0;
+  try {
+    const CheckpointHeader header = readCheckpointHeader(checkpoint.toStdString());
+    saved = parseRunConfig(header.configJson, "checkpoint " + checkpoint.toStdString(), "");
+    step = header.step;
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, tr("Cannot branch"), QString::fromUtf8(e.what()));
+    return;
+  }
+  RunConfig start = saved;
+  start.name = (saved.name.empty() ? saved.data.source : saved.name) + "-branch";
+  if (start.train.steps <= step) start.train.steps = 2 * std::max<int64_t>(step, 1);  // somewhere to go
+  RunSetupDialog dialog(start, QString(), this);
+  dialog.setWindowTitle(tr("Branch from step %1 of %2").arg(step).arg(QFileInfo(checkpoint).fileName()));
+  if (dialog.exec() != QDialog::Accepted) return;
+  try {
+    planBranch(saved, dialog.config());
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, tr("Cannot branch"), QString::fromUtf8(e.what()));
+    return;
+  }
+  config_ = dialog.config();
+  tracePath_ = dialog.tracePath();
+  branch_ = checkpoint;
+  startRun();
+}
+
+QString MainWindow::shownTrace() const { return replay_->isOpen() && !session_->active() ? replay_->path() : session_->tracePath(); }
+
+CompareWindow* MainWindow::compareWithParent(QString* error)
+{
+  const BranchOrigin& origin = store_->info().branch;
+  QString parent = QString::fromStdString(origin.parentTrace);
+  // Traces copied off a server keep the server's paths: look beside this trace too.
+  if (!QFileInfo::exists(parent)) parent = QFileInfo(shownTrace()).dir().filePath(QFileInfo(parent).fileName());
+  QString why;
+  if (origin.checkpoint.empty()) why = tr("this run is not a branch");
+  else if (origin.parentTrace.empty()) why = tr("the run this one branched from recorded no trace");
+  else if (!QFileInfo::exists(parent)) why = tr("the parent trace %1 is not there, nor beside this trace").arg(QString::fromStdString(origin.parentTrace));
+  if (why.isEmpty()) return compareTraces({parent, shownTrace()}, error);
+  if (error) *error = why;
+  else QMessageBox::warning(this, tr("Cannot compare"), why);
+  return nullptr;
 }
 
 void MainWindow::newRun()
@@ -264,6 +327,7 @@ void MainWindow::sessionStateChanged()
   pauseAction_->setEnabled(state == State::Running || state == State::Paused);
   pauseAction_->setText(state == State::Paused ? tr("Resume") : tr("Pause"));
   stopAction_->setEnabled(state == State::Running || state == State::Paused);
+  checkpointAction_->setEnabled(state == State::Running || state == State::Paused);
   static const std::map<State, QString> names = {{State::Idle, tr("idle")},         {State::Running, tr("training")},
                                                  {State::Paused, tr("paused")},     {State::Stopping, tr("stopping")},
                                                  {State::Finished, tr("finished")}, {State::Failed, tr("failed")}};
@@ -272,7 +336,7 @@ void MainWindow::sessionStateChanged()
   // A trace being written shows green; one whose writer failed, died or went bad shows red.
   const bool live = replaying && replay_->live(), abnormal = replaying && replay_->abnormal();
   stateLabel_->setStyleSheet(live ? QStringLiteral("color: #1a7f37; font-weight: bold") : abnormal ? QStringLiteral("color: #c62828; font-weight: bold") : QString());
-  const QString trace = replaying ? replay_->path() : session_->tracePath();
+  const QString trace = shownTrace();
   traceLabel_->setText(trace.isEmpty() ? QString() : tr("trace: %1").arg(trace));
   setWindowTitle(trace.isEmpty() ? QStringLiteral("Seesaw") : QStringLiteral("Seesaw - %1").arg(QFileInfo(trace).fileName()));
   updateStatus();
@@ -293,13 +357,15 @@ void MainWindow::updateStatus()
 {
   const auto& info = store_->info();
   const int n = store_->stepCount();
+  compareParentAction_->setEnabled(store_->started() && !info.branch.checkpoint.empty());
   if (!store_->started() || n == 0) {
     stepLabel_->clear();
     speedLabel_->clear();
     deviceLabel_->setText(store_->started() ? tr("device: %1").arg(QString::fromStdString(info.device)) : QString());
     return;
   }
-  stepLabel_->setText(tr("step %1 / %2, epoch %3").arg(store_->lastStep()).arg(info.totalSteps).arg(store_->epochs().back(), 0, 'f', 2));
+  stepLabel_->setText(tr("step %1 / %2, epoch %3").arg(store_->lastStep()).arg(info.totalSteps).arg(store_->epochs().back(), 0, 'f', 2) +
+                      (info.branch.checkpoint.empty() ? QString() : tr(" (branch from step %1)").arg(info.branch.step)));
   // Samples per second over the last records (at most 50), so the rate follows the run's pace.
   const int first = std::max(0, n - 50);
   const double seconds = store_->wallTimes().back() - (first == n - 1 ? 0.0 : store_->wallTimes()[first]);

@@ -51,8 +51,16 @@ public:
 public Q_SLOTS:
   // The run setup dialog, then a run of what it sets.
   void newRun();
-  // A run of the current config.
+  // A run of the current config (a branch after setBranch()).
   void startRun();
+  // The next startRun() continues `checkpoint` with the current config's settings (what a branch
+  // may change: method, parameters, lr, task weights, length, cadences, device).
+  void setBranch(const QString& checkpoint) { branch_ = checkpoint; }
+  // Chooses a checkpoint, sets the branch up in the run dialog (the checkpoint's settings to
+  // start from) and starts it.
+  void branchRun();
+  // Opens this branch and the run it branched from side by side, aligned at the branch's step.
+  CompareWindow* compareWithParent(QString* error = nullptr);
   void togglePause();
   void stopRun();
   // Shows a recorded run (a finished trace, or one another process is writing). False when it
@@ -78,6 +86,7 @@ private:
   void updateStatus();
   void rememberTrace(const QString& path);
   void fillRecentMenu();
+  QString shownTrace() const;  // of the replay, or of the run
 
   RunConfig config_;
   QString tracePath_;
@@ -90,6 +99,9 @@ private:
   QAction* startAction_;
   QAction* pauseAction_;
   QAction* stopAction_;
+  QAction* checkpointAction_;
+  QAction* compareParentAction_;
+  QString branch_;  // the checkpoint the next run branches from; empty: a run from scratch
   QLabel* stateLabel_;
   QLabel* stepLabel_;
   QLabel* speedLabel_;

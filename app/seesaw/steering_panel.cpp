@@ -103,6 +103,13 @@ void SteeringPanel::follow()
   bool applied = false;
   for (; changesSeen_ < changes.size(); ++changesSeen_) {
     const ChangeRecord& c = changes[changesSeen_];
+    if (c.field == "checkpoint") {
+      auto* item = new QListWidgetItem(c.refused.empty() ? tr("step %1: checkpoint saved to %2").arg(c.step).arg(QString::fromStdString(c.newValue))
+                                                         : tr("step %1: checkpoint not saved: %2").arg(c.step).arg(QString::fromStdString(c.refused)));
+      if (!c.refused.empty()) item->setForeground(QColor(178, 24, 43));
+      log_->addItem(item);
+      continue;
+    }
     auto* item = new QListWidgetItem(QStringLiteral("step %1: %2 %3 \u2192 %4")
                                          .arg(c.step)
                                          .arg(QString::fromStdString(c.field), QString::fromStdString(c.oldValue), QString::fromStdString(c.newValue)));

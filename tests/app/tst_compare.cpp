@@ -217,6 +217,76 @@ private Q_SLOTS:
     QVERIFY2(error.contains(missing) && error.contains("no such file"), qPrintable(error));
   }
 
+  // A checkpoint asked for in the app while paused, a branch from it with another method, and
+  // the comparison of parent and branch, aligned at the branch's step.
+  void aBranchFromACheckpointIsComparedWithItsParent()
+  {
+    RunConfig config = test::demoRun(60, 20, 20);
+    const QString parentPath = dir_.filePath("parent.h5");
+    app::MainWindow parent(config, parentPath, app::MainWindow::Layout::Default);
+    parent.startRun();
+    QVERIFY(QTest::qWaitFor([&] { return parent.store().stepCount() >= 20; }, 120000));
+    parent.togglePause();
+    QVERIFY(QTest::qWaitFor([&] { return parent.session().state() == app::LiveSession::State::Paused; }, 10000));
+    auto* checkpointAction = parent.findChild<QAction*>(QStringLiteral("checkpoint"));
+    QVERIFY(checkpointAction->isEnabled());
+    checkpointAction->trigger();
+    const auto saved = [&]() -> const ChangeRecord* {
+      for (const auto& c : parent.store().changes())
+        if (c.field == "checkpoint") return &c;
+      return nullptr;
+    };
+    QVERIFY(QTest::qWaitFor([&] { return saved() != nullptr; }, 30000));
+    const int64_t step = saved()->step;
+    QVERIFY2(saved()->refused.empty(), saved()->refused.c_str());
+    QCOMPARE(step, parent.store().lastStep());  // paused: the state after the last step shown
+    const QString checkpoint = dir_.filePath(QStringLiteral("parent.checkpoints/step-%1.ckpt").arg(step, 8, 10, QChar('0')));
+    QVERIFY(QFile::exists(checkpoint));
+    parent.togglePause();
+    QVERIFY(QTest::qWaitFor([&] { return parent.session().state() == app::LiveSession::State::Finished; }, 240000));
+
+    RunConfig other = config;
+    other.method.name = "pcgrad";
+    app::MainWindow branch(other, dir_.filePath("branch.h5"), app::MainWindow::Layout::Default);
+    QVERIFY(!branch.findChild<QAction*>(QStringLiteral("compare-parent"))->isEnabled());
+    branch.setBranch(checkpoint);
+    branch.startRun();
+    QVERIFY(QTest::qWaitFor([&] { return branch.session().state() == app::LiveSession::State::Finished; }, 240000));
+    const widgets::RunStore& b = branch.store();
+    QCOMPARE(b.info().branch.step, step);
+    QCOMPARE(QString::fromStdString(b.info().branch.parentTrace), QFileInfo(parentPath).absoluteFilePath());
+    QCOMPARE(b.steps().front(), static_cast<double>(step + 1));
+    QCOMPARE(b.steps().back(), 60.0);
+    // The first branch step starts from the parent's model and batch: the same losses.
+    const widgets::RunStore& p = parent.store();
+    const int parentIndex = static_cast<int>(step);  // records 1..60, one per step
+    QCOMPARE(p.steps()[parentIndex], static_cast<double>(step + 1));
+    for (int k = 0; k < 3; ++k) QCOMPARE(b.loss(k).front(), p.loss(k)[parentIndex]);
+    QCOMPARE(b.changes().front().field, std::string("method.name"));
+
+    auto* compareParent = branch.findChild<QAction*>(QStringLiteral("compare-parent"));
+    QVERIFY(compareParent->isEnabled());
+    QString error;
+    app::CompareWindow* compare = branch.compareWithParent(&error);
+    QVERIFY2(compare, qPrintable(error));
+    QVERIFY(waitComplete(*compare));
+    QCOMPARE(compare->comparison().branchStep(), step);
+    QVERIFY(compare->comparison().limits().join(' ').contains(QStringLiteral("is a branch from step %1 of parent.h5").arg(step)));
+    auto* overlay = compare->findChild<widgets::CompareOverlayView*>();
+    QVERIFY(overlay->plot()->xAxis->range().lower < static_cast<double>(step));
+    QVERIFY(overlay->plot()->xAxis->range().lower > 1.0);  // aligned at the branch, not the parent's start
+    QVERIFY(compare->saveScreenshot(dir_.filePath("branch.png"), QString()));
+
+    // What a branch cannot change fails the run, with the field named.
+    RunConfig smaller = config;
+    smaller.train.batchSize = 64;
+    app::MainWindow refused(smaller, dir_.filePath("refused.h5"), app::MainWindow::Layout::Default);
+    refused.setBranch(checkpoint);
+    refused.startRun();
+    QVERIFY(QTest::qWaitFor([&] { return refused.session().state() == app::LiveSession::State::Failed; }, 60000));
+    QVERIFY2(refused.session().failure().contains("config field train.batch_size"), qPrintable(refused.session().failure()));
+  }
+
 private:
   QTemporaryDir dir_;
 };
