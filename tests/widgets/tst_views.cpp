@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <random>
 
 #include "widgets/cosine_matrix_view.h"
 #include "widgets/module_heatmap_view.h"
@@ -307,6 +308,56 @@ private Q_SLOTS:
     // Moving the cursor back shows the earlier snapshot's values.
     store.setCursor(15);
     QCOMPARE(model.data(model.index(model.rowOf(3), 12), Qt::UserRole).toDouble(), double(3.1f));
+  }
+
+  // Many users, with ties, NaN, both zeros, infinities and negatives: the table's order is that
+  // of a comparison sort (least or most first, NaN last, ties by user code).
+  void userTableOrdersLikeAComparisonSort()
+  {
+    const int n = 3000;
+    RunInfo info = threeTasks();
+    info.geometryLevels = {"exact"};
+    info.userSnapshotEvery = 10;
+    info.userGroups.assign(n, -1);
+    for (int u = 0; u < n; ++u) info.userIds.push_back("u" + std::to_string(u));
+    auto s = std::make_shared<GeometrySnapshot>();
+    s->step = 10;
+    s->windowStart = 1;
+    s->users.levels.resize(1);
+    std::mt19937 rng(5);
+    const std::vector<float> special = {kNaN, 0.0f, -0.0f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(), 0.25f};
+    std::vector<float> cosine(n);
+    for (int u = 0; u < n; ++u) {
+      cosine[static_cast<size_t>(u)] = rng() % 3 == 0 ? special[rng() % special.size()] : static_cast<float>(rng() % 2001) / 1000.0f - 1.0f;
+      s->users.count.push_back(u % 7 == 0 ? 0 : 1 + static_cast<int32_t>(rng() % 5));
+      for (float c : {cosine[static_cast<size_t>(u)], 0.5f, 0.5f}) s->users.levels[0].cosine.push_back(c);
+      for (int k = 0; k < 3; ++k) {
+        s->users.levels[0].gradNorm.push_back(1.0f);
+        s->users.levels[0].magnitudeRatio.push_back(1.0f);
+        s->users.weight.push_back(1.0f);
+      }
+    }
+    RunStore store;
+    UserTableView view(store);
+    store.begin(info);
+    RecordBatch batch = steps(1, 10);
+    batch.snapshots = {s};
+    store.append(batch);
+    for (const auto& [column, descending] : {std::pair{2, false}, {2, true}, {1, true}, {1, false}}) {  // cosine, then samples
+      view.table().sortByColumn(column, descending ? Qt::DescendingOrder : Qt::AscendingOrder);
+      std::vector<int> expected;
+      for (int u = 0; u < n; ++u)
+        if (s->users.count[static_cast<size_t>(u)] > 0) expected.push_back(u);
+      const auto key = [&](int u) { return column == 2 ? double(cosine[static_cast<size_t>(u)]) : double(s->users.count[static_cast<size_t>(u)]); };
+      std::stable_sort(expected.begin(), expected.end(), [&](int a, int b) {
+        const double x = key(a), y = key(b);
+        if (std::isnan(x) || std::isnan(y)) return !std::isnan(x) && std::isnan(y);
+        return descending ? x > y : x < y;
+      });
+      QCOMPARE(view.model().rowCount(), static_cast<int>(expected.size()));
+      for (size_t r = 0; r < expected.size(); ++r)
+        QVERIFY2(view.model().userAt(static_cast<int>(r)) == expected[r], qPrintable(QString("column %1, row %2").arg(column).arg(r)));
+    }
   }
 
   void selectionPropagatesToTheScatterAndTheDrillDown()
