@@ -200,9 +200,9 @@ void MainWindow::branchRun()
     return;
   }
   RunConfig start = saved;
-  start.name = (saved.name.empty() ? saved.data.source : saved.name) + "-branch";
   if (start.train.steps <= step) start.train.steps = 2 * std::max<int64_t>(step, 1);  // somewhere to go
   RunSetupDialog dialog(start, QString(), this);
+  dialog.lockForBranch();
   dialog.setWindowTitle(tr("Branch from step %1 of %2").arg(step).arg(QFileInfo(checkpoint).fileName()));
   if (dialog.exec() != QDialog::Accepted) return;
   try {

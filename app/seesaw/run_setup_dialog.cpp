@@ -114,7 +114,7 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
 
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
   buttons->addButton(tr("Start"), QDialogButtonBox::AcceptRole)->setDefault(true);
-  QPushButton* load = buttons->addButton(tr("Load config..."), QDialogButtonBox::ActionRole);
+  load_ = buttons->addButton(tr("Load config..."), QDialogButtonBox::ActionRole);
   QPushButton* save = buttons->addButton(tr("Save config..."), QDialogButtonBox::ActionRole);
   auto* columns = new QHBoxLayout;
   columns->addWidget(dataBox);
@@ -127,7 +127,7 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
 
   connect(buttons, &QDialogButtonBox::accepted, this, &RunSetupDialog::accept);
   connect(buttons, &QDialogButtonBox::rejected, this, &RunSetupDialog::reject);
-  connect(load, &QPushButton::clicked, this, [this] {
+  connect(load_, &QPushButton::clicked, this, [this] {
     const QString path = QFileDialog::getOpenFileName(this, tr("Load run config"), QString(), tr("Run config (*.json)"));
     if (!path.isEmpty()) loadConfigFile(path);
   });
@@ -166,6 +166,14 @@ void RunSetupDialog::setConfig(const RunConfig& config)
   const bool file = config.data.source == kFileSource;
   columns_->setEnabled(file);
   problem_->clear();
+}
+
+void RunSetupDialog::lockForBranch()
+{
+  for (QWidget* w : std::initializer_list<QWidget*>{source_, dataPath_, browseData_, columns_, model_, batch_, optimizer_, load_}) {
+    w->setEnabled(false);
+    w->setToolTip(tr("a branch continues its checkpoint's state: this stays as the checkpoint has it"));
+  }
 }
 
 void RunSetupDialog::sourceChanged()

@@ -38,6 +38,10 @@ public:
   // The hyperparameter widget of the current method, for tests.
   QDoubleSpinBox* parameterBox(const QString& name) const;
 
+  // For a branch (docs/checkpoints.md): what made the checkpoint's state (data, model, batch size,
+  // optimizer) is shown but cannot be changed, and no other config can be loaded over it.
+  void lockForBranch();
+
   bool loadConfigFile(const QString& path);  // false, with a dialog, when the file is refused
   bool saveConfigFile(const QString& path);
 
@@ -64,6 +68,7 @@ private:
   QSpinBox* window_;
   QLineEdit* trace_;
   QLabel* problem_;
+  QPushButton* load_ = nullptr;
 };
 
 }  // namespace seesaw::app

@@ -6,11 +6,13 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
+#include <QSpinBox>
 
 #include "app/seesaw/column_mapping_dialog.h"
 #include "app/seesaw/run_setup_dialog.h"
 #include "config/run_config.h"
 #include "methods/registry.h"
+#include "train/branch.h"
 
 using namespace seesaw;
 
@@ -46,6 +48,26 @@ private Q_SLOTS:
     small.method.params["eps"] = 1e-9;
     dialog.setConfig(small);
     QCOMPARE(dialog.config().method.params.at("eps"), 1e-9);
+  }
+
+  // Set up as a branch: the checkpoint's config (as a checkpoint stores it) comes back unchanged,
+  // what made the state cannot be edited, and the method is a change a branch may make.
+  void setupOfABranchKeepsTheCheckpointsState()
+  {
+    RunConfig run = presetConfig("demo");
+    run.train.steps = 300;
+    run.method.params = methodRegistry().resolve(run.method.name, {}).values();
+    const RunConfig saved = parseRunConfig(toJsonString(run), "checkpoint", "");
+    app::RunSetupDialog dialog(saved, QString());
+    dialog.lockForBranch();
+    QVERIFY(planBranch(saved, dialog.config()).changes.empty());
+    QVERIFY(!dialog.findChild<QSpinBox*>("train.batch_size")->isEnabled());
+    QVERIFY(!dialog.findChild<QComboBox*>("model.type")->isEnabled());
+    auto* method = dialog.findChild<QComboBox*>("method.name");
+    QVERIFY(method->isEnabled());
+    method->setCurrentIndex(method->findData("pcgrad"));
+    const Steering changes = planBranch(saved, dialog.config()).changes;
+    QCOMPARE(changes.method.value_or(""), std::string("pcgrad"));
   }
 
   void setupSavesAndLoadsTheRunConfigFormat()
