@@ -188,9 +188,10 @@ void writeCheckpoint(const std::string& path, const CheckpointHeader& header, co
   }
 }
 
-CheckpointHeader readCheckpointHeader(const std::string& path)
+namespace {
+
+CheckpointHeader readHeader(InputArchive& archive, const std::string& path)
 {
-  InputArchive archive = openArchive(path, c10::kCPU);
   try {
     CheckpointHeader h;
     c10::IValue step;
@@ -206,9 +207,20 @@ CheckpointHeader readCheckpointHeader(const std::string& path)
   }
 }
 
-void readCheckpoint(const std::string& path, const TrainingState& state, c10::Device device)
+}  // namespace
+
+CheckpointHeader readCheckpointHeader(const std::string& path)
+{
+  InputArchive archive = openArchive(path, c10::kCPU);
+  return readHeader(archive, path);
+}
+
+CheckpointHeader readCheckpoint(const std::string& path, const TrainingState& state, c10::Device device,
+                                const std::function<void(const CheckpointHeader&)>& accept)
 {
   InputArchive archive = openArchive(path, device);
+  const CheckpointHeader header = readHeader(archive, path);
+  accept(header);
   std::string part = "the model";
   try {
     InputArchive model;
@@ -240,6 +252,7 @@ void readCheckpoint(const std::string& path, const TrainingState& state, c10::De
   } catch (const std::exception& e) {
     throw Error("checkpoint " + path + ": " + part + " does not fit this run: " + firstLine(e.what()));
   }
+  return header;
 }
 
 }  // namespace seesaw

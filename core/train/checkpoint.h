@@ -8,6 +8,7 @@
 #include <c10/core/Device.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -54,8 +55,10 @@ void writeCheckpoint(const std::string& path, const CheckpointHeader& header, co
 // of a newer format.
 CheckpointHeader readCheckpointHeader(const std::string& path);
 
-// Restores `state`, made from the header's config on the same data, with its tensors on `device`.
-// Throws seesaw::Error naming the file and the part that does not fit.
-void readCheckpoint(const std::string& path, const TrainingState& state, c10::Device device);
+// Restores `state`, made from the header's config on the same data, with its tensors on `device`,
+// once `accept` (which throws to refuse) has seen the header: the file is read once. Throws
+// seesaw::Error naming the file and the part that does not fit.
+CheckpointHeader readCheckpoint(const std::string& path, const TrainingState& state, c10::Device device,
+                                const std::function<void(const CheckpointHeader&)>& accept);
 
 }  // namespace seesaw

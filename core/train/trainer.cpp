@@ -592,21 +592,20 @@ void Trainer::setCheckpointDirectory(std::string directory, std::string tracePat
 void Trainer::restore(const std::string& checkpointPath, const Steering& changes)
 {
   Impl& s = *impl_;
-  const CheckpointHeader header = readCheckpointHeader(checkpointPath);
   const std::string context = "checkpoint " + checkpointPath;
-  RunConfig saved;
-  try {
-    saved = parseRunConfig(header.configJson, context, "");
-    // Built from planBranch(saved, ...).start: the saved state's settings, only the plumbing new.
-    if (!planBranch(saved, s.config).changes.empty())
-      throw Error("this trainer was built with other method settings than the checkpoint's; steer to them instead");
-  } catch (const Error& e) {
-    throw Error(context + ": " + e.what());
-  }
-  if (header.step >= s.info.totalSteps)
-    throw Error(context + " is at step " + std::to_string(header.step) + ", where this run ends (" +
-                std::to_string(s.info.totalSteps) + " steps): give it more steps (train.steps)");
-  readCheckpoint(checkpointPath, s.trainingState(), s.device);
+  const auto accept = [&](const CheckpointHeader& header) {
+    try {
+      // Built from planBranch(saved, ...).start: the saved state's settings, only the plumbing new.
+      if (!planBranch(parseRunConfig(header.configJson, context, ""), s.config).changes.empty())
+        throw Error("this trainer was built with other method settings than the checkpoint's; steer to them instead");
+    } catch (const Error& e) {
+      throw Error(context + ": " + e.what());
+    }
+    if (header.step >= s.info.totalSteps)
+      throw Error(context + " is at step " + std::to_string(header.step) + ", where this run ends (" +
+                  std::to_string(s.info.totalSteps) + " steps): give it more steps (train.steps)");
+  };
+  const CheckpointHeader header = readCheckpoint(checkpointPath, s.trainingState(), s.device, accept);
   s.firstStep = header.step + 1;
   s.info.branch = {header.trace, std::filesystem::absolute(checkpointPath).string(), header.step};
   s.branchChanges = s.steer(changes, s.firstStep, false);
