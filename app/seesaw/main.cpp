@@ -17,6 +17,7 @@
 #include "config/run_config.h"
 #include "train/branch.h"
 #include "train/checkpoint.h"
+#include "util/blas_check.h"
 #include "util/error.h"
 #include "widgets/comparison.h"
 #include "widgets/run_store.h"
@@ -117,6 +118,7 @@ int main(int argc, char** argv)
     return 1;
   }
 
+  if (const std::string warning = seesaw::blasWarning(); !warning.empty()) std::fprintf(stderr, "seesaw: warning: %s\n", warning.c_str());
   int status = 0;
   // When the run (or every trace) has ended: the screenshot, then quit if asked. The views draw
   // their last records first (their replots are queued).
