@@ -37,7 +37,7 @@ void LiveSession::start(const RunConfig& config, const QString& tracePath, const
   thread_ = QThread::create([this, config, path, from = checkpoint.toStdString()] {
     try {
       std::optional<BranchPlan> branch;
-      if (!from.empty()) branch = planBranch(parseRunConfig(readCheckpointHeader(from).configJson, "checkpoint " + from, ""), config);
+      if (!from.empty()) branch = planBranch(readCheckpointHeader(from).config, config);
       const RunConfig& start = branch ? branch->start : config;
       auto data = std::make_shared<PreparedData>(prepareData(start.data));
       Trainer trainer(start, data);

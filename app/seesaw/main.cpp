@@ -50,8 +50,7 @@ Options parseOptions(const QCommandLineParser& parser)
   const QString preset = parser.value(QStringLiteral("preset")), configFile = parser.value(QStringLiteral("config"));
   o.branch = parser.value(QStringLiteral("branch"));
   if (!preset.isEmpty() + !configFile.isEmpty() + !o.branch.isEmpty() > 1) throw seesaw::Error("give one of --preset, --config and --branch");
-  const std::string checkpoint = o.branch.toStdString();
-  o.config = !o.branch.isEmpty()     ? seesaw::parseRunConfig(seesaw::readCheckpointHeader(checkpoint).configJson, "checkpoint " + checkpoint, "")
+  o.config = !o.branch.isEmpty()     ? seesaw::readCheckpointHeader(o.branch.toStdString()).config
              : configFile.isEmpty() ? seesaw::presetConfig(preset.isEmpty() ? "demo" : preset.toStdString())
                                     : seesaw::loadRunConfigFile(configFile.toStdString());
   const seesaw::RunConfig saved = o.config;

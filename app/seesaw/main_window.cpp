@@ -193,7 +193,7 @@ void MainWindow::branchRun()
   int64_t step = 0;
   try {
     const CheckpointHeader header = readCheckpointHeader(checkpoint.toStdString());
-    saved = parseRunConfig(header.configJson, "checkpoint " + checkpoint.toStdString(), "");
+    saved = header.config;
     step = header.step;
   } catch (const std::exception& e) {
     QMessageBox::warning(this, tr("Cannot branch"), QString::fromUtf8(e.what()));

@@ -139,7 +139,7 @@ int main(int argc, char** argv)
       throw seesaw::Error("give one of a preset, --config and --branch");
     std::optional<seesaw::RunConfig> saved;  // a branch's checkpoint config
     if (!branchFrom.empty())
-      saved = seesaw::parseRunConfig(seesaw::readCheckpointHeader(branchFrom).configJson, "checkpoint " + branchFrom, "");
+      saved = seesaw::readCheckpointHeader(branchFrom).config;
     seesaw::RunConfig config = saved ? *saved
                                : configFile.empty() ? seesaw::presetConfig(preset.empty() ? "demo" : preset)
                                                     : seesaw::loadRunConfigFile(configFile);

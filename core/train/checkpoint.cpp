@@ -28,35 +28,18 @@ constexpr int64_t kVersion = 1;
 // LibTorch's messages go on with a C++ backtrace.
 std::string firstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
 
-// Tensors under their names, and the names, which an archive cannot list portably.
-void writeState(OutputArchive& archive, const SavedState& state)
+using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
+
+std::string readText(InputArchive& archive, const std::string& key)
 {
-  std::string keys;
-  for (const auto& [name, value] : state.entries()) {
-    keys += name + "\n";
-    archive.write(name, value.detach());
-  }
-  archive.write("keys", c10::IValue(keys));
+  c10::IValue value;
+  archive.read(key, value);
+  return value.toStringRef();
 }
 
-SavedState readState(InputArchive& archive)
-{
-  c10::IValue keys;
-  archive.read("keys", keys);
-  SavedState state;
-  std::istringstream lines(keys.toStringRef());
-  for (std::string name; std::getline(lines, name);) {
-    at::Tensor value;
-    archive.read(name, value);
-    state.put(name, value);
-  }
-  return state;
-}
-
-OutputArchive nested(OutputArchive& parent) { return OutputArchive(parent.compilation_unit()); }
-
-// Tensors in a fixed order, with their names, so that a restore can say which one does not fit.
-void writeTensors(OutputArchive& archive, const std::vector<std::pair<std::string, at::Tensor>>& tensors)
+// Tensors in order under keys t0, t1, ..., and their names, which an archive cannot list
+// portably and whose dots it does not take as keys.
+void writeNamed(OutputArchive& archive, const NamedTensors& tensors)
 {
   std::string names;
   for (size_t i = 0; i < tensors.size(); ++i) {
@@ -66,49 +49,66 @@ void writeTensors(OutputArchive& archive, const std::vector<std::pair<std::strin
   archive.write("names", c10::IValue(names));
 }
 
-// Copies each saved tensor into its counterpart in place (the optimizer holds the very tensors).
-void readTensors(InputArchive& archive, const std::vector<std::pair<std::string, at::Tensor>>& tensors, const std::string& part)
+NamedTensors readNamed(InputArchive& archive)
 {
-  c10::IValue names;
-  archive.read("names", names);
-  std::string expected;
-  for (const auto& t : tensors) expected += t.first + "\n";
-  if (names.toStringRef() != expected)
-    throw Error(part + " has other tensors than this run's (another model, method or settings)");
+  NamedTensors tensors;
+  std::istringstream names(readText(archive, "names"));
+  for (std::string name; std::getline(names, name);) {
+    at::Tensor value;
+    archive.read("t" + std::to_string(tensors.size()), value);
+    tensors.emplace_back(name, value);
+  }
+  return tensors;
+}
+
+void writeState(OutputArchive& archive, const SavedState& state)
+{
+  writeNamed(archive, NamedTensors(state.entries().begin(), state.entries().end()));
+}
+
+SavedState readState(InputArchive& archive)
+{
+  SavedState state;
+  for (auto& [name, value] : readNamed(archive)) state.put(name, std::move(value));
+  return state;
+}
+
+OutputArchive nested(OutputArchive& parent) { return OutputArchive(parent.compilation_unit()); }
+
+// Copies each saved tensor into its counterpart in place (the optimizer holds the very tensors),
+// so that a restore can say which one does not fit.
+void readTensors(InputArchive& archive, const NamedTensors& tensors, const std::string& part)
+{
+  const NamedTensors saved = readNamed(archive);
+  bool sameNames = saved.size() == tensors.size();
+  for (size_t i = 0; sameNames && i < tensors.size(); ++i) sameNames = saved[i].first == tensors[i].first;
+  if (!sameNames) throw Error(part + " has other tensors than this run's (another model, method or settings)");
   at::NoGradGuard noGrad;
   for (size_t i = 0; i < tensors.size(); ++i) {
-    at::Tensor saved;
-    archive.read("t" + std::to_string(i), saved);
+    const at::Tensor& savedTensor = saved[i].second;
     at::Tensor target = tensors[i].second;
-    if (!saved.sizes().equals(target.sizes())) {
+    if (!savedTensor.sizes().equals(target.sizes())) {
       std::ostringstream message;
-      message << part << " " << tensors[i].first << " has shape " << saved.sizes() << ", this run's " << target.sizes();
+      message << part << " " << tensors[i].first << " has shape " << savedTensor.sizes() << ", this run's " << target.sizes();
       throw Error(message.str());
     }
-    target.copy_(saved);
+    target.copy_(savedTensor);
   }
 }
 
-std::vector<std::pair<std::string, at::Tensor>> modelTensors(torch::nn::Module& model)
+NamedTensors modelTensors(torch::nn::Module& model)
 {
-  std::vector<std::pair<std::string, at::Tensor>> out;
+  NamedTensors out;
   for (const auto& p : model.named_parameters(true)) out.emplace_back(p.key(), p.value());
   for (const auto& b : model.named_buffers(true)) out.emplace_back(b.key(), b.value());
   return out;
 }
 
-std::vector<std::pair<std::string, at::Tensor>> methodTensors(GradientMethod& method)
+NamedTensors methodTensors(GradientMethod& method)
 {
-  std::vector<std::pair<std::string, at::Tensor>> out;
+  NamedTensors out;
   for (const auto& p : method.parameters()) out.emplace_back("parameter" + std::to_string(out.size()), p);
   return out;
-}
-
-std::string readText(InputArchive& archive, const std::string& key)
-{
-  c10::IValue value;
-  archive.read(key, value);
-  return value.toStringRef();
 }
 
 // Loads the archive and checks that it is a checkpoint this build can read.
@@ -139,6 +139,13 @@ std::string checkpointDirectoryFor(const std::string& tracePath)
   return p.replace_extension(".checkpoints").string();
 }
 
+std::string checkpointFile(const std::string& directory, int64_t step)
+{
+  char name[32];
+  std::snprintf(name, sizeof name, "step-%08lld.ckpt", static_cast<long long>(step));
+  return (std::filesystem::path(directory) / name).string();
+}
+
 void writeCheckpoint(const std::string& path, const CheckpointHeader& header, const TrainingState& state)
 {
   try {
@@ -146,19 +153,19 @@ void writeCheckpoint(const std::string& path, const CheckpointHeader& header, co
     archive.write("format", c10::IValue(std::string(kFormat)));
     archive.write("version", c10::IValue(kVersion));
     archive.write("step", c10::IValue(header.step));
-    archive.write("config", c10::IValue(header.configJson));
+    archive.write("config", c10::IValue(toJsonString(header.config)));
     archive.write("trace", c10::IValue(header.trace));
     archive.write("software_version", c10::IValue(header.softwareVersion));
     archive.write("saved_at", c10::IValue(header.savedAt));
 
     OutputArchive model = nested(archive);
-    writeTensors(model, modelTensors(state.model));
+    writeNamed(model, modelTensors(state.model));
     archive.write("model", model);
     OutputArchive optimizer = nested(archive);
     state.optimizer.save(optimizer);
     archive.write("optimizer", optimizer);
     OutputArchive method = nested(archive);
-    writeTensors(method, methodTensors(state.method));
+    writeNamed(method, methodTensors(state.method));
     SavedState methodState;
     state.method.saveState(methodState);
     OutputArchive memory = nested(archive);
@@ -197,10 +204,11 @@ CheckpointHeader readHeader(InputArchive& archive, const std::string& path)
     c10::IValue step;
     archive.read("step", step);
     h.step = step.toInt();
-    h.configJson = readText(archive, "config");
+    const std::string config = readText(archive, "config");
     h.trace = readText(archive, "trace");
     h.softwareVersion = readText(archive, "software_version");
     h.savedAt = readText(archive, "saved_at");
+    h.config = parseRunConfig(config, "checkpoint " + path, "");
     return h;
   } catch (const c10::Error&) {
     throw Error("checkpoint " + path + ": its header is incomplete or damaged");

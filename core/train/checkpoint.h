@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "config/run_config.h"
+
 namespace torch::nn {
 class Module;
 }
@@ -28,7 +30,7 @@ class GradientMethod;
 struct CheckpointHeader
 {
   int64_t step = 0;             // the last step the saved state includes; 0: before the first
-  std::string configJson;       // the run config at that step
+  RunConfig config;             // the run config at that step
   std::string trace;            // the trace of the run it was saved from; empty when it had none
   std::string softwareVersion;  // of the Seesaw that wrote it
   std::string savedAt;          // ISO 8601, UTC
@@ -46,13 +48,15 @@ struct TrainingState
 
 // Where a run's checkpoints go by default: beside its trace, "runs/a.h5" -> "runs/a.checkpoints".
 std::string checkpointDirectoryFor(const std::string& tracePath);
+// The checkpoint of `step` in a directory of them: "<directory>/step-00000200.ckpt".
+std::string checkpointFile(const std::string& directory, int64_t step);
 
 // Writes next to `path` and renames, so that a checkpoint file is whole or absent. Throws
 // seesaw::Error naming the file.
 void writeCheckpoint(const std::string& path, const CheckpointHeader& header, const TrainingState& state);
 
-// Throws seesaw::Error naming the file for one that is not a Seesaw checkpoint, is damaged or is
-// of a newer format.
+// Throws seesaw::Error naming the file for one that is not a Seesaw checkpoint, is damaged, is of
+// a newer format or holds a config this build refuses.
 CheckpointHeader readCheckpointHeader(const std::string& path);
 
 // Restores `state`, made from the header's config on the same data, with its tensors on `device`,

@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <cmath>
 #include <ctime>
@@ -51,6 +50,15 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainConfig& t, std
           params, torch::optim::SGDOptions(t.lr).momentum(t.momentum).weight_decay(t.weightDecay));
   }
   return nullptr;
+}
+
+// ISO 8601, UTC, to the second: when a run started, when a checkpoint was saved.
+std::string utcNow()
+{
+  char text[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
 }
 
 // LibTorch 1.x keys an optimizer's per-parameter state by the text of the parameter's TensorImpl
@@ -541,18 +549,13 @@ ChangeRecord Trainer::Impl::saveCheckpoint(int64_t step)
     record.refused = "no checkpoint directory was given for this run";
     return record;
   }
-  char name[32];
-  std::snprintf(name, sizeof name, "step-%08lld.ckpt", static_cast<long long>(step));
-  const std::string path = (std::filesystem::path(checkpointDirectory) / name).string();
+  const std::string path = checkpointFile(checkpointDirectory, step);
   CheckpointHeader header;
   header.step = step;
-  header.configJson = toJsonString(config);
+  header.config = config;
   header.trace = checkpointTrace;
   header.softwareVersion = SEESAW_VERSION;
-  char now[32];
-  const std::time_t t = std::time(nullptr);
-  std::strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  header.savedAt = now;
+  header.savedAt = utcNow();
   try {
     std::filesystem::create_directories(checkpointDirectory);
     writeCheckpoint(path, header, trainingState());
@@ -596,7 +599,7 @@ void Trainer::restore(const std::string& checkpointPath, const Steering& changes
   const auto accept = [&](const CheckpointHeader& header) {
     try {
       // Built from planBranch(saved, ...).start: the saved state's settings, only the plumbing new.
-      if (!planBranch(parseRunConfig(header.configJson, context, ""), s.config).changes.empty())
+      if (!planBranch(header.config, s.config).changes.empty())
         throw Error("this trainer was built with other method settings than the checkpoint's; steer to them instead");
     } catch (const Error& e) {
       throw Error(context + ": " + e.what());
@@ -625,10 +628,7 @@ RunEnd Trainer::run(RecordSink& sink, RunControl& control)
   Impl& s = *impl_;
   const int K = static_cast<int>(s.taskTypes.size());
   const auto start = std::chrono::steady_clock::now();
-  char startTime[32];
-  const std::time_t now = std::time(nullptr);
-  std::strftime(startTime, sizeof startTime, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  s.info.startTime = startTime;
+  s.info.startTime = utcNow();
   sink.begin(s.info);
   for (const ChangeRecord& change : s.branchChanges) sink.change(change);
   RunEnd end;

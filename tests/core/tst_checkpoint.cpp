@@ -44,13 +44,6 @@ RunConfig tinyRun(const std::string& method)
   return c;
 }
 
-std::string checkpointAt(const std::string& directory, int64_t step)
-{
-  char name[32];
-  std::snprintf(name, sizeof name, "step-%08lld.ckpt", static_cast<long long>(step));
-  return (std::filesystem::path(directory) / name).string();
-}
-
 Recorder train(Trainer& trainer)
 {
   Recorder r;
@@ -61,8 +54,7 @@ Recorder train(Trainer& trainer)
 // The branch of `saved`'s checkpoint at `path` with the settings `wanted`, run to its end.
 Recorder branch(const std::string& path, const RunConfig& wanted, const std::shared_ptr<const PreparedData>& data)
 {
-  const RunConfig saved = parseRunConfig(readCheckpointHeader(path).configJson, path, "");
-  const BranchPlan plan = planBranch(saved, wanted);
+  const BranchPlan plan = planBranch(readCheckpointHeader(path).config, wanted);
   Trainer trainer(plan.start, data);
   trainer.restore(path, plan.changes);
   return train(trainer);
@@ -162,13 +154,13 @@ private Q_SLOTS:
     for (const auto& c : parent.changes) {
       QCOMPARE(c.field, std::string("checkpoint"));
       QVERIFY2(c.refused.empty(), c.refused.c_str());
-      QCOMPARE(c.newValue, nlohmann::json(checkpointAt(dir(), c.step)).dump());
+      QCOMPARE(c.newValue, nlohmann::json(checkpointFile(dir(), c.step)).dump());
       saved.push_back(c.step);
     }
     QCOMPARE(saved, (std::vector<int64_t>{15, 30}));
-    QCOMPARE(readCheckpointHeader(checkpointAt(dir(), 15)).trace, dir() + "/parent.h5");
+    QCOMPARE(readCheckpointHeader(checkpointFile(dir(), 15)).trace, dir() + "/parent.h5");
 
-    const Recorder child = branch(checkpointAt(dir(), 15), config, data);
+    const Recorder child = branch(checkpointFile(dir(), 15), config, data);
     QVERIFY(child.finish.error.empty());
     QCOMPARE(child.info.branch.step, int64_t(15));
     QCOMPARE(child.info.branch.parentTrace, dir() + "/parent.h5");
@@ -209,7 +201,7 @@ private Q_SLOTS:
     wanted.method.params = {};
     wanted.train.lr = 5e-3;
     wanted.train.steps = 50;
-    const Recorder child = branch(checkpointAt(dir(), 30), wanted, data);
+    const Recorder child = branch(checkpointFile(dir(), 30), wanted, data);
     QVERIFY2(child.finish.error.empty(), child.finish.error.c_str());
     QCOMPARE(child.info.method, std::string("drgrad"));
     QVERIFY(!child.info.methodStateNames.empty());  // DRGrad records its router, PCGrad nothing
@@ -233,10 +225,10 @@ private Q_SLOTS:
     const std::string uwDir = dir() + "/uw";
     Trainer uwTrainer(planBranch(config, weighted).start, data);
     uwTrainer.setCheckpointDirectory(uwDir, "");
-    uwTrainer.restore(checkpointAt(dir(), 15), planBranch(config, weighted).changes);
+    uwTrainer.restore(checkpointFile(dir(), 15), planBranch(config, weighted).changes);
     const Recorder uw = train(uwTrainer);
     QVERIFY(uw.finish.error.empty());
-    const Recorder uwContinued = branch(checkpointAt(uwDir, 30), weighted, data);
+    const Recorder uwContinued = branch(checkpointFile(uwDir, 30), weighted, data);
     for (const auto& s : uwContinued.steps) QVERIFY2(sameStep(s, stepOf(uw, s.step)), qPrintable(QString("step %1").arg(s.step)));
   }
 
@@ -267,7 +259,7 @@ private Q_SLOTS:
     Trainer parent(config, data);
     parent.setCheckpointDirectory(dir(), "");
     train(parent);
-    const std::string good = checkpointAt(dir(), 15);
+    const std::string good = checkpointFile(dir(), 15);
     QVERIFY(std::filesystem::exists(good));
     QVERIFY(!std::filesystem::exists(good + ".part"));
 
@@ -313,11 +305,11 @@ private Q_SLOTS:
     std::thread worker([&] { trainer.run(r, control); });
     control.checkpoint = true;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!std::filesystem::exists(checkpointAt(dir(), 0)) && std::chrono::steady_clock::now() < deadline)
+    while (!std::filesystem::exists(checkpointFile(dir(), 0)) && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     control.stop = true;
     worker.join();
-    QVERIFY(std::filesystem::exists(checkpointAt(dir(), 0)));
+    QVERIFY(std::filesystem::exists(checkpointFile(dir(), 0)));
     QCOMPARE(r.steps.size(), size_t(0));
     QCOMPARE(r.changes.size(), size_t(1));
     QCOMPARE(r.changes[0].step, int64_t(0));
