@@ -17,6 +17,31 @@ torch::nn::Sequential makeTower(int64_t input, const std::vector<int>& hidden)
   return tower;
 }
 
+TowerRun::TowerRun(const torch::nn::Sequential& tower, const at::Tensor& input)
+{
+  for (const auto& module : tower->children())
+    if (auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(module)) layers_.emplace_back(linear);
+  at::Tensor h = input;
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    inputs_.push_back(h);
+    h = at::addmm(layers_[l]->bias, h, layers_[l]->weight.t());
+    if (l + 1 < layers_.size()) h.relu_();
+  }
+  output_ = h;
+}
+
+at::Tensor TowerRun::backward(const at::Tensor& outputGrad) const
+{
+  at::Tensor g = outputGrad;
+  for (size_t l = layers_.size(); l-- > 0;) {
+    layers_[l]->weight.mutable_grad() = at::mm(g.t(), inputs_[l]);
+    layers_[l]->bias.mutable_grad() = g.sum(0);
+    g = at::mm(g, layers_[l]->weight);
+    if (l > 0) g = at::threshold_backward(g, inputs_[l], 0);
+  }
+  return g;
+}
+
 FeatureEmbeddingImpl::FeatureEmbeddingImpl(const FeatureSpec& spec, int64_t dim)
 {
   for (size_t f = 0; f < spec.cardinalities.size(); ++f) {

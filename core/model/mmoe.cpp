@@ -8,9 +8,13 @@ namespace seesaw {
 
 at::Tensor mixExperts(const std::vector<at::Tensor>& expertOutputs, const at::Tensor& gateLogits)
 {
+  return mixWeighted(expertOutputs, at::softmax(gateLogits, 1));
+}
+
+at::Tensor mixWeighted(const std::vector<at::Tensor>& expertOutputs, const at::Tensor& weights)
+{
   // A sum of scaled [B, H] outputs rather than bmm over [B, E, H], which runs B tiny matrix
   // products, or a stacked broadcast, which copies every expert's output once more.
-  const at::Tensor weights = at::softmax(gateLogits, 1);
   at::Tensor mixed = expertOutputs[0] * weights.narrow(1, 0, 1);
   for (size_t e = 1; e < expertOutputs.size(); ++e)
     mixed = mixed + expertOutputs[e] * weights.narrow(1, static_cast<int64_t>(e), 1);
@@ -75,6 +79,54 @@ MMoE::MMoE(const FeatureSpec& spec, const ModelConfig& config)
 at::Tensor MMoE::taskHead(int task, const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs)
 {
   return towers_[task]->forward(mixExperts(trunkOutputs, gates_[task]->forward(x)));
+}
+
+HeadGradients MMoE::separableHeadGradients(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs,
+                                           const OutputGradients& outputGradients)
+{
+  at::NoGradGuard noGrad;
+  const int K = taskCount();
+  const auto E = static_cast<int64_t>(trunkOutputs.size());
+  std::vector<at::Tensor> gateWeights, gateBiases;
+  for (const auto& gate : gates_) {
+    gateWeights.push_back(gate->weight);
+    gateBiases.push_back(gate->bias);
+  }
+  // Every task's gate in one product, [B, K * E].
+  const at::Tensor logits = at::addmm(at::cat(gateBiases), x, at::cat(gateWeights).t());
+  const at::Tensor weights = at::softmax(logits.view({-1, K, E}), 2);  // [B, K, E]
+  std::vector<TowerRun> runs;
+  std::vector<at::Tensor> outputs;
+  for (int k = 0; k < K; ++k) {
+    runs.emplace_back(towers_[k], mixWeighted(trunkOutputs, weights.select(1, k)));
+    outputs.push_back(runs.back().output());
+  }
+  const at::Tensor outputGrads = outputGradients(at::cat(outputs, 1));
+
+  HeadGradients g;
+  g.trunk.resize(static_cast<size_t>(E));
+  const at::Tensor logitGrads = at::empty_like(logits);
+  for (int k = 0; k < K; ++k) {
+    const at::Tensor mixedGrad = runs[k].backward(outputGrads.narrow(1, k, 1));  // [B, H]
+    const at::Tensor w = weights.select(1, k);
+    std::vector<at::Tensor> weightGrad;  // dL/dw_e = <dL/dmixed, expert e's output> per sample
+    for (int64_t e = 0; e < E; ++e) {
+      weightGrad.push_back((mixedGrad * trunkOutputs[e]).sum(1));
+      g.trunk[e].push_back(mixedGrad * w.narrow(1, e, 1));
+    }
+    const at::Tensor dw = at::stack(weightGrad, 1);  // [B, E]
+    // Through the softmax: dL/dlogit = w * (dw - <w, dw>).
+    at::Tensor out = logitGrads.narrow(1, k * E, E);
+    at::mul_out(out, w, dw - (w * dw).sum(1, true));
+  }
+  const at::Tensor gateWeightGrads = at::mm(logitGrads.t(), x);  // [K * E, in]
+  const at::Tensor gateBiasGrads = logitGrads.sum(0);
+  for (int k = 0; k < K; ++k) {
+    gates_[k]->weight.mutable_grad() = gateWeightGrads.narrow(0, k * E, E);
+    gates_[k]->bias.mutable_grad() = gateBiasGrads.narrow(0, k * E, E);
+    g.input.push_back(at::mm(logitGrads.narrow(1, k * E, E), gateWeights[k]));
+  }
+  return g;
 }
 
 at::Tensor MMoE::head(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs)

@@ -24,6 +24,8 @@ public:
   // With a split task or the personalized gate, some head parameters serve several tasks.
   bool separableHead() const override { return splitTask_ < 0 && !ppnet_; }
   at::Tensor taskHead(int task, const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs) override;
+  HeadGradients separableHeadGradients(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs,
+                                       const OutputGradients& outputGradients) override;
   const SplitTowers* splitTowers() const override { return splitTask_ < 0 ? nullptr : &split_; }
 
 private:
@@ -40,5 +42,7 @@ private:
 // Mixes E expert outputs [B, H] with gate logits [B, E]: softmax over experts, then the
 // weighted sum, [B, H].
 at::Tensor mixExperts(const std::vector<at::Tensor>& expertOutputs, const at::Tensor& gateLogits);
+// The weighted sum of E expert outputs [B, H] with weights [B, E].
+at::Tensor mixWeighted(const std::vector<at::Tensor>& expertOutputs, const at::Tensor& weights);
 
 }  // namespace seesaw

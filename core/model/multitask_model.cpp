@@ -42,6 +42,11 @@ at::Tensor MultiTaskModel::taskHead(int, const at::Tensor&, const std::vector<at
   throw std::logic_error("taskHead() called on a model whose head is not separable");
 }
 
+HeadGradients MultiTaskModel::separableHeadGradients(const at::Tensor&, const std::vector<at::Tensor>&, const OutputGradients&)
+{
+  throw std::logic_error("separableHeadGradients() called on a model whose head is not separable");
+}
+
 void MultiTaskModel::setEmbedding(FeatureEmbedding embedding)
 {
   embedding_ = register_module("embedding", embedding);

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,11 +27,20 @@ struct ParameterInfo
   at::Tensor tensor;
 };
 
+// Each task's gradient on a head's inputs.
+struct HeadGradients
+{
+  std::vector<at::Tensor> input;               // [K] -> [B, in]; empty where the head does not read x
+  std::vector<std::vector<at::Tensor>> trunk;  // [mlp][K] -> [B, out]
+};
+
 // An architecture is an embedding of the input features, a trunk of MLPs that all read the
 // embedded input x directly (experts, a shared bottom), and a head that reads x and the trunk's
 // outputs (gates, deeper levels, towers). The split lets the trainer back-propagate the trunk for
 // all tasks at once. A head whose tasks share no parameters (MMoE, Shared-Bottom) is separable:
-// it implements taskHead(), and the trainer gets every task's input gradients from one pass.
+// it implements taskHead(), and separableHeadGradients() gives every task's input gradients from
+// one pass written by hand (a pass of small products, where autograd's bookkeeping cost more
+// than the arithmetic).
 // With DTRN (model.dtrn) each task runs the architecture on its own bottom representation of x
 // instead (model/dtrn.h), and the trunk's MLPs no longer read one shared input.
 class MultiTaskModel : public torch::nn::Module
@@ -43,6 +53,12 @@ public:
   virtual bool separableHead() const { return false; }
   // Task k's output [B, 1] from its own copies of x and the trunk outputs (separable heads only).
   virtual at::Tensor taskHead(int task, const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs);
+  // Separable heads, without autograd: runs every task's head, asks outputGradients for
+  // dL_k/d(output_k) [B, K] given the outputs [B, K], sets the head's parameters' .grad (task k's
+  // from task k's loss) and returns each task's gradient on x and on the trunk outputs.
+  using OutputGradients = std::function<at::Tensor(const at::Tensor& outputs)>;
+  virtual HeadGradients separableHeadGradients(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs,
+                                               const OutputGradients& outputGradients);
   FeatureEmbedding& embedding() { return embedding_; }
   std::vector<Mlp>& trunk() { return trunk_; }
   // Every trainable parameter exactly once, shared ones first, grouped by module.

@@ -11,6 +11,8 @@ public:
   SharedBottom(const FeatureSpec& spec, const ModelConfig& config);
   bool separableHead() const override { return true; }
   at::Tensor taskHead(int task, const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs) override;
+  HeadGradients separableHeadGradients(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs,
+                                       const OutputGradients& outputGradients) override;
 
 private:
   std::vector<torch::nn::Sequential> towers_;

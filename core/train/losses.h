@@ -7,10 +7,10 @@
 
 namespace seesaw {
 
-// One task's mean loss: BCE on logits for a binary task, MSE for regression.
-at::Tensor taskLoss(const at::Tensor& output, const at::Tensor& label, TaskType type);
-
 // Per-task mean losses [K]: BCE on logits for binary tasks, MSE for regression tasks.
 at::Tensor taskLosses(const at::Tensor& outputs, const at::Tensor& labels, const std::vector<TaskType>& types);
+
+// dL_k/d(output_k) of those losses, [B, K], for passes that differentiate by hand.
+at::Tensor taskLossGradients(const at::Tensor& outputs, const at::Tensor& labels, const std::vector<TaskType>& types);
 
 }  // namespace seesaw

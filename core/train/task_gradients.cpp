@@ -90,7 +90,8 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, at::Te
   const int64_t dim = tables.front()->weight.size(1);
   const auto embedded = static_cast<int64_t>(tables.size()) * dim;  // x's embedding columns
   const TrunkPass::Gradients g = trunkPass_.backward(head.trunk, embedded);
-  const at::Tensor inputGrad = g.input + at::stack(head.input, 1).narrow(2, 0, embedded);  // [B, K, embedded]
+  const at::Tensor inputGrad =  // [B, K, embedded]
+      head.input.empty() ? g.input : g.input + at::stack(head.input, 1).narrow(2, 0, embedded);
   if (perSample) fillPerSample(head, g, inputGrad, batch, *perSample);
   for (size_t j = 0; j < trunk_.size(); ++j) {
     for (size_t i = 0; i < trunk_[j].size(); ++i) {
@@ -167,8 +168,8 @@ at::Tensor TaskGradients::perTaskAutograd(const Batch& batch, at::Tensor& shared
   return losses.detach();
 }
 
-TaskGradients::HeadGradients TaskGradients::headPerTask(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs,
-                                                        const Batch& batch, at::Tensor& shared, at::Tensor& losses)
+HeadGradients TaskGradients::headPerTask(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs,
+                                         const Batch& batch, at::Tensor& shared, at::Tensor& losses)
 {
   const auto K = static_cast<int64_t>(taskTypes_.size());
   const auto& slots = layout_.slots();
@@ -202,40 +203,13 @@ TaskGradients::HeadGradients TaskGradients::headPerTask(const at::Tensor& x, con
   return out;
 }
 
-TaskGradients::HeadGradients TaskGradients::headSeparable(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs,
-                                                          const Batch& batch, at::Tensor& losses)
+HeadGradients TaskGradients::headSeparable(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs,
+                                           const Batch& batch, at::Tensor& losses)
 {
-  const auto K = static_cast<int64_t>(taskTypes_.size());
-  const size_t J = trunk_.size();
-  // Task k's loss reaches only task k's leaves, so the gradient of the sum on them is task k's own.
-  std::vector<at::Tensor> leaves, perTaskLosses, wanted;
-  for (int64_t k = 0; k < K; ++k) {
-    const at::Tensor xLeaf = x.detach().requires_grad_(true);
-    std::vector<at::Tensor> trunkLeaves;
-    for (const auto& t : trunkOutputs) trunkLeaves.push_back(t.detach().requires_grad_(true));
-    const int task = static_cast<int>(k);
-    perTaskLosses.push_back(taskLoss(model_.taskHead(task, xLeaf, trunkLeaves).squeeze(1), batch.labels.select(1, k), taskTypes_[k]));
-    leaves.push_back(xLeaf);
-    leaves.insert(leaves.end(), trunkLeaves.begin(), trunkLeaves.end());
-  }
-  wanted = leaves;
-  for (const auto& params : headTaskParameters_) wanted.insert(wanted.end(), params.begin(), params.end());
-  const at::Tensor stacked = at::stack(perTaskLosses);
-  const auto grads = torch::autograd::grad({stacked.sum()}, wanted, {}, /*retain_graph=*/false, /*create_graph=*/false,
-                                           /*allow_unused=*/true);
-  auto orZeros = [&](size_t i) { return grads[i].defined() ? grads[i] : at::zeros_like(wanted[i]); };
-  HeadGradients out;
-  out.trunk.resize(J);
-  for (int64_t k = 0; k < K; ++k) {
-    const size_t base = static_cast<size_t>(k) * (1 + J);
-    out.input.push_back(orZeros(base));
-    for (size_t j = 0; j < J; ++j) out.trunk[j].push_back(orZeros(base + 1 + j));
-  }
-  size_t i = leaves.size();
-  for (int64_t k = 0; k < K; ++k)
-    for (auto& p : headTaskParameters_[k]) p.mutable_grad() = orZeros(i++).detach();
-  losses = stacked.detach();
-  return out;
+  return model_.separableHeadGradients(x, trunkOutputs, [&](const at::Tensor& outputs) {
+    losses = taskLosses(outputs, batch.labels, taskTypes_);
+    return taskLossGradients(outputs, batch.labels, taskTypes_);
+  });
 }
 
 }  // namespace seesaw

@@ -1,8 +1,8 @@
 #pragma once
 // Every task's gradient on the shared parameters, without one full backward pass per task:
-// one forward; an autograd pass through the head only (gates, deeper levels, towers) down to the
-// embedded input and the trunk's outputs, one for all tasks where the head is separable, else one
-// per task; one task-batched backward through the trunk (TrunkPass); and each task's embedding
+// one forward; a pass through the head only (gates, deeper levels, towers) down to the embedded
+// input and the trunk's outputs, written by hand for all tasks where the head is separable
+// (MMoE, Shared-Bottom), else one autograd pass per task; one task-batched backward through the trunk (TrunkPass); and each task's embedding
 // rows added into its copy of the tables. The result equals K separate autograd passes
 // (tests/core/tst_task_gradients.cpp checks it). Models whose tasks run the trunk on inputs of
 // their own (DTRN) take K autograd passes through the whole model instead.
@@ -34,16 +34,10 @@ public:
 private:
   // One forward, then one autograd pass per task through the whole model (task-specific bottoms).
   at::Tensor perTaskAutograd(const Batch& batch, at::Tensor& shared);
-  // What the head passes give the trunk pass: each task's gradient on x and on every trunk output.
-  struct HeadGradients
-  {
-    std::vector<at::Tensor> input;               // [K] -> [B, in]
-    std::vector<std::vector<at::Tensor>> trunk;  // [mlp][K] -> [B, out]
-  };
   // One autograd pass per task (heads with shared parameters, PLE); fills their rows of shared.
   HeadGradients headPerTask(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs, const Batch& batch,
                             at::Tensor& shared, at::Tensor& losses);
-  // One autograd pass for all tasks, each task's head reading its own leaf copies of the inputs.
+  // The model's pass written by hand, for all tasks at once.
   HeadGradients headSeparable(const at::Tensor& x, const std::vector<at::Tensor>& trunkOutputs, const Batch& batch,
                               at::Tensor& losses);
   void fillPerSample(const HeadGradients& head, const TrunkPass::Gradients& trunk, const at::Tensor& embedded,
