@@ -1,5 +1,6 @@
 #include "train/task_gradients.h"
 
+#include <ATen/Parallel.h>
 #include <torch/autograd.h>
 
 #include <map>
@@ -9,6 +10,35 @@
 #include "train/losses.h"
 
 namespace seesaw {
+namespace {
+
+// tables[k][rows[b]] += samples[b][k] for tables [K, n, dim] and samples [B, K, dim]. On the CPU a
+// loop: index_add_ there runs its add kernel once per index, which cost W1 more than the sums.
+void addRows(at::Tensor tables, const at::Tensor& rows, const at::Tensor& samples)
+{
+  if (!tables.is_cpu() || tables.scalar_type() != at::kFloat || tables.stride(2) != 1 || tables.stride(1) != tables.size(2)) {
+    tables.index_add_(1, rows, samples.permute({1, 0, 2}));
+    return;
+  }
+  const at::Tensor index = rows.contiguous();
+  const int64_t B = samples.size(0), K = samples.size(1), dim = samples.size(2);
+  const int64_t* row = index.data_ptr<int64_t>();
+  const float* in = samples.data_ptr<float>();
+  float* out = tables.data_ptr<float>();
+  const int64_t sampleStride = samples.stride(0), taskStride = samples.stride(1), tableStride = tables.stride(0);
+  TORCH_CHECK(samples.stride(2) == 1, "addRows: sample rows must be contiguous");
+  // One task's table per thread: no two threads write the same row.
+  at::parallel_for(0, K, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; ++k)
+      for (int64_t b = 0; b < B; ++b) {
+        float* o = out + k * tableStride + row[b] * dim;
+        const float* i = in + b * sampleStride + k * taskStride;
+        for (int64_t d = 0; d < dim; ++d) o[d] += i[d];
+      }
+  });
+}
+
+}  // namespace
 
 TaskGradients::TaskGradients(MultiTaskModel& model, const SharedLayout& layout, std::vector<TaskType> taskTypes)
     : model_(model), layout_(layout), trunkPass_(model.trunk()), taskTypes_(std::move(taskTypes)), headTaskParameters_(taskTypes_.size())
@@ -107,11 +137,8 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, at::Te
   }
   for (size_t f = 0; f < tables.size(); ++f) {
     const auto& slot = slots[tableSlots_[f]];
-    const int64_t rows = tables[f]->weight.size(0);
-    shared.narrow(1, slot.offset, slot.numel)
-        .view({K, rows, dim})
-        .index_add_(1, batch.categorical.select(1, static_cast<int64_t>(f)),
-                    inputGrad.narrow(2, static_cast<int64_t>(f) * dim, dim).permute({1, 0, 2}));
+    addRows(shared.narrow(1, slot.offset, slot.numel).view({K, tables[f]->weight.size(0), dim}),
+            batch.categorical.select(1, static_cast<int64_t>(f)), inputGrad.narrow(2, static_cast<int64_t>(f) * dim, dim));
   }
   return losses;
 }
