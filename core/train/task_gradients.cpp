@@ -128,7 +128,7 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, at::Te
       const TrunkParameter& p = trunk_[j][i];
       const at::Tensor& perTask = i % 2 == 0 ? g.weight[j][i / 2] : g.bias[j][i / 2];  // [K, ...]
       if (p.slot >= 0) {
-        shared.narrow(1, slots[p.slot].offset, slots[p.slot].numel).copy_(perTask.reshape({K, -1}));
+        shared.narrow(1, slots[p.slot].offset, slots[p.slot].numel).view(perTask.sizes()).copy_(perTask);
       } else {
         at::Tensor param = p.tensor;
         param.mutable_grad() = perTask[p.task];

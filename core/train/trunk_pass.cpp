@@ -18,6 +18,7 @@ std::vector<at::Tensor> TrunkPass::forward(const at::Tensor& x)
 {
   torch::NoGradGuard noGrad;
   input_ = x;
+  inputAndOne_ = at::cat({x, at::ones({x.size(0), 1}, x.options())}, 1);
   std::vector<at::Tensor> weights, biases;
   for (auto& mlp : mlps_) {
     weights.push_back(mlp->layers()[0]->weight);
@@ -80,8 +81,11 @@ TrunkPass::Gradients TrunkPass::backward(const std::vector<std::vector<at::Tenso
     }
   }
   const int64_t in = input_.size(1);
-  const at::Tensor weights = at::mm(first.view({B, K * total}).t(), input_).view({K, total, in});
-  const at::Tensor biases = first.sum(0);
+  // The column of ones beside x makes the product give the biases' gradients too, the sums over
+  // the batch, which cost more as a reduction of their own.
+  const at::Tensor both = at::mm(first.view({B, K * total}).t(), inputAndOne_).view({K, total, in + 1});
+  const at::Tensor weights = both.narrow(2, 0, in);
+  const at::Tensor biases = both.select(2, in);
   g.firstLayers = first;
   for (size_t j = 0; j < mlps_.size(); ++j) {
     g.layerGrad[j][0] = first.narrow(2, firstOffsets_[j], firstWeights[j].size(0));

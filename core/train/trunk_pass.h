@@ -40,6 +40,7 @@ public:
 private:
   std::vector<Mlp>& mlps_;
   at::Tensor input_;
+  at::Tensor inputAndOne_;  // [x, 1], [B, in + 1]
   std::vector<std::vector<at::Tensor>> outputs_;  // [mlp][layer] after ReLU
   std::vector<int64_t> firstOffsets_;             // where each MLP's first layer starts in the stacked one
   int64_t firstWidth_ = 0;                        // width of the stacked first layers
