@@ -14,7 +14,6 @@
 #include <ctime>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <thread>
 #include <type_traits>
 
@@ -23,6 +22,7 @@
 #include "model/model_factory.h"
 #include "train/device.h"
 #include "train/evaluator.h"
+#include "train/fused_adam.h"
 #include "train/gradient_geometry.h"
 #include "train/losses.h"
 #include "train/prepared_data.h"
@@ -33,6 +33,7 @@
 #include "train/checkpoint.h"
 #include "train/data_order.h"
 #include "train/geometry_window.h"
+#include "train/optimizer_state.h"
 #include "util/error.h"
 
 namespace seesaw {
@@ -42,7 +43,7 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainConfig& t, std
 {
   switch (t.optimizer) {
     case OptimizerType::Adam:
-      return std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(t.lr).weight_decay(t.weightDecay));
+      return std::make_unique<FusedAdam>(params, torch::optim::AdamOptions(t.lr).weight_decay(t.weightDecay));
     case OptimizerType::AdamW:
       return std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(t.lr).weight_decay(t.weightDecay));
     case OptimizerType::SGD:
@@ -59,21 +60,6 @@ std::string utcNow()
   const std::time_t now = std::time(nullptr);
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   return text;
-}
-
-// LibTorch 1.x keys an optimizer's per-parameter state by the text of the parameter's TensorImpl
-// address, 2.x by the address itself.
-template <typename StateMap>
-void eraseOptimizerState(StateMap& state, const at::Tensor& p)
-{
-  using Key = typename StateMap::key_type;
-  if constexpr (std::is_same_v<Key, std::string>) {
-    std::ostringstream key;
-    key << p.unsafeGetTensorImpl();
-    state.erase(key.str());
-  } else {
-    state.erase(static_cast<Key>(p.unsafeGetTensorImpl()));
-  }
 }
 
 }  // namespace
@@ -287,7 +273,8 @@ void Trainer::Impl::untrainMethodParameters(GradientMethod& m)
   optimizer->param_groups().pop_back();  // the method's group is the last one
   trained.resize(trained.size() - own.size());
   // Its state goes too: a later tensor at a freed address would inherit it.
-  for (const auto& p : own) eraseOptimizerState(optimizer->state(), p);
+  auto& state = optimizer->state();
+  for (const auto& p : own) state.erase(optimizerStateKey<std::remove_reference_t<decltype(state)>>(p));
 }
 
 std::vector<ChangeRecord> Trainer::Impl::steer(const Steering& s, int64_t stepIndex, bool begun)

@@ -1,0 +1,101 @@
+#include "train/fused_adam.h"
+
+#include <ATen/Parallel.h>
+
+#include <cmath>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "train/optimizer_state.h"
+
+namespace seesaw {
+namespace {
+
+bool fusable(const at::Tensor& p, const torch::optim::AdamOptions& options)
+{
+  return !options.amsgrad() && p.is_cpu() && p.scalar_type() == at::kFloat && p.is_contiguous() &&
+         p.grad().is_cpu() && p.grad().scalar_type() == at::kFloat;
+}
+
+// One parameter's update: torch::optim::Adam's arithmetic, element by element.
+void update(at::Tensor& p, const at::Tensor& gradient, torch::optim::AdamParamState& state,
+            const torch::optim::AdamOptions& options)
+{
+  state.step(state.step() + 1);
+  const double beta1 = std::get<0>(options.betas()), beta2 = std::get<1>(options.betas());
+  const auto b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
+  const auto c1 = static_cast<float>(1 - beta1), c2 = static_cast<float>(1 - beta2);
+  const auto decay = static_cast<float>(options.weight_decay());
+  const auto eps = static_cast<float>(options.eps());
+  const auto sqrtCorrection2 = static_cast<float>(std::sqrt(1 - std::pow(beta2, static_cast<double>(state.step()))));
+  const auto stepSize = static_cast<float>(options.lr() / (1 - std::pow(beta1, static_cast<double>(state.step()))));
+  const at::Tensor g = gradient.contiguous();
+  float* __restrict w = p.data_ptr<float>();
+  float* __restrict m = state.exp_avg().data_ptr<float>();
+  float* __restrict v = state.exp_avg_sq().data_ptr<float>();
+  const float* __restrict d = g.data_ptr<float>();
+  // The decay's test outside the loop, which then vectorises.
+  const auto pass = [&](auto decays) {
+    at::parallel_for(0, p.numel(), 16384, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        float grad = d[i];
+        if constexpr (decltype(decays)::value) grad += decay * w[i];
+        m[i] = m[i] * b1 + c1 * grad;
+        v[i] = v[i] * b2 + c2 * grad * grad;
+        w[i] -= stepSize * (m[i] / (std::sqrt(v[i]) / sqrtCorrection2 + eps));
+      }
+    });
+  };
+  if (decay != 0) pass(std::true_type{});
+  else pass(std::false_type{});
+}
+
+}  // namespace
+
+at::Tensor FusedAdam::step(LossClosure closure)
+{
+  at::Tensor loss;
+  if (closure) {
+    at::AutoGradMode enableGrad(true);
+    loss = closure();
+  }
+  at::NoGradGuard noGrad;
+  using StateMap = std::remove_reference_t<decltype(state())>;
+  std::vector<at::Tensor> updated;  // their gradients are set aside while Adam's step runs
+  std::vector<at::Tensor> setAside;
+  bool others = false;
+  for (auto& group : param_groups()) {
+    const auto& options = static_cast<const torch::optim::AdamOptions&>(group.options());
+    for (auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
+      if (!fusable(p, options)) {
+        others = true;
+        continue;
+      }
+      auto& entry = state()[optimizerStateKey<StateMap>(p)];
+      if (!entry) {
+        auto fresh = std::make_unique<torch::optim::AdamParamState>();
+        fresh->exp_avg(at::zeros_like(p, at::MemoryFormat::Contiguous));
+        fresh->exp_avg_sq(at::zeros_like(p, at::MemoryFormat::Contiguous));
+        entry = std::move(fresh);
+      }
+      auto& s = static_cast<torch::optim::AdamParamState&>(*entry);
+      if (!s.exp_avg().is_contiguous() || !s.exp_avg_sq().is_contiguous()) {
+        s.exp_avg(s.exp_avg().contiguous());
+        s.exp_avg_sq(s.exp_avg_sq().contiguous());
+      }
+      update(p, p.grad(), s, options);
+      updated.push_back(p);
+      setAside.push_back(p.grad());
+    }
+  }
+  if (others) {
+    for (auto& p : updated) p.mutable_grad() = at::Tensor();
+    torch::optim::Adam::step();
+    for (size_t i = 0; i < updated.size(); ++i) updated[i].mutable_grad() = setAside[i];
+  }
+  return loss;
+}
+
+}  // namespace seesaw
