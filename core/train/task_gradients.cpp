@@ -12,29 +12,37 @@
 namespace seesaw {
 namespace {
 
-// tables[k][rows[b]] += samples[b][k] for tables [K, n, dim] and samples [B, K, dim]. On the CPU a
-// loop: index_add_ there runs its add kernel once per index, which cost W1 more than the sums.
-void addRows(at::Tensor tables, const at::Tensor& rows, const at::Tensor& samples)
+// tables[f][k][rows[b][f]] += samples[b][k][f * dim, (f + 1) * dim) for every field f, with
+// tables[f] [K, n_f, dim], rows [B, F] and samples [B, K, F * dim]. On the CPU a loop: index_add_
+// there runs its add kernel once per index, which cost W1 more than the sums.
+void addRows(const std::vector<at::Tensor>& tables, const at::Tensor& rows, const at::Tensor& samples)
 {
-  if (!tables.is_cpu() || tables.scalar_type() != at::kFloat || tables.stride(2) != 1 || tables.stride(1) != tables.size(2)) {
-    tables.index_add_(1, rows, samples.permute({1, 0, 2}));
+  const auto F = static_cast<int64_t>(tables.size());
+  const int64_t dim = tables.front().size(2);
+  bool loop = samples.is_cpu() && samples.scalar_type() == at::kFloat && samples.stride(2) == 1;
+  for (const auto& t : tables) loop = loop && t.is_cpu() && t.scalar_type() == at::kFloat && t.stride(2) == 1 && t.stride(1) == dim;
+  if (!loop) {
+    for (int64_t f = 0; f < F; ++f)
+      tables[static_cast<size_t>(f)].index_add_(1, rows.select(1, f), samples.narrow(2, f * dim, dim).permute({1, 0, 2}));
     return;
   }
   const at::Tensor index = rows.contiguous();
-  const int64_t B = samples.size(0), K = samples.size(1), dim = samples.size(2);
+  const int64_t B = samples.size(0), K = samples.size(1);
   const int64_t* row = index.data_ptr<int64_t>();
   const float* in = samples.data_ptr<float>();
-  float* out = tables.data_ptr<float>();
-  const int64_t sampleStride = samples.stride(0), taskStride = samples.stride(1), tableStride = tables.stride(0);
-  TORCH_CHECK(samples.stride(2) == 1, "addRows: sample rows must be contiguous");
-  // One task's table per thread: no two threads write the same row.
-  at::parallel_for(0, K, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t k = begin; k < end; ++k)
+  std::vector<float*> out;
+  for (const auto& t : tables) out.push_back(t.data_ptr<float>());
+  // One (task, field) table per unit of work: no two threads write the same row.
+  at::parallel_for(0, K * F, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t unit = begin; unit < end; ++unit) {
+      const int64_t k = unit / F, f = unit % F;
+      float* table = out[static_cast<size_t>(f)] + k * tables[static_cast<size_t>(f)].stride(0);
       for (int64_t b = 0; b < B; ++b) {
-        float* o = out + k * tableStride + row[b] * dim;
-        const float* i = in + b * sampleStride + k * taskStride;
+        float* o = table + row[b * F + f] * dim;
+        const float* i = in + b * samples.stride(0) + k * samples.stride(1) + f * dim;
         for (int64_t d = 0; d < dim; ++d) o[d] += i[d];
       }
+    }
   });
 }
 
@@ -120,8 +128,8 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, at::Te
   const int64_t dim = tables.front()->weight.size(1);
   const auto embedded = static_cast<int64_t>(tables.size()) * dim;  // x's embedding columns
   const TrunkPass::Gradients g = trunkPass_.backward(head.trunk, embedded);
-  const at::Tensor inputGrad =  // [B, K, embedded]
-      head.input.empty() ? g.input : g.input + at::stack(head.input, 1).narrow(2, 0, embedded);
+  const at::Tensor inputGrad = g.input;  // [B, K, embedded], the trunk's part plus the head's
+  for (size_t k = 0; k < head.input.size(); ++k) inputGrad.select(1, static_cast<int64_t>(k)).add_(head.input[k].narrow(1, 0, embedded));
   if (perSample) fillPerSample(head, g, inputGrad, batch, *perSample);
   for (size_t j = 0; j < trunk_.size(); ++j) {
     for (size_t i = 0; i < trunk_[j].size(); ++i) {
@@ -135,11 +143,12 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, at::Te
       }
     }
   }
+  std::vector<at::Tensor> tableGrads;  // each table's slot of shared, [K, rows, dim]
   for (size_t f = 0; f < tables.size(); ++f) {
     const auto& slot = slots[tableSlots_[f]];
-    addRows(shared.narrow(1, slot.offset, slot.numel).view({K, tables[f]->weight.size(0), dim}),
-            batch.categorical.select(1, static_cast<int64_t>(f)), inputGrad.narrow(2, static_cast<int64_t>(f) * dim, dim));
+    tableGrads.push_back(shared.narrow(1, slot.offset, slot.numel).view({K, tables[f]->weight.size(0), dim}));
   }
+  addRows(tableGrads, batch.categorical, inputGrad);
   return losses;
 }
 
