@@ -53,16 +53,19 @@ private Q_SLOTS:
     QTest::addColumn<int>("levels");
     QTest::addColumn<bool>("dtrn");
     QTest::addColumn<bool>("split");  // DRGrad's Split-MMoE with the personalized gate
-    QTest::newRow("shared-bottom") << int(ModelType::SharedBottom) << 1 << false << false;
-    QTest::newRow("mmoe") << int(ModelType::MMoE) << 1 << false << false;
-    QTest::newRow("cgc") << int(ModelType::PLE) << 1 << false << false;
-    QTest::newRow("ple-3-levels") << int(ModelType::PLE) << 3 << false << false;
+    // float64 takes the ATen paths that stand in for the CPU loops over float32 tensors, as on a GPU.
+    QTest::addColumn<bool>("float64");
+    QTest::newRow("shared-bottom") << int(ModelType::SharedBottom) << 1 << false << false << false;
+    QTest::newRow("mmoe") << int(ModelType::MMoE) << 1 << false << false << false;
+    QTest::newRow("mmoe-float64") << int(ModelType::MMoE) << 1 << false << false << true;
+    QTest::newRow("cgc") << int(ModelType::PLE) << 1 << false << false << false;
+    QTest::newRow("ple-3-levels") << int(ModelType::PLE) << 3 << false << false << false;
     // DTRN takes the exact path: one autograd pass per task through the whole model.
-    QTest::newRow("shared-bottom-dtrn") << int(ModelType::SharedBottom) << 1 << true << false;
-    QTest::newRow("mmoe-dtrn") << int(ModelType::MMoE) << 1 << true << false;
-    QTest::newRow("ple-2-levels-dtrn") << int(ModelType::PLE) << 2 << true << false;
+    QTest::newRow("shared-bottom-dtrn") << int(ModelType::SharedBottom) << 1 << true << false << false;
+    QTest::newRow("mmoe-dtrn") << int(ModelType::MMoE) << 1 << true << false << false;
+    QTest::newRow("ple-2-levels-dtrn") << int(ModelType::PLE) << 2 << true << false << false;
     // A head with shared parameters (the other tasks' gates, the gate on ids): one pass per task.
-    QTest::newRow("split-mmoe-ppnet") << int(ModelType::MMoE) << 1 << false << true;
+    QTest::newRow("split-mmoe-ppnet") << int(ModelType::MMoE) << 1 << false << true << false;
   }
   void batchedPassEqualsOneAutogradPassPerTask()
   {
@@ -70,6 +73,7 @@ private Q_SLOTS:
     QFETCH(int, levels);
     QFETCH(bool, dtrn);
     QFETCH(bool, split);
+    QFETCH(bool, float64);
     torch::manual_seed(3);
     ModelConfig config = tinyConfig(static_cast<ModelType>(type), levels);
     config.dtrn = dtrn;
@@ -80,7 +84,12 @@ private Q_SLOTS:
     auto model = makeModel(tinySpec(), config);
     QCOMPARE(model->taskSpecificBottoms(), dtrn);
     if (dtrn) perturbDtrn(*model);
-    const Batch batch = tinyBatch();
+    Batch batch = tinyBatch();
+    if (float64) {
+      model->to(at::kDouble);
+      batch.dense = batch.dense.to(at::kDouble);
+      batch.labels = batch.labels.to(at::kDouble);
+    }
     SharedLayout layout(model->parameterInfo());
     TaskGradients engine(*model, layout, kTypes);
     at::Tensor shared;
