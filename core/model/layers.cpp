@@ -17,29 +17,60 @@ torch::nn::Sequential makeTower(int64_t input, const std::vector<int>& hidden)
   return tower;
 }
 
-TowerRun::TowerRun(const torch::nn::Sequential& tower, const at::Tensor& input)
-{
-  for (const auto& module : tower->children())
-    if (auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(module)) layers_.emplace_back(linear);
-  at::Tensor h = input;
-  for (size_t l = 0; l < layers_.size(); ++l) {
-    inputs_.push_back(h);
-    h = at::addmm(layers_[l]->bias, h, layers_[l]->weight.t());
-    if (l + 1 < layers_.size()) h.relu_();
-  }
-  output_ = h;
-}
+namespace {
 
-at::Tensor TowerRun::backward(const at::Tensor& outputGrad) const
+// A tower run without autograd, keeping each layer's input for backward().
+class TowerRun
 {
-  at::Tensor g = outputGrad;
-  for (size_t l = layers_.size(); l-- > 0;) {
-    layers_[l]->weight.mutable_grad() = at::mm(g.t(), inputs_[l]);
-    layers_[l]->bias.mutable_grad() = g.sum(0);
-    g = at::mm(g, layers_[l]->weight);
-    if (l > 0) g = at::threshold_backward(g, inputs_[l], 0);
+public:
+  TowerRun(const torch::nn::Sequential& tower, const at::Tensor& input)
+  {
+    for (const auto& module : tower->children())
+      if (auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(module)) layers_.emplace_back(linear);
+    at::Tensor h = input;
+    for (size_t l = 0; l < layers_.size(); ++l) {
+      inputs_.push_back(h);
+      h = at::addmm(layers_[l]->bias, h, layers_[l]->weight.t());
+      if (l + 1 < layers_.size()) h.relu_();
+    }
+    output_ = h;
   }
-  return g;
+  const at::Tensor& output() const { return output_; }
+  // From the gradient on the output [B, 1], sets the parameters' .grad; the input's gradient.
+  at::Tensor backward(const at::Tensor& outputGrad) const
+  {
+    at::Tensor g = outputGrad;
+    for (size_t l = layers_.size(); l-- > 0;) {
+      layers_[l]->weight.mutable_grad() = at::mm(g.t(), inputs_[l]);
+      layers_[l]->bias.mutable_grad() = g.sum(0);
+      g = at::mm(g, layers_[l]->weight);
+      if (l > 0) g = at::threshold_backward(g, inputs_[l], 0);
+    }
+    return g;
+  }
+
+private:
+  std::vector<torch::nn::Linear> layers_;
+  std::vector<at::Tensor> inputs_;  // layer l's input: the tower's input, then ReLU outputs
+  at::Tensor output_;
+};
+
+}  // namespace
+
+std::vector<at::Tensor> towerGradients(const std::vector<torch::nn::Sequential>& towers, const std::vector<at::Tensor>& inputs,
+                                       const std::function<at::Tensor(const at::Tensor& outputs)>& outputGradients)
+{
+  at::NoGradGuard noGrad;
+  std::vector<TowerRun> runs;
+  std::vector<at::Tensor> outputs;
+  for (size_t k = 0; k < towers.size(); ++k) {
+    runs.emplace_back(towers[k], inputs[k]);
+    outputs.push_back(runs.back().output());
+  }
+  const at::Tensor outputGrads = outputGradients(at::cat(outputs, 1));
+  std::vector<at::Tensor> inputGrads;
+  for (size_t k = 0; k < runs.size(); ++k) inputGrads.push_back(runs[k].backward(outputGrads.narrow(1, static_cast<int64_t>(k), 1)));
+  return inputGrads;
 }
 
 FeatureEmbeddingImpl::FeatureEmbeddingImpl(const FeatureSpec& spec, int64_t dim)

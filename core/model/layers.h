@@ -7,6 +7,7 @@
 #include <torch/nn/modules/embedding.h>
 #include <torch/nn/modules/linear.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,21 +18,11 @@ namespace seesaw {
 // Hidden ReLU layers, then one linear output unit without activation.
 torch::nn::Sequential makeTower(int64_t input, const std::vector<int>& hidden);
 
-// A tower from makeTower() run without autograd, keeping each layer's input for backward().
-class TowerRun
-{
-public:
-  TowerRun(const torch::nn::Sequential& tower, const at::Tensor& input);
-  const at::Tensor& output() const { return output_; }
-  // From the gradient on the output [B, 1], sets the tower's parameters' .grad and returns the
-  // gradient on its input.
-  at::Tensor backward(const at::Tensor& outputGrad) const;
-
-private:
-  std::vector<torch::nn::Linear> layers_;
-  std::vector<at::Tensor> inputs_;  // layer l's input: the tower's input, then ReLU outputs
-  at::Tensor output_;
-};
+// Towers from makeTower() run on their inputs and differentiated by hand, without autograd:
+// outputGradients gets the towers' outputs side by side [B, K] and returns dL_k/d(output_k)
+// [B, K]. Sets every tower's parameters' .grad and returns each tower's input gradient.
+std::vector<at::Tensor> towerGradients(const std::vector<torch::nn::Sequential>& towers, const std::vector<at::Tensor>& inputs,
+                                       const std::function<at::Tensor(const at::Tensor& outputs)>& outputGradients);
 
 // One embedding table per categorical field; concatenates the looked-up rows and the dense
 // features into the model input.

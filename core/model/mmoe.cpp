@@ -95,19 +95,15 @@ HeadGradients MMoE::separableHeadGradients(const at::Tensor& x, const std::vecto
   // Every task's gate in one product, [B, K * E].
   const at::Tensor logits = at::addmm(at::cat(gateBiases), x, at::cat(gateWeights).t());
   const at::Tensor weights = at::softmax(logits.view({-1, K, E}), 2);  // [B, K, E]
-  std::vector<TowerRun> runs;
-  std::vector<at::Tensor> outputs;
-  for (int k = 0; k < K; ++k) {
-    runs.emplace_back(towers_[k], mixWeighted(trunkOutputs, weights.select(1, k)));
-    outputs.push_back(runs.back().output());
-  }
-  const at::Tensor outputGrads = outputGradients(at::cat(outputs, 1));
+  std::vector<at::Tensor> mixed;
+  for (int k = 0; k < K; ++k) mixed.push_back(mixWeighted(trunkOutputs, weights.select(1, k)));
+  const std::vector<at::Tensor> mixedGrads = towerGradients(towers_, mixed, outputGradients);  // [K] -> [B, H]
 
   HeadGradients g;
   g.trunk.resize(static_cast<size_t>(E));
   const at::Tensor logitGrads = at::empty_like(logits);
   for (int k = 0; k < K; ++k) {
-    const at::Tensor mixedGrad = runs[k].backward(outputGrads.narrow(1, k, 1));  // [B, H]
+    const at::Tensor& mixedGrad = mixedGrads[k];
     const at::Tensor w = weights.select(1, k);
     std::vector<at::Tensor> weightGrad;  // dL/dw_e = <dL/dmixed, expert e's output> per sample
     for (int64_t e = 0; e < E; ++e) {

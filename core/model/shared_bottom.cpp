@@ -21,17 +21,8 @@ at::Tensor SharedBottom::taskHead(int task, const at::Tensor&, const std::vector
 HeadGradients SharedBottom::separableHeadGradients(const at::Tensor&, const std::vector<at::Tensor>& trunkOutputs,
                                                    const OutputGradients& outputGradients)
 {
-  at::NoGradGuard noGrad;
-  std::vector<TowerRun> runs;
-  std::vector<at::Tensor> outputs;
-  for (const auto& tower : towers_) {
-    runs.emplace_back(tower, trunkOutputs[0]);
-    outputs.push_back(runs.back().output());
-  }
-  const at::Tensor outputGrads = outputGradients(at::cat(outputs, 1));
   HeadGradients g;
-  g.trunk.resize(1);
-  for (size_t k = 0; k < runs.size(); ++k) g.trunk[0].push_back(runs[k].backward(outputGrads.narrow(1, static_cast<int64_t>(k), 1)));
+  g.trunk = {towerGradients(towers_, std::vector<at::Tensor>(towers_.size(), trunkOutputs[0]), outputGradients)};
   return g;
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <memory>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "train/optimizer_state.h"
@@ -62,8 +63,7 @@ at::Tensor FusedAdam::step(LossClosure closure)
   }
   at::NoGradGuard noGrad;
   using StateMap = std::remove_reference_t<decltype(state())>;
-  std::vector<at::Tensor> updated;  // their gradients are set aside while Adam's step runs
-  std::vector<at::Tensor> setAside;
+  std::vector<std::pair<at::Tensor, at::Tensor>> updated;  // with their gradients, set aside while Adam's step runs
   bool others = false;
   for (auto& group : param_groups()) {
     const auto& options = static_cast<const torch::optim::AdamOptions&>(group.options());
@@ -86,14 +86,13 @@ at::Tensor FusedAdam::step(LossClosure closure)
         s.exp_avg_sq(s.exp_avg_sq().contiguous());
       }
       update(p, p.grad(), s, options);
-      updated.push_back(p);
-      setAside.push_back(p.grad());
+      updated.emplace_back(p, p.grad());
     }
   }
   if (others) {
-    for (auto& p : updated) p.mutable_grad() = at::Tensor();
+    for (auto& [p, gradient] : updated) p.mutable_grad() = at::Tensor();
     torch::optim::Adam::step();
-    for (size_t i = 0; i < updated.size(); ++i) updated[i].mutable_grad() = setAside[i];
+    for (auto& [p, gradient] : updated) p.mutable_grad() = gradient;
   }
   return loss;
 }

@@ -1,7 +1,6 @@
 #include "train/shared_layout.h"
 
 #include <algorithm>
-
 #include <stdexcept>
 
 namespace seesaw {

@@ -30,16 +30,21 @@ void addRows(const std::vector<at::Tensor>& tables, const at::Tensor& rows, cons
   const int64_t B = samples.size(0), K = samples.size(1);
   const int64_t* row = index.data_ptr<int64_t>();
   const float* in = samples.data_ptr<float>();
-  std::vector<float*> out;
-  for (const auto& t : tables) out.push_back(t.data_ptr<float>());
+  const int64_t sampleStride = samples.stride(0), taskStride = samples.stride(1);
+  std::vector<float*> out;  // each field's table of task 0
+  std::vector<int64_t> tableStride;  // from one task's table to the next
+  for (const auto& t : tables) {
+    out.push_back(t.data_ptr<float>());
+    tableStride.push_back(t.stride(0));
+  }
   // One (task, field) table per unit of work: no two threads write the same row.
   at::parallel_for(0, K * F, 1, [&](int64_t begin, int64_t end) {
     for (int64_t unit = begin; unit < end; ++unit) {
       const int64_t k = unit / F, f = unit % F;
-      float* table = out[static_cast<size_t>(f)] + k * tables[static_cast<size_t>(f)].stride(0);
+      float* table = out[static_cast<size_t>(f)] + k * tableStride[static_cast<size_t>(f)];
       for (int64_t b = 0; b < B; ++b) {
         float* o = table + row[b * F + f] * dim;
-        const float* i = in + b * samples.stride(0) + k * samples.stride(1) + f * dim;
+        const float* i = in + b * sampleStride + k * taskStride + f * dim;
         for (int64_t d = 0; d < dim; ++d) o[d] += i[d];
       }
     }
