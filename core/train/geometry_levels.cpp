@@ -22,12 +22,6 @@ GeometryLevel geometryLevel(const std::string& name)
 
 std::string geometryLevelName(GeometryLevel level) { return geometryLevelNames()[static_cast<size_t>(level)]; }
 
-at::Tensor embeddingGrams(const at::Tensor& rows)
-{
-  const at::Tensor perEntity = rows.transpose(0, 1);  // [n, K, dim]
-  return at::bmm(perEntity, perEntity.transpose(1, 2));
-}
-
 namespace {
 
 // Sums per entity of per-sample K x K matrices [B, K, K] and of pair matrices [P, K, K] (pairs i != j).
@@ -78,6 +72,8 @@ at::Tensor pairProducts(const at::Tensor& samples, const BatchGroups& groups)
 }
 
 }  // namespace
+
+at::Tensor embeddingGrams(const at::Tensor& rows) { return sampleProducts(rows.transpose(0, 1)); }
 
 // Both levels are sums over pairs (i, j) of an entity's samples. The pairs i == j, nearly all of
 // them when entities repeat rarely in a batch, are per-sample products on the tensors as they lie;

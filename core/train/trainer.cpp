@@ -492,7 +492,8 @@ void Trainer::Impl::trackGeometry(int64_t stepIndex, const at::Tensor& gradients
     const at::Tensor rows = gradients.narrow(1, table.offset, numel).view({K, table.rows, table.dim}).index_select(1, groups.entity);
     const at::Tensor combinedRows = combined.narrow(0, table.offset, numel).view({table.rows, table.dim}).index_select(0, groups.entity);
     const at::Tensor embeddingGram = embeddingGrams(rows);  // [n, K, K]
-    const at::Tensor fit = at::bmm(rows.transpose(0, 1), combinedRows.unsqueeze(2)).squeeze(2);  // [n, K]
+    // <g_k(u), combined(u)> per entity, [n, K]: a product and a sum, where bmm runs n tiny products.
+    const at::Tensor fit = (rows * combinedRows.unsqueeze(0)).sum(2).t();
     std::vector<at::Tensor> grams;
     for (GeometryLevel level : geometryLevels) {
       switch (level) {
