@@ -31,7 +31,7 @@ int main(int argc, char** argv)
     }
   }
   constexpr int K = 3, kBatch = 2048;
-  GeometryWindow window(users, K, {GeometryLevel::Exact, GeometryLevel::Embedding, GeometryLevel::Representation}, c10::kCPU);
+  GeometryWindow window(users, K, {GeometryLevel::Exact, GeometryLevel::Embedding, GeometryLevel::Representation});
   std::mt19937_64 rng(1);
   using Clock = std::chrono::steady_clock;
   const auto ms = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); };

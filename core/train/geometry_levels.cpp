@@ -46,34 +46,84 @@ float dot(const float* a, const float* b, int64_t n)
   return sum;
 }
 
-// X_b X_b^T for every sample of [B, K, W], [B, K, K]. On the CPU a loop: bmm there hands each of
-// the B tiny products to BLAS one call at a time, which cost W1 more than the products themselves.
-at::Tensor sampleProducts(const at::Tensor& samples)
+bool loopable(const std::vector<at::Tensor>& matrices)
 {
-  if (!samples.is_cpu() || samples.scalar_type() != at::kFloat) return at::bmm(samples, samples.transpose(1, 2));
-  const at::Tensor x = samples.contiguous();
-  const int64_t B = x.size(0), K = x.size(1), W = x.size(2);
-  at::Tensor out = at::empty({B, K, K}, x.options());
-  const float* in = x.data_ptr<float>();
-  float* o = out.data_ptr<float>();
-  at::parallel_for(0, B, 64, [&](int64_t begin, int64_t end) {
-    for (int64_t b = begin; b < end; ++b)
-      for (int64_t k = 0; k < K; ++k)
-        for (int64_t l = k; l < K; ++l) o[(b * K + k) * K + l] = o[(b * K + l) * K + k] = dot(in + (b * K + k) * W, in + (b * K + l) * W, W);
-  });
-  return out;
-}
-
-// X_i X_j^T for every pair, [P, K, K], from per-sample [B, K, width]; undefined without pairs.
-at::Tensor pairProducts(const at::Tensor& samples, const BatchGroups& groups)
-{
-  if (!groups.hasPairs()) return {};
-  return at::bmm(samples.index_select(0, groups.pairFirst), samples.index_select(0, groups.pairSecond).transpose(1, 2));
+  for (const auto& m : matrices)
+    if (!m.is_cpu() || m.scalar_type() != at::kFloat || m.dim() != 2 || (m.size(1) > 1 && m.stride(1) != 1)) return false;
+  return true;
 }
 
 }  // namespace
 
-at::Tensor embeddingGrams(const at::Tensor& rows) { return sampleProducts(rows.transpose(0, 1)); }
+at::Tensor rowProducts(const std::vector<at::Tensor>& a, const at::Tensor& rowsA, const std::vector<at::Tensor>& b,
+                       const at::Tensor& rowsB)
+{
+  const int64_t n = rowsA.defined() ? rowsA.size(0) : a.front().size(0);
+  const bool indexed = rowsA.defined();
+  if (!loopable(a) || !loopable(b) || (indexed && !rowsA.is_cpu())) {
+    auto gather = [](const std::vector<at::Tensor>& matrices, const at::Tensor& rows) {
+      std::vector<at::Tensor> picked;
+      for (const auto& m : matrices) picked.push_back(rows.defined() ? m.index_select(0, rows) : m);
+      return at::stack(picked, 1);  // [n, |matrices|, W]
+    };
+    return at::bmm(gather(a, rowsA), gather(b, rowsB).transpose(1, 2));
+  }
+  const auto A = static_cast<int64_t>(a.size()), Bn = static_cast<int64_t>(b.size()), W = a.front().size(1);
+  // The same rows of the same matrices: a Gram matrix, of which the upper triangle is enough.
+  const bool symmetric = &a == &b && rowsA.is_same(rowsB);
+  std::vector<const float*> baseA, baseB;
+  std::vector<int64_t> strideA, strideB;
+  for (const auto& m : a) baseA.push_back(m.data_ptr<float>()), strideA.push_back(m.stride(0));
+  for (const auto& m : b) baseB.push_back(m.data_ptr<float>()), strideB.push_back(m.stride(0));
+  const at::Tensor ia = indexed ? rowsA.to(at::kLong).contiguous() : at::Tensor();
+  const at::Tensor ib = indexed ? rowsB.to(at::kLong).contiguous() : at::Tensor();
+  const int64_t* pa = indexed ? ia.data_ptr<int64_t>() : nullptr;
+  const int64_t* pb = indexed ? ib.data_ptr<int64_t>() : nullptr;
+  at::Tensor out = at::empty({n, A, Bn}, a.front().options());
+  float* o = out.data_ptr<float>();
+  at::parallel_for(0, n, 64, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t ra = pa ? pa[i] : i, rb = pb ? pb[i] : i;
+      float* oi = o + i * A * Bn;
+      for (int64_t k = 0; k < A; ++k)
+        for (int64_t l = symmetric ? k : 0; l < Bn; ++l) {
+          const float v = dot(baseA[k] + ra * strideA[k], baseB[l] + rb * strideB[l], W);
+          oi[k * Bn + l] = v;
+          if (symmetric) oi[l * Bn + k] = v;
+        }
+    }
+  });
+  return out;
+}
+
+namespace {
+
+// Every sample's K x K Gram matrix of [B, K, W], [B, K, K].
+at::Tensor sampleProducts(const at::Tensor& samples)
+{
+  const auto tasks = samples.unbind(1);
+  return rowProducts(tasks, {}, tasks, {});
+}
+
+// X_i X_j^T for every pair, [P, K, K], from each task's per-sample rows [B, width]; undefined without pairs.
+at::Tensor pairProducts(const std::vector<at::Tensor>& tasks, const BatchGroups& groups)
+{
+  if (!groups.hasPairs()) return {};
+  return rowProducts(tasks, groups.pairFirst, tasks, groups.pairSecond);
+}
+
+}  // namespace
+
+at::Tensor embeddingGrams(const at::Tensor& tableGradient, const at::Tensor& entity)
+{
+  const auto tasks = tableGradient.unbind(0);
+  return rowProducts(tasks, entity, tasks, entity);
+}
+
+at::Tensor embeddingFit(const at::Tensor& tableGradient, const at::Tensor& combined, const at::Tensor& entity)
+{
+  return rowProducts(tableGradient.unbind(0), entity, {combined}, entity).squeeze(2);
+}
 
 // Both levels are sums over pairs (i, j) of an entity's samples. The pairs i == j, nearly all of
 // them when entities repeat rarely in a batch, are per-sample products on the tensors as they lie;
@@ -81,8 +131,15 @@ at::Tensor embeddingGrams(const at::Tensor& rows) { return sampleProducts(rows.t
 
 at::Tensor representationGrams(const PerSampleGradients& samples, const BatchGroups& groups)
 {
-  const at::Tensor& r = samples.representation;  // [B, K, D]
-  return perEntity(groups, sampleProducts(r), pairProducts(r, groups));
+  const at::Tensor& e = samples.embedded;  // for the sizes: [B, K, ...]
+  const int64_t K = e.size(1);
+  at::Tensor perSample = at::zeros({e.size(0), K, K}, e.options());
+  at::Tensor perPair = groups.hasPairs() ? at::zeros({groups.pairFirst.size(0), K, K}, e.options()) : at::Tensor();
+  for (const auto& output : samples.representation) {
+    perSample.add_(rowProducts(output, {}, output, {}));
+    if (perPair.defined()) perPair.add_(pairProducts(output, groups));
+  }
+  return perEntity(groups, perSample, perPair);
 }
 
 at::Tensor exactGrams(const PerSampleGradients& samples, const BatchGroups& groups)
@@ -103,16 +160,13 @@ at::Tensor exactGrams(const PerSampleGradients& samples, const BatchGroups& grou
   at::Tensor perPair = at::zeros({P, K, K}, e.options());
   for (const auto& layer : samples.layers) {
     const at::Tensor inputs = (layer.input.index_select(0, first) * layer.input.index_select(0, second)).sum(1).add_(1);
-    perPair.addcmul_(pairProducts(layer.outputGrad, groups), inputs.view({P, 1, 1}));
+    perPair.addcmul_(pairProducts(layer.outputGrad.unbind(1), groups), inputs.view({P, 1, 1}));
   }
   const int64_t F = samples.categorical.size(1), dim = e.size(2) / F;
-  auto rowsOf = [&](const at::Tensor& index) {  // [P * F, K, dim]
-    return e.index_select(0, index).view({P, K, F, dim}).permute({0, 2, 1, 3}).reshape({P * F, K, dim});
-  };
-  const at::Tensor fieldDots = at::bmm(rowsOf(first), rowsOf(second).transpose(1, 2)).view({P, F, K, K});
   const at::Tensor sameRow =
-      samples.categorical.index_select(0, first).eq(samples.categorical.index_select(0, second)).to(fieldDots.scalar_type());
-  perPair.add_((fieldDots * sameRow.view({P, F, 1, 1})).sum(1));
+      samples.categorical.index_select(0, first).eq(samples.categorical.index_select(0, second)).to(e.scalar_type());
+  for (int64_t f = 0; f < F; ++f)
+    perPair.addcmul_(pairProducts(e.narrow(2, f * dim, dim).unbind(1), groups), sameRow.select(1, f).view({P, 1, 1}));
   return perEntity(groups, perSample, perPair);
 }
 

@@ -25,7 +25,9 @@ std::string geometryLevelName(GeometryLevel level);
 // (TaskGradients::compute fills them on request).
 struct PerSampleGradients
 {
-  at::Tensor representation;  // [B, K, D] on the shared trunk MLPs' outputs, side by side
+  // Each task's per-sample gradient on each shared trunk MLP's output, [output][K] -> [B, width],
+  // where the head pass left them.
+  std::vector<std::vector<at::Tensor>> representation;
   struct Layer
   {
     at::Tensor input;       // [B, in]
@@ -36,8 +38,17 @@ struct PerSampleGradients
   at::Tensor categorical;     // [B, F] the codes those fields looked up
 };
 
-// rows: each task's gradient rows of the entities, [K, n, dim]. Returns [n, K, K].
-at::Tensor embeddingGrams(const at::Tensor& rows);
+// out[i, k, l] = <a[k][rowsA[i]], b[l][rowsB[i]]> for [rows, W] matrices a[k] and b[l], [n, |a|, |b|];
+// undefined row indices read rows 0..n-1 of each. On the CPU a loop: bmm there hands each of the
+// n tiny products to BLAS one call at a time, which cost W1 more than the products themselves.
+at::Tensor rowProducts(const std::vector<at::Tensor>& a, const at::Tensor& rowsA, const std::vector<at::Tensor>& b,
+                       const at::Tensor& rowsB);
+
+// tableGradient: each task's gradient on an embedding table, [K, rows, dim]; entity: the rows of
+// the batch's entities [n]. The entities' K x K Gram matrices [n, K, K], and the fit's
+// <g_k(u), combined(u)> [n, K] against the combined gradient on the same table, [rows, dim].
+at::Tensor embeddingGrams(const at::Tensor& tableGradient, const at::Tensor& entity);
+at::Tensor embeddingFit(const at::Tensor& tableGradient, const at::Tensor& combined, const at::Tensor& entity);
 at::Tensor representationGrams(const PerSampleGradients& samples, const BatchGroups& groups);
 // Needs groups built with pairs.
 at::Tensor exactGrams(const PerSampleGradients& samples, const BatchGroups& groups);

@@ -43,18 +43,14 @@ std::vector<double> leastSquaresWeights(std::vector<double> G, std::vector<doubl
 
 }  // namespace
 
-GeometryWindow::GeometryWindow(int64_t entities, int tasks, std::vector<GeometryLevel> levels, c10::Device device)
+GeometryWindow::GeometryWindow(int64_t entities, int tasks, std::vector<GeometryLevel> levels)
     : entities_(entities), tasks_(tasks), levels_(std::move(levels)), rowOf_(static_cast<size_t>(entities), -1)
 {
   const auto recorded = std::find(levels_.begin(), levels_.end(), GeometryLevel::Embedding);
   embeddingBlock_ = static_cast<int>(recorded - levels_.begin());  // levels_.size(): a block of its own
   const int blocks = static_cast<int>(levels_.size()) + (recorded == levels_.end() ? 1 : 0);
   width_ = blocks * tasks * (tasks + 1) / 2 + tasks + 1;
-  std::vector<int64_t> upper;
-  for (int k = 0; k < tasks; ++k)
-    for (int l = k; l < tasks; ++l) upper.push_back(k * tasks + l);
-  upper_ = at::tensor(upper, at::kLong).to(device);
-  state_ = at::zeros({std::min<int64_t>(entities, 1024), width_}, at::TensorOptions(at::kFloat).device(device));
+  state_ = at::zeros({std::min<int64_t>(entities, 1024), width_}, at::kFloat);
 }
 
 void GeometryWindow::add(int64_t step, const BatchGroups& groups, const std::vector<at::Tensor>& grams,
@@ -62,13 +58,9 @@ void GeometryWindow::add(int64_t step, const BatchGroups& groups, const std::vec
 {
   if (windowStart_ == 0) windowStart_ = step;
   const int64_t n = groups.size();
-  std::vector<int64_t> hostRows(static_cast<size_t>(n));
-  std::vector<float> counts(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     int32_t& row = rowOf_[static_cast<size_t>(groups.codes[i])];
     if (row < 0) row = static_cast<int32_t>(rows_++);
-    hostRows[i] = row;
-    counts[i] = static_cast<float>(groups.counts[i]);
   }
   if (rows_ > state_.size(0)) {
     // Grow by half: a doubling could hold twice the memory the entities need.
@@ -77,19 +69,30 @@ void GeometryWindow::add(int64_t step, const BatchGroups& groups, const std::vec
     grown.narrow(0, 0, state_.size(0)).copy_(state_);
     state_ = grown;
   }
+  // The step's values come over in one transfer: [n, blocks * K * K + K].
   std::vector<at::Tensor> parts;
-  for (const auto& g : grams) parts.push_back(g.reshape({n, -1}).index_select(1, upper_));
-  if (embeddingBlock_ == static_cast<int>(levels_.size())) parts.push_back(embeddingGram.reshape({n, -1}).index_select(1, upper_));
+  for (const auto& g : grams) parts.push_back(g.reshape({n, -1}));
+  if (embeddingBlock_ == static_cast<int>(levels_.size())) parts.push_back(embeddingGram.reshape({n, -1}));
   parts.push_back(fit);
-  parts.push_back(at::from_blob(counts.data(), {n, 1}, at::kFloat).to(state_.device(), at::kFloat, false, /*copy=*/true));
-  const at::Tensor rows = at::from_blob(hostRows.data(), {n}, at::kLong).to(state_.device(), at::kLong, false, /*copy=*/true);
-  addIntoRows(state_, rows, at::cat(parts, 1).to(at::kFloat));
+  const at::Tensor values = at::cat(parts, 1).to(at::kCPU, at::kFloat).contiguous();
+  const int K = tasks_, blocks = static_cast<int>(parts.size()) - 1, columns = static_cast<int>(values.size(1));
+  const float* v = values.data_ptr<float>();
+  float* sums = state_.data_ptr<float>();
+  for (int64_t i = 0; i < n; ++i) {
+    const float* in = v + i * columns;
+    float* out = sums + static_cast<int64_t>(rowOf_[static_cast<size_t>(groups.codes[i])]) * width_;
+    for (int b = 0; b < blocks; ++b, in += K * K)  // each Gram block's upper triangle
+      for (int k = 0; k < K; ++k)
+        for (int l = k; l < K; ++l) *out++ += in[k * K + l];
+    for (int k = 0; k < K; ++k) *out++ += in[k];
+    *out += static_cast<float>(groups.counts[i]);
+  }
 }
 
 WindowSums GeometryWindow::take()
 {
   WindowSums out;
-  out.sums_ = state_.narrow(0, 0, rows_);
+  out.sums_ = state_.narrow(0, 0, rows_);  // the leading rows of a contiguous matrix: contiguous
   out.rowOf_ = rowOf_;
   out.tasks_ = tasks_;
   out.levels_ = static_cast<int>(levels_.size());
@@ -103,8 +106,7 @@ WindowSums GeometryWindow::take()
 EntityGeometry WindowSums::geometry() const
 {
   const int K = tasks_, P = K * (K - 1) / 2, T = K * (K + 1) / 2;
-  const at::Tensor host = sums_.cpu().contiguous();
-  const float* v = host.data_ptr<float>();
+  const float* v = sums_.data_ptr<float>();
   const auto nan = std::numeric_limits<float>::quiet_NaN();
   const auto E = rowOf_.size();
 
@@ -165,7 +167,7 @@ void GeometryWindow::restore(const SavedState& state)
   rowOf_.assign(r, r + rowOf.numel());
   rows_ = sums.size(0);
   state_ = at::zeros({std::max<int64_t>(rows_, std::min<int64_t>(entities_, 1024)), width_}, state_.options());
-  state_.narrow(0, 0, rows_).copy_(sums);
+  state_.narrow(0, 0, rows_).copy_(sums);  // to float32 on the host, whatever the saved sums were
   windowStart_ = static_cast<int64_t>(state.number("window_start"));
 }
 

@@ -8,7 +8,9 @@
 // gradients at the embedding rows, the one level where the method's actual update of the entity
 // is known: sum_k w_k g_k(u) ~ c(u), from the window's sums of <g_k(u), g_l(u)> and <g_k(u), c(u)>.
 //
-// Only entities seen so far take memory: each gets a row of float32 sums on its first step.
+// Only entities seen so far take memory: each gets a row of float32 sums on its first step. The
+// sums live on the host, whatever the trainer's device: a step's values come over in one small
+// transfer, beside the one the analyze step makes anyway for the method's Gram matrix.
 
 #include <ATen/ATen.h>
 
@@ -31,7 +33,7 @@ public:
 
 private:
   friend class GeometryWindow;
-  at::Tensor sums_;             // [entities seen, width] on the trainer's device
+  at::Tensor sums_;             // [entities seen, width], contiguous on the host
   std::vector<int32_t> rowOf_;  // entity code -> row of sums_, -1 for entities never seen
   int tasks_ = 0;
   int levels_ = 0;              // recorded levels: the first blocks of a row
@@ -43,7 +45,7 @@ class GeometryWindow
 {
 public:
   // entities: how many codes the entity column has; levels: the recorded ones, in record order.
-  GeometryWindow(int64_t entities, int tasks, std::vector<GeometryLevel> levels, c10::Device device);
+  GeometryWindow(int64_t entities, int tasks, std::vector<GeometryLevel> levels);
 
   // grams: [n, K, K] per recorded level, in their order; embeddingGram: [n, K, K] at the
   // embedding rows (the fit's normal matrix); fit: [n, K] <g_k(u), c(u)> at the same rows.
@@ -69,8 +71,7 @@ private:
   int64_t width_;       // floats per entity: the Gram blocks' upper triangles, the fit, the count
   std::vector<int32_t> rowOf_;  // entity code -> row of state_, -1 until first seen
   int64_t rows_ = 0;            // rows in use
-  at::Tensor state_;            // [capacity, width_] float32
-  at::Tensor upper_;            // flat indices of a K x K matrix's upper triangle
+  at::Tensor state_;            // [capacity, width_] float32 on the host
   int64_t windowStart_ = 0;
 };
 

@@ -165,17 +165,9 @@ void TaskGradients::fillPerSample(const HeadGradients& head, const TrunkPass::Gr
     if (trunk_[j].front().slot >= 0) shared.push_back(j);
   out.embedded = embedded;
   out.categorical = batch.categorical;
-  int64_t width = 0;
-  for (size_t j : shared) width += head.trunk[j].front().size(1);
-  // One copy of every task's gradient on every shared output into [B, K, width].
-  const auto K = static_cast<int64_t>(taskTypes_.size());
-  out.representation = at::empty({embedded.size(0), K, width}, embedded.options());
-  int64_t column = 0;
   std::vector<at::Tensor> firstLayers;
   for (size_t j : shared) {
-    const int64_t w = head.trunk[j].front().size(1);
-    for (int64_t k = 0; k < K; ++k) out.representation.select(1, k).narrow(1, column, w).copy_(head.trunk[j][k]);
-    column += w;
+    out.representation.push_back(head.trunk[j]);
     firstLayers.push_back(trunk.layerGrad[j][0]);
   }
   if (shared.empty()) return;  // a PLE without shared experts: nothing below the head is shared

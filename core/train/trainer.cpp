@@ -217,11 +217,11 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
     if (perSampleLevels && model->taskSpecificBottoms())
       throw Error("config field train.geometry_levels: the representation and exact levels need a representation every "
                   "task shares, and with model.dtrn each task runs the trunk on its own bottom (use [\"embedding\"])");
-    trackers.push_back({0, &userRows, GeometryWindow(userRows.rows, static_cast<int>(K), geometryLevels, device)});
+    trackers.push_back({0, &userRows, GeometryWindow(userRows.rows, static_cast<int>(K), geometryLevels)});
     if (t.itemGeometry) {
       info.itemGeometry = true;
       info.itemIds = data->table.item.vocabulary;
-      trackers.push_back({1, &itemRows, GeometryWindow(itemRows.rows, static_cast<int>(K), geometryLevels, device)});
+      trackers.push_back({1, &itemRows, GeometryWindow(itemRows.rows, static_cast<int>(K), geometryLevels)});
     }
   }
 }
@@ -489,11 +489,9 @@ void Trainer::Impl::trackGeometry(int64_t stepIndex, const at::Tensor& gradients
     const BatchGroups groups = groupBatch(batchCodes, perSampleLevels, device);
     const RowBlock& table = *tracker.table;
     const int64_t numel = table.rows * table.dim;
-    const at::Tensor rows = gradients.narrow(1, table.offset, numel).view({K, table.rows, table.dim}).index_select(1, groups.entity);
-    const at::Tensor combinedRows = combined.narrow(0, table.offset, numel).view({table.rows, table.dim}).index_select(0, groups.entity);
-    const at::Tensor embeddingGram = embeddingGrams(rows);  // [n, K, K]
-    // <g_k(u), combined(u)> per entity, [n, K]: a product and a sum, where bmm runs n tiny products.
-    const at::Tensor fit = (rows * combinedRows.unsqueeze(0)).sum(2).t();
+    const at::Tensor tableGradient = gradients.narrow(1, table.offset, numel).view({K, table.rows, table.dim});
+    const at::Tensor embeddingGram = embeddingGrams(tableGradient, groups.entity);  // [n, K, K]
+    const at::Tensor fit = embeddingFit(tableGradient, combined.narrow(0, table.offset, numel).view({table.rows, table.dim}), groups.entity);
     std::vector<at::Tensor> grams;
     for (GeometryLevel level : geometryLevels) {
       switch (level) {

@@ -57,10 +57,10 @@ std::vector<WindowStep> randomSteps(int steps)
 void addStep(GeometryWindow& window, int64_t stepIndex, const WindowStep& step)
 {
   const BatchGroups groups = groupBatch(step.codes, false, c10::kCPU);
-  const at::Tensor rows = step.vectors.index_select(1, groups.entity);  // [K, n, 6]
-  const at::Tensor embedding = embeddingGrams(rows.narrow(2, 0, 3));
-  const at::Tensor fit = at::bmm(rows.narrow(2, 0, 3).transpose(0, 1), step.combined.index_select(0, groups.entity).unsqueeze(2)).squeeze(2);
-  window.add(stepIndex, groups, {embedding, embeddingGrams(rows)}, embedding, fit);
+  const at::Tensor firstColumns = step.vectors.narrow(2, 0, 3);
+  const at::Tensor embedding = embeddingGrams(firstColumns, groups.entity);
+  const at::Tensor fit = embeddingFit(firstColumns, step.combined, groups.entity);
+  window.add(stepIndex, groups, {embedding, embeddingGrams(step.vectors, groups.entity)}, embedding, fit);
 }
 
 // The definition, one entity and one step at a time, in float64.
@@ -179,7 +179,7 @@ std::map<int64_t, at::Tensor> bruteForceGrams(MultiTaskModel& model, const Batch
   std::map<int64_t, at::Tensor> out;
   const at::Tensor codes = batch.categorical.select(1, column).contiguous();
   for (int64_t code : std::set<int64_t>(codes.data_ptr<int64_t>(), codes.data_ptr<int64_t>() + B)) {
-    const at::Tensor mask = codes.eq(code).to(at::kFloat);
+    const at::Tensor mask = codes.eq(code).to(logits.scalar_type());
     std::vector<at::Tensor> vectors;
     for (int k = 0; k < K; ++k) {
       const at::Tensor loss = (perSample[k] * mask).sum() / B;
@@ -224,7 +224,7 @@ private Q_SLOTS:
   void windowsEqualTheDefinitionAcrossBoundaries()
   {
     const auto steps = randomSteps(7);
-    GeometryWindow window(kEntities, K, {GeometryLevel::Embedding, GeometryLevel::Exact}, c10::kCPU);
+    GeometryWindow window(kEntities, K, {GeometryLevel::Embedding, GeometryLevel::Exact});
     QVERIFY(window.empty());
     for (int s = 0; s < 3; ++s) addStep(window, s + 1, steps[s]);
     QCOMPARE(window.windowStart(), int64_t(1));
@@ -241,7 +241,7 @@ private Q_SLOTS:
   void memoryFollowsTheEntitiesSeen()
   {
     // A million codes, a few thousand seen: the sums grow with the seen ones, the map is 4 bytes a code.
-    GeometryWindow window(1000000, K, {GeometryLevel::Exact, GeometryLevel::Embedding, GeometryLevel::Representation}, c10::kCPU);
+    GeometryWindow window(1000000, K, {GeometryLevel::Exact, GeometryLevel::Embedding, GeometryLevel::Representation});
     for (int s = 0; s < 20; ++s) {
       WindowStep step;
       for (int i = 0; i < 256; ++i) step.codes.push_back(s * 256 + i);
@@ -265,8 +265,8 @@ private Q_SLOTS:
     v[2] = v[0];
     const BatchGroups groups = groupBatch({5, 6, 5}, false, c10::kCPU);
     const at::Tensor rows = at::stack({v, at::zeros({K, 3})}, 1);  // entity 5, then 6 (seen, zero gradients)
-    const at::Tensor gram = embeddingGrams(rows);
-    GeometryWindow window(8, K, {GeometryLevel::Embedding}, c10::kCPU);
+    const at::Tensor gram = embeddingGrams(rows, at::arange(2));
+    GeometryWindow window(8, K, {GeometryLevel::Embedding});
     window.add(1, groups, {gram}, gram, at::zeros({2, K}));
     const EntityGeometry s = window.take().geometry();
     QCOMPARE(s.count[5], 2);
@@ -306,11 +306,12 @@ private Q_SLOTS:
     const at::Tensor codes = batch.categorical.select(1, 0).contiguous();
     const BatchGroups groups = groupBatch(std::vector<int64_t>(codes.data_ptr<int64_t>(), codes.data_ptr<int64_t>() + codes.numel()), false, c10::kCPU);
     const int64_t numel = in.userRows.rows * in.userRows.dim;
-    const at::Tensor rows = in.taskGradients.narrow(1, in.userRows.offset, numel).view({K, in.userRows.rows, in.userRows.dim}).index_select(1, groups.entity);
-    const at::Tensor combined = out.combined.narrow(0, in.userRows.offset, numel).view({in.userRows.rows, in.userRows.dim}).index_select(0, groups.entity);
-    const at::Tensor grams = embeddingGrams(rows);
-    GeometryWindow window(in.userRows.rows, K, {GeometryLevel::Embedding}, c10::kCPU);
-    window.add(1, groups, {grams}, grams, at::bmm(rows.transpose(0, 1), combined.unsqueeze(2)).squeeze(2));
+    const at::Tensor tableGradient = in.taskGradients.narrow(1, in.userRows.offset, numel).view({K, in.userRows.rows, in.userRows.dim});
+    const at::Tensor combined = out.combined.narrow(0, in.userRows.offset, numel).view({in.userRows.rows, in.userRows.dim});
+    const at::Tensor grams = embeddingGrams(tableGradient, groups.entity);
+    GeometryWindow window(in.userRows.rows, K, {GeometryLevel::Embedding});
+    window.add(1, groups, {grams}, grams, embeddingFit(tableGradient, combined, groups.entity));
+    const at::Tensor rows = tableGradient.index_select(1, groups.entity);
     const EntityGeometry g = window.take().geometry();
     double spread = 0;
     for (int64_t i = 0; i < groups.size(); ++i)
@@ -333,17 +334,21 @@ private Q_SLOTS:
     QTest::addColumn<int>("type");
     QTest::addColumn<int>("levels");
     QTest::addColumn<bool>("split");
-    QTest::newRow("shared-bottom") << int(ModelType::SharedBottom) << 1 << false;
-    QTest::newRow("mmoe") << int(ModelType::MMoE) << 1 << false;
-    QTest::newRow("cgc") << int(ModelType::PLE) << 1 << false;
-    QTest::newRow("ple-3-levels") << int(ModelType::PLE) << 3 << false;
-    QTest::newRow("split-mmoe-ppnet") << int(ModelType::MMoE) << 1 << true;
+    // float64 takes the ATen paths that stand in for the CPU loops over float32 tensors, as on a GPU.
+    QTest::addColumn<bool>("float64");
+    QTest::newRow("shared-bottom") << int(ModelType::SharedBottom) << 1 << false << false;
+    QTest::newRow("mmoe") << int(ModelType::MMoE) << 1 << false << false;
+    QTest::newRow("mmoe-float64") << int(ModelType::MMoE) << 1 << false << true;
+    QTest::newRow("cgc") << int(ModelType::PLE) << 1 << false << false;
+    QTest::newRow("ple-3-levels") << int(ModelType::PLE) << 3 << false << false;
+    QTest::newRow("split-mmoe-ppnet") << int(ModelType::MMoE) << 1 << true << false;
   }
   void everyLevelEqualsOneBackwardPerEntity()
   {
     QFETCH(int, type);
     QFETCH(int, levels);
     QFETCH(bool, split);
+    QFETCH(bool, float64);
     torch::manual_seed(5);
     ModelConfig config = tinyConfig(static_cast<ModelType>(type), levels);
     if (split) {
@@ -351,7 +356,12 @@ private Q_SLOTS:
       config.ppnet = true;
     }
     auto model = makeModel(tinySpec(), config);
-    const Batch batch = tinyBatch();
+    Batch batch = tinyBatch();
+    if (float64) {
+      model->to(at::kDouble);
+      batch.dense = batch.dense.to(at::kDouble);
+      batch.labels = batch.labels.to(at::kDouble);
+    }
     SharedLayout layout(model->parameterInfo());
     TaskGradients engine(*model, layout, kTypes);
     at::Tensor shared;
@@ -365,8 +375,8 @@ private Q_SLOTS:
       const SharedLayout::Slot* slot = nullptr;
       for (const auto& s : layout.slots())
         if (s.parameter.is_same(table)) slot = &s;
-      const at::Tensor rows = shared.narrow(1, slot->offset, slot->numel).view({K, table.size(0), table.size(1)}).index_select(1, groups.entity);
-      const std::map<GeometryLevel, at::Tensor> got = {{GeometryLevel::Embedding, embeddingGrams(rows)},
+      const at::Tensor tableGradient = shared.narrow(1, slot->offset, slot->numel).view({K, table.size(0), table.size(1)});
+      const std::map<GeometryLevel, at::Tensor> got = {{GeometryLevel::Embedding, embeddingGrams(tableGradient, groups.entity)},
                                                        {GeometryLevel::Representation, representationGrams(samples, groups)},
                                                        {GeometryLevel::Exact, exactGrams(samples, groups)}};
       for (const auto& [level, grams] : got) {
