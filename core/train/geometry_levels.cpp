@@ -150,23 +150,20 @@ at::Tensor exactGrams(const PerSampleGradients& samples, const BatchGroups& grou
   const at::Tensor& e = samples.embedded;  // [B, K, F * dim]
   at::Tensor perSample = sampleProducts(e);
   for (const auto& layer : samples.layers)
-    perSample.addcmul_(sampleProducts(layer.outputGrad),
-                       (layer.input * layer.input).sum(1).add_(1).view({-1, 1, 1}));
+    perSample.addcmul_(sampleProducts(layer.outputGrad), rowProducts({layer.input}, {}, {layer.input}, {}).add_(1));
   if (!groups.hasPairs()) return perEntity(groups, perSample, {});
 
   const at::Tensor& first = groups.pairFirst;
   const at::Tensor& second = groups.pairSecond;
-  const int64_t P = first.size(0), K = e.size(1);
-  at::Tensor perPair = at::zeros({P, K, K}, e.options());
-  for (const auto& layer : samples.layers) {
-    const at::Tensor inputs = (layer.input.index_select(0, first) * layer.input.index_select(0, second)).sum(1).add_(1);
-    perPair.addcmul_(pairProducts(layer.outputGrad.unbind(1), groups), inputs.view({P, 1, 1}));
-  }
+  at::Tensor perPair = at::zeros({first.size(0), e.size(1), e.size(1)}, e.options());
+  for (const auto& layer : samples.layers)
+    perPair.addcmul_(pairProducts(layer.outputGrad.unbind(1), groups), rowProducts({layer.input}, first, {layer.input}, second).add_(1));
+  // The fields where the pair's samples looked up the same row: the first sample's embedding
+  // gradients with every other field's columns zeroed, against the second's.
   const int64_t F = samples.categorical.size(1), dim = e.size(2) / F;
-  const at::Tensor sameRow =
-      samples.categorical.index_select(0, first).eq(samples.categorical.index_select(0, second)).to(e.scalar_type());
-  for (int64_t f = 0; f < F; ++f)
-    perPair.addcmul_(pairProducts(e.narrow(2, f * dim, dim).unbind(1), groups), sameRow.select(1, f).view({P, 1, 1}));
+  const at::Tensor sameRow = samples.categorical.index_select(0, first).eq(samples.categorical.index_select(0, second));
+  const at::Tensor sameRowColumns = sameRow.to(e.scalar_type()).repeat_interleave(dim, 1).unsqueeze(1);  // [P, 1, F * dim]
+  perPair.add_(rowProducts((e.index_select(0, first) * sameRowColumns).unbind(1), {}, e.index_select(0, second).unbind(1), {}));
   return perEntity(groups, perSample, perPair);
 }
 
