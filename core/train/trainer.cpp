@@ -4,36 +4,20 @@
 #include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
-#include <torch/utils.h>
-
-#include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <filesystem>
 #include <cmath>
-#include <ctime>
-#include <map>
 #include <optional>
 #include <thread>
-#include <type_traits>
 
-#include "methods/gradient_method.h"
 #include "methods/registry.h"
 #include "model/model_factory.h"
+#include "train/batch_groups.h"
 #include "train/device.h"
-#include "train/evaluator.h"
 #include "train/fused_adam.h"
 #include "train/gradient_geometry.h"
 #include "train/losses.h"
-#include "train/prepared_data.h"
-#include "train/shared_layout.h"
-#include "train/task_gradients.h"
-#include "train/batch_groups.h"
-#include "train/branch.h"
-#include "train/checkpoint.h"
-#include "train/data_order.h"
-#include "train/geometry_window.h"
-#include "train/optimizer_state.h"
+#include "train/trainer_impl.h"
 #include "util/error.h"
 
 namespace seesaw {
@@ -53,87 +37,7 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainConfig& t, std
   return nullptr;
 }
 
-// ISO 8601, UTC, to the second: when a run started, when a checkpoint was saved.
-std::string utcNow()
-{
-  char text[32];
-  const std::time_t now = std::time(nullptr);
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
-}
-
 }  // namespace
-
-struct Trainer::Impl
-{
-  RunConfig config;
-  std::shared_ptr<const PreparedData> data;
-  c10::Device device = c10::kCPU;
-  std::shared_ptr<MultiTaskModel> model;
-  std::unique_ptr<torch::optim::Optimizer> optimizer;
-  std::unique_ptr<GradientMethod> method;
-  std::unique_ptr<SharedLayout> layout;
-  std::unique_ptr<TaskGradients> taskGradients;
-  std::unique_ptr<Evaluator> evaluator;
-  // Per-entity geometry of the users, then the items (with analyze and train.user_snapshot_every > 0).
-  struct EntityGeometryTracker
-  {
-    int64_t column;      // the entity's categorical column: 0 users, 1 items
-    const RowBlock* table;  // its embedding table in the task gradients
-    GeometryWindow window;
-  };
-  std::vector<EntityGeometryTracker> trackers;
-  std::vector<GeometryLevel> geometryLevels;
-  bool perSampleLevels = false;  // a recorded level needs the per-sample gradients
-  std::vector<TaskType> taskTypes;
-  at::Tensor categorical, dense, labels;  // on device
-  at::Tensor lossWeights;                 // [K] on device: ew's or fixed's weights, for runs without analyze
-  std::vector<std::vector<at::Tensor>> taskParameters;  // [K] each task's own parameters
-  std::vector<at::Tensor> trained;        // everything the optimizer steps
-  std::vector<at::Tensor> l2Parameters;   // weight matrices and embedding tables, for train.l2_step
-  RowBlock userRows, itemRows;            // the user and item tables in the task gradients
-  RunInfo info;
-
-  DataOrder order;
-  std::vector<int64_t> batchRows;  // the rows of the last batch, on the host
-  int64_t firstStep = 1;           // after a checkpoint's step when restored
-  std::vector<ChangeRecord> branchChanges;  // a restored run's changes, recorded when it begins
-  std::string checkpointDirectory, checkpointTrace;
-
-  Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d);
-  Batch nextBatch();
-  // GradCraft's reference run: a second step of the same optimizer on the L2 loss alone.
-  void l2Step();
-  // Computes the update for one batch; fills the record's gradient fields when due.
-  bool step(int64_t stepIndex, bool recordDue, StepRecord& record, RunEnd& end);
-  // Adds the step's per-entity Gram matrices and weight fits to the windows.
-  void trackGeometry(int64_t stepIndex, const at::Tensor& gradients, const at::Tensor& combined,
-                     const PerSampleGradients& samples);
-  PendingGeometry takeGeometry(int64_t stepIndex);
-  // The method of `c` (its parameters resolved, its task weights), built for this model; throws
-  // seesaw::Error when the model cannot serve it.
-  std::unique_ptr<GradientMethod> makeMethod(const RunConfig& c) const;
-  // train.task_weights must name every task (or none); the data says how many there are.
-  void checkTaskWeightCount(const std::vector<double>& weights) const;
-  // The loss weights: train.task_weights, or 1 for every task when it is empty.
-  std::vector<double> lossWeightsOf(const std::vector<double>& weights) const;
-  // Puts a method's own trainable parameters on the device and in the optimizer's hands, in a
-  // parameter group of their own after the model's; untrain takes a replaced method's group away,
-  // so that the optimizer always has the groups a run of the current method starts with (which
-  // its checkpoint needs).
-  void trainMethodParameters(GradientMethod& m);
-  void untrainMethodParameters(GradientMethod& m);
-  // Applies what was steered before step stepIndex; the records say what changed, or why not.
-  // Before the run has begun (a branch's changes) the method may record other per-step state.
-  std::vector<ChangeRecord> steer(const Steering& s, int64_t stepIndex, bool begun);
-  TrainingState trainingState();
-  // Saves the state after `step` into the checkpoint directory; the record names the file, or
-  // says why there is none (a failed save does not stop the run).
-  ChangeRecord saveCheckpoint(int64_t step);
-  // Completes `in` (gradients, losses and Gram matrices set) with the batch's table rows, the step
-  // and the epoch, combines with the method and sets every parameter's .grad.
-  MethodOutput combine(int64_t stepIndex, int64_t epochIndex, const Batch& batch, MethodInput in);
-};
 
 Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
     : config(c), data(std::move(d)), order(data->split.train, c.train.seed)
@@ -224,143 +128,6 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
       trackers.push_back({1, &itemRows, GeometryWindow(itemRows.rows, static_cast<int>(K), geometryLevels)});
     }
   }
-}
-
-std::unique_ptr<GradientMethod> Trainer::Impl::makeMethod(const RunConfig& c) const
-{
-  MethodSetup setup;
-  setup.taskNames = data->spec.taskNames;
-  setup.taskWeights = lossWeightsOf(c.train.taskWeights);
-  setup.seed = c.train.seed;
-  setup.split = model->splitTowers();
-  auto m = methodRegistry().make(c.method.name, c.method.params, std::move(setup));
-  if (m->needsRepresentationGram() && model->taskSpecificBottoms())
-    throw Error("config field method.params.ub: MGDA-UB needs a representation that every task shares, and with "
-                "model.dtrn each task runs the trunk on its own bottom representation");
-  return m;
-}
-
-void Trainer::Impl::checkTaskWeightCount(const std::vector<double>& weights) const
-{
-  const size_t K = data->table.taskCount();
-  if (!weights.empty() && weights.size() != K)
-    throw Error("config field train.task_weights: has " + std::to_string(weights.size()) + " entries, but the data has " +
-                std::to_string(K) + " tasks");
-}
-
-std::vector<double> Trainer::Impl::lossWeightsOf(const std::vector<double>& weights) const
-{
-  return weights.empty() ? std::vector<double>(data->table.taskCount(), 1.0) : weights;
-}
-
-void Trainer::Impl::trainMethodParameters(GradientMethod& m)
-{
-  std::vector<at::Tensor> own = m.parameters();
-  if (own.empty()) return;
-  for (auto& p : own) {
-    p.set_data(p.data().to(device));  // in place: the method keeps writing to the tensor the optimizer trains
-    trained.push_back(p);
-  }
-  torch::optim::OptimizerParamGroup group(own);
-  optimizer->add_param_group(group);  // the optimizer's options, as every other parameter
-  optimizer->param_groups().back().options().set_lr(config.train.lr);
-}
-
-void Trainer::Impl::untrainMethodParameters(GradientMethod& m)
-{
-  const std::vector<at::Tensor> own = m.parameters();
-  if (own.empty()) return;
-  optimizer->param_groups().pop_back();  // the method's group is the last one
-  trained.resize(trained.size() - own.size());
-  // Its state goes too: a later tensor at a freed address would inherit it.
-  auto& state = optimizer->state();
-  for (const auto& p : own) state.erase(optimizerStateKey<std::remove_reference_t<decltype(state)>>(p));
-}
-
-std::vector<ChangeRecord> Trainer::Impl::steer(const Steering& s, int64_t stepIndex, bool begun)
-{
-  std::vector<ChangeRecord> records;
-  const auto json = [](const auto& value) { return nlohmann::json(value).dump(); };
-  const auto record = [&](const std::string& field, std::string before, std::string after, const std::string& refused) {
-    records.push_back(ChangeRecord{stepIndex, field, std::move(before), std::move(after), refused});
-  };
-  // A change is the run config it would make, checked by the validation every config passes.
-  const auto refusal = [](const RunConfig& candidate) -> std::string {
-    try {
-      validate(candidate);
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return {};
-  };
-  if (s.lr) {
-    RunConfig candidate = config;
-    candidate.train.lr = *s.lr;
-    const std::string refused = refusal(candidate);
-    record("train.lr", json(config.train.lr), json(*s.lr), refused);
-    if (refused.empty()) {
-      for (auto& group : optimizer->param_groups()) group.options().set_lr(*s.lr);
-      config.train.lr = *s.lr;
-    }
-  }
-  if (!s.method && s.params.empty() && !s.taskWeights) return records;
-
-  // The method, its parameters and the task weights depend on each other (only `fixed` takes
-  // weights): they are checked, and applied, together.
-  RunConfig candidate = config;
-  if (s.method) {
-    candidate.method.name = *s.method;
-    candidate.method.params.clear();
-    const bool takesWeights = methodRegistry().contains(*s.method) && methodRegistry().info(*s.method).usesTaskWeights;
-    if (!takesWeights) candidate.train.taskWeights.clear();  // the weights belonged to the method replaced
-  }
-  for (const auto& [name, value] : s.params) candidate.method.params[name] = value;
-  if (s.taskWeights) candidate.train.taskWeights = *s.taskWeights;
-  std::string refused = refusal(candidate);
-  std::unique_ptr<GradientMethod> replacement;
-  if (refused.empty()) {
-    try {
-      checkTaskWeightCount(candidate.train.taskWeights);
-      candidate.method.params = methodRegistry().resolve(candidate.method.name, candidate.method.params).values();
-      // The same method with the same parameters and weights keeps its state (GradNorm's weights,
-      // DWA's history).
-      const bool same = candidate.method.name == config.method.name && candidate.method.params == config.method.params &&
-                        candidate.train.taskWeights == config.train.taskWeights;
-      if (same) return records;
-      replacement = makeMethod(candidate);
-      // The trace's method-state columns are fixed when it begins.
-      if (begun && replacement->stateNames() != info.methodStateNames)
-        throw Error("method " + candidate.method.name + " records other per-step state than the run's method; start a new run for it");
-    } catch (const Error& e) {
-      refused = e.what();
-    }
-  }
-  if (s.method) record("method.name", json(config.method.name), json(*s.method), refused);
-  if (s.taskWeights) record("train.task_weights", json(config.train.taskWeights), json(*s.taskWeights), refused);
-  if (!refused.empty()) {
-    for (const auto& [name, value] : s.params) {
-      const auto old = config.method.params.find(name);
-      record("method.params." + name, old == config.method.params.end() ? "null" : json(old->second), json(value), refused);
-    }
-    return records;
-  }
-  // Applied: every parameter of a new method (its old value null), else the ones that changed.
-  for (const auto& [name, value] : candidate.method.params) {
-    const auto old = config.method.params.find(name);
-    if (!s.method && old != config.method.params.end() && old->second == value) continue;
-    record("method.params." + name, old == config.method.params.end() || s.method ? "null" : json(old->second), json(value), "");
-  }
-  untrainMethodParameters(*method);
-  trainMethodParameters(*replacement);
-  method = std::move(replacement);
-  config.method = candidate.method;
-  config.train.taskWeights = candidate.train.taskWeights;
-  lossWeights = at::tensor(lossWeightsOf(config.train.taskWeights), at::kFloat).to(device);
-  if (!begun) {
-    info.method = config.method.name;
-    info.methodStateNames = method->stateNames();
-  }
-  return records;
 }
 
 Batch Trainer::Impl::nextBatch()
@@ -521,37 +288,6 @@ PendingGeometry Trainer::Impl::takeGeometry(int64_t stepIndex)
       .share();
 }
 
-TrainingState Trainer::Impl::trainingState()
-{
-  TrainingState state{*model, *optimizer, *method, order, {}};
-  for (auto& tracker : trackers) state.windows.push_back(&tracker.window);
-  return state;
-}
-
-ChangeRecord Trainer::Impl::saveCheckpoint(int64_t step)
-{
-  ChangeRecord record{step, "checkpoint", "null", "null", ""};
-  if (checkpointDirectory.empty()) {
-    record.refused = "no checkpoint directory was given for this run";
-    return record;
-  }
-  const std::string path = checkpointFile(checkpointDirectory, step);
-  CheckpointHeader header;
-  header.step = step;
-  header.config = config;
-  header.trace = checkpointTrace;
-  header.softwareVersion = SEESAW_VERSION;
-  header.savedAt = utcNow();
-  try {
-    std::filesystem::create_directories(checkpointDirectory);
-    writeCheckpoint(path, header, trainingState());
-    record.newValue = nlohmann::json(path).dump();
-  } catch (const std::exception& e) {
-    record.refused = e.what();
-  }
-  return record;
-}
-
 void Trainer::Impl::l2Step()
 {
   // Parameters without a gradient are skipped by every optimizer, so only the regularized ones
@@ -570,38 +306,6 @@ Trainer::Trainer(const RunConfig& config, std::shared_ptr<const PreparedData> da
 Trainer::~Trainer() = default;
 
 const RunInfo& Trainer::info() const { return impl_->info; }
-
-void Trainer::setCheckpointDirectory(std::string directory, std::string tracePath)
-{
-  // Absolute, so that a branch finds its parent from wherever it runs.
-  impl_->checkpointDirectory = directory.empty() ? "" : std::filesystem::absolute(directory).string();
-  impl_->checkpointTrace = tracePath.empty() ? "" : std::filesystem::absolute(tracePath).string();
-}
-
-void Trainer::restore(const std::string& checkpointPath, const Steering& changes)
-{
-  Impl& s = *impl_;
-  const std::string context = "checkpoint " + checkpointPath;
-  const auto accept = [&](const CheckpointHeader& header) {
-    try {
-      // Built from planBranch(saved, ...).start: the saved state's settings, only the plumbing new.
-      if (!planBranch(header.config, s.config).changes.empty())
-        throw Error("this trainer was built with other method settings than the checkpoint's; steer to them instead");
-    } catch (const Error& e) {
-      throw Error(context + ": " + e.what());
-    }
-    if (header.step >= s.info.totalSteps)
-      throw Error(context + " is at step " + std::to_string(header.step) + ", where this run ends (" +
-                  std::to_string(s.info.totalSteps) + " steps): give it more steps (train.steps)");
-  };
-  const CheckpointHeader header = readCheckpoint(checkpointPath, s.trainingState(), s.device, accept);
-  s.firstStep = header.step + 1;
-  s.info.branch = {header.trace, std::filesystem::absolute(checkpointPath).string(), header.step};
-  s.branchChanges = s.steer(changes, s.firstStep, false);
-  for (const ChangeRecord& c : s.branchChanges)
-    if (!c.refused.empty()) throw Error("branch from " + context + ": " + c.field + ": " + c.refused);
-  s.info.configJson = toJsonString(s.config);
-}
 
 RunEnd Trainer::run(RecordSink& sink)
 {
