@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "util/error.h"
+#include "util/row_products.h"
 
 namespace seesaw {
 
@@ -101,20 +102,12 @@ HeadGradients MMoE::separableHeadGradients(const at::Tensor& x, const std::vecto
 
   HeadGradients g;
   g.trunk.resize(static_cast<size_t>(E));
-  const at::Tensor logitGrads = at::empty_like(logits);
-  for (int k = 0; k < K; ++k) {
-    const at::Tensor& mixedGrad = mixedGrads[k];
-    const at::Tensor w = weights.select(1, k);
-    std::vector<at::Tensor> weightGrad;  // dL/dw_e = <dL/dmixed, expert e's output> per sample
-    for (int64_t e = 0; e < E; ++e) {
-      weightGrad.push_back((mixedGrad * trunkOutputs[e]).sum(1));
-      g.trunk[e].push_back(mixedGrad * w.narrow(1, e, 1));
-    }
-    const at::Tensor dw = at::stack(weightGrad, 1);  // [B, E]
-    // Through the softmax: dL/dlogit = w * (dw - <w, dw>).
-    at::Tensor out = logitGrads.narrow(1, k * E, E);
-    at::mul_out(out, w, dw - (w * dw).sum(1, true));
-  }
+  for (int k = 0; k < K; ++k)
+    for (int64_t e = 0; e < E; ++e) g.trunk[e].push_back(mixedGrads[k] * weights.select(1, k).narrow(1, e, 1));
+  // dL/dw_ke = <dL/dmixed_k, expert e's output> per sample, [B, K, E]; then through each task's
+  // softmax: dL/dlogit = w * (dw - <w, dw>).
+  const at::Tensor dw = rowProducts(mixedGrads, {}, trunkOutputs, {});
+  const at::Tensor logitGrads = (weights * (dw - (weights * dw).sum(2, true))).view({-1, K * E});
   const at::Tensor gateWeightGrads = at::mm(logitGrads.t(), x);  // [K * E, in]
   const at::Tensor gateBiasGrads = logitGrads.sum(0);
   for (int k = 0; k < K; ++k) {

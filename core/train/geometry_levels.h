@@ -38,12 +38,6 @@ struct PerSampleGradients
   at::Tensor categorical;     // [B, F] the codes those fields looked up
 };
 
-// out[i, k, l] = <a[k][rowsA[i]], b[l][rowsB[i]]> for [rows, W] matrices a[k] and b[l], [n, |a|, |b|];
-// undefined row indices read rows 0..n-1 of each. On the CPU a loop: bmm there hands each of the
-// n tiny products to BLAS one call at a time, which cost W1 more than the products themselves.
-at::Tensor rowProducts(const std::vector<at::Tensor>& a, const at::Tensor& rowsA, const std::vector<at::Tensor>& b,
-                       const at::Tensor& rowsB);
-
 // tableGradient: each task's gradient on an embedding table, [K, rows, dim]; entity: the rows of
 // the batch's entities [n]. The entities' K x K Gram matrices [n, K, K], and the fit's
 // <g_k(u), combined(u)> [n, K] against the combined gradient on the same table, [rows, dim].
