@@ -1,8 +1,6 @@
 #include "train/trainer.h"
 
 #include <torch/autograd.h>
-#include <torch/optim/adam.h>
-#include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
 
 #include <chrono>
@@ -29,7 +27,7 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainConfig& t, std
     case OptimizerType::Adam:
       return std::make_unique<FusedAdam>(params, torch::optim::AdamOptions(t.lr).weight_decay(t.weightDecay));
     case OptimizerType::AdamW:
-      return std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(t.lr).weight_decay(t.weightDecay));
+      return std::make_unique<FusedAdamW>(params, torch::optim::AdamWOptions(t.lr).weight_decay(t.weightDecay));
     case OptimizerType::SGD:
       return std::make_unique<torch::optim::SGD>(
           params, torch::optim::SGDOptions(t.lr).momentum(t.momentum).weight_decay(t.weightDecay));

@@ -139,12 +139,18 @@ private Q_SLOTS:
   void continuationReproducesTheParent_data()
   {
     QTest::addColumn<QString>("method");
-    for (const char* m : {"pcgrad", "gradnorm", "db_mtl", "dwa", "uw"}) QTest::newRow(m) << m;
+    QTest::addColumn<int>("optimizer");
+    for (const char* m : {"pcgrad", "gradnorm", "db_mtl", "dwa", "uw"}) QTest::newRow(m) << m << int(OptimizerType::Adam);
+    QTest::newRow("pcgrad-adamw") << "pcgrad" << int(OptimizerType::AdamW);
+    QTest::newRow("pcgrad-sgd") << "pcgrad" << int(OptimizerType::SGD);
   }
   void continuationReproducesTheParent()
   {
     QFETCH(QString, method);
-    const RunConfig config = tinyRun(method.toStdString());
+    QFETCH(int, optimizer);
+    RunConfig config = tinyRun(method.toStdString());
+    config.train.optimizer = static_cast<OptimizerType>(optimizer);
+    config.train.weightDecay = 0.01;
     const auto data = std::make_shared<PreparedData>(prepareData(config.data));
     Trainer parentTrainer(config, data);
     parentTrainer.setCheckpointDirectory(dir(), dir() + "/parent.h5");

@@ -54,42 +54,48 @@ Recorder run(const RunConfig& config, const std::shared_ptr<const PreparedData>&
   return r;
 }
 
+// Two float parameters take the fused pass, a double one LibTorch's own step; with weight decay,
+// over steps with different gradients. The fused arithmetic may round differently.
+template <class Fused, class Reference, class Options>
+void followsLibTorch(const Options& options)
+{
+  torch::manual_seed(7);
+  const std::vector<at::Tensor> start = {at::randn({300, 16}), at::randn({17}), at::randn({5}, at::kDouble)};
+  std::vector<at::Tensor> a, b;
+  for (const auto& t : start) {
+    a.push_back(t.clone().requires_grad_(true));
+    b.push_back(t.clone().requires_grad_(true));
+  }
+  Fused fused(a, options);
+  Reference reference(b, options);
+  for (int step = 0; step < 20; ++step)
+    for (size_t i = 0; i < start.size(); ++i) {
+      const at::Tensor g = at::randn_like(start[i]) * (1 + step);
+      a[i].mutable_grad() = g.clone();
+      b[i].mutable_grad() = g.clone();
+      if (i + 1 == start.size()) {
+        fused.step();
+        reference.step();
+      }
+    }
+  for (size_t i = 0; i < start.size(); ++i) {
+    const double moved = (b[i] - start[i]).abs().max().item<double>();
+    QVERIFY(moved > 0.05);  // the comparison is not one of parameters that stood still
+    QVERIFY2((a[i] - b[i]).abs().max().item<double>() < 1e-5 * moved, qPrintable(QString::number(i)));
+  }
+  QCOMPARE(fused.state().size(), reference.state().size());
+}
+
 }  // namespace
 
 class TestTrainer : public QObject
 {
   Q_OBJECT
 private Q_SLOTS:
-  void fusedAdamFollowsLibTorchsAdam()
+  void fusedAdamFollowsLibTorchsAdam() { followsLibTorch<FusedAdam, torch::optim::Adam>(torch::optim::AdamOptions(0.01).weight_decay(0.1)); }
+  void fusedAdamWFollowsLibTorchsAdamW()
   {
-    // Two float parameters take the fused pass, a double one LibTorch's own step; with weight
-    // decay, over steps with different gradients. The fused arithmetic may round differently.
-    torch::manual_seed(7);
-    const std::vector<at::Tensor> start = {at::randn({300, 16}), at::randn({17}), at::randn({5}, at::kDouble)};
-    std::vector<at::Tensor> a, b;
-    for (const auto& t : start) {
-      a.push_back(t.clone().requires_grad_(true));
-      b.push_back(t.clone().requires_grad_(true));
-    }
-    const auto options = torch::optim::AdamOptions(0.01).weight_decay(0.1);
-    FusedAdam fused(a, options);
-    torch::optim::Adam reference(b, options);
-    for (int step = 0; step < 20; ++step)
-      for (size_t i = 0; i < start.size(); ++i) {
-        const at::Tensor g = at::randn_like(start[i]) * (1 + step);
-        a[i].mutable_grad() = g.clone();
-        b[i].mutable_grad() = g.clone();
-        if (i + 1 == start.size()) {
-          fused.step();
-          reference.step();
-        }
-      }
-    for (size_t i = 0; i < start.size(); ++i) {
-      const double moved = (b[i] - start[i]).abs().max().item<double>();
-      QVERIFY(moved > 0.05);  // the comparison is not one of parameters that stood still
-      QVERIFY2((a[i] - b[i]).abs().max().item<double>() < 1e-5 * moved, qPrintable(QString::number(i)));
-    }
-    QCOMPARE(fused.state().size(), reference.state().size());
+    followsLibTorch<FusedAdamW, torch::optim::AdamW>(torch::optim::AdamWOptions(0.01).weight_decay(0.5));
   }
   void learnsEveryTaskOfTheSyntheticData()
   {
