@@ -9,17 +9,7 @@ namespace seesaw {
 
 at::Tensor mixExperts(const std::vector<at::Tensor>& expertOutputs, const at::Tensor& gateLogits)
 {
-  return mixWeighted(expertOutputs, at::softmax(gateLogits, 1));
-}
-
-at::Tensor mixWeighted(const std::vector<at::Tensor>& expertOutputs, const at::Tensor& weights)
-{
-  // A sum of scaled [B, H] outputs rather than bmm over [B, E, H], which runs B tiny matrix
-  // products, or a stacked broadcast, which copies every expert's output once more.
-  at::Tensor mixed = expertOutputs[0] * weights.narrow(1, 0, 1);
-  for (size_t e = 1; e < expertOutputs.size(); ++e)
-    mixed = mixed + expertOutputs[e] * weights.narrow(1, static_cast<int64_t>(e), 1);
-  return mixed;
+  return rowCombinations(at::softmax(gateLogits, 1).unsqueeze(1), expertOutputs).front();
 }
 
 namespace {
@@ -96,8 +86,7 @@ HeadGradients MMoE::separableHeadGradients(const at::Tensor& x, const std::vecto
   // Every task's gate in one product, [B, K * E].
   const at::Tensor logits = at::addmm(at::cat(gateBiases), x, at::cat(gateWeights).t());
   const at::Tensor weights = at::softmax(logits.view({-1, K, E}), 2);  // [B, K, E]
-  std::vector<at::Tensor> mixed;
-  for (int k = 0; k < K; ++k) mixed.push_back(mixWeighted(trunkOutputs, weights.select(1, k)));
+  const std::vector<at::Tensor> mixed = rowCombinations(weights, trunkOutputs);
   const std::vector<at::Tensor> mixedGrads = towerGradients(towers_, mixed, outputGradients);  // [K] -> [B, H]
 
   HeadGradients g;

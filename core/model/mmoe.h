@@ -42,7 +42,5 @@ private:
 // Mixes E expert outputs [B, H] with gate logits [B, E]: softmax over experts, then the
 // weighted sum, [B, H].
 at::Tensor mixExperts(const std::vector<at::Tensor>& expertOutputs, const at::Tensor& gateLogits);
-// The weighted sum of E expert outputs [B, H] with weights [B, E].
-at::Tensor mixWeighted(const std::vector<at::Tensor>& expertOutputs, const at::Tensor& weights);
 
 }  // namespace seesaw

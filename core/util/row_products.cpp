@@ -1,6 +1,7 @@
 #include "util/row_products.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
 
 namespace seesaw {
 namespace {
@@ -64,6 +65,48 @@ at::Tensor rowProducts(const std::vector<at::Tensor>& a, const at::Tensor& rowsA
           if (symmetric) oi[l * Bn + k] = v;
         }
     }
+  });
+  return out;
+}
+
+std::vector<at::Tensor> rowCombinations(const at::Tensor& weights, const std::vector<at::Tensor>& rows)
+{
+  const int64_t n = weights.size(0), K = weights.size(1), E = weights.size(2);
+  bool recorded = weights.requires_grad();
+  for (const auto& r : rows) recorded = recorded || r.requires_grad();
+  std::vector<at::Tensor> out;
+  if ((recorded && at::GradMode::is_enabled()) || !loopable(rows) || !weights.is_cpu() || weights.scalar_type() != at::kFloat) {
+    // A sum of scaled matrices rather than bmm over [n, E, W], which runs n tiny products, or a
+    // stacked broadcast, which copies every row once more.
+    for (int64_t k = 0; k < K; ++k) {
+      at::Tensor sum = rows[0] * weights.select(1, k).narrow(1, 0, 1);
+      for (int64_t e = 1; e < E; ++e) sum = sum + rows[e] * weights.select(1, k).narrow(1, e, 1);
+      out.push_back(sum);
+    }
+    return out;
+  }
+  const int64_t W = rows.front().size(1);
+  const at::Tensor w = weights.contiguous();
+  const float* pw = w.data_ptr<float>();
+  std::vector<const float*> in;
+  std::vector<int64_t> stride;
+  for (const auto& r : rows) in.push_back(r.data_ptr<float>()), stride.push_back(r.stride(0));
+  std::vector<float*> o;
+  for (int64_t k = 0; k < K; ++k) {
+    out.push_back(at::empty({n, W}, rows.front().options()));
+    o.push_back(out.back().data_ptr<float>());
+  }
+  at::parallel_for(0, n, 64, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      for (int64_t k = 0; k < K; ++k) {
+        float* __restrict target = o[k] + i * W;
+        const float* wi = pw + (i * K + k) * E;
+        for (int64_t j = 0; j < W; ++j) target[j] = wi[0] * in[0][i * stride[0] + j];
+        for (int64_t e = 1; e < E; ++e) {
+          const float* __restrict source = in[e] + i * stride[e];
+          for (int64_t j = 0; j < W; ++j) target[j] += wi[e] * source[j];
+        }
+      }
   });
   return out;
 }

@@ -1,6 +1,6 @@
 #pragma once
-// Inner products of matrix rows, many small ones at once: what the per-entity geometry levels
-// and MMoE's mixture gradient are made of.
+// Inner products and weighted sums of matrix rows, many small ones at once: what the per-entity
+// geometry levels and MMoE's mixtures and their gradients are made of.
 
 #include <ATen/ATen.h>
 
@@ -14,5 +14,10 @@ namespace seesaw {
 // than the products themselves; elsewhere, gathers and bmm.
 at::Tensor rowProducts(const std::vector<at::Tensor>& a, const at::Tensor& rowsA, const std::vector<at::Tensor>& b,
                        const at::Tensor& rowsB);
+
+// out[k][i] = sum_e weights[i, k, e] rows[e][i] for [n, W] matrices rows[e] and weights [n, K, E]:
+// K matrices [n, W]. On the CPU without autograd recording (float32, unit column stride) a loop
+// that writes each row once; elsewhere a sum of scaled matrices, which autograd can follow.
+std::vector<at::Tensor> rowCombinations(const at::Tensor& weights, const std::vector<at::Tensor>& rows);
 
 }  // namespace seesaw
