@@ -99,8 +99,10 @@ void LiveSession::drain()
 {
   QueuedRecords queued = queue_.take();
   if (queued.info) store_.begin(*queued.info);
-  for (const PendingGeometry& pending : queued.snapshots)
-    deriving_.push_back(QtConcurrent::run([pending]() -> std::shared_ptr<const GeometrySnapshot> {
+  // Moved into the pool's task, so that the GUI thread keeps no reference: whoever drops the last
+  // one zeroes the window's buffer for reuse (GeometryWindow), which is no work for the GUI thread.
+  for (PendingGeometry& pending : queued.snapshots)
+    deriving_.push_back(QtConcurrent::run([pending = std::move(pending)]() -> std::shared_ptr<const GeometrySnapshot> {
       try {
         return std::make_shared<const GeometrySnapshot>(pending.get());
       } catch (const std::exception&) {

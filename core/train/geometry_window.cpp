@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "train/gradient_geometry.h"
@@ -92,15 +93,35 @@ void GeometryWindow::add(int64_t step, const BatchGroups& groups, const std::vec
 WindowSums GeometryWindow::take()
 {
   WindowSums out;
+  out.buffer_ = state_;
+  out.spare_ = spare_;
   out.sums_ = state_.narrow(0, 0, rows_);  // the leading rows of a contiguous matrix: contiguous
   out.rowOf_ = rowOf_;
   out.tasks_ = tasks_;
   out.levels_ = static_cast<int>(levels_.size());
   out.embeddingBlock_ = embeddingBlock_;
   out.width_ = width_;
-  state_ = at::zeros_like(state_);  // the next window keeps the rows and their capacity
+  // The next window keeps the rows and their capacity, in the buffer an earlier window's consumer
+  // zeroed and handed back where there is one.
+  at::Tensor spare;
+  {
+    std::lock_guard<std::mutex> lock(spare_->mutex);
+    spare = std::move(spare_->buffer);
+    spare_->buffer = at::Tensor();
+  }
+  state_ = spare.defined() && spare.size(0) >= state_.size(0) ? spare : at::zeros_like(state_);
   windowStart_ = 0;
   return out;
+}
+
+WindowSums::~WindowSums()
+{
+  if (!spare_ || !buffer_.defined()) return;  // moved from
+  sums_ = at::Tensor();
+  if (buffer_.storage().use_count() > 1) return;  // someone still reads it
+  std::memset(buffer_.data_ptr(), 0, buffer_.nbytes());
+  std::lock_guard<std::mutex> lock(spare_->mutex);
+  spare_->buffer = std::move(buffer_);
 }
 
 EntityGeometry WindowSums::geometry() const
@@ -173,7 +194,12 @@ void GeometryWindow::restore(const SavedState& state)
 
 int64_t GeometryWindow::bytes() const
 {
-  return state_.numel() * static_cast<int64_t>(sizeof(float)) + static_cast<int64_t>(rowOf_.size() * sizeof(int32_t));
+  int64_t spare = 0;
+  {
+    std::lock_guard<std::mutex> lock(spare_->mutex);
+    if (spare_->buffer.defined()) spare = static_cast<int64_t>(spare_->buffer.nbytes());
+  }
+  return state_.numel() * static_cast<int64_t>(sizeof(float)) + spare + static_cast<int64_t>(rowOf_.size() * sizeof(int32_t));
 }
 
 }  // namespace seesaw

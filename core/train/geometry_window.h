@@ -14,6 +14,8 @@
 
 #include <ATen/ATen.h>
 
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "train/batch_groups.h"
@@ -23,16 +25,31 @@
 
 namespace seesaw {
 
+// Where a consumed window's buffer waits, zeroed, for the window after next: zeroing a million
+// users' sums on the trainer's thread would pause it for tens of milliseconds at every snapshot.
+struct SpareSums
+{
+  std::mutex mutex;
+  at::Tensor buffer;  // [capacity, width] zeros, or undefined
+};
+
 // A closed window's sums as the trainer hands them over. Deriving the records' values from them
 // (geometry()) takes most of a second for a million users, so it runs where the snapshot is
-// consumed, off the trainer's thread.
+// consumed, off the trainer's thread; so does zeroing the buffer when the sums are dropped, which
+// then goes back to the window for reuse.
 class WindowSums
 {
 public:
+  WindowSums() = default;
+  WindowSums(WindowSums&&) = default;
+  WindowSums& operator=(WindowSums&&) = delete;
+  ~WindowSums();
   EntityGeometry geometry() const;
 
 private:
   friend class GeometryWindow;
+  at::Tensor buffer_;           // the window's whole buffer, of which sums_ are the leading rows
+  std::shared_ptr<SpareSums> spare_;
   at::Tensor sums_;             // [entities seen, width], contiguous on the host
   std::vector<int32_t> rowOf_;  // entity code -> row of sums_, -1 for entities never seen
   int tasks_ = 0;
@@ -60,7 +77,8 @@ public:
   // goes on summing where the saved one stood. restore throws seesaw::Error for sums of another shape.
   void save(SavedState& state) const;
   void restore(const SavedState& state);
-  // Bytes the accumulators hold now: the sums of the entities seen and the code -> row map.
+  // Bytes the accumulators hold now: the sums of the entities seen, a consumed window's buffer
+  // waiting for reuse, and the code -> row map.
   int64_t bytes() const;
 
 private:
@@ -72,6 +90,7 @@ private:
   std::vector<int32_t> rowOf_;  // entity code -> row of state_, -1 until first seen
   int64_t rows_ = 0;            // rows in use
   at::Tensor state_;            // [capacity, width_] float32 on the host
+  std::shared_ptr<SpareSums> spare_ = std::make_shared<SpareSums>();
   int64_t windowStart_ = 0;
 };
 

@@ -274,7 +274,7 @@ PendingGeometry Trainer::Impl::takeGeometry(int64_t stepIndex)
   const int64_t windowStart = trackers.front().window.windowStart();
   WindowSums users = trackers.front().window.take();
   std::optional<WindowSums> items;
-  if (trackers.size() > 1) items = trackers[1].window.take();
+  if (trackers.size() > 1) items.emplace(trackers[1].window.take());
   return std::async(std::launch::deferred, [stepIndex, windowStart, users = std::move(users), items = std::move(items)] {
            GeometrySnapshot s;
            s.step = stepIndex;

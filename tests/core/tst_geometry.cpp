@@ -238,6 +238,21 @@ private Q_SLOTS:
     compare(window.take().geometry(), bruteForce(steps, 3, 7));
   }
 
+  void aDroppedWindowsBufferComesBackZeroed()
+  {
+    const auto steps = randomSteps(9);
+    GeometryWindow window(kEntities, K, {GeometryLevel::Embedding, GeometryLevel::Exact});
+    for (int s = 0; s < 3; ++s) addStep(window, s + 1, steps[s]);
+    compare(window.take().geometry(), bruteForce(steps, 0, 3));  // taken, derived and dropped
+    const int64_t open = window.bytes();
+    for (int s = 3; s < 6; ++s) addStep(window, s + 1, steps[s]);
+    const WindowSums second = window.take();  // the next window runs in the first one's buffer
+    QVERIFY(window.bytes() < open);           // which no longer waits beside it
+    for (int s = 6; s < 9; ++s) addStep(window, s + 1, steps[s]);
+    compare(second.geometry(), bruteForce(steps, 3, 6));
+    compare(window.take().geometry(), bruteForce(steps, 6, 9));
+  }
+
   void memoryFollowsTheEntitiesSeen()
   {
     // A million codes, a few thousand seen: the sums grow with the seen ones, the map is 4 bytes a code.
