@@ -32,12 +32,8 @@ at::Tensor perEntity(const BatchGroups& groups, const at::Tensor& perSample, con
   return grams;
 }
 
-// Every sample's K x K Gram matrix of [B, K, W], [B, K, K].
-at::Tensor sampleProducts(const at::Tensor& samples)
-{
-  const auto tasks = samples.unbind(1);
-  return rowProducts(tasks, {}, tasks, {});
-}
+// Every sample's K x K Gram matrix, [B, K, K], from each task's per-sample rows [B, width].
+at::Tensor sampleProducts(const std::vector<at::Tensor>& tasks) { return rowProducts(tasks, {}, tasks, {}); }
 
 // X_i X_j^T for every pair, [P, K, K], from each task's per-sample rows [B, width]; undefined without pairs.
 at::Tensor pairProducts(const std::vector<at::Tensor>& tasks, const BatchGroups& groups)
@@ -70,7 +66,7 @@ at::Tensor representationGrams(const PerSampleGradients& samples, const BatchGro
   at::Tensor perSample = at::zeros({e.size(0), K, K}, e.options());
   at::Tensor perPair = groups.hasPairs() ? at::zeros({groups.pairFirst.size(0), K, K}, e.options()) : at::Tensor();
   for (const auto& output : samples.representation) {
-    perSample.add_(rowProducts(output, {}, output, {}));
+    perSample.add_(sampleProducts(output));
     if (perPair.defined()) perPair.add_(pairProducts(output, groups));
   }
   return perEntity(groups, perSample, perPair);
@@ -82,16 +78,16 @@ at::Tensor exactGrams(const PerSampleGradients& samples, const BatchGroups& grou
   // inner products: (d_i^k . d_j^l)(a_i . a_j + 1) for a linear layer (the 1 is its bias), and
   // e_i^k . e_j^l for an embedding field where i and j looked up the same row (always when i == j).
   const at::Tensor& e = samples.embedded;  // [B, K, F * dim]
-  at::Tensor perSample = sampleProducts(e);
+  at::Tensor perSample = sampleProducts(e.unbind(1));
   for (const auto& layer : samples.layers)
-    perSample.addcmul_(sampleProducts(layer.outputGrad), rowProducts({layer.input}, {}, {layer.input}, {}).add_(1));
+    perSample.addcmul_(sampleProducts(layer.outputGrad.unbind(1)), sampleProducts({layer.input}).add_(1));
   if (!groups.hasPairs()) return perEntity(groups, perSample, {});
 
   const at::Tensor& first = groups.pairFirst;
   const at::Tensor& second = groups.pairSecond;
   at::Tensor perPair = at::zeros({first.size(0), e.size(1), e.size(1)}, e.options());
   for (const auto& layer : samples.layers)
-    perPair.addcmul_(pairProducts(layer.outputGrad.unbind(1), groups), rowProducts({layer.input}, first, {layer.input}, second).add_(1));
+    perPair.addcmul_(pairProducts(layer.outputGrad.unbind(1), groups), pairProducts({layer.input}, groups).add_(1));
   // The fields where the pair's samples looked up the same row: the first sample's embedding
   // gradients with every other field's columns zeroed, against the second's.
   const int64_t F = samples.categorical.size(1), dim = e.size(2) / F;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "train/gradient_geometry.h"
 #include "util/error.h"
@@ -95,7 +96,6 @@ WindowSums GeometryWindow::take()
   WindowSums out;
   out.buffer_ = state_;
   out.spare_ = spare_;
-  out.sums_ = state_.narrow(0, 0, rows_);  // the leading rows of a contiguous matrix: contiguous
   out.rowOf_ = rowOf_;
   out.tasks_ = tasks_;
   out.levels_ = static_cast<int>(levels_.size());
@@ -106,8 +106,7 @@ WindowSums GeometryWindow::take()
   at::Tensor spare;
   {
     std::lock_guard<std::mutex> lock(spare_->mutex);
-    spare = std::move(spare_->buffer);
-    spare_->buffer = at::Tensor();
+    spare = std::exchange(spare_->buffer, at::Tensor());
   }
   state_ = spare.defined() && spare.size(0) >= state_.size(0) ? spare : at::zeros_like(state_);
   windowStart_ = 0;
@@ -116,8 +115,7 @@ WindowSums GeometryWindow::take()
 
 WindowSums::~WindowSums()
 {
-  if (!spare_ || !buffer_.defined()) return;  // moved from
-  sums_ = at::Tensor();
+  if (!spare_ || !buffer_.defined()) return;     // moved from
   if (buffer_.storage().use_count() > 1) return;  // someone still reads it
   std::memset(buffer_.data_ptr(), 0, buffer_.nbytes());
   std::lock_guard<std::mutex> lock(spare_->mutex);
@@ -127,7 +125,7 @@ WindowSums::~WindowSums()
 EntityGeometry WindowSums::geometry() const
 {
   const int K = tasks_, P = K * (K - 1) / 2, T = K * (K + 1) / 2;
-  const float* v = sums_.data_ptr<float>();
+  const float* v = buffer_.data_ptr<float>();
   const auto nan = std::numeric_limits<float>::quiet_NaN();
   const auto E = rowOf_.size();
 

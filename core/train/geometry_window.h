@@ -48,10 +48,9 @@ public:
 
 private:
   friend class GeometryWindow;
-  at::Tensor buffer_;           // the window's whole buffer, of which sums_ are the leading rows
+  at::Tensor buffer_;           // [capacity, width] on the host: the window's sums, one row per entity seen
   std::shared_ptr<SpareSums> spare_;
-  at::Tensor sums_;             // [entities seen, width], contiguous on the host
-  std::vector<int32_t> rowOf_;  // entity code -> row of sums_, -1 for entities never seen
+  std::vector<int32_t> rowOf_;  // entity code -> row of buffer_, -1 for entities never seen
   int tasks_ = 0;
   int levels_ = 0;              // recorded levels: the first blocks of a row
   int embeddingBlock_ = 0;

@@ -3,9 +3,10 @@
 // one forward; a pass through the head only (gates, deeper levels, towers) down to the embedded
 // input and the trunk's outputs, written by hand for all tasks where the head is separable
 // (MMoE, Shared-Bottom), else one autograd pass per task; one task-batched backward through the
-// trunk (TrunkPass); and each task's embedding rows added into its copy of the tables. The result equals K separate autograd passes
-// (tests/core/tst_task_gradients.cpp checks it). Models whose tasks run the trunk on inputs of
-// their own (DTRN) take K autograd passes through the whole model instead.
+// trunk (TrunkPass); and each task's embedding rows added into its copy of the tables. The result
+// equals K separate autograd passes (tests/core/tst_task_gradients.cpp checks it). Models whose
+// tasks run the trunk on inputs of their own (DTRN) take K autograd passes through the whole
+// model instead.
 
 #include <ATen/ATen.h>
 
