@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "methods/method_infos.h"
+#include "util/parallel.h"
 
 namespace seesaw {
 namespace {
@@ -52,7 +53,7 @@ void dropOnHost(const MethodInput& input, uint64_t key, double leak, MethodOutpu
   }
   // Per thread: the kept and the total squared mass of every task, added up after the loop.
   std::vector<std::vector<double>> partial(static_cast<size_t>(at::get_num_threads()), std::vector<double>(2 * K, 0.0));
-  at::parallel_for(0, P, 8192, [&](int64_t begin, int64_t end) {
+  parallelFor(0, P, 8192, [&](int64_t begin, int64_t end) {
     std::vector<double>& squares = partial[static_cast<size_t>(at::get_thread_num())];
     for (int64_t p = begin; p < end; ++p) {
       double sum = 0, mass = 0;

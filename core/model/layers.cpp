@@ -3,6 +3,10 @@
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/init.h>
 
+#include <optional>
+
+#include "util/parallel.h"
+
 namespace seesaw {
 
 torch::nn::Sequential makeTower(int64_t input, const std::vector<int>& hidden)
@@ -61,15 +65,17 @@ std::vector<at::Tensor> towerGradients(const std::vector<torch::nn::Sequential>&
                                        const std::function<at::Tensor(const at::Tensor& outputs)>& outputGradients)
 {
   at::NoGradGuard noGrad;
-  std::vector<TowerRun> runs;
-  std::vector<at::Tensor> outputs;
-  for (size_t k = 0; k < towers.size(); ++k) {
-    runs.emplace_back(towers[k], inputs[k]);
-    outputs.push_back(runs.back().output());
-  }
+  const auto K = static_cast<int64_t>(towers.size());
+  const c10::Device device = inputs.front().device();
+  std::vector<std::optional<TowerRun>> runs(towers.size());
+  std::vector<at::Tensor> outputs(towers.size());
+  sideBySide(K, device, [&](int64_t k) {
+    runs[k].emplace(towers[k], inputs[k]);
+    outputs[k] = runs[k]->output();
+  });
   const at::Tensor outputGrads = outputGradients(at::cat(outputs, 1));
-  std::vector<at::Tensor> inputGrads;
-  for (size_t k = 0; k < runs.size(); ++k) inputGrads.push_back(runs[k].backward(outputGrads.narrow(1, static_cast<int64_t>(k), 1)));
+  std::vector<at::Tensor> inputGrads(towers.size());
+  sideBySide(K, device, [&](int64_t k) { inputGrads[k] = runs[k]->backward(outputGrads.narrow(1, k, 1)); });
   return inputGrads;
 }
 

@@ -89,10 +89,15 @@ HeadGradients MMoE::separableHeadGradients(const at::Tensor& x, const std::vecto
   const std::vector<at::Tensor> mixed = rowCombinations(weights, trunkOutputs);
   const std::vector<at::Tensor> mixedGrads = towerGradients(towers_, mixed, outputGradients);  // [K] -> [B, H]
 
+  // Expert e's gradient from task k is w_ke dL/dmixed_k, written expert-major, [E, B, K, H], so
+  // that each expert's [B, K, H] block is contiguous for the trunk's products.
+  const at::Tensor trunkGrads = at::empty({E, logits.size(0), K, mixedGrads.front().size(1)}, x.options());
+  for (int k = 0; k < K; ++k) {
+    at::Tensor target = trunkGrads.select(2, k);
+    at::mul_out(target, mixedGrads[k].unsqueeze(0), weights.select(1, k).t().unsqueeze(2));
+  }
   HeadGradients g;
-  g.trunk.resize(static_cast<size_t>(E));
-  for (int k = 0; k < K; ++k)
-    for (int64_t e = 0; e < E; ++e) g.trunk[e].push_back(mixedGrads[k] * weights.select(1, k).narrow(1, e, 1));
+  g.trunk = trunkGrads.unbind(0);
   // dL/dw_ke = <dL/dmixed_k, expert e's output> per sample, [B, K, E]; then through each task's
   // softmax: dL/dlogit = w * (dw - <w, dw>).
   const at::Tensor dw = rowProducts(mixedGrads, {}, trunkOutputs, {});

@@ -31,7 +31,7 @@ struct ParameterInfo
 struct HeadGradients
 {
   std::vector<at::Tensor> input;               // [K] -> [B, in]; empty where the head does not read x
-  std::vector<std::vector<at::Tensor>> trunk;  // [mlp][K] -> [B, out]
+  std::vector<at::Tensor> trunk;  // [mlp] -> [B, K, out]
 };
 
 // An architecture is an embedding of the input features, a trunk of MLPs that all read the

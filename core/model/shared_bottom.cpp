@@ -22,7 +22,7 @@ HeadGradients SharedBottom::separableHeadGradients(const at::Tensor&, const std:
                                                    const OutputGradients& outputGradients)
 {
   HeadGradients g;
-  g.trunk = {towerGradients(towers_, std::vector<at::Tensor>(towers_.size(), trunkOutputs[0]), outputGradients)};
+  g.trunk = {at::stack(towerGradients(towers_, std::vector<at::Tensor>(towers_.size(), trunkOutputs[0]), outputGradients), 1)};
   return g;
 }
 

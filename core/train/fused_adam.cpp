@@ -1,7 +1,5 @@
 #include "train/fused_adam.h"
 
-#include <ATen/Parallel.h>
-
 #include <cmath>
 #include <memory>
 #include <type_traits>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "train/optimizer_state.h"
+#include "util/parallel.h"
 
 namespace seesaw {
 namespace {
@@ -60,7 +59,7 @@ void update(at::Tensor& p, const at::Tensor& gradient, typename Kind::State& sta
   const float* __restrict d = g.data_ptr<float>();
   // The decay's test outside the loop, which then vectorises.
   const auto pass = [&](auto decays) {
-    at::parallel_for(0, p.numel(), 16384, [&](int64_t begin, int64_t end) {
+    parallelFor(0, p.numel(), 16384, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         float grad = d[i];
         if constexpr (decltype(decays)::value && Kind::decoupled) w[i] *= shrink;

@@ -66,8 +66,9 @@ at::Tensor representationGrams(const PerSampleGradients& samples, const BatchGro
   at::Tensor perSample = at::zeros({e.size(0), K, K}, e.options());
   at::Tensor perPair = groups.hasPairs() ? at::zeros({groups.pairFirst.size(0), K, K}, e.options()) : at::Tensor();
   for (const auto& output : samples.representation) {
-    perSample.add_(sampleProducts(output));
-    if (perPair.defined()) perPair.add_(pairProducts(output, groups));
+    const std::vector<at::Tensor> tasks = output.unbind(1);
+    perSample.add_(sampleProducts(tasks));
+    if (perPair.defined()) perPair.add_(pairProducts(tasks, groups));
   }
   return perEntity(groups, perSample, perPair);
 }

@@ -25,9 +25,9 @@ std::string geometryLevelName(GeometryLevel level);
 // (TaskGradients::compute fills them on request).
 struct PerSampleGradients
 {
-  // Each task's per-sample gradient on each shared trunk MLP's output, [output][K] -> [B, width],
+  // Every task's per-sample gradient on each shared trunk MLP's output, [output] -> [B, K, width],
   // where the head pass left them.
-  std::vector<std::vector<at::Tensor>> representation;
+  std::vector<at::Tensor> representation;
   struct Layer
   {
     at::Tensor input;       // [B, in]

@@ -1,6 +1,5 @@
 #include "train/task_gradients.h"
 
-#include <ATen/Parallel.h>
 #include <torch/autograd.h>
 
 #include <map>
@@ -8,6 +7,7 @@
 #include <stdexcept>
 
 #include "train/losses.h"
+#include "util/parallel.h"
 
 namespace seesaw {
 namespace {
@@ -38,7 +38,7 @@ void addRows(const std::vector<at::Tensor>& tables, const at::Tensor& rows, cons
     tableStride.push_back(t.stride(0));
   }
   // One (task, field) table per unit of work: no two threads write the same row.
-  at::parallel_for(0, K * F, 1, [&](int64_t begin, int64_t end) {
+  parallelFor(0, K * F, 1, [&](int64_t begin, int64_t end) {
     for (int64_t unit = begin; unit < end; ++unit) {
       const int64_t k = unit / F, f = unit % F;
       float* table = out[static_cast<size_t>(f)] + k * tableStride[static_cast<size_t>(f)];
@@ -116,16 +116,9 @@ at::Tensor TaskGradients::compute(const Batch& batch, at::Tensor& shared, at::Te
   const HeadGradients head = model_.separableHead() ? headSeparable(x, trunkOutputs, batch, losses)
                                                     : headPerTask(x, trunkOutputs, batch, shared, losses);
   if (representationGram) {
-    // <z_k, z_l> over every trunk output: pairwise dot products, which read the [B, out] blocks
-    // where they lie instead of copying them into one [K, B * out] matrix first.
-    std::vector<at::Tensor> entries(static_cast<size_t>(K * K));
-    for (int64_t k = 0; k < K; ++k)
-      for (int64_t l = k; l < K; ++l) {
-        at::Tensor sum = at::dot(head.trunk[0][k].reshape(-1), head.trunk[0][l].reshape(-1));
-        for (size_t j = 1; j < head.trunk.size(); ++j) sum = sum + at::dot(head.trunk[j][k].reshape(-1), head.trunk[j][l].reshape(-1));
-        entries[static_cast<size_t>(k * K + l)] = entries[static_cast<size_t>(l * K + k)] = sum;
-      }
-    *representationGram = at::stack(entries).view({K, K});
+    // <z_k, z_l> summed over every trunk output, each [B, K, out].
+    *representationGram = at::zeros({K, K}, x.options());
+    for (const auto& z : head.trunk) representationGram->add_(at::tensordot(z, z, {0, 2}, {0, 2}));
   }
 
   torch::NoGradGuard noGrad;
@@ -214,8 +207,8 @@ HeadGradients TaskGradients::headPerTask(const at::Tensor& x, const std::vector<
   for (int64_t s : headSlots_) inputs.push_back(slots[s].parameter);
   const size_t fixedInputs = inputs.size();
 
+  std::vector<std::vector<at::Tensor>> trunkGrads(trunk_.size());  // [mlp][K] -> [B, out]
   HeadGradients out;
-  out.trunk.resize(trunk_.size());
   for (int64_t k = 0; k < K; ++k) {
     std::vector<at::Tensor> wanted = inputs;
     wanted.insert(wanted.end(), headTaskParameters_[k].begin(), headTaskParameters_[k].end());
@@ -223,7 +216,7 @@ HeadGradients TaskGradients::headPerTask(const at::Tensor& x, const std::vector<
                                        /*allow_unused=*/true);
     auto orZeros = [&](size_t i) { return grads[i].defined() ? grads[i] : at::zeros_like(wanted[i]); };
     out.input.push_back(orZeros(0));
-    for (size_t j = 0; j < trunk_.size(); ++j) out.trunk[j].push_back(orZeros(1 + j));
+    for (size_t j = 0; j < trunk_.size(); ++j) trunkGrads[j].push_back(orZeros(1 + j));
     for (size_t h = 0; h < headSlots_.size(); ++h) {
       const auto& slot = slots[headSlots_[h]];
       if (grads[1 + trunk_.size() + h].defined())
@@ -232,6 +225,7 @@ HeadGradients TaskGradients::headPerTask(const at::Tensor& x, const std::vector<
     for (size_t i = 0; i < headTaskParameters_[k].size(); ++i)
       headTaskParameters_[k][i].mutable_grad() = orZeros(fixedInputs + i).detach();
   }
+  for (const auto& grads : trunkGrads) out.trunk.push_back(at::stack(grads, 1));
   losses = allLosses.detach();
   return out;
 }

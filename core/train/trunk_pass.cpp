@@ -2,14 +2,16 @@
 
 #include <torch/autograd.h>
 
+#include "util/parallel.h"
+
 namespace seesaw {
 namespace {
 
-// The gradient before a ReLU, written into `out`, from the gradient after it and the ReLU's
-// output [B, width]; `upstream` and `out` are [B, K, width] or one task's [B, width].
-void reluGrad(const at::Tensor& upstream, const at::Tensor& output, at::Tensor out)
+// The gradient before a ReLU, in place, from the gradient after it [B, K, width] and the ReLU's
+// output [B, width].
+void maskByRelu(at::Tensor grad, const at::Tensor& output)
 {
-  at::threshold_backward_out(out, upstream, upstream.dim() == 3 ? output.unsqueeze(1) : output, 0);
+  at::threshold_backward_out(grad, grad, output.unsqueeze(1), 0);
 }
 
 }  // namespace
@@ -24,66 +26,82 @@ std::vector<at::Tensor> TrunkPass::forward(const at::Tensor& x)
     weights.push_back(mlp->layers()[0]->weight);
     biases.push_back(mlp->layers()[0]->bias);
   }
-  const at::Tensor first = at::addmm(at::cat(biases), x, at::cat(weights).t()).relu_();
+  firstOutput_ = at::addmm(at::cat(biases), x, at::cat(weights).t()).relu_();
+  const at::Tensor& first = firstOutput_;
   outputs_.assign(mlps_.size(), {});
   firstOffsets_.clear();
   firstWidth_ = 0;
-  std::vector<at::Tensor> result;
   for (size_t j = 0; j < mlps_.size(); ++j) {
-    const auto& layers = mlps_[j]->layers();
-    const int64_t width = layers[0]->weight.size(0);
-    at::Tensor h = first.narrow(1, firstWidth_, width);
+    const int64_t width = mlps_[j]->layers()[0]->weight.size(0);
+    outputs_[j].push_back(first.narrow(1, firstWidth_, width));
     firstOffsets_.push_back(firstWidth_);
     firstWidth_ += width;
-    outputs_[j].push_back(h);
-    for (size_t l = 1; l < layers.size(); ++l) {
-      h = at::addmm(layers[l]->bias, h, layers[l]->weight.t()).relu_();
-      outputs_[j].push_back(h);
-    }
-    result.push_back(h);
   }
+  sideBySide(static_cast<int64_t>(mlps_.size()), x.device(), [&](int64_t mlp) {
+    const auto j = static_cast<size_t>(mlp);
+    const auto& layers = mlps_[j]->layers();
+    for (size_t l = 1; l < layers.size(); ++l)
+      outputs_[j].push_back(at::addmm(layers[l]->bias, outputs_[j].back(), layers[l]->weight.t()).relu_());
+  });
+  std::vector<at::Tensor> result;
+  for (const auto& outputs : outputs_) result.push_back(outputs.back());
   return result;
 }
 
-TrunkPass::Gradients TrunkPass::backward(const std::vector<std::vector<at::Tensor>>& outputGrads,
-                                         int64_t inputColumns) const
+TrunkPass::Gradients TrunkPass::backward(const std::vector<at::Tensor>& outputGrads, int64_t inputColumns) const
 {
   torch::NoGradGuard noGrad;
-  const int64_t B = input_.size(0), K = static_cast<int64_t>(outputGrads.front().size());
+  const int64_t B = input_.size(0), K = outputGrads.front().size(1);
   Gradients g;
   g.weight.resize(mlps_.size());
   g.bias.resize(mlps_.size());
   g.layerGrad.resize(mlps_.size());
   // The first layers' gradients of all MLPs side by side, [B, K, sum of widths], so that they
-  // take one product for the weights and one for the input.
+  // take one product for the weights and one for the input, and one pass for their ReLUs: each
+  // MLP leaves its gradient on its first layer's output in its slice, and the mask comes after.
   const int64_t total = firstWidth_;
   std::vector<at::Tensor> firstWeights;
   for (auto& mlp : mlps_) firstWeights.push_back(mlp->layers()[0]->weight);
   const at::Tensor first = at::empty({B, K, total}, input_.options());
   for (size_t j = 0; j < mlps_.size(); ++j) {
+    const size_t layers = mlps_[j]->layers().size();
+    g.weight[j].resize(layers);
+    g.bias[j].resize(layers);
+    g.layerGrad[j].resize(layers);
+  }
+  sideBySide(static_cast<int64_t>(mlps_.size()), input_.device(), [&](int64_t mlp) {
+    const auto j = static_cast<size_t>(mlp);
     const auto& layers = mlps_[j]->layers();
-    g.weight[j].resize(layers.size());
-    g.bias[j].resize(layers.size());
-    g.layerGrad[j].resize(layers.size());
     const at::Tensor slice = first.narrow(2, firstOffsets_[j], layers[0]->weight.size(0));
-    const at::Tensor& output = outputs_[j].back();
-    at::Tensor pre = layers.size() == 1 ? slice : at::empty({B, K, output.size(1)}, output.options());  // [B, K, out]
-    for (int64_t k = 0; k < K; ++k) reluGrad(outputGrads[j][k], output, pre.select(1, k));
+    if (layers.size() == 1) {
+      slice.copy_(outputGrads[j]);
+      return;
+    }
+    at::Tensor pre = at::threshold_backward(outputGrads[j], outputs_[j].back().unsqueeze(1), 0);  // [B, K, out]
     for (size_t l = layers.size(); l-- > 1;) {
       const at::Tensor& in = outputs_[j][l - 1];
       const int64_t out = pre.size(2);
       g.layerGrad[j][l] = pre;  // never written again: the next layer down gets a tensor of its own
       g.weight[j][l] = at::mm(pre.view({B, K * out}).t(), in).view({K, out, in.size(1)});
       g.bias[j][l] = pre.sum(0);
-      const at::Tensor down = at::mm(pre.view({B * K, out}), layers[l]->weight).view({B, K, in.size(1)});
-      pre = l == 1 ? slice : down;
-      reluGrad(down, in, pre);
+      // Into the first layers' slice directly: BLAS writes a matrix whose rows lie apart.
+      const at::Tensor down = l == 1 ? slice : at::empty({B, K, in.size(1)}, in.options());
+      at::Tensor rows = down.view({B * K, in.size(1)});
+      at::mm_out(rows, pre.view({B * K, out}), layers[l]->weight);
+      if (l > 1) maskByRelu(down, in);
+      pre = down;
     }
-  }
+  });
+  maskByRelu(first, firstOutput_);
   const int64_t in = input_.size(1);
   // The column of ones beside x makes the product give the biases' gradients too, the sums over
   // the batch, which cost more as a reduction of their own.
-  const at::Tensor both = at::mm(first.view({B, K * total}).t(), inputAndOne_).view({K, total, in + 1});
+  // The weights' product and the input's, side by side: each gains little from a second thread.
+  at::Tensor both, inputGrad;
+  sideBySide(2, first.device(), [&](int64_t product) {
+    if (product == 0) both = at::mm(first.view({B, K * total}).t(), inputAndOne_).view({K, total, in + 1});
+    else inputGrad = at::mm(first.view({B * K, total}), at::cat(firstWeights).narrow(1, 0, inputColumns)).view({B, K, inputColumns});
+  });
   const at::Tensor weights = both.narrow(2, 0, in);
   const at::Tensor biases = both.select(2, in);
   g.firstLayers = first;
@@ -92,7 +110,7 @@ TrunkPass::Gradients TrunkPass::backward(const std::vector<std::vector<at::Tenso
     g.weight[j][0] = weights.narrow(1, firstOffsets_[j], firstWeights[j].size(0));
     g.bias[j][0] = biases.narrow(1, firstOffsets_[j], firstWeights[j].size(0));
   }
-  g.input = at::mm(first.view({B * K, total}), at::cat(firstWeights).narrow(1, 0, inputColumns)).view({B, K, inputColumns});
+  g.input = inputGrad;
   return g;
 }
 

@@ -30,9 +30,9 @@ public:
     std::vector<std::vector<at::Tensor>> layerGrad;
     at::Tensor firstLayers;  // every MLP's layerGrad[j][0] side by side, [B, K, sum of widths]
   };
-  // outputGrads[j][k]: task k's gradient on MLP j's output, [B, out_j]. The input's gradient is
-  // computed for its first inputColumns columns only (the embeddings; dense features need none).
-  Gradients backward(const std::vector<std::vector<at::Tensor>>& outputGrads, int64_t inputColumns) const;
+  // outputGrads[j]: every task's gradient on MLP j's output, [B, K, out_j]. The input's gradient
+  // is computed for its first inputColumns columns only (the embeddings; dense features need none).
+  Gradients backward(const std::vector<at::Tensor>& outputGrads, int64_t inputColumns) const;
 
   // What layer `layer` of MLP `mlp` read in the last forward(), [B, in].
   const at::Tensor& layerInput(size_t mlp, size_t layer) const { return layer == 0 ? input_ : outputs_[mlp][layer - 1]; }
@@ -41,6 +41,7 @@ private:
   std::vector<Mlp>& mlps_;
   at::Tensor input_;
   at::Tensor inputAndOne_;  // [x, 1], [B, in + 1]
+  at::Tensor firstOutput_;  // every MLP's first layer after ReLU side by side, [B, sum of widths]
   std::vector<std::vector<at::Tensor>> outputs_;  // [mlp][layer] after ReLU
   std::vector<int64_t> firstOffsets_;             // where each MLP's first layer starts in the stacked one
   int64_t firstWidth_ = 0;                        // width of the stacked first layers

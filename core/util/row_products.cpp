@@ -1,7 +1,8 @@
 #include "util/row_products.h"
 
-#include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
+
+#include "util/parallel.h"
 
 namespace seesaw {
 namespace {
@@ -54,7 +55,7 @@ at::Tensor rowProducts(const std::vector<at::Tensor>& a, const at::Tensor& rowsA
   const int64_t* pb = indexed ? ib.data_ptr<int64_t>() : nullptr;
   at::Tensor out = at::empty({n, A, Bn}, a.front().options());
   float* o = out.data_ptr<float>();
-  at::parallel_for(0, n, 64, [&](int64_t begin, int64_t end) {
+  parallelFor(0, n, 64, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const int64_t ra = pa ? pa[i] : i, rb = pb ? pb[i] : i;
       float* oi = o + i * A * Bn;
@@ -96,7 +97,7 @@ std::vector<at::Tensor> rowCombinations(const at::Tensor& weights, const std::ve
     out.push_back(at::empty({n, W}, rows.front().options()));
     o.push_back(out.back().data_ptr<float>());
   }
-  at::parallel_for(0, n, 64, [&](int64_t begin, int64_t end) {
+  parallelFor(0, n, 64, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i)
       for (int64_t k = 0; k < K; ++k) {
         float* __restrict target = o[k] + i * W;

@@ -47,6 +47,10 @@ class TestTaskGradients : public QObject
 {
   Q_OBJECT
 private Q_SLOTS:
+  // Two threads on any machine: the trunk and the towers then run their independent products side
+  // by side (util/parallel.h), and the comparisons below check that path.
+  void initTestCase() { at::set_num_threads(2); }
+
   void batchedPassEqualsOneAutogradPassPerTask_data()
   {
     QTest::addColumn<int>("type");
