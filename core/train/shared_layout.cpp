@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "util/parallel.h"
+
 namespace seesaw {
 
 SharedLayout::SharedLayout(const std::vector<ParameterInfo>& info)
@@ -29,20 +31,30 @@ std::vector<std::string> SharedLayout::moduleNames() const
 
 at::Tensor SharedLayout::moduleGrams(const at::Tensor& g) const
 {
-  // [K, n] x [n, K] products over column chunks that stay in cache: a product over a whole module
-  // leaves BLAS's matrix kernels nothing to block, and one dot product per task pair reads every
-  // column K times from memory.
+  // [K, n] x [n, K] products over column chunks that stay in cache, side by side: a product over a
+  // whole module leaves BLAS's matrix kernels nothing to block, one dot product per task pair
+  // reads every column K times from memory, and a second thread on one chunk gains nothing.
   constexpr int64_t kChunk = 16384;
   const int64_t K = g.size(0);
-  at::Tensor grams = at::zeros({static_cast<int64_t>(modules_.size()), K, K}, g.options());
-  for (size_t m = 0; m < modules_.size(); ++m) {
-    at::Tensor gram = grams[static_cast<int64_t>(m)];
-    for (int64_t begin = modules_[m].begin; begin < modules_[m].end; begin += kChunk) {
-      const at::Tensor part = g.narrow(1, begin, std::min(kChunk, modules_[m].end - begin));
-      gram.addmm_(part, part.t());
+  std::vector<int64_t> chunkBegin, chunkEnd, firstChunk;  // firstChunk[m]: module m's first chunk
+  for (const auto& m : modules_) {
+    firstChunk.push_back(static_cast<int64_t>(chunkBegin.size()));
+    for (int64_t begin = m.begin; begin < m.end; begin += kChunk) {
+      chunkBegin.push_back(begin);
+      chunkEnd.push_back(std::min(begin + kChunk, m.end));
     }
   }
-  return grams;
+  firstChunk.push_back(static_cast<int64_t>(chunkBegin.size()));
+  const at::Tensor chunkGrams = at::empty({static_cast<int64_t>(chunkBegin.size()), K, K}, g.options());
+  sideBySide(static_cast<int64_t>(chunkBegin.size()), g.device(), [&](int64_t c) {
+    const at::Tensor part = g.narrow(1, chunkBegin[c], chunkEnd[c] - chunkBegin[c]);
+    at::Tensor out = chunkGrams[c];
+    at::mm_out(out, part, part.t());
+  });
+  std::vector<at::Tensor> grams;
+  for (size_t m = 0; m < modules_.size(); ++m)
+    grams.push_back(chunkGrams.narrow(0, firstChunk[m], firstChunk[m + 1] - firstChunk[m]).sum(0));
+  return at::stack(grams);
 }
 
 }  // namespace seesaw
