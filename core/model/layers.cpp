@@ -3,7 +3,10 @@
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/init.h>
 
+#include <cstring>
 #include <optional>
+#include <stdexcept>
+#include <string>
 
 #include "util/parallel.h"
 
@@ -94,12 +97,49 @@ FeatureEmbeddingImpl::FeatureEmbeddingImpl(const FeatureSpec& spec, int64_t dim)
 
 at::Tensor FeatureEmbeddingImpl::forward(const Batch& batch)
 {
+  if (!at::GradMode::is_enabled() && rowCopyable(batch)) return copyRows(batch);
   std::vector<at::Tensor> parts;
   parts.reserve(tables_.size() + 1);
   for (size_t f = 0; f < tables_.size(); ++f)
     parts.push_back(tables_[f]->forward(batch.categorical.select(1, static_cast<int64_t>(f))));
   if (batch.dense.size(1) > 0) parts.push_back(batch.dense);
   return at::cat(parts, 1);
+}
+
+bool FeatureEmbeddingImpl::rowCopyable(const Batch& batch) const
+{
+  const auto isCpuFloat = [](const at::Tensor& t) { return t.is_cpu() && t.scalar_type() == at::kFloat && t.is_contiguous(); };
+  bool copyable = batch.categorical.is_cpu() && batch.categorical.scalar_type() == at::kLong && isCpuFloat(batch.dense);
+  for (const auto& table : tables_) copyable = copyable && isCpuFloat(table->weight);
+  return copyable && !tables_.empty();
+}
+
+at::Tensor FeatureEmbeddingImpl::copyRows(const Batch& batch) const
+{
+  const at::Tensor codes = batch.categorical.contiguous();
+  const int64_t B = codes.size(0), F = codes.size(1), dim = tables_.front()->weight.size(1), D = batch.dense.size(1);
+  at::Tensor x = at::empty({B, outputSize_}, batch.dense.options());
+  std::vector<const float*> rows;
+  std::vector<int64_t> cardinality;
+  for (const auto& table : tables_) {
+    rows.push_back(table->weight.data_ptr<float>());
+    cardinality.push_back(table->weight.size(0));
+  }
+  const int64_t* code = codes.data_ptr<int64_t>();
+  const float* dense = batch.dense.data_ptr<float>();
+  float* out = x.data_ptr<float>();
+  parallelFor(0, B, 256, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      float* row = out + b * outputSize_;
+      for (int64_t f = 0; f < F; ++f) {
+        const int64_t c = code[b * F + f];
+        if (c < 0 || c >= cardinality[f]) throw std::out_of_range("embedding field '" + fieldNames_[f] + "': code " + std::to_string(c) + " outside its " + std::to_string(cardinality[f]) + " rows");
+        std::memcpy(row + f * dim, rows[f] + c * dim, sizeof(float) * dim);
+      }
+      std::memcpy(row + F * dim, dense + b * D, sizeof(float) * D);
+    }
+  });
+  return x;
 }
 
 }  // namespace seesaw

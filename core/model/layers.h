@@ -36,6 +36,11 @@ public:
   const std::vector<std::string>& fieldNames() const { return fieldNames_; }
 
 private:
+  // Without autograd, on the CPU in float32: the rows copied into x by one loop, instead of an
+  // embedding lookup per field and a concatenation (0.4 -> 0.1 ms on W1).
+  bool rowCopyable(const Batch& batch) const;
+  at::Tensor copyRows(const Batch& batch) const;
+
   std::vector<torch::nn::Embedding> tables_;
   std::vector<std::string> fieldNames_;
   int64_t outputSize_;

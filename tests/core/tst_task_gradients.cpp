@@ -239,10 +239,19 @@ private Q_SLOTS:
     QCOMPARE(layout.modules().back().end - layout.modules().back().begin, hyperSize);
   }
 
+  void moduleGramsMatchAManualComputation_data()
+  {
+    QTest::addColumn<int64_t>("users");
+    QTest::newRow("one chunk per module") << int64_t{5};
+    QTest::newRow("the user table in three chunks") << int64_t{12000};  // 36,000 columns, chunks of 16,384
+  }
   void moduleGramsMatchAManualComputation()
   {
+    QFETCH(int64_t, users);
     torch::manual_seed(5);
-    auto model = makeModel(tinySpec(), tinyConfig(ModelType::MMoE, 1));
+    FeatureSpec spec = tinySpec();
+    spec.cardinalities[0] = users;
+    auto model = makeModel(spec, tinyConfig(ModelType::MMoE, 1));
     SharedLayout layout(model->parameterInfo());
     QCOMPARE(layout.moduleNames(),
              (std::vector<std::string>{"embedding.user", "embedding.item", "embedding.field", "expert0", "expert1"}));
@@ -260,6 +269,25 @@ private Q_SLOTS:
     }
     // The whole-model Gram matrix is the sum over modules.
     QVERIFY(relativeError(grams.sum(0), at::mm(g, g.t())) < 1e-12);
+  }
+
+  void embeddedRowsWithoutAutogradAreTheLookups()
+  {
+    torch::manual_seed(6);
+    auto model = makeModel(tinySpec(), tinyConfig(ModelType::MMoE, 1));
+    Batch batch = tinyBatch();
+    const at::Tensor looked = model->embedding()->forward(batch);
+    QVERIFY(looked.requires_grad());  // the lookups, which autograd follows
+    at::NoGradGuard noGrad;
+    QVERIFY(at::equal(model->embedding()->forward(batch), looked.detach()));  // the copied rows
+    batch.categorical = batch.categorical.clone();
+    batch.categorical[1][2] = 3;  // the third field has 3 values
+    try {
+      model->embedding()->forward(batch);
+      QFAIL("an out-of-range code was copied");
+    } catch (const std::out_of_range& e) {
+      QCOMPARE(QString(e.what()), QString("embedding field 'field': code 3 outside its 3 rows"));
+    }
   }
 };
 
