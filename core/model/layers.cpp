@@ -109,9 +109,12 @@ at::Tensor FeatureEmbeddingImpl::forward(const Batch& batch)
 bool FeatureEmbeddingImpl::rowCopyable(const Batch& batch) const
 {
   const auto isCpuFloat = [](const at::Tensor& t) { return t.is_cpu() && t.scalar_type() == at::kFloat && t.is_contiguous(); };
-  bool copyable = batch.categorical.is_cpu() && batch.categorical.scalar_type() == at::kLong && isCpuFloat(batch.dense);
+  const auto F = static_cast<int64_t>(tables_.size());
+  bool copyable = F > 0 && batch.categorical.is_cpu() && batch.categorical.scalar_type() == at::kLong &&
+                  batch.categorical.size(1) == F && isCpuFloat(batch.dense) &&
+                  F * tables_.front()->weight.size(1) + batch.dense.size(1) == outputSize_;
   for (const auto& table : tables_) copyable = copyable && isCpuFloat(table->weight);
-  return copyable && !tables_.empty();
+  return copyable;
 }
 
 at::Tensor FeatureEmbeddingImpl::copyRows(const Batch& batch) const
@@ -133,7 +136,9 @@ at::Tensor FeatureEmbeddingImpl::copyRows(const Batch& batch) const
       float* row = out + b * outputSize_;
       for (int64_t f = 0; f < F; ++f) {
         const int64_t c = code[b * F + f];
-        if (c < 0 || c >= cardinality[f]) throw std::out_of_range("embedding field '" + fieldNames_[f] + "': code " + std::to_string(c) + " outside its " + std::to_string(cardinality[f]) + " rows");
+        if (c < 0 || c >= cardinality[f])
+          throw std::out_of_range("embedding field '" + fieldNames_[f] + "': code " + std::to_string(c) + " outside its " +
+                                  std::to_string(cardinality[f]) + " rows");
         std::memcpy(row + f * dim, rows[f] + c * dim, sizeof(float) * dim);
       }
       std::memcpy(row + F * dim, dense + b * D, sizeof(float) * D);
