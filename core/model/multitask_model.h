@@ -30,7 +30,7 @@ struct ParameterInfo
 // Each task's gradient on a head's inputs.
 struct HeadGradients
 {
-  std::vector<at::Tensor> input;               // [K] -> [B, in]; empty where the head does not read x
+  std::vector<at::Tensor> input;  // [K] -> [B, in]; empty where the head does not read x
   std::vector<at::Tensor> trunk;  // [mlp] -> [B, K, out]
 };
 

@@ -26,7 +26,8 @@ std::vector<at::Tensor> TrunkPass::forward(const at::Tensor& x)
     weights.push_back(mlp->layers()[0]->weight);
     biases.push_back(mlp->layers()[0]->bias);
   }
-  firstOutput_ = at::addmm(at::cat(biases), x, at::cat(weights).t()).relu_();
+  firstWeights_ = at::cat(weights);
+  firstOutput_ = at::addmm(at::cat(biases), x, firstWeights_.t()).relu_();
   const at::Tensor& first = firstOutput_;
   outputs_.assign(mlps_.size(), {});
   firstOffsets_.clear();
@@ -60,8 +61,6 @@ TrunkPass::Gradients TrunkPass::backward(const std::vector<at::Tensor>& outputGr
   // take one product for the weights and one for the input, and one pass for their ReLUs: each
   // MLP leaves its gradient on its first layer's output in its slice, and the mask comes after.
   const int64_t total = firstWidth_;
-  std::vector<at::Tensor> firstWeights;
-  for (auto& mlp : mlps_) firstWeights.push_back(mlp->layers()[0]->weight);
   const at::Tensor first = at::empty({B, K, total}, input_.options());
   for (size_t j = 0; j < mlps_.size(); ++j) {
     const size_t layers = mlps_[j]->layers().size();
@@ -94,21 +93,22 @@ TrunkPass::Gradients TrunkPass::backward(const std::vector<at::Tensor>& outputGr
   });
   maskByRelu(first, firstOutput_);
   const int64_t in = input_.size(1);
-  // The column of ones beside x makes the product give the biases' gradients too, the sums over
-  // the batch, which cost more as a reduction of their own.
   // The weights' product and the input's, side by side: each gains little from a second thread.
+  // The column of ones beside x makes the weights' product give the biases' gradients too, the
+  // sums over the batch, which cost more as a reduction of their own.
   at::Tensor both, inputGrad;
   sideBySide(2, first.device(), [&](int64_t product) {
     if (product == 0) both = at::mm(first.view({B, K * total}).t(), inputAndOne_).view({K, total, in + 1});
-    else inputGrad = at::mm(first.view({B * K, total}), at::cat(firstWeights).narrow(1, 0, inputColumns)).view({B, K, inputColumns});
+    else inputGrad = at::mm(first.view({B * K, total}), firstWeights_.narrow(1, 0, inputColumns)).view({B, K, inputColumns});
   });
   const at::Tensor weights = both.narrow(2, 0, in);
   const at::Tensor biases = both.select(2, in);
   g.firstLayers = first;
   for (size_t j = 0; j < mlps_.size(); ++j) {
-    g.layerGrad[j][0] = first.narrow(2, firstOffsets_[j], firstWeights[j].size(0));
-    g.weight[j][0] = weights.narrow(1, firstOffsets_[j], firstWeights[j].size(0));
-    g.bias[j][0] = biases.narrow(1, firstOffsets_[j], firstWeights[j].size(0));
+    const int64_t width = mlps_[j]->layers()[0]->weight.size(0);
+    g.layerGrad[j][0] = first.narrow(2, firstOffsets_[j], width);
+    g.weight[j][0] = weights.narrow(1, firstOffsets_[j], width);
+    g.bias[j][0] = biases.narrow(1, firstOffsets_[j], width);
   }
   g.input = inputGrad;
   return g;

@@ -41,7 +41,8 @@ private:
   std::vector<Mlp>& mlps_;
   at::Tensor input_;
   at::Tensor inputAndOne_;  // [x, 1], [B, in + 1]
-  at::Tensor firstOutput_;  // every MLP's first layer after ReLU side by side, [B, sum of widths]
+  at::Tensor firstWeights_;  // every MLP's first-layer weights stacked, [sum of widths, in]
+  at::Tensor firstOutput_;   // every MLP's first layer after ReLU side by side, [B, sum of widths]
   std::vector<std::vector<at::Tensor>> outputs_;  // [mlp][layer] after ReLU
   std::vector<int64_t> firstOffsets_;             // where each MLP's first layer starts in the stacked one
   int64_t firstWidth_ = 0;                        // width of the stacked first layers
