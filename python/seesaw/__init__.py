@@ -1,0 +1,7 @@
+"""Seesaw's Python recorder: any PyTorch multi-task training loop writes a Seesaw trace, which the
+desktop app tails live, replays and compares (docs/python.md)."""
+__version__ = "0.1.0"
+
+from .recorder import Recorder  # noqa: E402
+
+__all__ = ["Recorder", "__version__"]

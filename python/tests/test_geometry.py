@@ -1,0 +1,184 @@
+"""The recorder's step and per-user geometry against brute force: one torch.autograd.grad per task
+(per user, for the per-user levels) over the same forward pass."""
+import h5py
+import numpy as np
+import torch
+from torch import nn
+
+import seesaw
+from models import TinyMMoE, batches, task_losses
+
+TASKS = ["click", "like", "follow"]
+
+
+def shared_params(model):
+    return list(model.user.parameters()) + list(model.item.parameters()) + list(model.experts.parameters())
+
+
+def flat_task_grads(losses, params):
+    rows = [torch.cat([g.reshape(-1) for g in torch.autograd.grad(losses[k], params, retain_graph=True)])
+            for k in range(losses.shape[0])]
+    return torch.stack(rows).double()
+
+
+def cosine(g):
+    gram = g @ g.T
+    n = gram.diagonal().sqrt()
+    return gram / torch.outer(n, n)
+
+
+def read(path):
+    with h5py.File(path, "r", swmr=True) as f:
+        n, s = int(f["status/steps"][()]), int(f["status/snapshots"][()])
+        out = {name: f[f"steps/{name}"][:n] for name in ("step", "loss", "grad_norm", "cosine", "magnitude_ratio",
+                                                           "weight", "module_cosine", "flags")}
+        out["modules"] = list(f["modules/name"].asstr()[...])
+        out["levels"] = list(f["users/level"].asstr()[...])
+        out["snapshot_step"], out["window_start"] = f["users/snapshot_step"][:s], f["users/window_start"][:s]
+        out["count"], out["user_weight"] = f["users/count"][:s], f["users/weight"][:s]
+        for level in out["levels"]:
+            for name in ("cosine", "grad_norm", "magnitude_ratio"):
+                out[f"{level}/{name}"] = f[f"users/{level}/{name}"][:s]
+        out["state"] = int(f["status/state"][()])
+    return out
+
+
+def train(path, steps, record=True, weights=None, padding_idx=None, levels=("embedding", "representation", "exact"),
+          snapshot_every=3, brute=None, seed=0):
+    torch.manual_seed(seed)
+    model = TinyMMoE(padding_idx=padding_idx)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    rec = None
+    if record:
+        rec = seesaw.Recorder(path, model, TASKS, shared=[model.user, model.item, model.experts],
+                              user_embedding=model.user, representation=model.experts, levels=list(levels),
+                              snapshot_every=snapshot_every, optimizer=opt, total_steps=steps)
+    w = torch.tensor(weights if weights is not None else [1.0, 1.0, 1.0])
+    for user, item, dense, labels in batches(steps, users=10, seed=seed):  # users 10 and 11 never train
+        losses = task_losses(model, user, item, dense, labels)
+        if brute is not None:
+            brute(model, user, item, dense, labels)
+        opt.zero_grad()
+        if rec is None:
+            (losses * w).sum().backward()
+        else:
+            with rec.step(losses, users=user):
+                (losses * w).sum().backward()
+        opt.step()
+    if rec is not None:
+        rec.close()
+    return model
+
+
+def test_step_geometry_equals_brute_force(tmp_path):
+    expected = []
+
+    def brute(model, user, item, dense, labels):
+        losses = task_losses(model, user, item, dense, labels)
+        g = flat_task_grads(losses, shared_params(model))
+        modules = [list(model.user.parameters()), list(model.item.parameters()),
+                   list(model.experts[0].parameters()), list(model.experts[1].parameters())]
+        module_cos = []
+        for params in modules:
+            c = cosine(flat_task_grads(losses, params))
+            module_cos.append(c[np.triu_indices(3, 1)])
+        expected.append((losses.detach().double(), g.norm(dim=1), cosine(g), torch.stack(module_cos)))
+
+    path = str(tmp_path / "steps.h5")
+    train(path, 6, brute=brute)
+    got = read(path)
+    assert got["modules"] == ["user", "item", "experts.0", "experts.1"]
+    assert list(got["step"]) == [1, 2, 3, 4, 5, 6]
+    for t, (loss, norm, cos, module_cos) in enumerate(expected):
+        np.testing.assert_allclose(got["loss"][t], loss.numpy(), rtol=1e-5)
+        np.testing.assert_allclose(got["grad_norm"][t], norm.numpy(), rtol=1e-5)
+        np.testing.assert_allclose(got["cosine"][t], cos.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got["magnitude_ratio"][t], (norm / norm.max()).numpy(), rtol=1e-5)
+        np.testing.assert_allclose(got["module_cosine"][t], module_cos.numpy(), rtol=1e-5, atol=1e-6)
+    assert got["state"] == 1
+
+
+def test_weights_of_the_applied_gradient(tmp_path):
+    path = str(tmp_path / "fixed.h5")
+    train(path, 4, weights=[0.5, 2.0, 1.0])
+    np.testing.assert_allclose(read(path)["weight"], np.tile([0.5, 2.0, 1.0], (4, 1)), rtol=1e-4)
+    # per user too: with global weights every seen user's least-squares weights are the same
+    got = read(path)
+    seen = got["count"][0] > 0
+    np.testing.assert_allclose(got["user_weight"][0][seen], np.tile([0.5, 2.0, 1.0], (seen.sum(), 1)), rtol=1e-3)
+    assert np.isnan(got["user_weight"][0][~seen]).all()
+
+
+def per_user_brute_force(sums):
+    """A brute-force hook that adds, per user of the batch and level, the Gram matrix of the user's task
+    gradients (one autograd.grad per user per task) to sums[step][level][user]."""
+
+    def brute(model, user, item, dense, labels):
+        outputs = []
+        hooks = [e.register_forward_hook(lambda m, i, o: outputs.append(o)) for e in model.experts]
+        logits = model(user, item, dense)
+        for h in hooks:
+            h.remove()
+        per_sample = nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction="none") / user.numel()
+        step = {level: {} for level in ("embedding", "representation", "exact")}
+        for u in user.unique().tolist():
+            mine = user == u
+            user_losses = per_sample[mine].sum(0)
+            emb, rep, exact = [], [], []
+            for k in range(3):
+                g = torch.autograd.grad(user_losses[k], [model.user.weight] + outputs + shared_params(model),
+                                        retain_graph=True, allow_unused=True)
+                emb.append(g[0][u].double())
+                rep.append(torch.cat([o[mine].sum(0) for o in g[1:1 + len(outputs)]]).double())
+                exact.append(torch.cat([p.reshape(-1) for p in g[1 + len(outputs):]]).double())
+            for level, rows in (("embedding", emb), ("representation", rep), ("exact", exact)):
+                m = torch.stack(rows)
+                step[level][u] = (m @ m.T, int(mine.sum()))
+        sums.append(step)
+
+    return brute
+
+
+@np.errstate(invalid="ignore")
+def window_expectation(sums, first, last, level, users=12):
+    gram = np.zeros((users, 3, 3))
+    count = np.zeros(users, dtype=int)
+    for step in sums[first - 1:last]:
+        for u, (g, n) in step[level].items():
+            gram[u] += g.numpy()
+            count[u] += n
+    return gram, count
+
+
+def test_user_levels_equal_brute_force(tmp_path):
+    sums = []
+    path = str(tmp_path / "users.h5")
+    train(path, 7, brute=per_user_brute_force(sums), padding_idx=2)  # windows 1-3, 4-6 and the last, 7
+    got = read(path)
+    assert got["levels"] == ["embedding", "representation", "exact"]
+    assert list(got["snapshot_step"]) == [3, 6, 7]
+    assert list(got["window_start"]) == [1, 4, 7]
+    pairs = np.triu_indices(3, 1)
+    for s, (first, last) in enumerate([(1, 3), (4, 6), (7, 7)]):
+        for level in got["levels"]:
+            gram, count = window_expectation(sums, first, last, level)
+            norm = np.sqrt(np.einsum("ukk->uk", gram))
+            np.testing.assert_array_equal(got["count"][s], count)
+            seen = count > 0
+            assert seen.sum() >= 5 and (~seen).sum() >= 1, "the test batches must leave some users unseen"
+            with np.errstate(invalid="ignore"):
+                cos = gram / (norm[:, :, None] * norm[:, None, :])
+                ratio = norm / norm.max(1, keepdims=True)
+            np.testing.assert_allclose(got[f"{level}/grad_norm"][s][seen], norm[seen], rtol=1e-4)
+            np.testing.assert_allclose(got[f"{level}/cosine"][s][seen], cos[seen][:, pairs[0], pairs[1]], rtol=1e-4,
+                                       atol=1e-5)
+            np.testing.assert_allclose(got[f"{level}/magnitude_ratio"][s][seen], ratio[seen], rtol=1e-4)
+            for name in ("cosine", "grad_norm", "magnitude_ratio"):
+                assert np.isnan(got[f"{level}/{name}"][s][~seen]).all()
+
+
+def test_recorder_leaves_the_training_trajectory_unchanged(tmp_path):
+    plain = train(None, 20, record=False)
+    recorded = train(str(tmp_path / "same.h5"), 20)
+    for (name, a), (_, b) in zip(plain.named_parameters(), recorded.named_parameters()):
+        assert torch.equal(a, b), name
