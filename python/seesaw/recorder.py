@@ -86,6 +86,8 @@ class Recorder:
                  group=None, flush_seconds=1.0):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model: expected an nn.Module, got {type(model).__name__}")
+        if isinstance(model, nn.parallel.DistributedDataParallel):
+            model = model.module  # module names as the model's own, without DDP's "module."
         tasks = [str(t) for t in tasks]
         if not tasks or len(set(tasks)) != len(tasks) or not all(tasks):
             raise ValueError(f"tasks: expected distinct non-empty names, got {tasks}")
