@@ -28,7 +28,7 @@ from torch import nn
 from . import __version__, geometry, metrics
 from .capture import Tap, routes_for, shared_groups, table_route
 from .distributed import Ranks
-from .task_gradients import EmbeddingGradient, LinearGradient, assemble, grad_inputs, per_task_gradients
+from .task_gradients import EmbeddingGradient, LinearGradient, TaskGradients, assemble, grad_inputs
 from .trace_file import ABORTED, FAILED, FINISHED, FLAG_NON_FINITE, FLAG_ZERO_GRADIENT, STATE_NAMES
 from .user_geometry import LEVELS, Window, exact_grams, per_user_sums, user_grams
 from .writer import TraceWriter
@@ -77,13 +77,15 @@ class Recorder:
     method, config: the gradient method's name and the run's settings (a JSON-able dict) to store.
     total_steps, batch_size, train_rows, valid_rows, test_rows: the run's planned size (0: unknown);
         with train_rows the epoch of each step is counted, otherwise it is NaN unless step() gets it.
+    data_items, label_means: the data's distinct items and per-task label means (positive rate of a
+        binary task), for the run's description (default: 0 and NaN, not known).
     group: the torch.distributed process group to reduce over (default: the default group).
     """
 
     def __init__(self, path, model, tasks, shared, *, task_types=None, user_embedding=None, representation=None,
                  levels=None, snapshot_every=100, num_users=None, user_ids=None, user_groups=None, optimizer=None,
                  method="", config=None, total_steps=0, batch_size=0, train_rows=0, valid_rows=0, test_rows=0,
-                 group=None, flush_seconds=1.0):
+                 data_items=0, label_means=None, group=None, flush_seconds=1.0):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model: expected an nn.Module, got {type(model).__name__}")
         if isinstance(model, nn.parallel.DistributedDataParallel):
@@ -100,6 +102,7 @@ class Recorder:
         self.model = model
         self.optimizer = optimizer
         self.ranks = Ranks(group)
+        self.task_gradients = TaskGradients()
         self.groups = shared_groups(model, shared)
         self.routes = routes_for(model, self.groups)
         self.table = user_embedding
@@ -166,9 +169,9 @@ class Recorder:
             "config": json.dumps(config if config is not None else {}, sort_keys=True, default=str),
             "task_names": tasks, "task_types": task_types,
             "data_rows": int(train_rows) + int(valid_rows) + int(test_rows), "data_users": self.num_users,
-            "data_items": 0, "data_label_means": [math.nan] * k,
+            "data_items": int(data_items), "data_label_means": self._label_means(label_means, k),
             "train_rows": train_rows, "valid_rows": valid_rows, "test_rows": test_rows,
-            "total_steps": max(1, int(total_steps)),
+            "total_steps": int(total_steps),
             "steps_per_epoch": -(-int(train_rows) // int(batch_size)) if batch_size and train_rows else 0,
             "batch_size": batch_size,
             "shared_parameters": sum(p.numel() for p in shared_params),
@@ -181,6 +184,15 @@ class Recorder:
         }
         self.writer = TraceWriter(path, info, flush_seconds=flush_seconds) if self.ranks.rank == 0 else None
         _open_recorders.add(self)
+
+    @staticmethod
+    def _label_means(means, k):
+        if means is None:
+            return [math.nan] * k
+        means = [float(m) for m in means]
+        if len(means) != k:
+            raise ValueError(f"label_means: {len(means)} values for {k} tasks")
+        return means
 
     def _check_exact(self):
         if self.ranks.distributed:
@@ -227,7 +239,7 @@ class Recorder:
         routes = self.routes + self.extra_routes
         inputs, plan, rep_outputs = grad_inputs(routes, self.rep_taps)
         try:
-            grads = per_task_gradients(losses, inputs + rep_outputs)
+            grads = self.task_gradients(losses, inputs + rep_outputs)
         except RuntimeError as e:
             if "backward through the graph a second time" in str(e):
                 raise RuntimeError("Recorder.step: the graph was already freed; call rec.step(losses, ...) "
@@ -435,7 +447,10 @@ class Recorder:
 class _Step:
     """The context of one recorded step: set `weights` inside it to record the task weights the loop
     applied; otherwise they are the least-squares weights of the gradient in .grad on the task
-    gradients (exact for any update that combines the task gradients linearly)."""
+    gradients (exact for any update that combines the task gradients linearly).
+
+    What the step measured, the global batch's under torch.distributed, is readable at once:
+    `loss` [K], `grad_norm` [K] and `cosine` [K, K] (float64 tensors on the CPU)."""
 
     def __init__(self, recorder, losses, users, epoch):
         self._recorder = recorder
@@ -443,6 +458,9 @@ class _Step:
         self._epoch = epoch
         self.weights = None
         self._measured = recorder._measure(losses, users)
+        self.loss = self._measured["loss"]
+        self.grad_norm = geometry.norms(self._measured["gram"])
+        self.cosine = geometry.cosines(self._measured["gram"])
 
     def __enter__(self):
         return self

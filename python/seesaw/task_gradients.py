@@ -5,6 +5,8 @@ Under torch.distributed each rank holds the gradient of its own batch mean; `sca
 share of the global batch) turns it into its part of the global batch's gradient, and the
 reduction (distributed.py) adds the ranks' parts, so that everything below is the global batch's.
 """
+import warnings
+
 import torch
 
 
@@ -14,7 +16,9 @@ class LinearGradient:
 
     def __init__(self, a, d, has_bias):
         self.a, self.d = a, d
-        self.weight = torch.matmul(d.transpose(1, 2), a)
+        k, n, out = d.shape
+        # one product for all tasks: [K * out, N] @ [N, in] (a broadcast matmul would copy `a` K times)
+        self.weight = (d.transpose(1, 2).reshape(k * out, n) @ a).reshape(k, out, -1)
         self.bias = d.sum(1) if has_bias else None
 
     def tensors(self):
@@ -111,7 +115,41 @@ def grad_inputs(routes, representation_taps):
     return inputs, plan, rep_outputs
 
 
-def per_task_gradients(losses, inputs):
+class TaskGradients:
+    """Every task's gradient with respect to a list of tensors. One backward pass batched over the
+    tasks (torch.autograd.grad with is_grads_batched: each product of the pass runs once on the K
+    tasks' rows together) where torch can batch every operation of the model's graph; otherwise,
+    from the first failure on, one backward pass per task."""
+
+    def __init__(self):
+        self.batched = True
+        self.fallback_reason = None
+
+    def __call__(self, losses, inputs):
+        if self.batched:
+            try:
+                return _batched_gradients(losses, inputs)
+            except RuntimeError as e:
+                if "backward through the graph a second time" in str(e):
+                    raise
+                self.batched = False
+                self.fallback_reason = str(e).splitlines()[0]
+        return _per_task_gradients(losses, inputs)
+
+
+def _batched_gradients(losses, inputs):
+    k = losses.shape[0]
+    eye = torch.eye(k, dtype=losses.dtype, device=losses.device)
+    with warnings.catch_warnings():
+        # vmap's note that an operation runs in a loop: slower, still right
+        warnings.filterwarnings("ignore", message=".*batching rule.*")
+        warnings.filterwarnings("ignore", message=".*is_grads_batched.*")
+        got = torch.autograd.grad(losses, inputs, grad_outputs=eye, retain_graph=True, allow_unused=True,
+                                  is_grads_batched=True)
+    return list(got)
+
+
+def _per_task_gradients(losses, inputs):
     """For each input, the stacked task gradients [K, *input.shape], or None where no task's loss
     depends on it (a module output of another forward pass, say an evaluation with grad enabled)."""
     k = losses.shape[0]
