@@ -2,11 +2,13 @@
 """Cost of the Python recorder on W1 (docs/benchmarks.md) written in plain PyTorch.
 
 The W1 MMoE of bench/w1_pytorch.py, EW training (one backward of the summed loss, Adam), 2 threads,
-in four modes run interleaved, step by step, so that the machine's drift hits all alike:
+in these modes, run interleaved step by step so that the machine's drift hits all alike:
   ew        the plain training step
   steps     + the recorder with step geometry only (no per-user levels), writing its trace
+  loop      steps, with one backward pass per task (the losses passed as a list of scalars)
+            instead of one pass batched over the tasks
   users     + the embedding and representation levels (snapshots every 50 steps), writing
-  nowriter  the same as users with the writer thread's work dropped (what the writer adds)
+  nowriter  users with the writer thread's work dropped (what the writer adds)
 
 Prints one line per mode, `recorder-w1 mode=<m> ms_per_step=<median>`, then the ratios
 `recorder-w1-ratio steps/ew=<r> users/ew=<r> users/nowriter=<r>`.
@@ -28,6 +30,7 @@ from w1_pytorch import MMoE  # noqa: E402
 
 CARDS = [20000, 10000, 100, 100, 100, 100]
 TASKS = ["click", "like", "follow"]
+LEVELS = {"steps": [], "loop": [], "users": ["embedding", "representation"], "nowriter": ["embedding", "representation"]}
 
 
 class Setup:
@@ -38,36 +41,40 @@ class Setup:
         self.model = MMoE(CARDS, 8)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
         self.rec = None
+        self.listed = mode == "loop"
         if mode != "ew":
             m = self.model
             self.rec = seesaw.Recorder(os.path.join(folder, f"{mode}.h5"), m, TASKS, shared=[m.tables, m.experts],
                                        user_embedding=m.tables[0], representation=m.experts,
-                                       levels=[] if mode == "steps" else ["embedding", "representation"],
+                                       levels=LEVELS[mode],
                                        snapshot_every=50, optimizer=self.opt)
+            if mode == "loop":
+                self.rec.task_gradients.batched = False
             if mode == "nowriter":
                 self.rec.writer.finish(seesaw.recorder.ABORTED, "benchmark: the writer's work is dropped")
                 self.rec.writer = None
 
     def step(self, cat, dense, labels):
         out = self.model(cat, dense)
-        losses = torch.stack([nn.functional.binary_cross_entropy_with_logits(out[:, k], labels[:, k]) for k in range(3)])
+        scalars = [nn.functional.binary_cross_entropy_with_logits(out[:, k], labels[:, k]) for k in range(3)]
+        losses = torch.stack(scalars)
         self.opt.zero_grad()
         if self.rec is None:
             losses.sum().backward()
             losses.detach().tolist()
         else:
-            with self.rec.step(losses, users=cat[:, 0]):
+            with self.rec.step(scalars if self.listed else losses, users=cat[:, 0]):
                 losses.sum().backward()
         self.opt.step()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=2048)
-    parser.add_argument("--modes", default="ew,steps,users,nowriter")
+    parser.add_argument("--modes", default="ew,steps,loop,users,nowriter")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     modes = args.modes.split(",")

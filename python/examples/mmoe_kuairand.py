@@ -298,14 +298,14 @@ def train(args, rank=0, world=1):
             categorical, dense, labels = data.rows(mine)
             losses = task_losses(model(categorical, dense), labels)
             optimizer.zero_grad(set_to_none=True)
-            with rec.step(losses, users=categorical[:, 0]):
+            with rec.step(losses, users=categorical[:, 0]) as measured:
                 if args.method == "pcgrad":
                     pcgrad_backward(losses, mmoe, share, generator)
                 else:
                     ew_backward(losses, share, world)
             optimizer.step()
             if step % 50 == 0 or step == args.steps:
-                report(step, args.steps, losses.detach() * share, rank, started)
+                report(step, args.steps, measured.loss, rank, started)
             if args.eval_every and step % args.eval_every == 0 and step < args.steps:
                 evaluate(rec, mmoe, data, "valid", rank, world)
         evaluate(rec, mmoe, data, "valid", rank, world)
@@ -314,8 +314,8 @@ def train(args, rank=0, world=1):
         print(f"trace: {args.out}  (open it with: build/seesaw {args.out})", flush=True)
 
 
-def report(step, steps, weighted_losses, rank, started):
-    losses = sum_over_ranks([weighted_losses])[0]  # the global batch's, not rank 0's slice
+def report(step, steps, losses, rank, started):
+    """losses: the global batch's, as the recorder measured them (not rank 0's slice)."""
     if rank == 0:
         text = "  ".join(f"{t} {v:.4f}" for t, v in zip(TASKS, losses.tolist()))
         print(f"step {step}/{steps}  {text}  ({time.monotonic() - started:.1f} s)", flush=True)

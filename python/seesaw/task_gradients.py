@@ -16,9 +16,11 @@ class LinearGradient:
 
     def __init__(self, a, d, has_bias):
         self.a, self.d = a, d
-        k, n, out = d.shape
-        # one product for all tasks: [K * out, N] @ [N, in] (a broadcast matmul would copy `a` K times)
-        self.weight = (d.transpose(1, 2).reshape(k * out, n) @ a).reshape(k, out, -1)
+        # one product per task on the transposed view: a batched matmul would copy `a` K times, and
+        # one product over the K tasks' rows would first copy d transposed (slower than the products)
+        self.weight = d.new_empty(d.shape[0], d.shape[2], a.shape[1])
+        for k in range(d.shape[0]):
+            torch.mm(d[k].T, a, out=self.weight[k])
         self.bias = d.sum(1) if has_bias else None
 
     def tensors(self):
@@ -126,6 +128,7 @@ class TaskGradients:
         self.fallback_reason = None
 
     def __call__(self, losses, inputs):
+        """losses: the K tasks' scalar losses; inputs: the tensors to differentiate them by."""
         if self.batched:
             try:
                 return _batched_gradients(losses, inputs)
@@ -138,13 +141,13 @@ class TaskGradients:
 
 
 def _batched_gradients(losses, inputs):
-    k = losses.shape[0]
-    eye = torch.eye(k, dtype=losses.dtype, device=losses.device)
+    k = len(losses)
+    eye = torch.eye(k, dtype=losses[0].dtype, device=losses[0].device)
     with warnings.catch_warnings():
         # vmap's note that an operation runs in a loop: slower, still right
         warnings.filterwarnings("ignore", message=".*batching rule.*")
         warnings.filterwarnings("ignore", message=".*is_grads_batched.*")
-        got = torch.autograd.grad(losses, inputs, grad_outputs=eye, retain_graph=True, allow_unused=True,
+        got = torch.autograd.grad(losses, inputs, grad_outputs=list(eye), retain_graph=True, allow_unused=True,
                                   is_grads_batched=True)
     return list(got)
 
@@ -152,7 +155,7 @@ def _batched_gradients(losses, inputs):
 def _per_task_gradients(losses, inputs):
     """For each input, the stacked task gradients [K, *input.shape], or None where no task's loss
     depends on it (a module output of another forward pass, say an evaluation with grad enabled)."""
-    k = losses.shape[0]
+    k = len(losses)
     grads = [[] for _ in inputs]
     for task in range(k):
         got = torch.autograd.grad(losses[task], inputs, retain_graph=True, allow_unused=True)
@@ -185,14 +188,19 @@ def assemble(routes, plan, grads, scale):
             k = next((g.shape[0] for g in grads if g is not None), 0)
             out.append(ParamGradient([p.new_zeros((k,) + p.shape) for p in route.params]))
         elif route.kind == "linear":
-            a = torch.cat([c.inputs.reshape(-1, c.inputs.shape[-1]) for c, _ in used])
-            d = torch.cat([g.reshape(g.shape[0], -1, g.shape[-1]) for _, g in used], 1)
+            a = _joined([c.inputs.reshape(-1, c.inputs.shape[-1]) for c, _ in used], 0)
+            d = _joined([g.reshape(g.shape[0], -1, g.shape[-1]) for _, g in used], 1)
             out.append(LinearGradient(a.to(d.dtype), d, route.tap.module.bias is not None))
         else:
-            indices = torch.cat([c.inputs.reshape(-1) for c, _ in used])
-            d = torch.cat([g.reshape(g.shape[0], -1, g.shape[-1]) for _, g in used], 1)
+            indices = _joined([c.inputs.reshape(-1) for c, _ in used], 0)
+            d = _joined([g.reshape(g.shape[0], -1, g.shape[-1]) for _, g in used], 1)
             out.append(EmbeddingGradient(indices, d, route.tap.module.padding_idx))
     return out, at
+
+
+def _joined(parts, dim):
+    """The calls' rows together; the usual single call is not copied."""
+    return parts[0] if len(parts) == 1 else torch.cat(parts, dim)
 
 
 def _scaled(g, scale):
