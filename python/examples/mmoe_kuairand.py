@@ -263,7 +263,8 @@ def make_recorder(args, model, mmoe, optimizer, data):
         snapshot_every=args.snapshot_every, user_ids=data.user_ids, optimizer=optimizer,
         method=args.method, config=vars(args), total_steps=args.steps, batch_size=args.batch,
         train_rows=data.splits["train"].numel(), valid_rows=data.splits["valid"].numel(),
-        test_rows=data.splits["test"].numel())
+        test_rows=data.splits["test"].numel(), data_items=data.cardinalities[1],
+        label_means=data.labels.mean(0).tolist())
 
 
 @torch.no_grad()
