@@ -37,16 +37,26 @@ class Ranks:
             raise PeerLost(f"rank {self.rank} of {self.size}: the {what} across ranks failed "
                            f"(another rank died or timed out): {e}") from e
 
+    def _device(self, tensor):
+        """Where a collective on tensor runs: NCCL reduces CUDA tensors only."""
+        if self.backend == "nccl" and tensor.device.type != "cuda":
+            return torch.device("cuda", torch.cuda.current_device())
+        return tensor.device
+
     def all_sum(self, tensor, what):
         """The sum over ranks, in place."""
         if self.distributed:
-            self._run(what, lambda: dist.all_reduce(tensor, group=self.group))
+            on = tensor.to(self._device(tensor))
+            self._run(what, lambda: dist.all_reduce(on, group=self.group))
+            if on is not tensor:
+                tensor.copy_(on)
         return tensor
 
     def all_cat(self, tensor, what):
         """Every rank's tensor concatenated along dim 0, in rank order (their lengths may differ)."""
         if not self.distributed:
             return tensor
+        home, tensor = tensor.device, tensor.to(self._device(tensor))
         length = torch.tensor([tensor.shape[0]], device=tensor.device)
         lengths = [torch.zeros_like(length) for _ in range(self.size)]
         self._run(what, lambda: dist.all_gather(lengths, length, group=self.group))
@@ -56,7 +66,7 @@ class Ranks:
         padded[:tensor.shape[0]] = tensor
         parts = [torch.zeros_like(padded) for _ in range(self.size)]
         self._run(what, lambda: dist.all_gather(parts, padded.contiguous(), group=self.group))
-        return torch.cat([p[:n] for p, n in zip(parts, lengths)])
+        return torch.cat([p[:n] for p, n in zip(parts, lengths)]).to(home)
 
     def sum_rows(self, rows, values, what):
         """Rows keyed by index, [n] and [K, n, ...], added up over ranks by key: (keys sorted, sums)."""

@@ -163,7 +163,7 @@ class Recorder:
         self.train_rows = int(train_rows)
         self.closed = False
         self.started = time.monotonic()
-        shared_params = [p for _, params in self.groups for p in params]
+        shared_params = self.shared_parameters
         first = next(model.parameters(), None)
         info = {
             "software_version": __version__,
@@ -331,15 +331,16 @@ class Recorder:
             out["grams"]["exact"] = exact_grams(gradients[:len(self.routes)], local_inverse, local_codes.numel())
         return out
 
-    def _finish(self, measured, users, epoch, weights):
-        """Leaving the step: the applied gradient is in .grad; the record goes to the writer."""
+    def _finish(self, measured, users, epoch, weights, combined):
+        """Leaving the step: the applied gradient is in .grad (or `combined`); the record goes to the writer."""
+        applied_gradient = self._combined(combined)
         k = len(self.tasks)
         self.step_count += 1
         self.samples += measured["samples"]
         gram = measured["gram"]
-        fit = None
         if weights is None:
-            fit = sum(g.fit(r.params).double().cpu() for r, g in zip(measured["shared_routes"], measured["gradients"]))
+            fit = sum(g.fit([applied_gradient.get(id(p), p.grad) for p in r.params]).double().cpu()
+                      for r, g in zip(measured["shared_routes"], measured["gradients"]))
             applied = geometry.least_squares_weights(gram, fit)
         else:
             applied = torch.as_tensor(weights, dtype=torch.float64).detach().cpu().reshape(-1)
@@ -365,17 +366,38 @@ class Recorder:
                   "weight": applied.float().numpy(), "module_cosine": module_cos.float().numpy(),
                   "method_state": np.zeros(0, np.float32)}
         if "codes" in measured:
-            self._add_to_window(measured)
+            self._add_to_window(measured, applied_gradient)
         if self.writer is not None:
             self.writer.put("step", record)
         if self.window is not None and self.step_count % self.snapshot_every == 0:
             self._snapshot()
 
-    def _add_to_window(self, measured):
+    def _combined(self, combined):
+        """The combined gradient the loop gave in place of .grad, by parameter id."""
+        if combined is None:
+            return {}
+        params = self.shared_parameters
+        if isinstance(combined, dict):
+            known = {id(p) for p in params}
+            if any(id(p) not in known for p in combined):
+                raise ValueError("combined: a key is not one of the shared parameters")
+            return {id(p): g for p, g in combined.items()}
+        combined = list(combined)
+        if len(combined) != len(params) or any(g.shape != p.shape for g, p in zip(combined, params)):
+            raise ValueError(f"combined: expected {len(params)} tensors shaped as rec.shared_parameters, got "
+                             f"{[list(g.shape) for g in combined]}")
+        return {id(p): g for p, g in zip(params, combined)}
+
+    @property
+    def shared_parameters(self):
+        """The shared parameters, in group order (the order `step.combined` takes)."""
+        return [p for _, params in self.groups for p in params]
+
+    def _add_to_window(self, measured, applied_gradient):
         fit_gram = fit = None
         if "table_rows" in measured:
             rows = measured["table_rows"]
-            applied = self.table.weight.grad
+            applied = applied_gradient.get(id(self.table.weight), self.table.weight.grad)
             if applied is None:
                 c = torch.zeros_like(rows[0])
             else:
@@ -464,7 +486,9 @@ class Recorder:
 class _Step:
     """The context of one recorded step: set `weights` inside it to record the task weights the loop
     applied; otherwise they are the least-squares weights of the gradient in .grad on the task
-    gradients (exact for any update that combines the task gradients linearly).
+    gradients (exact for any update that combines the task gradients linearly). A loop that applies
+    its combined gradient some other way than through .grad sets `combined`: tensors in the order of
+    `rec.shared_parameters`, or a dict from those parameters to tensors.
 
     What the step measured, the global batch's under torch.distributed, is readable at once:
     `loss` [K], `grad_norm` [K] and `cosine` [K, K] (float64 tensors on the CPU)."""
@@ -474,6 +498,7 @@ class _Step:
         self._users = users
         self._epoch = epoch
         self.weights = None
+        self.combined = None
         self._measured = recorder._measure(losses, users)
         self.loss = self._measured["loss"]
         self.grad_norm = geometry.norms(self._measured["gram"])
@@ -484,5 +509,5 @@ class _Step:
 
     def __exit__(self, kind, error, traceback):
         if kind is None:
-            self._recorder._finish(self._measured, self._users, self._epoch, self.weights)
+            self._recorder._finish(self._measured, self._users, self._epoch, self.weights, self.combined)
         return False

@@ -29,8 +29,8 @@ class LinearGradient:
     def gram(self):
         return sum(_gram(t) for t in self.tensors())
 
-    def fit(self, params):
-        return sum(_fit(t, p.grad) for t, p in zip(self.tensors(), params))
+    def fit(self, applied):
+        return sum(_fit(t, c) for t, c in zip(self.tensors(), applied))
 
 
 class EmbeddingGradient:
@@ -52,8 +52,8 @@ class EmbeddingGradient:
     def gram(self):
         return _gram(self.values)
 
-    def fit(self, params):
-        grad = params[0].grad
+    def fit(self, applied):
+        grad = applied[0]
         if grad is None:
             return self.values.new_zeros(self.values.shape[0])
         if grad.is_sparse:
@@ -81,8 +81,8 @@ class ParamGradient:
     def gram(self):
         return sum(_gram(g) for g in self.grads)
 
-    def fit(self, params):
-        return sum(_fit(g, p.grad) for g, p in zip(self.grads, params))
+    def fit(self, applied):
+        return sum(_fit(g, c) for g, c in zip(self.grads, applied))
 
     def rows_at(self, users):
         return self.grads[0].index_select(1, users)

@@ -109,6 +109,24 @@ def test_weights_of_the_applied_gradient(tmp_path):
     assert np.isnan(got["user_weight"][0][~seen]).all()
 
 
+def test_weights_of_a_combined_gradient_given_outside_grad(tmp_path):
+    """A loop that applies its update itself gives it as step.combined; .grad is then not read."""
+    torch.manual_seed(0)
+    model = TinyMMoE()
+    rec = seesaw.Recorder(str(tmp_path / "combined.h5"), model, TASKS, shared=[model.user, model.item, model.experts],
+                          user_embedding=model.user, snapshot_every=2)
+    for user, item, dense, labels in batches(2):
+        losses = task_losses(model, user, item, dense, labels)
+        with rec.step(losses, users=user) as step:
+            grads = torch.autograd.grad((losses * torch.tensor([3.0, 1.0, 0.5])).sum(), rec.shared_parameters)
+            step.combined = list(grads)
+    rec.close()
+    got = read(str(tmp_path / "combined.h5"))
+    np.testing.assert_allclose(got["weight"], np.tile([3.0, 1.0, 0.5], (2, 1)), rtol=1e-4)
+    seen = got["count"][0] > 0
+    np.testing.assert_allclose(got["user_weight"][0][seen], np.tile([3.0, 1.0, 0.5], (seen.sum(), 1)), rtol=1e-3)
+
+
 def per_user_brute_force(sums):
     """A brute-force hook that adds, per user of the batch and level, the Gram matrix of the user's task
     gradients (one autograd.grad per user per task) to sums[step][level][user]."""
