@@ -28,9 +28,10 @@ from torch import nn
 from . import __version__, allocator, geometry, metrics
 from .capture import Tap, routes_for, shared_groups, table_route
 from .distributed import Ranks
-from .task_gradients import EmbeddingGradient, LinearGradient, TaskGradients, assemble, grad_inputs
-from .trace_file import ABORTED, FAILED, FINISHED, FLAG_NON_FINITE, FLAG_ZERO_GRADIENT, STATE_NAMES
-from .user_geometry import LEVELS, Window, exact_grams, per_user_sums, user_grams
+from .step_record import step_record
+from .task_gradients import TaskGradients, assemble, grad_inputs
+from .trace_file import ABORTED, FAILED, FINISHED, STATE_NAMES
+from .user_geometry import LEVELS, Window, measure_users
 from .writer import TraceWriter
 
 _open_recorders = weakref.WeakSet()
@@ -108,13 +109,90 @@ class Recorder:
         self.ranks = Ranks(group)
         self.task_gradients = TaskGradients()
         self.groups = shared_groups(model, shared)
+        self.routes, self.extra_routes, self.rep_taps = [], [], []
+        try:  # a refused argument leaves no hook behind on the model
+            self._describe(model, user_embedding, representation)
+            reps = self.rep_taps
+            if levels is None:
+                levels = (["embedding"] if user_embedding is not None else []) + (["representation"] if reps else [])
+            levels = list(levels)
+            for level in levels:
+                if level not in LEVELS:
+                    raise ValueError(f"levels: unknown level '{level}' (known: {', '.join(LEVELS)})")
+            if len(set(levels)) != len(levels):
+                raise ValueError(f"levels: {levels} names a level twice")
+            if "embedding" in levels and user_embedding is None:
+                raise ValueError("levels: 'embedding' needs user_embedding (the user-embedding table)")
+            if "representation" in levels and not reps:
+                raise ValueError("levels: 'representation' needs representation (the module whose output is the trunk's)")
+            if "exact" in levels:
+                self._check_exact()
+            self.levels = levels
+            if levels and (not isinstance(snapshot_every, int) or snapshot_every < 1):
+                raise ValueError(f"snapshot_every: expected a positive number of steps, got {snapshot_every}")
+            self.snapshot_every = snapshot_every if levels else 0
+
+            if num_users is None and user_embedding is not None:
+                num_users = user_embedding.num_embeddings
+            if levels and num_users is None:
+                raise ValueError("num_users: needed for per-user levels without a user_embedding table")
+            self.num_users = int(num_users or 0)
+            if user_ids is None:
+                user_ids = [str(u) for u in range(self.num_users)]
+            user_ids = [str(u) for u in user_ids]
+            if len(user_ids) != self.num_users:
+                raise ValueError(f"user_ids: {len(user_ids)} ids for {self.num_users} user codes")
+            user_groups = [-1] * self.num_users if user_groups is None else [int(g) for g in user_groups]
+            if len(user_groups) != self.num_users:
+                raise ValueError(f"user_groups: {len(user_groups)} groups for {self.num_users} user codes")
+            self.window = Window(self.num_users, k, levels, fit=self.table_route is not None) if levels else None
+
+            self.path = path
+            self.step_count = 0
+            self.window_start = 1
+            self.samples = 0
+            self.train_rows = int(train_rows)
+            self.closed = False
+            self.started = time.monotonic()
+            shared_params = self.shared_parameters
+            first = next(model.parameters(), None)
+            info = {
+                "software_version": __version__,
+                "start_time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "device": first.device.type if first is not None else "cpu",
+                "method": str(method),
+                "config": json.dumps(config if config is not None else {}, sort_keys=True, default=str),
+                "task_names": tasks, "task_types": task_types,
+                "data_rows": int(train_rows) + int(valid_rows) + int(test_rows), "data_users": self.num_users,
+                "data_items": int(data_items), "data_label_means": self._label_means(label_means, k),
+                "train_rows": train_rows, "valid_rows": valid_rows, "test_rows": test_rows,
+                "total_steps": int(total_steps),
+                "steps_per_epoch": -(-int(train_rows) // int(batch_size)) if batch_size and train_rows else 0,
+                "batch_size": batch_size,
+                "shared_parameters": sum(p.numel() for p in shared_params),
+                "total_parameters": sum(p.numel() for p in model.parameters()),
+                "analyze": 1, "user_snapshot_every": self.snapshot_every,
+                "module_names": [name for name, _ in self.groups], "levels": levels,
+                "user_ids": user_ids, "user_groups": user_groups,
+                "world_size": self.ranks.size, "backend": self.ranks.backend,
+                "recorder": f"seesaw-python {__version__}, torch {torch.__version__}",
+            }
+            try:
+                self.writer = TraceWriter(path, info, flush_seconds=flush_seconds) if self.ranks.rank == 0 else None
+            except OSError as e:
+                raise ValueError(f"path: cannot create the trace {path}: {e}") from e
+        except BaseException:
+            self._remove_taps()
+            raise
+        _open_recorders.add(self)
+
+    def _describe(self, model, user_embedding, representation):
+        """The hooks that see the shared modules, the user table and the representation."""
         self.routes = routes_for(model, self.groups)
         self.table = user_embedding
         self.table_route = table_route(model, user_embedding, self.routes) if user_embedding is not None else None
         if self.table_route is not None and self.table_route.group is None:
             self.extra_routes = [self.table_route]
-        else:
-            self.extra_routes = []
         module_names = {id(m): n for n, m in model.named_modules()}
         reps = _as_list(representation)
         for m in reps:
@@ -122,72 +200,9 @@ class Recorder:
                 raise ValueError(f"representation: the {type(m).__name__} is not a module of the model")
         self.rep_taps = [Tap(m, module_names[id(m)]) for m in reps]
 
-        if levels is None:
-            levels = (["embedding"] if user_embedding is not None else []) + (["representation"] if reps else [])
-        levels = list(levels)
-        for level in levels:
-            if level not in LEVELS:
-                raise ValueError(f"levels: unknown level '{level}' (known: {', '.join(LEVELS)})")
-        if len(set(levels)) != len(levels):
-            raise ValueError(f"levels: {levels} names a level twice")
-        if "embedding" in levels and user_embedding is None:
-            raise ValueError("levels: 'embedding' needs user_embedding (the user-embedding table)")
-        if "representation" in levels and not reps:
-            raise ValueError("levels: 'representation' needs representation (the module whose output is the trunk's)")
-        if "exact" in levels:
-            self._check_exact()
-        self.levels = levels
-        if levels and (not isinstance(snapshot_every, int) or snapshot_every < 1):
-            raise ValueError(f"snapshot_every: expected a positive number of steps, got {snapshot_every}")
-        self.snapshot_every = snapshot_every if levels else 0
-
-        if num_users is None and user_embedding is not None:
-            num_users = user_embedding.num_embeddings
-        if levels and num_users is None:
-            raise ValueError("num_users: needed for per-user levels without a user_embedding table")
-        self.num_users = int(num_users or 0)
-        if user_ids is None:
-            user_ids = [str(u) for u in range(self.num_users)]
-        user_ids = [str(u) for u in user_ids]
-        if len(user_ids) != self.num_users:
-            raise ValueError(f"user_ids: {len(user_ids)} ids for {self.num_users} user codes")
-        user_groups = [-1] * self.num_users if user_groups is None else [int(g) for g in user_groups]
-        if len(user_groups) != self.num_users:
-            raise ValueError(f"user_groups: {len(user_groups)} groups for {self.num_users} user codes")
-        self.window = Window(self.num_users, k, levels, fit=self.table_route is not None) if levels else None
-
-        self.path = path
-        self.step_count = 0
-        self.window_start = 1
-        self.samples = 0
-        self.train_rows = int(train_rows)
-        self.closed = False
-        self.started = time.monotonic()
-        shared_params = self.shared_parameters
-        first = next(model.parameters(), None)
-        info = {
-            "software_version": __version__,
-            "start_time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "device": first.device.type if first is not None else "cpu",
-            "method": str(method),
-            "config": json.dumps(config if config is not None else {}, sort_keys=True, default=str),
-            "task_names": tasks, "task_types": task_types,
-            "data_rows": int(train_rows) + int(valid_rows) + int(test_rows), "data_users": self.num_users,
-            "data_items": int(data_items), "data_label_means": self._label_means(label_means, k),
-            "train_rows": train_rows, "valid_rows": valid_rows, "test_rows": test_rows,
-            "total_steps": int(total_steps),
-            "steps_per_epoch": -(-int(train_rows) // int(batch_size)) if batch_size and train_rows else 0,
-            "batch_size": batch_size,
-            "shared_parameters": sum(p.numel() for p in shared_params),
-            "total_parameters": sum(p.numel() for p in model.parameters()),
-            "analyze": 1, "user_snapshot_every": self.snapshot_every,
-            "module_names": [name for name, _ in self.groups], "levels": levels,
-            "user_ids": user_ids, "user_groups": user_groups,
-            "world_size": self.ranks.size, "backend": self.ranks.backend,
-            "recorder": f"seesaw-python {__version__}, torch {torch.__version__}",
-        }
-        self.writer = TraceWriter(path, info, flush_seconds=flush_seconds) if self.ranks.rank == 0 else None
-        _open_recorders.add(self)
+    def _remove_taps(self):
+        for tap in [r.tap for r in self.routes + self.extra_routes if r.tap is not None] + self.rep_taps:
+            tap.remove()
 
     @staticmethod
     def _label_means(means, k):
@@ -256,7 +271,7 @@ class Recorder:
         routes = self.routes + self.extra_routes
         inputs, plan, rep_outputs = grad_inputs(routes, self.rep_taps)
         try:
-            grads = self.task_gradients(losses, inputs + rep_outputs)
+            grads = self.task_gradients(losses, inputs + [output for _, output in rep_outputs])
         except RuntimeError as e:
             if "backward through the graph a second time" in str(e):
                 raise RuntimeError("Recorder.step: the graph was already freed; call rec.step(losses, ...) "
@@ -287,49 +302,10 @@ class Recorder:
                     "shared_routes": [r for r in routes if r.group is not None],
                     "samples": float(total)}
         if users is not None and self.levels:
-            measured.update(self._user_levels(users, reps, gradients, routes, scale))
+            table = gradients[routes.index(self.table_route)] if self.table_route is not None else None
+            measured.update(measure_users(self.levels, users, table, reps, [name for name, _ in rep_outputs],
+                                          gradients[:len(self.routes)], self.ranks, scale))
         return measured
-
-    def _user_levels(self, users, reps, gradients, routes, scale):
-        everyone = self.ranks.all_cat(users, "user-code gather")
-        codes, inverse_all = torch.unique(everyone, return_inverse=True)
-        counts = torch.bincount(inverse_all, minlength=codes.numel())
-        out = {"codes": codes, "counts": counts, "grams": {}}
-        table = None
-        if self.table_route is not None:
-            table = gradients[routes.index(self.table_route)]
-            rows = table.rows_at(codes.to(table.tensors()[0].device))
-            out["table_rows"] = rows
-            out["table_gram"] = user_grams(rows)
-        if "embedding" in self.levels:
-            out["grams"]["embedding"] = out["table_gram"]
-        if "representation" in self.levels:
-            b = users.numel()
-            parts = []
-            for r in reps:
-                if r is None:  # an output of another forward pass
-                    continue
-                if r.shape[1] != b:
-                    name = self.rep_taps[0].name
-                    raise ValueError(f"representation: output of shape {list(r.shape[1:])} does not have one row per "
-                                     f"sample of the batch ({b} user codes); module '{name}'")
-                parts.append(r.reshape(r.shape[0], b, -1))
-            if not parts:
-                raise ValueError("representation: its forward did not run with grad enabled in this step")
-            local_codes, local_inverse = torch.unique(users.to(parts[0].device), return_inverse=True)
-            sums = per_user_sums(torch.cat(parts, 2) * scale, local_inverse, local_codes.numel())
-            keys, sums = self.ranks.sum_rows(local_codes, sums, "representation gather")
-            out["grams"]["representation"] = user_grams(sums)
-        if "exact" in self.levels:
-            for g in gradients[:len(self.routes)]:
-                n = g.a.shape[0] if isinstance(g, LinearGradient) else g.sample_rows.numel() if isinstance(
-                    g, EmbeddingGradient) else -1
-                if n != users.numel():
-                    raise ValueError(f"levels: 'exact' needs each shared Linear and Embedding called once per step on "
-                                     f"one row per sample ({users.numel()} user codes), got {n} rows")
-            local_codes, local_inverse = torch.unique(users.to(gradients[0].tensors()[0].device), return_inverse=True)
-            out["grams"]["exact"] = exact_grams(gradients[:len(self.routes)], local_inverse, local_codes.numel())
-        return out
 
     def _finish(self, measured, users, epoch, weights, combined):
         """Leaving the step: the applied gradient is in .grad (or `combined`); the record goes to the writer."""
@@ -346,25 +322,11 @@ class Recorder:
             applied = torch.as_tensor(weights, dtype=torch.float64).detach().cpu().reshape(-1)
             if applied.numel() != k:
                 raise ValueError(f"weights: expected {k} task weights, got {applied.numel()}")
-        loss = measured["loss"]
-        norm = geometry.norms(gram)
-        cos = geometry.cosines(gram)
-        rows, cols = geometry.pair_index(k)
-        module_cos = geometry.cosines(measured["module_grams"])[:, rows, cols]
-        flags = 0
-        if not (torch.isfinite(loss).all() and torch.isfinite(gram).all()):
-            flags |= FLAG_NON_FINITE
-        if (gram.diagonal() == 0).any():
-            flags |= FLAG_ZERO_GRADIENT
         if epoch is None:
             epoch = self.samples / self.train_rows if self.train_rows else math.nan
         lr = self.optimizer.param_groups[0]["lr"] if self.optimizer is not None else math.nan
-        record = {"step": np.int64(self.step_count), "epoch": np.float64(epoch),
-                  "wall_time": np.float64(time.monotonic() - self.started), "lr": np.float64(lr),
-                  "flags": np.uint32(flags), "loss": loss.float().numpy(), "grad_norm": norm.float().numpy(),
-                  "cosine": cos.float().numpy(), "magnitude_ratio": geometry.magnitude_ratios(gram).float().numpy(),
-                  "weight": applied.float().numpy(), "module_cosine": module_cos.float().numpy(),
-                  "method_state": np.zeros(0, np.float32)}
+        record = step_record(self.step_count, epoch, time.monotonic() - self.started, lr, measured["loss"], gram,
+                             measured["module_grams"], applied)
         if "codes" in measured:
             self._add_to_window(measured, applied_gradient)
         if self.writer is not None:
@@ -454,8 +416,7 @@ class Recorder:
             raise ValueError(f"state: expected finished, stopped, failed or aborted, got '{state}'")
         self.closed = True
         _open_recorders.discard(self)
-        for tap in [r.tap for r in self.routes + self.extra_routes if r.tap is not None] + self.rep_taps:
-            tap.remove()
+        self._remove_taps()
         code = STATE_NAMES[state]
         if self.window is not None and code not in (FAILED, ABORTED) and self.step_count >= self.window_start:
             self._snapshot()

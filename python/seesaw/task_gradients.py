@@ -103,7 +103,7 @@ def _fit(t, applied):
 def grad_inputs(routes, representation_taps):
     """The tensors to differentiate each task's loss by this step, and how to read the results back:
     per route ("calls", calls) when its module's outputs can be used, else ("param", params); then
-    the representation's outputs."""
+    the representation's outputs, with the name of the module of each."""
     inputs, plan = [], []
     for route in routes:
         calls = route.tap.live_calls() if route.tap is not None else []
@@ -113,7 +113,7 @@ def grad_inputs(routes, representation_taps):
         else:
             plan.append(("param", route.params))
             inputs.extend(route.params)
-    rep_outputs = [c.output for tap in representation_taps for c in tap.calls]
+    rep_outputs = [(tap.name, c.output) for tap in representation_taps for c in tap.calls]
     return inputs, plan, rep_outputs
 
 

@@ -5,6 +5,7 @@ gradient is the sum of its samples' parts whichever rank they were on."""
 import torch
 
 from . import geometry
+from .task_gradients import EmbeddingGradient, LinearGradient
 
 LEVELS = ("embedding", "representation", "exact")
 
@@ -42,7 +43,6 @@ def exact_grams(gradients, inverse, users):
     gradients. For a Linear with inputs a_i and output gradients d_i^k, sample i's gradient is
     d_i^k a_i^T (and d_i^k for the bias), so <G_u^k, G_u^l> sums (d_i^k . d_j^l)(a_i . a_j + 1)
     over the pairs i, j of u; for a table, e_i^k . e_j^l over the pairs that looked up one row."""
-    from .task_gradients import EmbeddingGradient, LinearGradient
     i, j = same_user_pairs(inverse)
     owner = inverse[i]
     k = None
@@ -65,6 +65,50 @@ def exact_grams(gradients, inverse, users):
         k = part.shape[1]
         total = part if total is None else total + part
     return torch.zeros(users, k, k, dtype=total.dtype, device=total.device).index_add_(0, owner, total)
+
+
+def measure_users(levels, users, table, reps, rep_names, shared, ranks, scale):
+    """One step's per-user Gram matrices at each level, for the global batch's users.
+
+    users: this rank's user codes [B]; table: the user table's gradient (or None); reps: the task
+    gradients of the representation modules' outputs (None for an output of another forward pass);
+    shared: the shared routes' gradients; scale: this rank's share of the global batch.
+    Returns codes [n] (sorted), counts [n], grams (level -> [n, K, K]) and, with a table, its rows
+    [K, n, ...] and their Gram matrices (the per-user weights' system)."""
+    everyone = ranks.all_cat(users, "user-code gather")
+    codes, inverse = torch.unique(everyone, return_inverse=True)
+    out = {"codes": codes, "counts": torch.bincount(inverse, minlength=codes.numel()), "grams": {}}
+    if table is not None:
+        rows = table.rows_at(codes.to(table.tensors()[0].device))
+        out["table_rows"], out["table_gram"] = rows, user_grams(rows)
+    if "embedding" in levels:
+        out["grams"]["embedding"] = out["table_gram"]
+    b = users.numel()
+    if "representation" in levels:
+        parts = []
+        for name, r in zip(rep_names, reps):
+            if r is None:
+                continue
+            if r.shape[1] != b:
+                raise ValueError(f"representation: the output of '{name}', shaped {list(r.shape[1:])}, does not have "
+                                 f"one row per sample of the batch ({b} user codes)")
+            parts.append(r.reshape(r.shape[0], b, -1))
+        if not parts:
+            raise ValueError("representation: its forward did not run with grad enabled in this step")
+        local_codes, local_inverse = torch.unique(users.to(parts[0].device), return_inverse=True)
+        sums = per_user_sums(torch.cat(parts, 2) * scale, local_inverse, local_codes.numel())
+        _, sums = ranks.sum_rows(local_codes, sums, "representation gather")
+        out["grams"]["representation"] = user_grams(sums)
+    if "exact" in levels:
+        for g in shared:
+            n = g.a.shape[0] if isinstance(g, LinearGradient) else (
+                g.sample_rows.numel() if isinstance(g, EmbeddingGradient) else -1)
+            if n != b:
+                raise ValueError(f"levels: 'exact' needs each shared Linear and Embedding called once per step on one "
+                                 f"row per sample ({b} user codes), got {n} rows")
+        _, local_inverse = torch.unique(users.to(shared[0].tensors()[0].device), return_inverse=True)
+        out["grams"]["exact"] = exact_grams(shared, local_inverse, int(local_inverse.max()) + 1)
+    return out
 
 
 class Window:

@@ -92,6 +92,26 @@ def test_bad_input_names_the_argument(tmp_path):
     assert read(str(tmp_path / "bad.h5"))["state"] == 1
 
 
+def test_a_refused_recorder_leaves_no_hook_and_names_an_uncreatable_path(tmp_path):
+    model = TinyMMoE()
+    with pytest.raises(ValueError, match="levels: unknown level"):
+        seesaw.Recorder(str(tmp_path / "x.h5"), model, TASKS, shared=[model.user, model.experts],
+                        user_embedding=model.user, representation=model.experts, levels=["nope"])
+    with pytest.raises(ValueError, match="path: cannot create the trace .*/missing/x.h5"):
+        seesaw.Recorder(str(tmp_path / "missing" / "x.h5"), model, TASKS, shared=[model.user, model.experts])
+    assert all(not m._forward_hooks for m in model.modules())
+
+
+def test_a_process_that_exits_without_close_marks_its_trace_aborted(tmp_path, seesaw_trace):
+    path = str(tmp_path / "exit.h5")
+    script = CHILD.replace("10 ** 6", "3").replace("time.sleep(0.002)", "pass")
+    here = os.path.dirname(os.path.abspath(__file__))
+    subprocess.run([sys.executable, "-c", script, path, os.path.dirname(here), here], check=True, capture_output=True)
+    got = read(path)
+    assert got["state"] == 4 and list(got["step"]) == [1, 2, 3]
+    assert run_tool(seesaw_trace, "validate", path).returncode == 0
+
+
 def test_non_finite_losses_are_recorded_and_flagged(tmp_path, seesaw_trace):
     model, rec = make(tmp_path)
     for t, (user, item, dense, labels) in enumerate(batches(4)):
