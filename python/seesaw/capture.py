@@ -24,12 +24,16 @@ from torch import nn
 class Call:
     """One forward call of a tapped module: its input (Linear) or indices (Embedding), its output."""
 
-    __slots__ = ("inputs", "output", "version")
+    __slots__ = ("inputs", "output", "versions")
 
     def __init__(self, inputs, output):
         self.inputs = inputs
         self.output = output
-        self.version = output._version
+        self.versions = (inputs._version, output._version)
+
+    def intact(self):
+        """Neither the input nor the output was modified in place since the forward pass."""
+        return (self.inputs._version, self.output._version) == self.versions
 
 
 class Tap:
@@ -42,14 +46,14 @@ class Tap:
         self.handle = module.register_forward_hook(self._hook)
 
     def _hook(self, module, inputs, output):
-        if torch.is_grad_enabled() and isinstance(output, torch.Tensor) and output.requires_grad:
-            self.calls.append(Call(inputs[0].detach() if isinstance(inputs[0], torch.Tensor) else None, output))
+        if (torch.is_grad_enabled() and isinstance(output, torch.Tensor) and output.requires_grad and inputs
+                and isinstance(inputs[0], torch.Tensor)):
+            self.calls.append(Call(inputs[0], output))
 
     def live_calls(self):
-        """The calls whose outputs still hold the module's own values (not modified in place since)."""
-        if any(c.output._version != c.version or c.inputs is None for c in self.calls):
-            return []
-        return self.calls
+        """The calls whose input and output still hold their forward values; none when any was
+        modified in place since (the module's parameters are then differentiated directly)."""
+        return self.calls if all(c.intact() for c in self.calls) else []
 
     def clear(self):
         self.calls = []
@@ -82,11 +86,18 @@ def qualified_names(model):
 
 
 def owner_modules(model):
-    """Parameter id -> (module name, module) of the module that holds it directly."""
+    """Parameter id -> (module name, module) of the module that holds it directly, or None for a
+    parameter that several modules hold (tied weights: a hook on one module would miss the others'
+    use of it)."""
     owners = {}
-    for name, module in model.named_modules():
-        for p in module.parameters(recurse=False):
-            owners.setdefault(id(p), (name, module))
+    for name, module in model.named_modules(remove_duplicate=False):
+        for p in module._parameters.values():
+            if p is None:
+                continue
+            if id(p) in owners and owners[id(p)] is not None and owners[id(p)][1] is not module:
+                owners[id(p)] = None
+            else:
+                owners.setdefault(id(p), (name, module))
     return owners
 
 
@@ -166,26 +177,32 @@ def shared_groups(model, shared):
 
 
 def routes_for(model, groups):
-    """One route per tapped module or loose parameter, in group order."""
+    """One route per hooked module or loose parameter, in group order."""
     owners = owner_modules(model)
-    shared = {id(p) for _, params in groups for p in params}
+    group_of = {id(p): g for g, (_, params) in enumerate(groups) for p in params}
     routes, taken = [], set()
     for g, (_, params) in enumerate(groups):
         for p in params:
-            if id(p) in taken:
-                continue
-            name, module = owners[id(p)]
-            own = list(module.parameters(recurse=False))
-            if isinstance(module, nn.Linear) and all(id(q) in shared for q in own):
-                routes.append(Route("linear", linear_parameters(module), g, Tap(module, name)))
-            elif isinstance(module, nn.Embedding) and not module.scale_grad_by_freq:
-                routes.append(Route("embedding", [module.weight], g, Tap(module, name)))
-            else:
-                routes.append(Route("param", [p], g))
-                taken.add(id(p))
-                continue
-            taken.update(id(q) for q in routes[-1].params)
+            if id(p) not in taken:
+                routes.append(_module_route(owners, group_of, p, g) or Route("param", [p], g))
+                taken.update(id(q) for q in routes[-1].params)
     return routes
+
+
+def _module_route(owners, group_of, p, g):
+    """A hooked route for the Linear or Embedding that holds p, when it alone holds its parameters
+    and all of them are shared, in group g; otherwise None (p is differentiated directly)."""
+    owner = owners[id(p)]
+    if owner is None:
+        return None
+    name, module = owner
+    if any(owners[id(q)] is None or group_of.get(id(q)) != g for q in module.parameters(recurse=False)):
+        return None
+    if isinstance(module, nn.Linear):
+        return Route("linear", linear_parameters(module), g, Tap(module, name))
+    if isinstance(module, nn.Embedding) and not module.scale_grad_by_freq:
+        return Route("embedding", [module.weight], g, Tap(module, name))
+    return None
 
 
 def table_route(model, table, routes):

@@ -188,11 +188,11 @@ def assemble(routes, plan, grads, scale):
             k = next((g.shape[0] for g in grads if g is not None), 0)
             out.append(ParamGradient([p.new_zeros((k,) + p.shape) for p in route.params]))
         elif route.kind == "linear":
-            a = _joined([c.inputs.reshape(-1, c.inputs.shape[-1]) for c, _ in used], 0)
+            a = _joined([c.inputs.detach().reshape(-1, c.inputs.shape[-1]) for c, _ in used], 0)
             d = _joined([g.reshape(g.shape[0], -1, g.shape[-1]) for _, g in used], 1)
             out.append(LinearGradient(a.to(d.dtype), d, route.tap.module.bias is not None))
         else:
-            indices = _joined([c.inputs.reshape(-1) for c, _ in used], 0)
+            indices = _joined([c.inputs.detach().reshape(-1) for c, _ in used], 0)
             d = _joined([g.reshape(g.shape[0], -1, g.shape[-1]) for _, g in used], 1)
             out.append(EmbeddingGradient(indices, d, route.tap.module.padding_idx))
     return out, at

@@ -98,6 +98,50 @@ def test_step_geometry_equals_brute_force(tmp_path):
     assert got["state"] == 1
 
 
+class Tricky(nn.Module):
+    """What a forward hook alone would get wrong: a ReLU in place on a Linear's output, a weight tied
+    between two Linears, and a table looked up twice."""
+
+    def __init__(self):
+        super().__init__()
+        self.user = nn.Embedding(12, 4)
+        self.first = nn.Linear(8, 6)
+        self.second = nn.Linear(6, 6, bias=False)
+        self.third = nn.Linear(6, 6, bias=False)
+        self.third.weight = self.second.weight
+        self.heads = nn.Linear(6, 3)
+
+    def forward(self, user, other):
+        h = nn.functional.relu(self.first(torch.cat([self.user(user), self.user(other)], 1)), inplace=True)
+        return self.heads(torch.tanh(self.third(torch.tanh(self.second(h)))))
+
+
+def test_step_geometry_falls_back_where_hooks_cannot_see(tmp_path):
+    torch.manual_seed(0)
+    model = Tricky()
+    shared = {"user": model.user, "first": model.first, "tied": [model.second.weight]}
+    rec = seesaw.Recorder(str(tmp_path / "tricky.h5"), model, TASKS, shared=shared, user_embedding=model.user,
+                          levels=["embedding"], snapshot_every=2)
+    expected = []
+    g = torch.Generator().manual_seed(3)
+    for _ in range(3):
+        user, other = torch.randint(0, 12, (16,), generator=g), torch.randint(0, 12, (16,), generator=g)
+        labels = (torch.rand(16, 3, generator=g) > 0.5).float()
+        out = model(user, other)
+        losses = nn.functional.binary_cross_entropy_with_logits(out, labels, reduction="none").mean(0)
+        params = [p for group in (model.user.parameters(), model.first.parameters(), [model.second.weight])
+                  for p in group]
+        expected.append(cosine(flat_task_grads(losses, params)))
+        with rec.step(losses, users=user):
+            losses.sum().backward()
+        model.zero_grad()
+    rec.close()
+    kinds = sorted(r.kind for r in rec.routes)
+    assert kinds == ["embedding", "linear", "param"]  # the tied weight is differentiated directly
+    np.testing.assert_allclose(read(str(tmp_path / "tricky.h5"))["cosine"], torch.stack(expected).numpy(),
+                               rtol=1e-5, atol=1e-6)
+
+
 def test_weights_of_the_applied_gradient(tmp_path):
     path = str(tmp_path / "fixed.h5")
     train(path, 4, weights=[0.5, 2.0, 1.0])

@@ -152,12 +152,17 @@ def test_a_killed_training_process_leaves_a_valid_trace(tmp_path, seesaw_trace):
     here = os.path.dirname(os.path.abspath(__file__))
     child = subprocess.Popen([sys.executable, "-c", CHILD, path, os.path.dirname(here), here], stdout=subprocess.PIPE,
                              text=True)
-    time.sleep(2.5 + np.random.default_rng().uniform(0, 2))
+    printed = []
+    for line in child.stdout:  # past the start and a few commits, then at a random moment
+        printed.append(line.split())
+        if len(printed) == 60:
+            break
+    assert len(printed) == 60, "the child stopped before training 60 steps"
+    time.sleep(1.5 + np.random.default_rng().uniform(0, 2))
     os.kill(child.pid, signal.SIGKILL)
     killed = time.time()
-    printed = [line.split() for line in child.stdout.read().splitlines()]
+    printed += [line.split() for line in child.stdout.read().splitlines()]
     child.wait()
-    assert len(printed) > 50, "the child trained too few steps to test anything"
     done = run_tool(seesaw_trace, "validate", path)
     assert done.returncode == 0, done.stdout + done.stderr
     with h5py.File(path, "r", swmr=True) as f:
