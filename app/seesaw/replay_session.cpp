@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <filesystem>
+#include <map>
 #include <mutex>
 
 #include "trace/trace_reader.h"
@@ -20,21 +22,49 @@ constexpr double kStaleHeartbeatS = 10;   // a live writer commits every second
 constexpr int kSnapshotsInFlight = 2;     // read ahead of the store, so memory stays bounded
 constexpr int64_t kStepBlock = 65536;     // step records per read
 
+// A trace file's one reader in this process, with the lock its users take: a TraceReader is not
+// to be used by two threads at once.
+struct OpenTrace
+{
+  explicit OpenTrace(const std::string& path) : reader(path) {}
+  std::mutex mutex;
+  TraceReader reader;
+};
+
+// Every session that shows a file (the main window's replay, each run of each comparison) shares
+// its one reader. HDF5 1.10 shares the file among the opens of it in a process, and a refresh
+// (H5Drefresh) through one open leaves the others reading wrong rows: every snapshot read as the
+// first, with no error. Opening each file once keeps that from happening.
+std::shared_ptr<OpenTrace> openTrace(const std::string& path)
+{
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<OpenTrace>> open;
+  std::error_code error;
+  std::string key = std::filesystem::weakly_canonical(path, error).string();
+  if (error) key = path;
+  std::lock_guard<std::mutex> lock(mutex);
+  for (auto it = open.begin(); it != open.end();) it = it->second.expired() ? open.erase(it) : std::next(it);
+  if (auto held = open[key].lock()) return held;
+  auto made = std::make_shared<OpenTrace>(path);  // throws, naming the file
+  open[key] = made;
+  return made;
+}
+
 }  // namespace
 
-// The one reader of a trace, shared by the GUI thread, the workers and the store (which reads
-// let-go snapshots back through it): a TraceReader is not to be used by two threads at once.
-// Snapshots near the cursor are read ahead on a worker and wait here until the store asks.
+// A session's view of its trace, shared by the GUI thread, the workers and the store (which reads
+// let-go snapshots back through it). Snapshots near the cursor are read ahead on a worker and wait
+// here until the store asks.
 class SharedTrace : public widgets::SnapshotSource
 {
 public:
-  explicit SharedTrace(const std::string& path) : reader_(path) {}
+  explicit SharedTrace(const std::string& path) : trace_(openTrace(path)) {}
 
   template <typename F>
   auto locked(F&& f) const
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return f(reader_);
+    std::lock_guard<std::mutex> lock(trace_->mutex);
+    return f(trace_->reader);
   }
 
   // A snapshot's users (the views read no items); throws seesaw::Error when it cannot be read.
@@ -103,8 +133,7 @@ public:
 
 private:
   static constexpr size_t kAhead = 4;
-  mutable std::mutex mutex_;
-  mutable TraceReader reader_;
+  std::shared_ptr<OpenTrace> trace_;
   mutable std::mutex aheadMutex_;
   std::deque<std::pair<int, std::shared_ptr<const GeometrySnapshot>>> ahead_;
 };
@@ -134,6 +163,7 @@ void ReplaySession::open(const QString& path)
   // Opened and its records read before the shown trace is let go: a file that cannot be read
   // leaves the views as they are.
   auto trace = std::make_shared<SharedTrace>(path.toStdString());  // throws, naming the file
+  trace->locked([](TraceReader& r) { return r.refresh(); });  // a reader another session opened earlier is behind
   ReadCounts counts;
   const widgets::RecordBatch first = newRecords(*trace, counts);
   close();
@@ -212,7 +242,10 @@ QString ReplaySession::stateText() const
 void ReplaySession::poll()
 {
   try {
-    if (trace_->locked([](TraceReader& r) { return r.refresh(); }).any()) store_.append(newRecords(*trace_, read_));
+    // Another session of the same file may have refreshed the shared reader first: what is new
+    // to this one is what it has not read yet, whoever refreshed.
+    trace_->locked([](TraceReader& r) { return r.refresh(); });
+    if (widgets::RecordBatch batch = newRecords(*trace_, read_); !batch.empty()) store_.append(batch);
     streamSnapshots();
   } catch (const std::exception& e) {
     // The file went bad under us (truncated, replaced): keep what is shown, say why, stop following.

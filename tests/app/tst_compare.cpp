@@ -10,6 +10,7 @@
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/main_window.h"
 #include "tests/app/demo_run.h"
+#include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
 #include "widgets/compare_views.h"
 #include "widgets/comparison.h"
@@ -177,6 +178,47 @@ private Q_SLOTS:
       const auto& history = w.store(run).userHistory(user);
       const double last = (users->detail()->graph(run)->data()->constEnd() - 1)->value;
       QCOMPARE(last, widgets::userValue(history.back().users, 3, 0, q));
+    }
+  }
+
+  // Comparisons opened from the app while it replays one of their runs, closed, and opened again:
+  // every snapshot that the cursor reaches shows each run's users as the trace files hold them.
+  // (Two opens of one file in a process read every snapshot as the first once one of them refreshed.)
+  void aReopenedComparisonShowsEachSnapshotAsTheFilesHoldIt()
+  {
+    const QStringList paths = {dir_.filePath("ew.h5"), dir_.filePath("pcgrad.h5")};
+    const widgets::UserQuantity q{widgets::UserQuantity::Kind::Cosine, 0, 0};
+    std::vector<std::vector<GeometrySnapshot>> expected;  // per run, every snapshot read straight from its file
+    for (const QString& path : paths) {
+      TraceReader reader(path.toStdString());
+      expected.emplace_back();
+      for (int64_t s = 0; s < reader.snapshotCount(); ++s) expected.back().push_back(reader.snapshot(s, false));
+    }
+    QVERIFY(expected[0].size() >= 3);
+    app::MainWindow m(test::demoRun(60, 20, 20), dir_.filePath("unused.h5"), app::MainWindow::Layout::Default);
+    QString error;
+    QVERIFY2(m.openTrace(paths[0], &error), qPrintable(error));  // the main window replays run A meanwhile
+    for (int window = 0; window < 3; ++window) {
+      QPointer<app::CompareWindow> w = m.compareTraces(paths);
+      QVERIFY(w);
+      QVERIFY(waitComplete(*w));
+      auto* users = w->findChild<widgets::CompareUsersView*>();
+      for (size_t s = 0; s < expected[0].size(); ++s) {
+        const int64_t step = expected[0][s].step;
+        w->store(0).setCursor(step);
+        QCOMPARE(w->store(1).cursor(), step);
+        for (int run = 0; run < 2; ++run) QCOMPARE(w->store(run).snapshotIndexAtOrBefore(step), static_cast<int>(s));
+        QVERIFY(!users->users().empty());
+        const auto* points = users->scatter()->graph(0)->data().data();
+        for (size_t i = 0; i < users->users().size(); i += 7) {
+          const int user = users->users()[i];
+          QCOMPARE((points->constBegin() + static_cast<int>(i))->key, widgets::userValue(expected[0][s].users, 3, user, q));
+          QCOMPARE((points->constBegin() + static_cast<int>(i))->value, widgets::userValue(expected[1][s].users, 3, user, q));
+        }
+      }
+      w->store(0).setCursor(30);
+      w->close();
+      QVERIFY(QTest::qWaitFor([&] { return w.isNull(); }, 10000));
     }
   }
 
