@@ -13,6 +13,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QVBoxLayout>
 
 #include "app/seesaw/column_mapping_dialog.h"
@@ -54,7 +55,8 @@ QWidget* withBrowse(QLineEdit* edit, QPushButton* browse)
 
 RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* parent)
     : QDialog(parent), base_(std::move(config)), source_(new QComboBox), dataPath_(new QLineEdit), browseData_(new QPushButton(tr("..."))),
-      columns_(new QPushButton(tr("Columns..."))), model_(new QComboBox), method_(new MethodForm), steps_(intBox(0, 1000000000)), epochs_(doubleBox(0.01, 10000, 2, 0.5)),
+      columns_(new QPushButton(tr("Columns..."))), split_(new QComboBox), validFraction_(doubleBox(0, 0.9, 2, 0.05)),
+      testFraction_(doubleBox(0, 0.9, 2, 0.05)), splitSeed_(intBox(0, 2147483647)), model_(new QComboBox), method_(new MethodForm), steps_(intBox(0, 1000000000)), epochs_(doubleBox(0.01, 10000, 2, 0.5)),
       batch_(intBox(1, 1 << 20)), lr_(doubleBox(1e-7, 10, 7, 1e-4)), optimizer_(new QComboBox), device_(new QComboBox),
       window_(intBox(0, 1000000)), trace_(new QLineEdit(tracePath)), problem_(new QLabel)
 {
@@ -62,6 +64,10 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
   // Named after their config fields, for tests and accessibility tools.
   source_->setObjectName(QStringLiteral("data.source"));
   dataPath_->setObjectName(QStringLiteral("data.path"));
+  split_->setObjectName(QStringLiteral("data.split.method"));
+  validFraction_->setObjectName(QStringLiteral("data.split.valid"));
+  testFraction_->setObjectName(QStringLiteral("data.split.test"));
+  splitSeed_->setObjectName(QStringLiteral("data.split.seed"));
   model_->setObjectName(QStringLiteral("model.type"));
   steps_->setObjectName(QStringLiteral("train.steps"));
   epochs_->setObjectName(QStringLiteral("train.epochs"));
@@ -71,9 +77,17 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
   device_->setObjectName(QStringLiteral("train.device"));
   window_->setObjectName(QStringLiteral("train.user_snapshot_every"));
   trace_->setObjectName(QStringLiteral("trace"));
+  columns_->setObjectName(QStringLiteral("columns"));
   problem_->setObjectName(QStringLiteral("problem"));
   for (const auto& name : presetNames()) source_->addItem(tr("preset: %1").arg(QString::fromStdString(name)), QString::fromStdString(name));
   source_->addItem(tr("CSV/TSV file"), QString::fromLatin1(kFileSource));
+  split_->addItem(tr("random rows"), int(SplitMethod::Random));
+  split_->addItem(tr("by time, per user"), int(SplitMethod::TimePerUser));
+  split_->setToolTip(tr("data.split.method: random rows, or each user's latest rows for validation and test "
+                        "(needs a timestamp column)"));
+  validFraction_->setToolTip(tr("fraction of the rows for validation (data.split.valid)"));
+  testFraction_->setToolTip(tr("fraction of the rows for the test (data.split.test)"));
+  splitSeed_->setToolTip(tr("seed of the random split (data.split.seed)"));
   for (ModelType t : {ModelType::SharedBottom, ModelType::MMoE, ModelType::PLE}) model_->addItem(QString::fromStdString(modelTypeName(t)), int(t));
   for (OptimizerType o : {OptimizerType::Adam, OptimizerType::AdamW, OptimizerType::SGD}) optimizer_->addItem(QString::fromStdString(optimizerName(o)), int(o));
   for (const char* d : {"auto", "cpu", "cuda"}) device_->addItem(QString::fromLatin1(d));
@@ -92,6 +106,10 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
   dataForm->addRow(tr("dataset"), source_);
   dataForm->addRow(tr("file"), withBrowse(dataPath_, browseData_));
   dataForm->addRow(QString(), columns_);
+  dataForm->addRow(tr("split"), split_);
+  dataForm->addRow(tr("validation"), validFraction_);
+  dataForm->addRow(tr("test"), testFraction_);
+  dataForm->addRow(tr("split seed"), splitSeed_);
   auto* dataBox = new QGroupBox(tr("Data"));
   dataBox->setLayout(dataForm);
   auto* method = new QFormLayout;
@@ -154,6 +172,10 @@ void RunSetupDialog::setConfig(const RunConfig& config)
   const bool preset = config.data.source != kFileSource && source_->findData(QString::fromStdString(config.name)) >= 0;
   source_->setCurrentIndex(source_->findData(preset ? QString::fromStdString(config.name) : QString::fromLatin1(kFileSource)));
   dataPath_->setText(QString::fromStdString(config.data.path));
+  split_->setCurrentIndex(split_->findData(int(config.data.split.method)));
+  validFraction_->setValue(config.data.split.validFraction);
+  testFraction_->setValue(config.data.split.testFraction);
+  splitSeed_->setValue(static_cast<int>(config.data.split.seed));
   model_->setCurrentIndex(model_->findData(int(config.model.type)));
   method_->setMethod(config.method.name, config.method.params);
   steps_->setValue(static_cast<int>(config.train.steps));
@@ -165,12 +187,25 @@ void RunSetupDialog::setConfig(const RunConfig& config)
   window_->setValue(static_cast<int>(config.train.userSnapshotEvery));
   const bool file = config.data.source == kFileSource;
   columns_->setEnabled(file);
+  fitSplitToColumns(false);
   problem_->clear();
+}
+
+void RunSetupDialog::fitSplitToColumns(bool choose)
+{
+  const bool timestamps = base_.data.source != kFileSource || !base_.data.columns.timestamp.empty();
+  auto* model = qobject_cast<QStandardItemModel*>(split_->model());
+  QStandardItem* time = model->item(split_->findData(int(SplitMethod::TimePerUser)));
+  time->setEnabled(timestamps);
+  time->setToolTip(timestamps ? QString() : tr("map a timestamp column (Columns...) to split by time"));
+  if (choose && !timestamps && split_->currentData().toInt() == int(SplitMethod::TimePerUser))
+    split_->setCurrentIndex(split_->findData(int(SplitMethod::Random)));
 }
 
 void RunSetupDialog::lockForBranch()
 {
-  for (QWidget* w : std::initializer_list<QWidget*>{source_, dataPath_, browseData_, columns_, model_, batch_, optimizer_, load_}) {
+  for (QWidget* w : std::initializer_list<QWidget*>{source_, dataPath_, browseData_, columns_, split_, validFraction_, testFraction_,
+                                                    splitSeed_, model_, batch_, optimizer_, load_}) {
     w->setEnabled(false);
     w->setToolTip(tr("a branch continues its checkpoint's state: this stays as the checkpoint has it"));
   }
@@ -183,6 +218,7 @@ void RunSetupDialog::sourceChanged()
     base_.data.source = kFileSource;
     base_.name = "file";
     columns_->setEnabled(true);
+    fitSplitToColumns(true);
     return;
   }
   // A preset brings its own data, model and training settings; the trace path stays.
@@ -194,13 +230,20 @@ QDoubleSpinBox* RunSetupDialog::parameterBox(const QString& name) const { return
 void RunSetupDialog::editColumns()
 {
   ColumnMappingDialog dialog(dataPath_->text(), base_.data.columns, this);
-  if (dialog.exec() == QDialog::Accepted) base_.data.columns = dialog.mapping();
+  if (dialog.exec() == QDialog::Accepted) {
+    base_.data.columns = dialog.mapping();
+    fitSplitToColumns(true);
+  }
 }
 
 RunConfig RunSetupDialog::config() const
 {
   RunConfig c = base_;
   c.data.path = dataPath_->text().toStdString();
+  c.data.split.method = static_cast<SplitMethod>(split_->currentData().toInt());
+  c.data.split.validFraction = validFraction_->value();
+  c.data.split.testFraction = testFraction_->value();
+  c.data.split.seed = static_cast<uint64_t>(splitSeed_->value());
   c.model.type = static_cast<ModelType>(model_->currentData().toInt());
   c.method.name = method_->method();
   c.method.params = method_->params();

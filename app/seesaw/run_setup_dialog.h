@@ -1,5 +1,5 @@
 #pragma once
-// The run setup: dataset (a preset, or a CSV/TSV file with its column mapping), model, gradient
+// The run setup: dataset (a preset, or a CSV/TSV file with its column mapping) and its split, model, gradient
 // method with its hyperparameters as the registry describes them (range, default, meaning), the
 // training length, batch, learning rate, device and trace file. Settings load from and save to a
 // run-config JSON, the format seesaw-train reads. Start is refused, with the field named, while
@@ -50,6 +50,10 @@ public:
 private:
   void sourceChanged();
   void editColumns();
+  // The time split needs a timestamp: without one mapped (a file's columns) it is not offered, and
+  // with `choose`, a time split becomes a random one (a loaded config keeps what it says, and the
+  // problem line says why it cannot run).
+  void fitSplitToColumns(bool choose);
   void showProblem(const QString& problem);
 
   RunConfig base_;  // what the widgets do not show (model sizes, synthetic settings, ...)
@@ -57,6 +61,10 @@ private:
   QLineEdit* dataPath_;
   QPushButton* browseData_;
   QPushButton* columns_;
+  QComboBox* split_;
+  QDoubleSpinBox* validFraction_;
+  QDoubleSpinBox* testFraction_;
+  QSpinBox* splitSeed_;
   QComboBox* model_;
   MethodForm* method_;
   QSpinBox* steps_;

@@ -366,6 +366,8 @@ void validate(const RunConfig& c)
     require(!d.columns.user.empty(), "data.columns.user", "is required");
     require(!d.columns.item.empty(), "data.columns.item", "is required");
     require(!d.columns.tasks.empty(), "data.columns.tasks", "needs at least one task (K = 0)");
+    require(d.split.method != SplitMethod::TimePerUser || !d.columns.timestamp.empty(), "data.split.method",
+            "'time' needs a timestamp column (data.columns.timestamp); split at random, or map one");
   }
   if (d.source == "synthetic") {
     require(d.synthetic.tasks >= 1, "data.synthetic.tasks", "must be at least 1 (K = 0)");

@@ -6,13 +6,17 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
 #include <QSpinBox>
+#include <QStandardItemModel>
 
 #include "app/seesaw/column_mapping_dialog.h"
 #include "app/seesaw/run_setup_dialog.h"
 #include "config/run_config.h"
 #include "methods/registry.h"
 #include "train/branch.h"
+#include "util/error.h"
 
 using namespace seesaw;
 
@@ -121,9 +125,55 @@ private Q_SLOTS:
     c.data.source = "file";
     c.data.path = path.toStdString();
     c.data.columns = m;
+    // The demo's time split needs a timestamp, which this mapping lacks: refused, naming the field.
+    QVERIFY_THROWS_EXCEPTION(Error, validate(c));
+    c.data.split.method = SplitMethod::Random;
     validate(c);
     dialog.setRole(1, Role::User);
     QVERIFY(dialog.problem().contains("user"));
+  }
+
+  // A CSV without a timestamp column trains from the dialog: the split follows the mapped columns.
+  void aFileWithoutTimestampsIsSplitAtRandom()
+  {
+    app::RunSetupDialog dialog(presetConfig("demo"), QString());
+    auto* split = dialog.findChild<QComboBox*>("data.split.method");
+    QCOMPARE(split->currentData().toInt(), int(SplitMethod::TimePerUser));  // the demo's own split
+    auto* source = dialog.findChild<QComboBox*>("data.source");
+    const int file = source->findData(QStringLiteral("file"));
+    source->setCurrentIndex(file);
+    Q_EMIT source->activated(file);
+    QCOMPARE(split->currentData().toInt(), int(SplitMethod::Random));
+    const auto* items = qobject_cast<QStandardItemModel*>(split->model());
+    QVERIFY(!items->item(split->findData(int(SplitMethod::TimePerUser)))->isEnabled());
+
+    const QString path = SEESAW_FIXTURES "/kuairand-27k-likehate-subset/kuairand27k_likehate_kcore15.sample_first50users.tsv.gz";
+    dialog.findChild<QLineEdit*>("data.path")->setText(path);
+    using Role = app::ColumnMappingDialog::Role;
+    const auto mapWithoutTimestamp = [](Role task) {
+      auto* mapping = qobject_cast<app::ColumnMappingDialog*>(QApplication::activeModalWidget());
+      QVERIFY(mapping);
+      mapping->setRole(0, Role::User);
+      mapping->setRole(1, Role::Item);
+      mapping->setRole(5, task);
+      mapping->accept();
+    };
+    QTimer::singleShot(0, &dialog, [&] { mapWithoutTimestamp(Role::BinaryTask); });
+    dialog.findChild<QPushButton*>("columns")->click();
+    QCOMPARE(dialog.problem(), QString());
+    const RunConfig c = dialog.config();
+    QCOMPARE(int(c.data.split.method), int(SplitMethod::Random));
+    dialog.findChild<QDoubleSpinBox*>("data.split.valid")->setValue(0.2);
+    dialog.findChild<QSpinBox*>("data.split.seed")->setValue(7);
+    QCOMPARE(dialog.config().data.split.validFraction, 0.2);
+    QCOMPARE(dialog.config().data.split.seed, uint64_t(7));
+
+    // A loaded config keeps the time split it asks for, and the dialog says why it cannot run.
+    RunConfig timed = c;
+    timed.data.split.method = SplitMethod::TimePerUser;
+    dialog.setConfig(timed);
+    QCOMPARE(split->currentData().toInt(), int(SplitMethod::TimePerUser));
+    QVERIFY2(dialog.problem().contains("data.split.method"), qPrintable(dialog.problem()));
   }
 };
 
