@@ -73,6 +73,16 @@ void ColumnMappingDialog::loadPreview()
   }
   message_->clear();
   columns_ = preview.columns;
+  baseTasks_.clear();
+  for (const TaskMapping& t : base_.tasks) {
+    std::vector<std::string> candidates = {t.column};
+    candidates.insert(candidates.end(), t.alternatives.begin(), t.alternatives.end());
+    for (const std::string& column : candidates)
+      if (contains(columns_, column)) {
+        baseTasks_.emplace(column, t);
+        break;
+      }
+  }
   const int n = static_cast<int>(columns_.size());
   table_->setColumnCount(n);
   table_->setRowCount(1 + static_cast<int>(preview.rows.size()));
@@ -92,8 +102,8 @@ void ColumnMappingDialog::loadPreview()
     else if (contains(base_.categorical, name)) initial = Role::Categorical;
     else if (contains(base_.dense, name)) initial = Role::Dense;
     else if (name == base_.timestamp) initial = Role::Timestamp;
-    for (const TaskMapping& t : base_.tasks)
-      if (t.column == name) initial = t.type == TaskType::Binary ? Role::BinaryTask : Role::RegressionTask;
+    if (const auto task = baseTasks_.find(name); task != baseTasks_.end())
+      initial = task->second.type == TaskType::Binary ? Role::BinaryTask : Role::RegressionTask;
     role->setCurrentIndex(static_cast<int>(initial));
     table_->setCellWidget(0, c, role);
     for (size_t r = 0; r < preview.rows.size(); ++r) {
@@ -139,9 +149,12 @@ ColumnMapping ColumnMappingDialog::mapping() const
       case Role::Timestamp: m.timestamp = name; break;
       case Role::BinaryTask:
       case Role::RegressionTask: {
-        TaskMapping t;
-        t.name = name;
+        const auto base = baseTasks_.find(name);
+        TaskMapping t = base != baseTasks_.end() ? base->second : TaskMapping{};
+        if (t.name.empty()) t.name = name;
         t.column = name;
+        t.alternatives.clear();  // resolved: this file's column
+        t.configField.clear();   // now data.columns.tasks[i] of the file source
         t.type = role(c) == Role::BinaryTask ? TaskType::Binary : TaskType::Regression;
         m.tasks.push_back(t);
         break;

@@ -5,6 +5,8 @@
 
 #include <QDialog>
 
+#include <map>
+
 #include <vector>
 
 #include "data/column_mapping.h"
@@ -42,6 +44,9 @@ private:
   QString path_;
   ColumnMapping base_;
   std::vector<std::string> columns_;
+  // The initial mapping's tasks by the file column each reads (its column, else the first of its
+  // alternatives the file has): a task keeps its name and label rule through the dialog.
+  std::map<std::string, TaskMapping> baseTasks_;
   QCheckBox* header_;
   QComboBox* delimiter_;
   QTableWidget* table_;

@@ -133,6 +133,32 @@ private Q_SLOTS:
     QVERIFY(dialog.problem().contains("user"));
   }
 
+  // A mapping's tasks come back from the dialog as they went in: a task read from the first of its
+  // alternative columns that the file has (KuaiRand's is_like, else label), with its name and its
+  // label rule.
+  void columnMappingKeepsEveryTaskItWasGiven()
+  {
+    const QString path = SEESAW_FIXTURES "/kuairand-27k-likehate-subset/kuairand27k_likehate_kcore15.sample_first50users.tsv.gz";
+    ColumnMapping initial;
+    initial.user = "user_id";
+    initial.item = "video_id";
+    initial.tasks = {{"click", "is_click", TaskType::Binary, {"1"}, {}, {}},
+                     {"", "is_like", TaskType::Binary, {}, {"label"}, {}}};
+    app::ColumnMappingDialog dialog(path, initial);
+    using Role = app::ColumnMappingDialog::Role;
+    QCOMPARE(dialog.role(5), Role::BinaryTask);   // is_click
+    QCOMPARE(dialog.role(14), Role::BinaryTask);  // label, is_like's alternative
+    QCOMPARE(dialog.problem(), QString());
+    const ColumnMapping m = dialog.mapping();
+    QCOMPARE(m.tasks.size(), size_t(2));
+    QCOMPARE(m.tasks[0].name, std::string("click"));
+    QCOMPARE(m.tasks[0].column, std::string("is_click"));
+    QCOMPARE(m.tasks[0].positiveValues, std::vector<std::string>{"1"});
+    QCOMPARE(m.tasks[1].name, std::string("label"));
+    QCOMPARE(m.tasks[1].column, std::string("label"));
+    QVERIFY(m.tasks[1].alternatives.empty());
+  }
+
   // A CSV without a timestamp column trains from the dialog: the split follows the mapped columns.
   void aFileWithoutTimestampsIsSplitAtRandom()
   {
