@@ -137,6 +137,7 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   addToolBar(Qt::BottomToolBarArea, timelineBar);
 
   stateLabel_ = new QLabel;
+  stateLabel_->setObjectName(QStringLiteral("run-state"));
   stepLabel_ = new QLabel;
   speedLabel_ = new QLabel;
   deviceLabel_ = new QLabel;
@@ -148,7 +149,12 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   connect(replay_, &ReplaySession::stateChanged, this, &MainWindow::sessionStateChanged);
   connect(replay_, &ReplaySession::completed, this, &MainWindow::runEnded);
   connect(store_, &widgets::RunStore::grown, this, &MainWindow::updateStatus);
-  connect(store_, &widgets::RunStore::runBegan, this, &MainWindow::updateStatus);
+  // The views show a run from its first records on: a run that fails before it begins leaves the
+  // shown run, and its trace's name, as they were.
+  connect(store_, &widgets::RunStore::runBegan, this, [this] {
+    storeTrace_ = session_->active() ? session_->tracePath() : replay_->path();
+    sessionStateChanged();
+  });
 
   resize(1800, 1150);
   resizeDocks({dock("loss"), dock("cosine-matrix")}, {430, 430}, Qt::Horizontal);
@@ -216,8 +222,6 @@ void MainWindow::branchRun()
   branch_ = checkpoint;
   startRun();
 }
-
-QString MainWindow::shownTrace() const { return replay_->isOpen() && !session_->active() ? replay_->path() : session_->tracePath(); }
 
 CompareWindow* MainWindow::compareWithParent(QString* error)
 {
@@ -331,7 +335,8 @@ void MainWindow::sessionStateChanged()
   static const std::map<State, QString> names = {{State::Idle, tr("idle")},         {State::Running, tr("training")},
                                                  {State::Paused, tr("paused")},     {State::Stopping, tr("stopping")},
                                                  {State::Finished, tr("finished")}, {State::Failed, tr("failed")}};
-  stateLabel_->setText(replaying ? tr("replay: %1").arg(replay_->stateText()) : names.at(state));
+  const bool stopped = state == State::Finished && store_->runEnd() && store_->runEnd()->stopped;
+  stateLabel_->setText(replaying ? tr("replay: %1").arg(replay_->stateText()) : stopped ? tr("stopped") : names.at(state));
   stateLabel_->setToolTip(replaying ? replay_->readError() : QString());
   // A trace being written shows green; one whose writer failed, died or went bad shows red.
   const bool live = replaying && replay_->live(), abnormal = replaying && replay_->abnormal();

@@ -86,10 +86,11 @@ private:
   void updateStatus();
   void rememberTrace(const QString& path);
   void fillRecentMenu();
-  QString shownTrace() const;  // of the replay, or of the run
+  QString shownTrace() const { return storeTrace_; }  // of the replay, or of the run, that the views show
 
   RunConfig config_;
   QString tracePath_;
+  QString storeTrace_;  // the trace of the run the views show (a run that failed to begin shows none)
   widgets::RunStore* store_;
   LiveSession* session_;
   ReplaySession* replay_;

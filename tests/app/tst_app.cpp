@@ -2,10 +2,12 @@
 
 #include <QtTest>
 #include <QDoubleSpinBox>
+#include <QLabel>
 #include <QListWidget>
 
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/main_window.h"
+#include "app/seesaw/replay_session.h"
 #include "app/seesaw/steering_panel.h"
 #include "config/run_config.h"
 #include "tests/app/demo_run.h"
@@ -126,6 +128,41 @@ private Q_SLOTS:
     const int64_t from = changes[0].step;
     QCOMPARE(reader.step(from - 2).lr, demo(1).train.lr);
     QCOMPARE(reader.step(from - 1).lr, 0.0004);
+  }
+
+  // Stop says "stopped", as the trace does; a run that fails before it begins leaves the shown run
+  // and its name, and names no trace that was never written.
+  void theStatusSaysWhatTheRunDidAndTheTitleWhatIsShown()
+  {
+    QTemporaryDir dir;
+    const QString first = dir.filePath("first.h5");
+    app::MainWindow w(demo(100000), first, app::MainWindow::Layout::Default);
+    w.startRun();
+    QVERIFY(QTest::qWaitFor([&] { return w.store().stepCount() >= 10; }, 120000));
+    w.stopRun();
+    QVERIFY(QTest::qWaitFor([&] { return w.session().state() == app::LiveSession::State::Finished; }, 120000));
+    QCOMPARE(w.findChild<QLabel*>(QStringLiteral("run-state"))->text(), QString("stopped"));
+    QCOMPARE(w.windowTitle(), QString("Seesaw - first.h5"));
+    const int shownSteps = w.store().stepCount();
+
+    RunConfig broken = demo(100);
+    broken.data.source = "file";
+    broken.data.path = dir.filePath("missing.csv").toStdString();
+    broken.data.columns.user = "u";
+    broken.data.columns.item = "i";
+    broken.data.columns.tasks = {{"click", "click", TaskType::Binary, {}, {}, {}}};
+    broken.data.split.method = SplitMethod::Random;
+    const QString never = dir.filePath("never.h5");
+    app::MainWindow again(broken, never, app::MainWindow::Layout::Default);
+    QString error;
+    QVERIFY2(again.openTrace(first, &error), qPrintable(error));
+    QVERIFY(QTest::qWaitFor([&] { return again.replay().complete(); }, 60000));
+    again.startRun();
+    QVERIFY(QTest::qWaitFor([&] { return again.session().state() == app::LiveSession::State::Failed; }, 60000));
+    QVERIFY(!QFile::exists(never));
+    QCOMPARE(again.windowTitle(), QString("Seesaw - first.h5"));  // what the views still show
+    QCOMPARE(again.store().stepCount(), shownSteps);
+    QCOMPARE(again.findChild<QLabel*>(QStringLiteral("run-state"))->text(), QString("failed"));
   }
 
   void closingMidRunLeavesACompleteTrace()
