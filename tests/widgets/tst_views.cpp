@@ -400,7 +400,8 @@ private Q_SLOTS:
     store.begin(withUsers());
     RecordBatch batch = steps(1, 20);
     batch.snapshots = {snapshotAt(10), snapshotAt(20)};
-    batch.changes = {{12, "train.lr", "0.001", "0.0005", ""}, {15, "method.name", "\"ew\"", "\"nope\"", "unknown method"}};
+    batch.changes = {{12, "train.lr", "0.001", "0.0005", ""}, {15, "method.name", "\"ew\"", "\"nope\"", "unknown method"},
+                     {17, "method.name", "\"ew\"", "\"pcgrad\"", ""}, {17, "train.task_weights", "[1,1]", "[2,1]", ""}};
     store.append(batch);
     store.setSelectedUser(0);
     // The applied change is labelled where it took effect; the refused one is not drawn.
@@ -415,6 +416,9 @@ private Q_SLOTS:
       const QStringList texts = labels(*plot);
       QVERIFY2(texts.contains(" lr = 0.0005"), qPrintable(texts.join('|')));
       QVERIFY(!texts.join('|').contains("nope"));
+      // Changes at one step share a label, a line each, the method by its name.
+      QVERIFY2(texts.contains(" method: pcgrad\n task_weights = [2,1]"), qPrintable(texts.join('|')));
+      QCOMPARE(texts.size(), 2);
     }
     // A new run starts without them.
     store.begin(withUsers());
