@@ -225,4 +225,11 @@ void RunStore::setSelectedUser(int user)
   Q_EMIT selectedUserChanged(user);
 }
 
+void RunStore::setConflictFilter(std::optional<double> threshold)
+{
+  if (threshold == conflictFilter_) return;
+  conflictFilter_ = threshold;
+  Q_EMIT conflictFilterChanged();
+}
+
 }  // namespace seesaw::widgets

@@ -120,12 +120,18 @@ public:
   int selectedUser() const { return selectedUser_; }
   void setSelectedUser(int user);
 
+  // The per-user views show only users with a task pair's cosine below the threshold, when set
+  // (the user table's "conflicting only"). The selected user stays selected either way.
+  const std::optional<double>& conflictFilter() const { return conflictFilter_; }
+  void setConflictFilter(std::optional<double> threshold);
+
 Q_SIGNALS:
   void runBegan();
   void grown();
   void runEnded();
   void cursorChanged(qint64 step);
   void selectedUserChanged(int user);
+  void conflictFilterChanged();
 
 private:
   RunInfo info_;
@@ -155,6 +161,7 @@ private:
   int64_t cursor_ = 0;
   bool follow_ = true;
   int selectedUser_ = -1;
+  std::optional<double> conflictFilter_;
 };
 
 }  // namespace seesaw::widgets

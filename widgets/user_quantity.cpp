@@ -26,6 +26,14 @@ double userValue(const EntityGeometry& g, int tasks, int user, const UserQuantit
   return std::nan("");
 }
 
+bool conflicting(const EntityGeometry& g, int tasks, int user, int level, double threshold)
+{
+  const int pairs = tasks * (tasks - 1) / 2;
+  for (int p = 0; p < pairs; ++p)
+    if (userValue(g, tasks, user, UserQuantity{UserQuantity::Kind::Cosine, p, level}) < threshold) return true;
+  return false;
+}
+
 QString quantityName(const RunStore& store, const UserQuantity& q)
 {
   const auto& levels = store.info().geometryLevels;

@@ -24,6 +24,9 @@ struct UserQuantity
 
 // The quantity's value for one user of a snapshot; NaN where the user was not seen.
 double userValue(const EntityGeometry& g, int tasks, int user, const UserQuantity& q);
+// Whether some task pair's cosine of the user lies below `threshold` at the level (a user not seen,
+// or with NaN cosines only, is not).
+bool conflicting(const EntityGeometry& g, int tasks, int user, int level, double threshold);
 // "cosine click / like (exact)", as axis labels and table headers say it.
 QString quantityName(const RunStore& store, const UserQuantity& q);
 

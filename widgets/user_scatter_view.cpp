@@ -63,6 +63,7 @@ UserScatterView::UserScatterView(RunStore& store, QWidget* parent)
   connect(&store_, &RunStore::grown, this, &UserScatterView::follow);
   connect(&store_, &RunStore::cursorChanged, this, &UserScatterView::follow);
   connect(&store_, &RunStore::selectedUserChanged, this, &UserScatterView::markSelection);
+  connect(&store_, &RunStore::conflictFilterChanged, this, &UserScatterView::redraw);
   redraw();
 }
 
@@ -95,9 +96,11 @@ void UserScatterView::redraw()
     std::partial_sum(start.begin(), start.end(), start.begin());
     for (size_t u = 0; u < g.count.size(); ++u) bySamples[static_cast<size_t>(start[static_cast<size_t>(std::max(g.count[u], 0))]++)] = static_cast<int>(u);
     std::map<int, std::pair<QVector<double>, QVector<double>>> points;
+    const auto& filter = store_.conflictFilter();  // the user table's "conflicting only"
     for (const int user : bySamples) {
       const auto u = static_cast<size_t>(user);
       if (g.count[u] <= 0) continue;
+      if (filter && !conflicting(g, store_.tasks(), user, std::max(q.level, 0), *filter)) continue;
       const double v = userValue(g, store_.tasks(), user, q);
       if (std::isnan(v)) continue;
       auto& [xs, ys] = points[u < truth.size() ? truth[u] : -1];

@@ -2,6 +2,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -20,6 +21,8 @@
 
 namespace seesaw::widgets {
 namespace {
+
+constexpr double kDefaultConflictThreshold = -0.1;
 
 // Columns after the id, the group (where the data has groups) and the samples: per pair the
 // cosine, then per task the norm, the ratio and the weight.
@@ -149,12 +152,9 @@ double UserTableModel::value(int row, int column) const
   return userValue(snapshot_->users, store_.tasks(), user, quantityOfColumn(column - fixed, store_.tasks(), store_.pairs(), level_));
 }
 
-bool UserTableModel::conflicting(int row) const
+bool UserTableModel::conflicting(int row, double threshold) const
 {
-  const int fixed = groups_ ? 3 : 2;
-  for (int p = 0; p < store_.pairs(); ++p)
-    if (value(row, fixed + p) < 0) return true;
-  return false;
+  return snapshot_ && widgets::conflicting(snapshot_->users, store_.tasks(), users_[static_cast<size_t>(row)], level_, threshold);
 }
 
 QVariant UserTableModel::data(const QModelIndex& index, int role) const
@@ -197,15 +197,15 @@ QVariant UserTableModel::headerData(int section, Qt::Orientation orientation, in
   return {};
 }
 
-void UserFilter::setConflictingOnly(bool only)
+void UserFilter::setConflictThreshold(std::optional<double> threshold)
 {
-  conflictingOnly_ = only;
+  threshold_ = threshold;
   invalidateFilter();
 }
 
 bool UserFilter::filterAcceptsRow(int row, const QModelIndex& parent) const
 {
-  if (conflictingOnly_ && !static_cast<const UserTableModel*>(sourceModel())->conflicting(row)) return false;
+  if (threshold_ && !static_cast<const UserTableModel*>(sourceModel())->conflicting(row, *threshold_)) return false;
   return QSortFilterProxyModel::filterAcceptsRow(row, parent);  // the id column against the filter text
 }
 
@@ -216,7 +216,8 @@ void UserFilter::sort(int column, Qt::SortOrder order)
 
 UserTableView::UserTableView(RunStore& store, QWidget* parent)
     : QWidget(parent), store_(store), model_(new UserTableModel(store, this)), filter_(new UserFilter(this)), table_(new QTableView),
-      idFilter_(new QLineEdit), conflictingOnly_(new QCheckBox(tr("conflicting only"))), level_(new QComboBox), count_(new QLabel)
+      idFilter_(new QLineEdit), conflictingOnly_(new QCheckBox(tr("conflicting only, cosine <"))), threshold_(new QDoubleSpinBox),
+      level_(new QComboBox), count_(new QLabel)
 {
   filter_->setSourceModel(model_);
   filter_->setFilterKeyColumn(0);
@@ -230,11 +231,20 @@ UserTableView::UserTableView(RunStore& store, QWidget* parent)
   table_->verticalHeader()->setDefaultSectionSize(20);
   idFilter_->setPlaceholderText(tr("filter by user id"));
   idFilter_->setClearButtonEnabled(true);
-  conflictingOnly_->setToolTip(tr("users with a negative cosine for some pair at this level"));
+  conflictingOnly_->setObjectName(QStringLiteral("conflicting-only"));
+  conflictingOnly_->setToolTip(tr("only users with some task pair's cosine below the threshold at this level, here and in the "
+                                  "other per-user views"));
+  threshold_->setObjectName(QStringLiteral("conflict-threshold"));
+  threshold_->setRange(-1, 0);
+  threshold_->setDecimals(2);
+  threshold_->setSingleStep(0.05);
+  threshold_->setValue(kDefaultConflictThreshold);
+  threshold_->setToolTip(tr("a cosine below this counts as a conflict (a cosine just below 0 is noise more than conflict)"));
 
   auto* top = new QHBoxLayout;
   top->addWidget(idFilter_, 1);
   top->addWidget(conflictingOnly_);
+  top->addWidget(threshold_);
   top->addWidget(new QLabel(tr("level")));
   top->addWidget(level_);
   top->addWidget(count_);
@@ -245,6 +255,8 @@ UserTableView::UserTableView(RunStore& store, QWidget* parent)
 
   connect(idFilter_, &QLineEdit::textChanged, this, &UserTableView::setIdFilter);
   connect(conflictingOnly_, &QCheckBox::toggled, this, &UserTableView::setConflictingOnly);
+  connect(threshold_, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &UserTableView::setConflictThreshold);
+  connect(&store_, &RunStore::conflictFilterChanged, this, &UserTableView::followConflictFilter);
   connect(level_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int level) { model_->setLevel(std::max(level, 0)); });
   connect(&store_, &RunStore::runBegan, this, [this] {
     const QSignalBlocker block(level_);
@@ -272,8 +284,30 @@ void UserTableView::setIdFilter(const QString& text)
 
 void UserTableView::setConflictingOnly(bool only)
 {
-  filter_->setConflictingOnly(only);
-  if (conflictingOnly_->isChecked() != only) conflictingOnly_->setChecked(only);
+  store_.setConflictFilter(only ? std::optional<double>(threshold_->value()) : std::nullopt);
+}
+
+void UserTableView::setConflictThreshold(double threshold)
+{
+  if (threshold_->value() != threshold) threshold_->setValue(threshold);
+  if (store_.conflictFilter()) store_.setConflictFilter(threshold);
+}
+
+void UserTableView::followConflictFilter()
+{
+  const auto& filter = store_.conflictFilter();
+  {
+    const QSignalBlocker blockBox(conflictingOnly_), blockThreshold(threshold_);
+    conflictingOnly_->setChecked(filter.has_value());
+    if (filter) threshold_->setValue(*filter);
+  }
+  // The rows filtered out take the current row with them: the selected user is the store's, not
+  // the table's, and stays selected (shown again when it passes the filter).
+  {
+    const QSignalBlocker block(table_->selectionModel());
+    filter_->setConflictThreshold(filter);
+  }
+  selectStoreUser();
   updateCount();
 }
 

@@ -9,12 +9,14 @@
 #include <QWidget>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "train/records.h"
 
 class QCheckBox;
 class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QTableView;
@@ -45,7 +47,8 @@ public:
   int userAt(int row) const { return users_.at(static_cast<size_t>(row)); }
   int rowOf(int user) const;  // -1 when the user is not in the snapshot
   // Whether the user has a pair with a negative cosine at the current level.
-  bool conflicting(int row) const;
+  // Some pair's cosine at the table's level lies below the threshold.
+  bool conflicting(int row, double threshold) const;
   const GeometrySnapshot* snapshot() const { return snapshot_.get(); }
 
 private:
@@ -69,7 +72,7 @@ class UserFilter : public QSortFilterProxyModel
 
 public:
   using QSortFilterProxyModel::QSortFilterProxyModel;
-  void setConflictingOnly(bool only);
+  void setConflictThreshold(std::optional<double> threshold);
 
   // Sorting is the source model's (UserTableModel::sort); this proxy only filters.
   void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
@@ -78,7 +81,7 @@ protected:
   bool filterAcceptsRow(int row, const QModelIndex& parent) const override;
 
 private:
-  bool conflictingOnly_ = false;
+  std::optional<double> threshold_;
 };
 
 class UserTableView : public QWidget
@@ -92,11 +95,14 @@ public:
   UserFilter& filter() const { return *filter_; }
   QTableView& table() const { return *table_; }
   void setIdFilter(const QString& text);
+  // "Conflicting only": users with a pair's cosine below the threshold, in every per-user view.
   void setConflictingOnly(bool only);
+  void setConflictThreshold(double threshold);
 
 private:
   void selectStoreUser();
   void updateCount();
+  void followConflictFilter();
 
   RunStore& store_;
   UserTableModel* model_;
@@ -104,6 +110,7 @@ private:
   QTableView* table_;
   QLineEdit* idFilter_;
   QCheckBox* conflictingOnly_;
+  QDoubleSpinBox* threshold_;
   QComboBox* level_;
   QLabel* count_;
 };

@@ -310,6 +310,35 @@ private Q_SLOTS:
     QCOMPARE(model.data(model.index(model.rowOf(3), 12), Qt::UserRole).toDouble(), double(3.1f));
   }
 
+  // "Conflicting only" counts a cosine below its threshold (not any negative one), filters the
+  // scatter too, and leaves the selected user selected.
+  void conflictingOnlyHasAThresholdFiltersEveryUserViewAndKeepsTheSelection()
+  {
+    RunStore store;
+    UserTableView table(store);
+    UserScatterView scatter(store);
+    store.begin(withUsers());
+    RecordBatch batch = steps(1, 20);
+    batch.snapshots = {snapshotAt(10), snapshotAt(20)};
+    store.append(batch);
+    const auto scattered = [&] { return scatter.pointCount(0) + scatter.pointCount(1); };  // the two groups' points
+    QCOMPARE(scattered(), 4);  // seen users with a cosine: u100, u101, u102, u103
+    store.setSelectedUser(2);  // u102, cosine 0.33: no conflict
+    table.setConflictThreshold(-0.5);
+    table.setConflictingOnly(true);
+    QCOMPARE(table.filter().rowCount(), 1);  // u100 (-0.9); u101's -0.22 is above the threshold
+    QCOMPARE(store.conflictFilter(), std::optional<double>(-0.5));
+    QCOMPARE(scattered(), 1);
+    QCOMPARE(store.selectedUser(), 2);
+    table.setConflictThreshold(-0.1);
+    QCOMPARE(table.filter().rowCount(), 2);
+    QCOMPARE(scattered(), 2);
+    table.setConflictingOnly(false);
+    QCOMPARE(scattered(), 4);
+    QCOMPARE(store.selectedUser(), 2);
+    QCOMPARE(table.filter().mapToSource(table.table().currentIndex()).row(), table.model().rowOf(2));
+  }
+
   // Many users, with ties, NaN, both zeros, infinities and negatives: the table's order is that
   // of a comparison sort (least or most first, NaN last, ties by user code).
   void userTableOrdersLikeAComparisonSort()
