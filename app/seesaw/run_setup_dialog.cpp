@@ -24,6 +24,9 @@ namespace {
 
 constexpr const char* kFileSource = "file";
 
+// The boxes take what a user types, a negative learning rate or zero included, and Start refuses
+// what the run config refuses, naming the field: a box that dropped a minus sign or reverted a 0
+// would run something the user did not ask for.
 QDoubleSpinBox* doubleBox(double min, double max, int decimals, double step)
 {
   auto* box = new QDoubleSpinBox;
@@ -56,8 +59,8 @@ QWidget* withBrowse(QLineEdit* edit, QPushButton* browse)
 RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* parent)
     : QDialog(parent), base_(std::move(config)), source_(new QComboBox), dataPath_(new QLineEdit), browseData_(new QPushButton(tr("..."))),
       columns_(new QPushButton(tr("Columns..."))), split_(new QComboBox), validFraction_(doubleBox(0, 0.9, 2, 0.05)),
-      testFraction_(doubleBox(0, 0.9, 2, 0.05)), splitSeed_(intBox(0, 2147483647)), model_(new QComboBox), method_(new MethodForm), steps_(intBox(0, 1000000000)), epochs_(doubleBox(0.01, 10000, 2, 0.5)),
-      batch_(intBox(1, 1 << 20)), lr_(doubleBox(1e-7, 10, 7, 1e-4)), optimizer_(new QComboBox), device_(new QComboBox),
+      testFraction_(doubleBox(0, 0.9, 2, 0.05)), splitSeed_(intBox(0, 2147483647)), model_(new QComboBox), method_(new MethodForm), steps_(intBox(0, 1000000000)), epochs_(doubleBox(-1e6, 1e6, 2, 0.5)),
+      batch_(intBox(-1000000000, 1000000000)), lr_(doubleBox(-1000, 1000, 7, 1e-4)), optimizer_(new QComboBox), device_(new QComboBox),
       window_(intBox(0, 1000000)), trace_(new QLineEdit(tracePath)), problem_(new QLabel)
 {
   setWindowTitle(tr("New run"));

@@ -21,7 +21,7 @@ SteeringPanel::SteeringPanel(widgets::RunStore& store, LiveSession& session, QWi
     : QWidget(parent), store_(store), session_(session), lr_(new QDoubleSpinBox), method_(new MethodForm), weights_(new QLineEdit),
       apply_(new QPushButton(tr("Apply from the next step"))), log_(new QListWidget)
 {
-  lr_->setRange(1e-7, 10);
+  lr_->setRange(-1000, 1000);  // as typed: the trainer refuses what it cannot run, and the change log says why
   lr_->setDecimals(7);
   lr_->setSingleStep(1e-4);
   lr_->setToolTip(tr("learning rate (train.lr)"));

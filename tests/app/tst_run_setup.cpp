@@ -159,6 +159,27 @@ private Q_SLOTS:
     QVERIFY(m.tasks[1].alternatives.empty());
   }
 
+  // What a user types stays what the dialog holds: a minus sign is not dropped and 0 does not
+  // revert; Start refuses them, naming the field.
+  void typedNumbersAreKeptAndRefusedVisibly()
+  {
+    app::RunSetupDialog dialog(presetConfig("demo"), QString());
+    auto* lr = dialog.findChild<QDoubleSpinBox*>("train.lr");
+    for (const auto& [typed, value] : {std::pair<QString, double>{"-0.01", -0.01}, {"0", 0.0}}) {
+      lr->findChild<QLineEdit*>()->selectAll();
+      QTest::keyClicks(lr->findChild<QLineEdit*>(), typed);
+      lr->interpretText();
+      QCOMPARE(lr->value(), value);
+      QCOMPARE(dialog.config().train.lr, value);
+      QVERIFY2(dialog.problem().contains("train.lr"), qPrintable(dialog.problem()));
+    }
+    auto* batch = dialog.findChild<QSpinBox*>("train.batch_size");
+    batch->findChild<QLineEdit*>()->selectAll();
+    QTest::keyClicks(batch->findChild<QLineEdit*>(), "-5");
+    batch->interpretText();
+    QCOMPARE(batch->value(), -5);
+  }
+
   // A CSV without a timestamp column trains from the dialog: the split follows the mapped columns.
   void aFileWithoutTimestampsIsSplitAtRandom()
   {
