@@ -142,17 +142,23 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   speedLabel_ = new QLabel;
   deviceLabel_ = new QLabel;
   traceLabel_ = new QLabel;
-  for (QLabel* l : {stateLabel_, stepLabel_, speedLabel_, deviceLabel_}) statusBar()->addWidget(l);
+  noticeLabel_ = new QLabel;
+  noticeLabel_->setObjectName(QStringLiteral("notice"));
+  for (QLabel* l : {stateLabel_, stepLabel_, speedLabel_, deviceLabel_, noticeLabel_}) statusBar()->addWidget(l);
   statusBar()->addPermanentWidget(traceLabel_);
 
   connect(session_, &LiveSession::stateChanged, this, &MainWindow::sessionStateChanged);
   connect(replay_, &ReplaySession::stateChanged, this, &MainWindow::sessionStateChanged);
   connect(replay_, &ReplaySession::completed, this, &MainWindow::runEnded);
   connect(store_, &widgets::RunStore::grown, this, &MainWindow::updateStatus);
+  connect(store_, &widgets::RunStore::grown, this, &MainWindow::reportCheckpoints);
   // The views show a run from its first records on: a run that fails before it begins leaves the
   // shown run, and its trace's name, as they were.
   connect(store_, &widgets::RunStore::runBegan, this, [this] {
     storeTrace_ = session_->active() ? session_->tracePath() : replay_->path();
+    changesReported_ = 0;
+    checkpointStep_ = -1;
+    noticeLabel_->clear();
     sessionStateChanged();
   });
 
@@ -331,7 +337,7 @@ void MainWindow::sessionStateChanged()
   pauseAction_->setEnabled(state == State::Running || state == State::Paused);
   pauseAction_->setText(state == State::Paused ? tr("Resume") : tr("Pause"));
   stopAction_->setEnabled(state == State::Running || state == State::Paused);
-  checkpointAction_->setEnabled(state == State::Running || state == State::Paused);
+  checkpointAction_->setEnabled((state == State::Running || state == State::Paused) && checkpointStep_ != store_->lastStep());
   static const std::map<State, QString> names = {{State::Idle, tr("idle")},         {State::Running, tr("training")},
                                                  {State::Paused, tr("paused")},     {State::Stopping, tr("stopping")},
                                                  {State::Finished, tr("finished")}, {State::Failed, tr("failed")}};
@@ -356,6 +362,27 @@ void MainWindow::sessionStateChanged()
     }
   }
   if (!replaying && (state == State::Finished || state == State::Failed)) Q_EMIT runEnded();
+}
+
+void MainWindow::reportCheckpoints()
+{
+  const auto& changes = store_->changes();
+  for (; changesReported_ < changes.size(); ++changesReported_) {
+    const ChangeRecord& c = changes[changesReported_];
+    if (c.field != "checkpoint") continue;
+    if (c.refused.empty()) {
+      checkpointStep_ = c.step;
+      QString file = QString::fromStdString(c.newValue);
+      if (file.size() >= 2 && file.startsWith('"') && file.endsWith('"')) file = file.mid(1, file.size() - 2);
+      noticeLabel_->setText(tr("checkpoint of step %1 saved: %2").arg(c.step).arg(QFileInfo(file).fileName()));
+      noticeLabel_->setToolTip(file);
+    } else {
+      noticeLabel_->setText(tr("checkpoint of step %1 not saved: %2").arg(c.step).arg(QString::fromStdString(c.refused)));
+    }
+  }
+  const auto state = session_->state();
+  checkpointAction_->setEnabled((state == LiveSession::State::Running || state == LiveSession::State::Paused) &&
+                                checkpointStep_ != store_->lastStep());
 }
 
 void MainWindow::updateStatus()

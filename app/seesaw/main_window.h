@@ -83,6 +83,9 @@ protected:
 private:
   QDockWidget* dock(const char* view) const;
   void sessionStateChanged();
+  // Says in the status bar what became of each checkpoint asked for, and offers no second one of
+  // the same step (it would be the same state).
+  void reportCheckpoints();
   void updateStatus();
   void rememberTrace(const QString& path);
   void fillRecentMenu();
@@ -108,6 +111,9 @@ private:
   QLabel* speedLabel_;
   QLabel* deviceLabel_;
   QLabel* traceLabel_;
+  QLabel* noticeLabel_;
+  size_t changesReported_ = 0;
+  int64_t checkpointStep_ = -1;  // the step of the last checkpoint saved in this run
 };
 
 }  // namespace seesaw::app

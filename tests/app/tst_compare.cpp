@@ -282,6 +282,10 @@ private Q_SLOTS:
     const int64_t step = saved()->step;
     QVERIFY2(saved()->refused.empty(), saved()->refused.c_str());
     QCOMPARE(step, parent.store().lastStep());  // paused: the state after the last step shown
+    // The status bar says so, and a second checkpoint of the same state is not offered.
+    const QString notice = parent.findChild<QLabel*>(QStringLiteral("notice"))->text();
+    QVERIFY2(notice.startsWith(QStringLiteral("checkpoint of step %1 saved: step-").arg(step)), qPrintable(notice));
+    QVERIFY(!checkpointAction->isEnabled());
     const QString checkpoint = dir_.filePath(QStringLiteral("parent.checkpoints/step-%1.ckpt").arg(step, 8, 10, QChar('0')));
     QVERIFY(QFile::exists(checkpoint));
     parent.togglePause();
