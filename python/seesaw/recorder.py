@@ -395,6 +395,8 @@ class Recorder:
             scores = self.ranks.all_cat(torch.as_tensor(scores).detach().reshape(-1, k).float(), "evaluation gather")
             labels = self.ranks.all_cat(torch.as_tensor(labels).detach().reshape(-1, k).float(), "evaluation gather")
             users = self.ranks.all_cat(torch.as_tensor(users).detach().reshape(-1).long(), "evaluation gather")
+            if self.writer is None:
+                return  # every rank gathers; the writing rank alone computes what it writes
             values = metrics.evaluate(scores.cpu().numpy(), labels.cpu().numpy(), users.cpu().numpy(), types)
         else:
             values = {}
