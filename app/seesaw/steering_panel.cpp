@@ -94,7 +94,31 @@ bool SteeringPanel::apply()
   if (!weights.empty() && weights != current_.train.taskWeights) s.taskWeights = weights;
   if (s.empty()) return true;
   session_.steer(s);
+  logAsked(s);
   return true;
+}
+
+void SteeringPanel::logAsked(const Steering& s)
+{
+  // Said at once, also while paused, when the trainer applies nothing until the run resumes: the
+  // log's next line says what it applied or refused.
+  QStringList asked;
+  if (s.lr) asked << tr("learning rate %1").arg(*s.lr);
+  if (s.method) asked << tr("method %1").arg(QString::fromStdString(*s.method));
+  for (const auto& [name, value] : s.params) asked << QStringLiteral("%1 = %2").arg(QString::fromStdString(name)).arg(value);
+  if (s.taskWeights) {
+    QStringList weights;
+    for (double w : *s.taskWeights) weights << QString::number(w);
+    asked << tr("task weights %1").arg(weights.join(QStringLiteral(", ")));
+  }
+  const bool paused = session_.state() == LiveSession::State::Paused;
+  auto* item = new QListWidgetItem(tr("asked: %1, from step %2%3")
+                                       .arg(asked.join(QStringLiteral(", ")))
+                                       .arg(store_.lastStep() + 1)
+                                       .arg(paused ? tr(" when the run resumes") : QString()));
+  item->setForeground(QColor(110, 110, 110));
+  log_->addItem(item);
+  log_->scrollToBottom();
 }
 
 void SteeringPanel::follow()

@@ -12,6 +12,10 @@ class QLineEdit;
 class QListWidget;
 class QPushButton;
 
+namespace seesaw {
+struct Steering;
+}
+
 namespace seesaw::widgets {
 class RunStore;
 }
@@ -41,6 +45,7 @@ public:
 
 private:
   void follow();
+  void logAsked(const Steering& s);
   void showCurrent();
   void updateEnabled();
 

@@ -110,8 +110,13 @@ private Q_SLOTS:
     w.startRun();
     QVERIFY(QTest::qWaitFor([&] { return w.store().stepCount() >= 20; }, 120000));
     w.togglePause();
+    QVERIFY(waitForState(w, {State::Paused}, 60000));
     w.steering().lrBox()->setValue(0.0004);
     QVERIFY(w.steering().apply());
+    // Said at once, although a paused trainer applies it only when the run resumes.
+    QCOMPARE(w.steering().log()->count(), 1);
+    const QString asked = w.steering().log()->item(0)->text();
+    QVERIFY2(asked.startsWith("asked: learning rate 0.0004, from step ") && asked.endsWith(" when the run resumes"), qPrintable(asked));
     w.togglePause();
     QVERIFY(waitForState(w, {State::Finished, State::Failed}, 240000));
     QCOMPARE(w.session().state(), State::Finished);
@@ -121,7 +126,7 @@ private Q_SLOTS:
     QCOMPARE(changes[0].newValue, std::string("0.0004"));
     QVERIFY(changes[0].refused.empty());
     QCOMPARE(w.steering().current().train.lr, 0.0004);  // the panel follows what the trainer applied
-    QCOMPARE(w.steering().log()->count(), 1);
+    QCOMPARE(w.steering().log()->count(), 2);  // asked, then applied
     // The trace has the change and the steps ran with it from its step on.
     TraceReader reader(trace.toStdString());
     QCOMPARE(reader.changes().size(), size_t(1));
