@@ -90,7 +90,9 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
     const QString path = QFileDialog::getOpenFileName(this, tr("Open trace"), QStringLiteral("runs"), tr("Seesaw trace (*.h5);;All files (*)"));
     if (!path.isEmpty()) openTrace(path);
   })->setShortcut(QKeySequence::Open);
-  file->addAction(tr("&Branch from checkpoint..."), this, &MainWindow::branchRun)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+  QAction* branch = file->addAction(tr("&Branch from checkpoint..."), this, &MainWindow::branchRun);
+  branch->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+  branch->setObjectName(QStringLiteral("branch"));
   compareParentAction_ = file->addAction(tr("Compare with &parent"), this, [this] { compareWithParent(); });
   compareParentAction_->setObjectName(QStringLiteral("compare-parent"));
   file->addAction(tr("&Compare traces..."), this, [this] {
@@ -334,6 +336,11 @@ void MainWindow::sessionStateChanged()
   const bool replaying = replay_->isOpen() && !session_->active();
   startAction_->setEnabled(!session_->active());
   findChild<QAction*>(QStringLiteral("new-run"))->setEnabled(!session_->active());
+  // A branch is a run of its own: offered once this one has ended, and the menu says why not before.
+  auto* branch = findChild<QAction*>(QStringLiteral("branch"));
+  branch->setEnabled(!session_->active());
+  branch->setStatusTip(session_->active() ? tr("stop the run to branch from a checkpoint (Ctrl+K saves one)") : QString());
+  branch->setText(session_->active() ? tr("&Branch from checkpoint... (stop the run first)") : tr("&Branch from checkpoint..."));
   pauseAction_->setEnabled(state == State::Running || state == State::Paused);
   pauseAction_->setText(state == State::Paused ? tr("Resume") : tr("Pause"));
   stopAction_->setEnabled(state == State::Running || state == State::Paused);

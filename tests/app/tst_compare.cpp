@@ -286,6 +286,10 @@ private Q_SLOTS:
     const QString notice = parent.findChild<QLabel*>(QStringLiteral("notice"))->text();
     QVERIFY2(notice.startsWith(QStringLiteral("checkpoint of step %1 saved: step-").arg(step)), qPrintable(notice));
     QVERIFY(!checkpointAction->isEnabled());
+    // Branching starts a run of its own: not while this one is paused, and the menu says so.
+    auto* branchAction = parent.findChild<QAction*>(QStringLiteral("branch"));
+    QVERIFY(!branchAction->isEnabled());
+    QVERIFY2(branchAction->text().contains("stop the run first"), qPrintable(branchAction->text()));
     const QString checkpoint = dir_.filePath(QStringLiteral("parent.checkpoints/step-%1.ckpt").arg(step, 8, 10, QChar('0')));
     QVERIFY(QFile::exists(checkpoint));
     parent.togglePause();
