@@ -14,8 +14,7 @@ namespace {
 QString describe(const ChangeRecord& change)
 {
   if (change.field == "checkpoint") return QStringLiteral("checkpoint");
-  QString value = QString::fromStdString(change.newValue);
-  if (value.size() >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.mid(1, value.size() - 2);  // a JSON string
+  const QString value = changeValueText(change.newValue);
   if (change.field == "method.name") return QStringLiteral("method: %1").arg(value);
   QString field = QString::fromStdString(change.field);
   field.remove(QStringLiteral("train.")).remove(QStringLiteral("method.params."));
@@ -23,6 +22,12 @@ QString describe(const ChangeRecord& change)
 }
 
 }  // namespace
+
+QString changeValueText(const std::string& json)
+{
+  const QString value = QString::fromStdString(json);
+  return value.size() >= 2 && value.startsWith('"') && value.endsWith('"') ? value.mid(1, value.size() - 2) : value;
+}
 
 size_t markChanges(QCustomPlot& plot, const RunStore& store, size_t from)
 {

@@ -27,6 +27,7 @@
 #include "train/branch.h"
 #include "train/checkpoint.h"
 #include "util/error.h"
+#include "widgets/change_marks.h"
 #include "widgets/cosine_matrix_view.h"
 #include "widgets/export.h"
 #include "widgets/module_heatmap_view.h"
@@ -344,7 +345,7 @@ void MainWindow::sessionStateChanged()
   pauseAction_->setEnabled(state == State::Running || state == State::Paused);
   pauseAction_->setText(state == State::Paused ? tr("Resume") : tr("Pause"));
   stopAction_->setEnabled(state == State::Running || state == State::Paused);
-  checkpointAction_->setEnabled((state == State::Running || state == State::Paused) && checkpointStep_ != store_->lastStep());
+  updateCheckpointAction();
   static const std::map<State, QString> names = {{State::Idle, tr("idle")},         {State::Running, tr("training")},
                                                  {State::Paused, tr("paused")},     {State::Stopping, tr("stopping")},
                                                  {State::Finished, tr("finished")}, {State::Failed, tr("failed")}};
@@ -379,14 +380,18 @@ void MainWindow::reportCheckpoints()
     if (c.field != "checkpoint") continue;
     if (c.refused.empty()) {
       checkpointStep_ = c.step;
-      QString file = QString::fromStdString(c.newValue);
-      if (file.size() >= 2 && file.startsWith('"') && file.endsWith('"')) file = file.mid(1, file.size() - 2);
+      const QString file = widgets::changeValueText(c.newValue);
       noticeLabel_->setText(tr("checkpoint of step %1 saved: %2").arg(c.step).arg(QFileInfo(file).fileName()));
       noticeLabel_->setToolTip(file);
     } else {
       noticeLabel_->setText(tr("checkpoint of step %1 not saved: %2").arg(c.step).arg(QString::fromStdString(c.refused)));
     }
   }
+  updateCheckpointAction();
+}
+
+void MainWindow::updateCheckpointAction()
+{
   const auto state = session_->state();
   checkpointAction_->setEnabled((state == LiveSession::State::Running || state == LiveSession::State::Paused) &&
                                 checkpointStep_ != store_->lastStep());

@@ -86,6 +86,7 @@ private:
   // Says in the status bar what became of each checkpoint asked for, and offers no second one of
   // the same step (it would be the same state).
   void reportCheckpoints();
+  void updateCheckpointAction();
   void updateStatus();
   void rememberTrace(const QString& path);
   void fillRecentMenu();

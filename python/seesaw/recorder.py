@@ -29,7 +29,7 @@ from . import __version__, allocator, geometry, metrics
 from .capture import Tap, routes_for, shared_groups, table_route
 from .distributed import Ranks
 from .step_record import step_record
-from .task_gradients import TaskGradients, assemble, grad_inputs
+from .task_gradients import TaskGradients, assemble, dense, grad_inputs
 from .trace_file import ABORTED, FAILED, FINISHED, STATE_NAMES
 from .user_geometry import LEVELS, Window, measure_users
 from .writer import TraceWriter
@@ -288,16 +288,12 @@ class Recorder:
         self.ranks.reduce_gradients(gradients)
         loss = self.ranks.all_sum(torch.stack([l.detach() for l in losses]).double().cpu() * scale, "loss all-reduce")
 
-        m = len(self.groups)
-        module_grams = [None] * m
+        k = len(self.tasks)
+        module_grams = torch.zeros(len(self.groups), k, k, dtype=torch.float64)
         for route, g in zip(routes, gradients):
             if route.group is not None:
-                gram = g.gram().double().cpu()
-                module_grams[route.group] = gram if module_grams[route.group] is None else module_grams[route.group] + gram
-        k = len(self.tasks)
-        module_grams = [torch.zeros(k, k, dtype=torch.float64) if g is None else g for g in module_grams]
-        gram = sum(module_grams)
-        measured = {"loss": loss, "gram": gram, "module_grams": torch.stack(module_grams),
+                module_grams[route.group] += g.gram().double().cpu()
+        measured = {"loss": loss, "gram": module_grams.sum(0), "module_grams": module_grams,
                     "gradients": [g for r, g in zip(routes, gradients) if r.group is not None],
                     "shared_routes": [r for r in routes if r.group is not None],
                     "samples": float(total)}
@@ -307,7 +303,7 @@ class Recorder:
                                           gradients[:len(self.routes)], self.ranks, scale))
         return measured
 
-    def _finish(self, measured, users, epoch, weights, combined):
+    def _finish(self, measured, epoch, weights, combined):
         """Leaving the step: the applied gradient is in .grad (or `combined`); the record goes to the writer."""
         applied_gradient = self._combined(combined)
         k = len(self.tasks)
@@ -363,8 +359,7 @@ class Recorder:
             if applied is None:
                 c = torch.zeros_like(rows[0])
             else:
-                c = (applied.coalesce().to_dense() if applied.is_sparse else applied).index_select(
-                    0, measured["codes"].to(applied.device))
+                c = dense(applied).index_select(0, measured["codes"].to(applied.device))
             fit_gram = measured["table_gram"]
             fit = torch.einsum("kud,ud->uk", rows.reshape(rows.shape[0], rows.shape[1], -1),
                                c.reshape(c.shape[0], -1).to(rows.dtype))
@@ -458,7 +453,6 @@ class _Step:
 
     def __init__(self, recorder, losses, users, epoch):
         self._recorder = recorder
-        self._users = users
         self._epoch = epoch
         self.weights = None
         self.combined = None
@@ -472,5 +466,5 @@ class _Step:
 
     def __exit__(self, kind, error, traceback):
         if kind is None:
-            self._recorder._finish(self._measured, self._users, self._epoch, self.weights, self.combined)
+            self._recorder._finish(self._measured, self._epoch, self.weights, self.combined)
         return False

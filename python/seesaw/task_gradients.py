@@ -53,12 +53,9 @@ class EmbeddingGradient:
         return _gram(self.values)
 
     def fit(self, applied):
-        grad = applied[0]
-        if grad is None:
+        if applied[0] is None:
             return self.values.new_zeros(self.values.shape[0])
-        if grad.is_sparse:
-            grad = grad.coalesce().to_dense()
-        return _fit(self.values, grad.index_select(0, self.rows))
+        return _fit(self.values, dense(applied[0]).index_select(0, self.rows))
 
     def rows_at(self, users):
         """The task gradients of the given table rows, [K, len(users), dim]; zero for rows not touched."""
@@ -86,6 +83,11 @@ class ParamGradient:
 
     def rows_at(self, users):
         return self.grads[0].index_select(1, users)
+
+
+def dense(grad):
+    """A table's gradient as a dense tensor (an nn.Embedding with sparse=True gives a sparse one)."""
+    return grad.coalesce().to_dense() if grad.is_sparse else grad
 
 
 def _gram(t):
