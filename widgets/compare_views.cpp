@@ -16,6 +16,7 @@
 #include <memory>
 #include <tuple>
 
+#include "widgets/empty_notice.h"
 #include "widgets/plot_style.h"
 #include "widgets/run_store.h"
 #include "widgets/user_quantity.h"
@@ -160,11 +161,15 @@ void CompareOverlayView::redraw()
   if (chosen >= 0 && static_cast<size_t>(chosen) < quantities.size()) {
     const StepQuantity& q = quantities[static_cast<size_t>(chosen)];
     plot_->yAxis->setLabel(quantityName(q));
-    for (const ComparedRun& r : comparison_.runs()) {
+    // The first run (a branch's parent) drawn last and dashed: where the curves coincide, it shows
+    // over the others instead of hiding under them.
+    const auto& runs = comparison_.runs();
+    for (size_t i = runs.size(); i-- > 0;) {
+      const ComparedRun& r = runs[i];
       const QuantitySeries s = quantitySeries(*r.store, q);
       QCPGraph* g = plot_->addGraph();
       g->setName(r.name);
-      g->setPen(QPen(r.color, 1));
+      g->setPen(QPen(r.color, 1, i == 0 && runs.size() > 1 ? Qt::DashLine : Qt::SolidLine));
       g->setAdaptiveSampling(true);
       g->setData(s.step, s.value, true);
       if (q.kind == StepQuantity::Kind::ValidAuc) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
@@ -225,6 +230,10 @@ void CompareDifferenceView::redraw()
   if (a && b && chosen >= 0 && static_cast<size_t>(chosen) < quantities.size()) {
     const StepQuantity& q = quantities[static_cast<size_t>(chosen)];
     const QuantitySeries d = difference(quantitySeries(*a->store, q), quantitySeries(*b->store, q));
+    setEmptyNotice(*plot_, d.step.isEmpty() ? tr("%1 and %2 have no step in common: a difference needs steps that both recorded "
+                                                 "(a branch from its parent's last step shares none with it).")
+                                                  .arg(a->name, b->name)
+                                            : QString());
     QCPGraph* g = plot_->addGraph();
     g->setName(QStringLiteral("%1 - %2").arg(a->name, b->name));
     g->setPen(QPen(Qt::black, 1));

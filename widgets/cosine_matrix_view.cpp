@@ -1,7 +1,11 @@
 #include "widgets/cosine_matrix_view.h"
 
+#include <QFontMetrics>
+
+#include <algorithm>
 #include <cmath>
 
+#include "widgets/empty_notice.h"
 #include "widgets/plot_style.h"
 #include "widgets/run_store.h"
 
@@ -26,6 +30,13 @@ CosineMatrixView::CosineMatrixView(RunStore& store, QWidget* parent) : QCustomPl
   auto* margins = new QCPMarginGroup(this);
   axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
   scale_->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+  // Task names slanted where they would run into each other under their columns.
+  connect(this, &QCustomPlot::beforeReplot, this, [this] {
+    const int K = store_.started() ? store_.tasks() : 0;
+    int longest = 0;
+    for (int k = 0; k < K; ++k) longest = std::max(longest, QFontMetrics(xAxis->tickLabelFont()).horizontalAdvance(store_.taskName(k)));
+    xAxis->setTickLabelRotation(K > 0 && longest + 6 > axisRect()->width() / K ? -35 : 0);
+  });
   connect(&store_, &RunStore::runBegan, this, &CosineMatrixView::rebuild);
   connect(&store_, &RunStore::grown, this, &CosineMatrixView::refresh);
   connect(&store_, &RunStore::cursorChanged, this, &CosineMatrixView::refresh);
@@ -89,8 +100,8 @@ void CosineMatrixView::refresh()
       label->setText(std::isnan(v) ? QStringLiteral("n/a") : QString::number(v, 'f', 2));
       label->setColor(std::abs(v) > 0.6 ? Qt::white : Qt::black);
     }
-  title_->setText(store_.stepCount() > 0 ? QStringLiteral("task-gradient cosine at step %1").arg(store_.cursor())
-                                         : QStringLiteral("task-gradient cosine"));
+  setEmptyNotice(*this, waitingNotice(store_, store_.stepCount() == 0, QStringLiteral("training step")));
+  title_->setText(store_.stepCount() > 0 ? QStringLiteral("step %1").arg(store_.cursor()) : QString());
   replot(rpQueuedReplot);
 }
 

@@ -144,7 +144,7 @@ QString tableCsv(const QAbstractItemModel& model, QChar separator)
 {
   QString out;
   QStringList header;
-  for (int c = 0; c < model.columnCount(); ++c) header << field(model.headerData(c, Qt::Horizontal).toString(), separator);
+  for (int c = 0; c < model.columnCount(); ++c) header << field(model.headerData(c, Qt::Horizontal).toString().replace(QLatin1Char('\n'), QLatin1Char(' ')), separator);
   out += header.join(separator) + QLatin1Char('\n');
   for (int r = 0; r < model.rowCount(); ++r) {
     QStringList line;

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "widgets/change_marks.h"
+#include "widgets/empty_notice.h"
 #include "widgets/plot_style.h"
 #include "widgets/run_store.h"
 
@@ -37,6 +38,8 @@ ModuleHeatmapView::ModuleHeatmapView(RunStore& store, QWidget* parent)
   map_->setDataRange(QCPRange(-1, 1));
   map_->setInterpolate(false);
   plot_->xAxis->setLabel(QStringLiteral("step"));
+  plot_->xAxis->setTicker(stepTicker());
+  spaceTicks(*plot_);
   plot_->yAxis->setRangeReversed(true);
   plot_->yAxis->grid()->setVisible(false);
   auto* margins = new QCPMarginGroup(plot_);
@@ -74,6 +77,8 @@ void ModuleHeatmapView::rebuild()
 void ModuleHeatmapView::refresh()
 {
   const int M = store_.modules(), n = store_.stepCount();
+  setEmptyNotice(*plot_, store_.started() && M == 0 ? tr("This run records no per-module cosines.")
+                                                    : waitingNotice(store_, n == 0, QStringLiteral("training step")));
   if (!store_.started() || M == 0 || n == 0 || store_.pairs() == 0) {
     map_->data()->clear();
     plot_->replot(QCustomPlot::rpQueuedReplot);

@@ -1,6 +1,7 @@
 #include "widgets/plot_style.h"
 
 #include <QMouseEvent>
+#include <QToolButton>
 #include <QToolTip>
 
 #include <qcustomplot.h>
@@ -126,17 +127,128 @@ void onPlotClick(QCustomPlot& plot, std::function<void(const QPointF& at)> click
   });
 }
 
+namespace {
+
+class StepTicker : public QCPAxisTicker
+{
+protected:
+  double getTickStep(const QCPRange& range) override { return std::max(1.0, QCPAxisTicker::getTickStep(range)); }
+};
+
+constexpr int kPixelsPerTickX = 90;  // room for "100000" and a gap
+constexpr int kPixelsPerTickY = 40;  // room for a line of text and a gap
+
+}  // namespace
+
+namespace {
+
+const char* const kUsersView = "seesaw-users-view";
+
+void setUsersView(QCustomPlot& plot, bool users)
+{
+  plot.setProperty(kUsersView, users);
+  if (auto* button = plot.findChild<QToolButton*>(QStringLiteral("reset-view"), Qt::FindDirectChildrenOnly)) {
+    button->setVisible(users);
+    button->move(plot.width() - button->sizeHint().width() - 4, 2);
+  }
+}
+
+}  // namespace
+
+void addViewReset(QCustomPlot& plot, std::function<void()> reset)
+{
+  auto* button = new QToolButton(&plot);
+  button->setObjectName(QStringLiteral("reset-view"));
+  button->setText(QObject::tr("Reset view"));
+  button->setToolTip(QObject::tr("fit the view to the data again (double-click); Shift+drag zooms to a box"));
+  button->hide();
+  plot.setSelectionRectMode(QCP::srmNone);
+  const auto resetView = [&plot, reset] {
+    setUsersView(plot, false);
+    reset();
+  };
+  QObject::connect(button, &QToolButton::clicked, &plot, resetView);
+  QObject::connect(&plot, &QCustomPlot::mouseDoubleClick, &plot, resetView);
+  // A Shift+drag draws the zoom box; a plain drag pans. (The signal comes before QCustomPlot
+  // decides between the two.)
+  QObject::connect(&plot, &QCustomPlot::mousePress, &plot, [&plot](QMouseEvent* event) {
+    plot.setSelectionRectMode(event->modifiers() & Qt::ShiftModifier ? QCP::srmZoom : QCP::srmNone);
+  });
+  QObject::connect(plot.selectionRect(), &QCPSelectionRect::accepted, &plot, [&plot] { setUsersView(plot, true); });
+  QObject::connect(&plot, &QCustomPlot::mouseWheel, &plot, [&plot] { setUsersView(plot, true); });
+  QObject::connect(&plot, &QCustomPlot::mouseMove, &plot, [&plot](QMouseEvent* event) {
+    if (event->buttons() & Qt::LeftButton && plot.selectionRectMode() == QCP::srmNone) setUsersView(plot, true);
+  });
+  QObject::connect(&plot, &QCustomPlot::afterLayout, &plot, [&plot] { setUsersView(plot, viewIsUsers(plot)); });  // the button keeps to the corner
+}
+
+bool viewIsUsers(const QCustomPlot& plot) { return plot.property(kUsersView).toBool(); }
+
+QSharedPointer<QCPAxisTicker> stepTicker() { return QSharedPointer<QCPAxisTicker>(new StepTicker); }
+
+void spaceTicks(QCustomPlot& plot)
+{
+  QObject::connect(&plot, &QCustomPlot::beforeReplot, &plot, [&plot] {
+    for (QCPAxisRect* rect : plot.axisRects())
+      for (QCPAxis* axis : rect->axes()) {
+        const bool horizontal = axis->orientation() == Qt::Horizontal;
+        const int length = horizontal ? rect->width() : rect->height();
+        axis->ticker()->setTickCount(std::max(2, length / (horizontal ? kPixelsPerTickX : kPixelsPerTickY)));
+      }
+  });
+}
+
+void placeLegendAbove(QCustomPlot& plot)
+{
+  QCPLegend* legend = plot.legend;
+  QCPLayoutGrid* layout = plot.plotLayout();
+  layout->insertRow(0);
+  layout->addElement(0, 0, legend);  // takes it out of the axes' inset layout
+  layout->setRowStretchFactor(0, 0.001);
+  layout->setRowSpacing(0);
+  legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+  legend->setBorderPen(Qt::NoPen);
+  legend->setBrush(Qt::NoBrush);
+  legend->setMargins(QMargins(4, 3, 4, 2));
+  legend->setFont(QFont(plot.font().family(), 8));
+  legend->setIconSize(18, 10);  // a line sample, not the default 32 px that pushes entries to a second row
+  legend->setVisible(true);
+  // As many entries a row as the widest one allows.
+  QObject::connect(&plot, &QCustomPlot::beforeReplot, &plot, [&plot, legend] {
+    int widest = 1;
+    for (int i = 0; i < legend->itemCount(); ++i)  // a wrapped grid has empty cells: no item there
+      if (QCPAbstractLegendItem* item = legend->item(i)) {
+        item->setMargins(QMargins(0, 0, 0, 3));  // an item is clipped to its text's box, which cuts the underscores of is_click
+        widest = std::max(widest, item->minimumOuterSizeHint().width() + legend->columnSpacing());
+      }
+    const int perRow = std::max(1, (plot.width() - 8) / widest);
+    if (legend->wrap() != perRow) {
+      legend->setWrap(perRow);
+      legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+    }
+  });
+  QObject::connect(&plot, &QCustomPlot::legendClick, &plot, [&plot](QCPLegend*, QCPAbstractLegendItem* item, QMouseEvent*) {
+    auto* entry = qobject_cast<QCPPlottableLegendItem*>(item);
+    if (!entry) return;
+    QCPAbstractPlottable* series = entry->plottable();
+    series->setVisible(!series->visible());
+    entry->setTextColor(series->visible() ? Qt::black : QColor(170, 170, 170));
+    plot.replot();
+  });
+}
+
 void styleStepPlot(QCustomPlot& plot, const QString& valueLabel)
 {
   plot.xAxis->setLabel(QStringLiteral("step"));
+  plot.xAxis->setTicker(stepTicker());
+  plot.xAxis->setNumberFormat(QStringLiteral("f"));
+  plot.xAxis->setNumberPrecision(0);
   plot.yAxis->setLabel(valueLabel);
   plot.setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot.axisRect()->setRangeDrag(Qt::Horizontal);
   plot.axisRect()->setRangeZoom(Qt::Horizontal);
-  plot.legend->setVisible(true);
-  plot.legend->setFont(QFont(plot.font().family(), 8));
-  plot.legend->setBrush(QColor(255, 255, 255, 200));
-  plot.axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+  placeLegendAbove(plot);
+  spaceTicks(plot);
   plot.setNoAntialiasingOnDrag(true);
 }
 

@@ -3,12 +3,14 @@
 // cosine heatmap reads on the same scale.
 
 #include <QColor>
+#include <QSharedPointer>
 #include <QString>
 
 #include <functional>
 
 class QCustomPlot;
 class QCPRange;
+class QCPAxisTicker;
 class QCPColorGradient;
 class QCPItemStraightLine;
 class QPointF;
@@ -42,7 +44,27 @@ void addValueTooltip(QCustomPlot& plot, std::function<QString(double x, double y
 // released within 4 pixels of where it was pressed.
 void onPlotClick(QCustomPlot& plot, std::function<void(const QPointF& at)> clicked);
 
-// Axis labels, fonts and interactions shared by the plots over steps.
+// Axis labels, fonts and interactions shared by the plots over steps: whole-step ticks, tick
+// spacing from the axes' lengths, the legend above the plot (placeLegendAbove).
 void styleStepPlot(QCustomPlot& plot, const QString& valueLabel);
+
+// The legend in a row of its own above the axes, wrapped to the plot's width, where it hides no
+// data (a legend inside the axes sits on the newest steps, what a user watches live). A click on
+// an entry hides or shows its series; a hidden one's entry is greyed. Call before adding rows
+// above the axes (a title).
+void placeLegendAbove(QCustomPlot& plot);
+
+// Ticks spaced by each axis' length in pixels, so that their labels never run into each other
+// however small the plot ("50100150200" on a narrow one).
+void spaceTicks(QCustomPlot& plot);
+
+// Box zoom (Shift+drag a rectangle) and a way back: once the user has panned, zoomed or boxed,
+// a "Reset view" button shows in the plot's corner; it, and a double-click, call `reset` and
+// hide it. viewIsUsers() says whether the ranges are the user's, which automatic fitting keeps.
+void addViewReset(QCustomPlot& plot, std::function<void()> reset);
+bool viewIsUsers(const QCustomPlot& plot);
+
+// Ticks at whole steps only: a range of one step shows 100 and 101, not 100.2, 100.4, ...
+QSharedPointer<QCPAxisTicker> stepTicker();
 
 }  // namespace seesaw::widgets

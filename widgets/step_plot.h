@@ -3,7 +3,9 @@
 // follows a RunStore: it adds only the points that are new, draws the store's step cursor, marks
 // the steps flagged non-finite or skipped and the settings changed during the run (steering), and
 // shows the exact values under the mouse. A click
-// moves the cursor; dragging and the wheel pan and zoom the steps.
+// moves the cursor; dragging and the wheel pan and zoom the steps, Shift+drag zooms to a box, and
+// "Reset view" (or a double-click) fits the data again. With smoothing, each series is drawn as its
+// exponential moving average (TensorBoard's, debiased) over its raw values, drawn faint.
 //
 // Long series stay whole in the plot's data; QCustomPlot's adaptive sampling draws them per pixel
 // column from each column's minimum and maximum, so that 10^5 points and more stay smooth and no
@@ -37,6 +39,8 @@ struct StepPlotOptions
   bool logScale = false;
   std::optional<QCPRange> fixedRange;  // none: fit the values
   bool shadeConflict = false;          // shade the values below zero (cosines: the tasks conflict)
+  QString waitingFor = QStringLiteral("training step");  // what its points come from, as the empty plot says
+  bool markPoints = false;             // a disc on each point (evaluations: few, and one alone has no line)
 };
 
 class StepPlot : public QCustomPlot
@@ -53,6 +57,9 @@ public:
   int seriesCount() const { return static_cast<int>(series_.size()); }
   // The points series i holds in the plot (the store's, unless drawing fell behind).
   int pointCount(int series) const;
+  // The moving average's weight of the past, in [0, 1); 0 draws the raw values alone.
+  void setSmoothing(double weight);
+  double smoothing() const { return smoothing_; }
 
 protected:
   void mouseMoveEvent(QMouseEvent* event) override;
@@ -63,12 +70,24 @@ private:
   void moveCursor();
   void fitRanges();
   void scheduleReplot();
+  void updateNotice();
+  // Series i's new values smoothed, carrying the average on from the values before them.
+  QVector<double> smoothed(size_t i, const QVector<double>& values);
+  void showRawWithSmoothed();
 
   RunStore& store_;
   StepPlotOptions options_;
   SeriesOf seriesOf_;
   std::vector<StepSeries> series_;
-  std::vector<QCPGraph*> graphs_;          // one per series
+  std::vector<QCPGraph*> graphs_;          // one per series: its values, or their moving average
+  std::vector<QCPGraph*> raw_;             // one per series: the raw values behind the average (empty without)
+  struct Average
+  {
+    double value = 0;
+    int count = 0;  // finite values averaged: the debiasing's exponent
+  };
+  std::vector<Average> averages_;
+  double smoothing_ = 0;
   std::vector<int> added_;                 // points already handed to each graph
   int flagsAdded_ = 0;
   size_t changesMarked_ = 0;               // store changes already marked

@@ -24,13 +24,13 @@ StepPlot::SeriesOf perTask(const QVector<double>& (RunStore::*column)(int) const
 
 StepPlot* makeLossPlot(RunStore& store)
 {
-  return new StepPlot(store, {QStringLiteral("training loss"), QStringLiteral("loss per task"), false, std::nullopt, false},
+  return new StepPlot(store, {QString(), QStringLiteral("loss per task"), false, std::nullopt, false},
                       perTask(&RunStore::loss));
 }
 
 StepPlot* makeValidationPlot(RunStore& store)
 {
-  return new StepPlot(store, {QStringLiteral("validation"), QStringLiteral("AUC (solid), GAUC (dashed)"), false, std::nullopt, false},
+  return new StepPlot(store, {QString(), QStringLiteral("AUC, GAUC"), false, std::nullopt, false, QStringLiteral("evaluation"), true},
                       [](const RunStore& s) {
                         std::vector<StepSeries> series;
                         const auto keys = [](const RunStore& r) -> const QVector<double>& { return r.valid().step; };
@@ -57,13 +57,13 @@ StepPlot* makeCosinePlot(RunStore& store)
 
 StepPlot* makeMagnitudePlot(RunStore& store)
 {
-  return new StepPlot(store, {QStringLiteral("gradient magnitude ratio (norm / largest norm)"), QStringLiteral("ratio"), true, std::nullopt, false},
+  return new StepPlot(store, {QString(), QStringLiteral("norm / largest norm"), true, std::nullopt, false},
                       perTask(&RunStore::magnitudeRatio));
 }
 
 StepPlot* makeWeightPlot(RunStore& store)
 {
-  return new StepPlot(store, {QStringLiteral("task weights applied by the method"), QStringLiteral("weight"), false, std::nullopt, false},
+  return new StepPlot(store, {QString(), QStringLiteral("weight"), false, std::nullopt, false},
                       perTask(&RunStore::weight));
 }
 

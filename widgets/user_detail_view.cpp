@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "widgets/change_marks.h"
+#include "widgets/empty_notice.h"
 #include "widgets/plot_style.h"
 #include "widgets/run_store.h"
 #include "widgets/user_quantity.h"
@@ -28,6 +29,9 @@ UserDetailView::UserDetailView(RunStore& store, QWidget* parent)
   layout->setContentsMargins(2, 2, 2, 2);
   layout->addLayout(top);
   layout->addWidget(plot_, 1);
+  placeLegendAbove(*plot_);
+  spaceTicks(*plot_);
+  plot_->xAxis->setTicker(stepTicker());
   plot_->plotLayout()->insertRow(0);
   plot_->plotLayout()->addElement(0, 0, new QCPTextElement(plot_, QString(), QFont(font().family(), 10, QFont::Bold)));
   plot_->xAxis->setLabel(QStringLiteral("step (end of window)"));
@@ -35,8 +39,6 @@ UserDetailView::UserDetailView(RunStore& store, QWidget* parent)
   plot_->yAxis->setRange(-1.05, 1.05);
   plot_->yAxis2->setVisible(true);
   plot_->yAxis2->setLabel(QStringLiteral("weight (dashed)"));
-  plot_->legend->setVisible(true);
-  plot_->legend->setFont(QFont(font().family(), 8));
   connect(level_, qOverload<int>(&QComboBox::currentIndexChanged), this, &UserDetailView::redraw);
   connect(&store_, &RunStore::runBegan, this, [this] {
     const QSignalBlocker block(level_);
@@ -48,6 +50,7 @@ UserDetailView::UserDetailView(RunStore& store, QWidget* parent)
     if (snapshotsDrawn_ != store_.snapshotCount()) redraw();
   });
   connect(&store_, &RunStore::selectedUserChanged, this, &UserDetailView::redraw);
+  connect(&store_, &RunStore::runEnded, this, &UserDetailView::redraw);
   connect(&store_, &RunStore::cursorChanged, this, &UserDetailView::moveCursor);
   redraw();
 }
@@ -61,11 +64,14 @@ void UserDetailView::redraw()
   snapshotsDrawn_ = store_.snapshotCount();
   auto* title = static_cast<QCPTextElement*>(plot_->plotLayout()->element(0, 0));
   const int user = store_.selectedUser();
-  const bool shown = store_.started() && user >= 0;
+  QString notice = perUserNotice(store_);
+  if (notice.isEmpty() && user < 0) notice = tr("Click a user in the table or the scatter to follow its cosines and weights over the run.");
+  setEmptyNotice(*plot_, notice);
+  const bool shown = notice.isEmpty();
   cursor_->setVisible(shown);
   plot_->legend->setVisible(shown);
   if (!shown) {
-    title->setText(tr("select a user in the table or the scatter"));
+    title->setText(QString());
     plot_->replot(QCustomPlot::rpQueuedReplot);
     return;
   }

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "widgets/change_marks.h"
+#include "widgets/empty_notice.h"
 #include "widgets/plot_style.h"
 #include "widgets/run_store.h"
 #include "widgets/user_quantity.h"
@@ -29,6 +30,8 @@ UserDistributionView::UserDistributionView(RunStore& store, QWidget* parent)
   map_->setGradient(countGradient());
   map_->setInterpolate(false);
   plot_->xAxis->setLabel(QStringLiteral("step (end of window)"));
+  plot_->xAxis->setTicker(stepTicker());
+  spaceTicks(*plot_);
   plot_->yAxis->setLabel(QStringLiteral("per-user cosine"));
   plot_->yAxis->setRange(-1, 1);
   auto* margins = new QCPMarginGroup(plot_);
@@ -39,6 +42,7 @@ UserDistributionView::UserDistributionView(RunStore& store, QWidget* parent)
   connect(picker_, &UserQuantityPicker::changed, this, &UserDistributionView::recompute);
   connect(&store_, &RunStore::runBegan, this, &UserDistributionView::recompute);
   connect(&store_, &RunStore::grown, this, &UserDistributionView::addNewSnapshots);
+  connect(&store_, &RunStore::runEnded, this, [this] { setEmptyNotice(*plot_, perUserNotice(store_)); });
   connect(&store_, &RunStore::cursorChanged, this, &UserDistributionView::moveCursor);
   recompute();
 }
@@ -85,6 +89,7 @@ void UserDistributionView::addNewSnapshots()
 void UserDistributionView::redraw()
 {
   const int n = static_cast<int>(counts_.size());
+  setEmptyNotice(*plot_, perUserNotice(store_));
   if (n == 0) {
     map_->data()->clear();
     plot_->replot(QCustomPlot::rpQueuedReplot);

@@ -12,6 +12,7 @@
 #include <map>
 #include <numeric>
 
+#include "widgets/empty_notice.h"
 #include "widgets/plot_style.h"
 #include "widgets/run_store.h"
 #include "widgets/user_quantity.h"
@@ -49,8 +50,8 @@ UserScatterView::UserScatterView(RunStore& store, QWidget* parent)
   plot_->xAxis->setLabel(QStringLiteral("samples in the window"));
   plot_->xAxis->setScaleType(QCPAxis::stLogarithmic);
   plot_->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-  plot_->legend->setVisible(true);
-  plot_->legend->setFont(QFont(font().family(), 8));
+  placeLegendAbove(*plot_);
+  spaceTicks(*plot_);
   plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot_->setMouseTracking(true);
   plot_->installEventFilter(this);  // the tooltip of the user under the mouse
@@ -61,6 +62,7 @@ UserScatterView::UserScatterView(RunStore& store, QWidget* parent)
   connect(picker_, &UserQuantityPicker::changed, this, &UserScatterView::redraw);
   connect(&store_, &RunStore::runBegan, this, &UserScatterView::follow);
   connect(&store_, &RunStore::grown, this, &UserScatterView::follow);
+  connect(&store_, &RunStore::runEnded, this, [this] { setEmptyNotice(*plot_, perUserNotice(store_)); });
   connect(&store_, &RunStore::cursorChanged, this, &UserScatterView::follow);
   connect(&store_, &RunStore::selectedUserChanged, this, &UserScatterView::markSelection);
   connect(&store_, &RunStore::conflictFilterChanged, this, &UserScatterView::redraw);
@@ -83,6 +85,7 @@ void UserScatterView::redraw()
   selection_ = nullptr;
   const UserQuantity q = picker_->quantity();
   plot_->yAxis->setLabel(store_.started() ? quantityName(store_, q) : QString());
+  setEmptyNotice(*plot_, perUserNotice(store_));
   if (snapshot_) {
     const auto& g = snapshot_->users;
     const auto& truth = store_.info().userGroups;

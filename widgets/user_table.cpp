@@ -16,6 +16,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "widgets/empty_notice.h"
 #include "widgets/run_store.h"
 #include "widgets/user_quantity.h"
 
@@ -186,8 +187,8 @@ QVariant UserTableModel::headerData(int section, Qt::Orientation orientation, in
     if (section == 0) return tr("user");
     if (groups_ && section == 1) return tr("group");
     if (section == fixed - 1) return tr("samples");
-    UserQuantity q = quantityOfColumn(section - fixed, store_.tasks(), store_.pairs(), -1);
-    return quantityName(store_, q);
+    // On two lines ("cosine" over "is_click / long_view"): one line cuts it in a narrow dock.
+    return quantityName(store_, quantityOfColumn(section - fixed, store_.tasks(), store_.pairs(), -1)).replace(QLatin1Char(' '), QLatin1Char('\n')).replace(QStringLiteral("\n/\n"), QStringLiteral(" / "));
   }
   if (role == Qt::ToolTipRole) {
     if (section == fixed - 1) return tr("samples of the user in the snapshot's window");
@@ -241,16 +242,21 @@ UserTableView::UserTableView(RunStore& store, QWidget* parent)
   threshold_->setValue(kDefaultConflictThreshold);
   threshold_->setToolTip(tr("a cosine below this counts as a conflict (a cosine just below 0 is noise more than conflict)"));
 
+  // Two rows: on one, the filter box would be squeezed to nothing in a laptop's dock.
   auto* top = new QHBoxLayout;
   top->addWidget(idFilter_, 1);
-  top->addWidget(conflictingOnly_);
-  top->addWidget(threshold_);
-  top->addWidget(new QLabel(tr("level")));
-  top->addWidget(level_);
   top->addWidget(count_);
+  auto* filters = new QHBoxLayout;
+  filters->addWidget(conflictingOnly_);
+  filters->addWidget(threshold_);
+  filters->addSpacing(12);
+  filters->addWidget(new QLabel(tr("level")));
+  filters->addWidget(level_);
+  filters->addStretch();
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(2, 2, 2, 2);
   layout->addLayout(top);
+  layout->addLayout(filters);
   layout->addWidget(table_, 1);
 
   connect(idFilter_, &QLineEdit::textChanged, this, &UserTableView::setIdFilter);
@@ -268,6 +274,9 @@ UserTableView::UserTableView(RunStore& store, QWidget* parent)
   });
   connect(&store_, &RunStore::selectedUserChanged, this, &UserTableView::selectStoreUser);
   connect(model_, &QAbstractItemModel::modelReset, this, &UserTableView::selectStoreUser);
+  // Columns as wide as their headers and the rows in sight (not every row: 10^5 users).
+  connect(model_, &QAbstractItemModel::modelReset, table_, &QTableView::resizeColumnsToContents);
+  for (auto signal : {&RunStore::runBegan, &RunStore::runEnded}) connect(&store_, signal, this, &UserTableView::updateCount);
   connect(filter_, &QAbstractItemModel::layoutChanged, this, &UserTableView::updateCount);
   connect(filter_, &QAbstractItemModel::modelReset, this, &UserTableView::updateCount);
   connect(filter_, &QAbstractItemModel::rowsRemoved, this, &UserTableView::updateCount);
@@ -324,6 +333,7 @@ void UserTableView::selectStoreUser()
 void UserTableView::updateCount()
 {
   const auto* s = model_->snapshot();
+  setEmptyNotice(*table_, perUserNotice(store_));
   count_->setText(s ? tr("%1 of %2 users, window %3-%4").arg(filter_->rowCount()).arg(model_->rowCount()).arg(s->windowStart).arg(s->step)
                     : tr("no snapshot yet"));
 }

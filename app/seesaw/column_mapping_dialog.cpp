@@ -21,6 +21,25 @@ const char* const kRoleNames[] = {"-", "user", "item", "categorical", "dense", "
 
 bool contains(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 
+bool nameIsOneOf(const std::string& column, std::initializer_list<const char*> names)
+{
+  const QString lower = QString::fromStdString(column).toLower();
+  return std::any_of(names.begin(), names.end(), [&](const char* n) { return lower == QLatin1String(n); });
+}
+
+// Every preview value of the column is 0 or 1 (and there is one): a label, so a task.
+bool holdsZeroOne(const std::vector<std::vector<std::string>>& rows, size_t column)
+{
+  bool any = false;
+  for (const auto& row : rows) {
+    if (column >= row.size()) return false;
+    if (row[column] != "0" && row[column] != "1") return false;
+    any = true;
+  }
+  return any;
+}
+
+
 }  // namespace
 
 ColumnMappingDialog::ColumnMappingDialog(QString path, ColumnMapping initial, QWidget* parent)
@@ -92,11 +111,12 @@ void ColumnMappingDialog::loadPreview()
   QStringList rows{tr("holds")};
   for (size_t r = 0; r < preview.rows.size(); ++r) rows << QString::number(r + 1);
   table_->setVerticalHeaderLabels(rows);
+  const std::vector<Role> guessed = guessRoles(preview);
   for (int c = 0; c < n; ++c) {
     auto* role = new QComboBox;
     for (const char* name : kRoleNames) role->addItem(tr(name));
     const std::string& name = columns_[static_cast<size_t>(c)];
-    Role initial = Role::Ignore;
+    Role initial = guessed[static_cast<size_t>(c)];
     if (name == base_.user) initial = Role::User;
     else if (name == base_.item) initial = Role::Item;
     else if (contains(base_.categorical, name)) initial = Role::Categorical;
@@ -114,6 +134,41 @@ void ColumnMappingDialog::loadPreview()
     }
   }
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  message_->setText(guessed_);
+}
+
+std::vector<ColumnMappingDialog::Role> ColumnMappingDialog::guessRoles(const DelimitedPreview& preview)
+{
+  std::vector<Role> roles(preview.columns.size(), Role::Ignore);
+  // Only for a file met for the first time: a mapping already made is the user's.
+  if (!base_.user.empty() || !base_.item.empty() || !base_.tasks.empty()) {
+    guessed_.clear();
+    return roles;
+  }
+  bool user = false, item = false, timestamp = false;
+  QStringList said;
+  for (size_t c = 0; c < roles.size(); ++c) {
+    const std::string& name = preview.columns[c];
+    const QString column = QString::fromStdString(name);
+    if (!user && nameIsOneOf(name, {"uid", "user", "user_id", "userid", "user-id", "customer_id", "visitor_id"})) {
+      roles[c] = Role::User;
+      user = true;
+      said << tr("%1 the user").arg(column);
+    } else if (!item && nameIsOneOf(name, {"iid", "item", "item_id", "itemid", "item-id", "video_id", "photo_id", "product_id", "movie_id", "article_id"})) {
+      roles[c] = Role::Item;
+      item = true;
+      said << tr("%1 the item").arg(column);
+    } else if (!timestamp && nameIsOneOf(name, {"timestamp", "time", "ts", "time_ms", "datetime", "event_time"})) {
+      roles[c] = Role::Timestamp;
+      timestamp = true;
+      said << tr("%1 the timestamp").arg(column);
+    } else if (holdsZeroOne(preview.rows, c)) {
+      roles[c] = Role::BinaryTask;
+      said << tr("%1 a binary task (0/1)").arg(column);
+    }
+  }
+  guessed_ = said.isEmpty() ? QString() : tr("Guessed from the names and values: %1. Check each column and change what is wrong.").arg(said.join(QStringLiteral(", ")));
+  return roles;
 }
 
 int ColumnMappingDialog::columnCount() const { return static_cast<int>(columns_.size()); }

@@ -1,7 +1,9 @@
 #pragma once
 // The column-mapping step for a CSV/TSV file: the first rows as the loader splits them, and above
 // each column what it holds (user, item, categorical, dense, timestamp, a binary or regression
-// task, or nothing). The result is the run config's data.columns.
+// task, or nothing). The result is the run config's data.columns. For a file met for the first time
+// the obvious roles are guessed (uid / user_id: the user, iid / item: the item, 0/1 columns: binary
+// tasks) and the dialog says which.
 
 #include <QDialog>
 
@@ -15,6 +17,10 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QTableWidget;
+
+namespace seesaw {
+struct DelimitedPreview;
+}
 
 namespace seesaw::app {
 
@@ -38,8 +44,12 @@ public:
 
   void accept() override;
 
+  // What the dialog guessed, in words; empty when it guessed nothing.
+  QString guessed() const { return guessed_; }
+
 private:
   void loadPreview();
+  std::vector<Role> guessRoles(const DelimitedPreview& preview);
 
   QString path_;
   ColumnMapping base_;
@@ -51,6 +61,7 @@ private:
   QComboBox* delimiter_;
   QTableWidget* table_;
   QLabel* message_;
+  QString guessed_;
 };
 
 }  // namespace seesaw::app

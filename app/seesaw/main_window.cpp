@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
@@ -13,6 +14,10 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
+#include <QSlider>
 #include <QSettings>
 #include <QStatusBar>
 #include <QToolBar>
@@ -29,6 +34,7 @@
 #include "util/error.h"
 #include "widgets/change_marks.h"
 #include "widgets/cosine_matrix_view.h"
+#include "widgets/empty_notice.h"
 #include "widgets/export.h"
 #include "widgets/module_heatmap_view.h"
 #include "widgets/run_store.h"
@@ -68,19 +74,42 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   setCentralView(QStringLiteral("cosine"), cosine);
   addView(QStringLiteral("cosine-matrix"), tr("Cosine matrix"), new widgets::CosineMatrixView(*store_), Qt::RightDockWidgetArea);
   addView(QStringLiteral("user-detail"), tr("User drill-down"), new widgets::UserDetailView(*store_), Qt::RightDockWidgetArea);
-  addView(QStringLiteral("loss"), tr("Loss"), widgets::makeLossPlot(*store_), Qt::LeftDockWidgetArea);
+  addView(QStringLiteral("loss"), tr("Training loss"), widgets::makeLossPlot(*store_), Qt::LeftDockWidgetArea);
   addView(QStringLiteral("validation"), tr("Validation AUC / GAUC"), widgets::makeValidationPlot(*store_), Qt::LeftDockWidgetArea);
-  addView(QStringLiteral("magnitude"), tr("Magnitude ratios"), widgets::makeMagnitudePlot(*store_), Qt::LeftDockWidgetArea);
-  addView(QStringLiteral("weights"), tr("Task weights"), widgets::makeWeightPlot(*store_), Qt::LeftDockWidgetArea);
+  addView(QStringLiteral("magnitude"), tr("Gradient magnitude ratios"), widgets::makeMagnitudePlot(*store_), Qt::LeftDockWidgetArea);
+  addView(QStringLiteral("weights"), tr("Task weights applied by the method"), widgets::makeWeightPlot(*store_), Qt::LeftDockWidgetArea);
   addView(QStringLiteral("modules"), tr("Per-module conflict"), new widgets::ModuleHeatmapView(*store_), Qt::BottomDockWidgetArea);
   addView(QStringLiteral("user-distribution"), tr("Per-user cosine distribution"), new widgets::UserDistributionView(*store_), Qt::BottomDockWidgetArea);
   addView(QStringLiteral("user-scatter"), tr("Users"), new widgets::UserScatterView(*store_), Qt::BottomDockWidgetArea);
   addView(QStringLiteral("users"), tr("User table"), new widgets::UserTableView(*store_), Qt::BottomDockWidgetArea);
   steering_ = new SteeringPanel(*store_, *session_);
-  addView(QStringLiteral("steering"), tr("Steering"), steering_, Qt::RightDockWidgetArea);
+  // Scrolled: the panel's full height (a method with many parameters) would otherwise set the
+  // right column's least height and squeeze the matrix above it on a laptop.
+  auto* steeringScroll = new QScrollArea;
+  steeringScroll->setWidget(steering_);
+  steeringScroll->setWidgetResizable(true);
+  steeringScroll->setFrameShape(QFrame::NoFrame);
+  addView(QStringLiteral("steering"), tr("Steering"), steeringScroll, Qt::RightDockWidgetArea);
+  // Tabbed in groups read one at a time, so that every plot keeps a readable height: the left
+  // column holds two plots on a desktop screen and one on a laptop's, never four of 60 pixels.
+  const QSize available = screen()->availableGeometry().size();
+  const bool laptop = available.height() < 900;
   tabifyDockWidget(dock("user-detail"), dock("steering"));
-  dock("user-detail")->raise();
+  tabifyDockWidget(dock("loss"), dock("validation"));
+  tabifyDockWidget(laptop ? dock("validation") : dock("magnitude"), dock("weights"));
+  if (laptop) tabifyDockWidget(dock("weights"), dock("magnitude"));
+  tabifyDockWidget(dock("modules"), dock("user-distribution"));
+  for (const char* front : {"user-detail", "magnitude", "loss", "modules"}) dock(front)->raise();
+  // Before any run, the central view says what Start will train.
+  widgets::setEmptyNotice(*cosine, tr("Set up: %1 (%2, method %3, %4).\n\nStart (Ctrl+R) trains it; New run (Ctrl+N) sets up another;\n"
+                                      "Open trace (Ctrl+O) replays a recorded run.")
+                                       .arg(QString::fromStdString(config_.name.empty() ? config_.data.source : config_.name),
+                                            QString::fromStdString(modelTypeName(config_.model.type)), QString::fromStdString(config_.method.name))
+                                       .arg(config_.train.steps > 0 ? tr("%1 steps").arg(config_.train.steps) : tr("%1 epochs").arg(config_.train.epochs)));
   for (QCustomPlot* plot : findChildren<QCustomPlot*>()) widgets::addExportMenu(*plot);
+  // Combo boxes filled when a run begins are as wide as their longest choice ("cosine is_click /
+  // long_view"), not as wide as they were empty.
+  for (QComboBox* box : findChildren<QComboBox*>()) box->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   widgets::addExportMenu(static_cast<widgets::UserTableView*>(view(QStringLiteral("users")))->table());
 
   QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -134,6 +163,26 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   checkpointAction_->setObjectName(QStringLiteral("checkpoint"));
   for (QAction* a : {startAction_, pauseAction_, stopAction_, checkpointAction_}) a->setToolTip(a->text() + QStringLiteral(" (") + a->shortcut().toString() + ')');
 
+  // One smoothing for every plot over steps, as TensorBoard has it; remembered between sessions.
+  bar->addSeparator();
+  auto* smoothing = new QSlider(Qt::Horizontal);
+  smoothing->setObjectName(QStringLiteral("smoothing"));
+  smoothing->setRange(0, 99);
+  smoothing->setFixedWidth(120);
+  smoothing->setToolTip(tr("smoothing of the plots over steps: an exponential moving average (0: the raw values); "
+                           "the raw values stay drawn faint behind it"));
+  auto* smoothingValue = new QLabel;
+  bar->addWidget(new QLabel(tr(" smoothing ")));
+  bar->addWidget(smoothing);
+  bar->addWidget(smoothingValue);
+  connect(smoothing, &QSlider::valueChanged, this, [this, smoothingValue](int value) {
+    smoothingValue->setText(QStringLiteral(" %1").arg(value / 100.0, 0, 'f', 2));
+    for (widgets::StepPlot* plot : findChildren<widgets::StepPlot*>()) plot->setSmoothing(value / 100.0);
+    QSettings().setValue(QStringLiteral("view/smoothing"), value);
+  });
+  smoothing->setValue(layout == Layout::Remembered ? QSettings().value(QStringLiteral("view/smoothing"), 0).toInt() : 0);
+  smoothingValue->setText(QStringLiteral(" %1").arg(smoothing->value() / 100.0, 0, 'f', 2));
+
   QToolBar* timelineBar = new QToolBar(tr("Timeline"));
   timelineBar->setObjectName(QStringLiteral("timeline-toolbar"));
   timelineBar->addWidget(timeline_);
@@ -142,6 +191,7 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   stateLabel_ = new QLabel;
   stateLabel_->setObjectName(QStringLiteral("run-state"));
   stepLabel_ = new QLabel;
+  stepLabel_->setObjectName(QStringLiteral("progress"));
   speedLabel_ = new QLabel;
   deviceLabel_ = new QLabel;
   traceLabel_ = new QLabel;
@@ -165,9 +215,17 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
     sessionStateChanged();
   });
 
-  resize(1800, 1150);
-  resizeDocks({dock("loss"), dock("cosine-matrix")}, {430, 430}, Qt::Horizontal);
-  resizeDocks({dock("modules"), dock("cosine-matrix")}, {330, 380}, Qt::Vertical);
+  // Nearly the whole screen, a laptop's 1366x768 as a 2560x1440 monitor, and never larger.
+  const QSize size(available.width() * 95 / 100, available.height() * 92 / 100);
+  resize(size);
+  // The columns beside the central cosines a quarter of the width each; the per-user row below
+  // two fifths of the height, the matrix above the drill-down half of the right column.
+  const int w = size.width(), h = size.height();
+  resizeDocks({dock("loss"), dock("cosine-matrix")}, {w * 24 / 100, w * 24 / 100}, Qt::Horizontal);
+  resizeDocks({dock("modules")}, {h * 40 / 100}, Qt::Vertical);
+  if (!laptop) resizeDocks({dock("loss"), dock("magnitude")}, {h / 4, h / 4}, Qt::Vertical);
+  resizeDocks({dock("cosine-matrix"), dock("user-detail")}, {h / 4, h / 4}, Qt::Vertical);
+  resizeDocks({dock("modules"), dock("user-scatter"), dock("users")}, {w * 30 / 100, w * 30 / 100, w * 40 / 100}, Qt::Horizontal);
   if (layout == Layout::Remembered) {
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
@@ -335,7 +393,10 @@ void MainWindow::sessionStateChanged()
   using State = LiveSession::State;
   const State state = session_->state();
   const bool replaying = replay_->isOpen() && !session_->active();
-  startAction_->setEnabled(!session_->active());
+  // Start trains the run set up, which is not the replayed one: while a trace is shown, a run to
+  // train is set up first (New run).
+  startAction_->setEnabled(!session_->active() && !replaying);
+  startAction_->setStatusTip(replaying ? tr("a trace is shown: New run (Ctrl+N) sets up a run to train") : QString());
   findChild<QAction*>(QStringLiteral("new-run"))->setEnabled(!session_->active());
   // A branch is a run of its own: offered once this one has ended, and the menu says why not before.
   auto* branch = findChild<QAction*>(QStringLiteral("branch"));
@@ -408,7 +469,12 @@ void MainWindow::updateStatus()
     deviceLabel_->setText(store_->started() ? tr("device: %1").arg(QString::fromStdString(info.device)) : QString());
     return;
   }
-  stepLabel_->setText(tr("step %1 / %2, epoch %3").arg(store_->lastStep()).arg(info.totalSteps).arg(store_->epochs().back(), 0, 'f', 2) +
+  // The run's progress; the timeline says which step the views show.
+  const bool replaying = replay_->isOpen() && !session_->active();
+  stepLabel_->setText((replaying ? tr("recorded %1 of %2 steps, epoch %3") : tr("trained %1 of %2 steps, epoch %3"))
+                          .arg(store_->lastStep())
+                          .arg(info.totalSteps)
+                          .arg(store_->epochs().back(), 0, 'f', 2) +
                       (info.branch.checkpoint.empty() ? QString() : tr(" (branch from step %1)").arg(info.branch.step)));
   // Samples per second over the last records (at most 50), so the rate follows the run's pace.
   const int first = std::max(0, n - 50);
@@ -418,8 +484,29 @@ void MainWindow::updateStatus()
   deviceLabel_->setText(tr("device: %1").arg(QString::fromStdString(info.device)));
 }
 
+bool MainWindow::confirmQuit()
+{
+  QMessageBox box(QMessageBox::Question, tr("Quit while training?"),
+                  tr("The run is at step %1 of %2. Quitting stops it: its trace keeps every step recorded so far, marked stopped, "
+                     "and Branch from checkpoint continues from any checkpoint saved (Ctrl+K saves one now).")
+                      .arg(store_->lastStep())
+                      .arg(store_->info().totalSteps),
+                  QMessageBox::Cancel, this);
+  QPushButton* quit = box.addButton(tr("Stop the run and quit"), QMessageBox::AcceptRole);
+  quit->setObjectName(QStringLiteral("stop-and-quit"));
+  box.setDefaultButton(QMessageBox::Cancel);
+  box.exec();
+  return box.clickedButton() == quit;
+}
+
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+  // A run in progress is not lost to a stray Ctrl+Q. (A window nobody sees, under automation,
+  // closes as asked.)
+  if (isVisible() && session_->active() && !confirmQuit()) {
+    event->ignore();
+    return;
+  }
   // Stop the trainer and wait for it: the trace is closed complete before the window goes.
   session_->stop();
   session_->waitForEnd();

@@ -82,6 +82,8 @@ protected:
 
 private:
   QDockWidget* dock(const char* view) const;
+  // Asks whether to stop the run in progress and quit; true when the user says so.
+  bool confirmQuit();
   void sessionStateChanged();
   // Says in the status bar what became of each checkpoint asked for, and offers no second one of
   // the same step (it would be the same state).

@@ -5,8 +5,9 @@
 #include <QFormLayout>
 #include <QLabel>
 
-#include <cmath>
+#include <algorithm>
 
+#include "app/seesaw/number_box.h"
 #include "methods/registry.h"
 
 namespace seesaw::app {
@@ -54,7 +55,7 @@ std::map<std::string, double> MethodForm::changedFrom(const std::map<std::string
   std::map<std::string, double> out;
   for (const auto& [name, box] : boxes_) {
     const auto it = current.find(name.toStdString());
-    if (it == current.end() || std::abs(box->value() - it->second) > 0.5 * std::pow(10.0, -box->decimals())) out[name.toStdString()] = box->value();
+    if (it == current.end() || NumberBox::differs(box->value(), it->second)) out[name.toStdString()] = box->value();
   }
   return out;
 }
@@ -76,15 +77,16 @@ void MethodForm::showParameters(const std::map<std::string, double>& given)
   for (const HyperParameter& p : info.hyperParameters) {
     const auto it = given.find(p.name);
     const double value = it != given.end() ? it->second : p.defaultValue;
-    // Enough decimals that a small value (an eps of 1e-9) survives the box: four significant digits.
-    const int decimals = p.integer ? 0 : value != 0 && std::abs(value) < 1e-2 ? std::min(15, static_cast<int>(std::ceil(-std::log10(std::abs(value)))) + 4) : 6;
-    auto* box = new QDoubleSpinBox;
-    box->setRange(p.min, p.max);
-    box->setDecimals(decimals);
-    box->setSingleStep(p.integer ? 1 : std::max((p.max - p.min) / 100, 1e-6));
+    QDoubleSpinBox* box = new NumberBox(p.min, p.max, p.integer ? 1 : std::max((p.max - p.min) / 100, 1e-6));
+    if (p.integer) box->setDecimals(0);
     box->setValue(value);
     box->setToolTip(QStringLiteral("%1\nrange [%2, %3], default %4").arg(QString::fromStdString(p.description)).arg(p.min).arg(p.max).arg(p.defaultValue));
     parameters_->addRow(QString::fromStdString(p.name), box);
+    // What the parameter does, in a line under its box (a tooltip alone is found by few).
+    auto* meaning = new QLabel(QString::fromStdString(p.description));
+    meaning->setWordWrap(true);
+    meaning->setStyleSheet(QStringLiteral("color: #555; font-size: 8pt"));
+    parameters_->addRow(QString(), meaning);
     boxes_[QString::fromStdString(p.name)] = box;
   }
 }

@@ -26,8 +26,7 @@ public:
   void setMethod(const std::string& name, const std::map<std::string, double>& params);
   std::string method() const;
   std::map<std::string, double> params() const;
-  // The parameters whose boxes differ from `current` by more than the boxes can show (a value
-  // with more digits than its box is not a change).
+  // The parameters whose boxes differ from `current` beyond float rounding.
   std::map<std::string, double> changedFrom(const std::map<std::string, double>& current) const;
   QDoubleSpinBox* parameterBox(const QString& name) const;
   QComboBox* methodBox() const { return method_; }

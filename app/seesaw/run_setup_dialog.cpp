@@ -18,6 +18,7 @@
 
 #include "app/seesaw/column_mapping_dialog.h"
 #include "app/seesaw/method_form.h"
+#include "app/seesaw/number_box.h"
 
 namespace seesaw::app {
 namespace {
@@ -27,14 +28,7 @@ constexpr const char* kFileSource = "file";
 // The boxes take what a user types, a negative learning rate or zero included, and Start refuses
 // what the run config refuses, naming the field: a box that dropped a minus sign or reverted a 0
 // would run something the user did not ask for.
-QDoubleSpinBox* doubleBox(double min, double max, int decimals, double step)
-{
-  auto* box = new QDoubleSpinBox;
-  box->setRange(min, max);
-  box->setDecimals(decimals);
-  box->setSingleStep(step);
-  return box;
-}
+QDoubleSpinBox* doubleBox(double step) { return new NumberBox(-1e9, 1e9, step); }
 
 QSpinBox* intBox(int min, int max)
 {
@@ -54,14 +48,28 @@ QWidget* withBrowse(QLineEdit* edit, QPushButton* browse)
   return row;
 }
 
+// "user uid, item iid; tasks click (binary), like (binary); timestamp ts; 2 dense, 1 categorical".
+QString describeColumns(const ColumnMapping& m)
+{
+  if (m.user.empty() && m.item.empty() && m.tasks.empty()) return {};
+  QStringList tasks;
+  for (const TaskMapping& t : m.tasks)
+    tasks << QStringLiteral("%1 (%2)").arg(QString::fromStdString(t.name), t.type == TaskType::Binary ? QStringLiteral("binary") : QStringLiteral("regression"));
+  QStringList parts{QStringLiteral("user %1, item %2").arg(QString::fromStdString(m.user), QString::fromStdString(m.item)),
+                    tasks.isEmpty() ? QStringLiteral("no task") : QStringLiteral("tasks %1").arg(tasks.join(QStringLiteral(", ")))};
+  if (!m.timestamp.empty()) parts << QStringLiteral("timestamp %1").arg(QString::fromStdString(m.timestamp));
+  if (!m.dense.empty() || !m.categorical.empty()) parts << QStringLiteral("%1 dense, %2 categorical").arg(m.dense.size()).arg(m.categorical.size());
+  return parts.join(QStringLiteral("; "));
+}
+
 }  // namespace
 
 RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* parent)
     : QDialog(parent), base_(std::move(config)), source_(new QComboBox), dataPath_(new QLineEdit), browseData_(new QPushButton(tr("..."))),
-      columns_(new QPushButton(tr("Columns..."))), split_(new QComboBox), validFraction_(doubleBox(0, 0.9, 2, 0.05)),
-      testFraction_(doubleBox(0, 0.9, 2, 0.05)), splitSeed_(intBox(0, 2147483647)), model_(new QComboBox), method_(new MethodForm), steps_(intBox(0, 1000000000)), epochs_(doubleBox(-1e6, 1e6, 2, 0.5)),
-      batch_(intBox(-1000000000, 1000000000)), lr_(doubleBox(-1000, 1000, 7, 1e-4)), optimizer_(new QComboBox), device_(new QComboBox),
-      window_(intBox(0, 1000000)), trace_(new QLineEdit(tracePath)), problem_(new QLabel)
+      columns_(new QPushButton(tr("Columns..."))), split_(new QComboBox), validFraction_(doubleBox(0.05)),
+      testFraction_(doubleBox(0.05)), splitSeed_(intBox(0, 2147483647)), model_(new QComboBox), method_(new MethodForm), steps_(intBox(0, 1000000000)), epochs_(doubleBox(0.5)),
+      batch_(intBox(-1000000000, 1000000000)), lr_(doubleBox(1e-4)), optimizer_(new QComboBox), device_(new QComboBox),
+      window_(intBox(0, 1000000)), trace_(new QLineEdit(tracePath)), columnsSummary_(new QLabel), problem_(new QLabel)
 {
   setWindowTitle(tr("New run"));
   // Named after their config fields, for tests and accessibility tools.
@@ -103,12 +111,15 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
   trace_->setPlaceholderText(tr("runs/<date>-<name>-<method>.h5"));
   dataPath_->setPlaceholderText(tr("the data file (kuairand, census and CSV/TSV sources)"));
   problem_->setWordWrap(true);
+  columnsSummary_->setObjectName(QStringLiteral("columns-summary"));
+  columnsSummary_->setWordWrap(true);
   problem_->setStyleSheet(QStringLiteral("color: #b2182b"));
 
   auto* dataForm = new QFormLayout;
   dataForm->addRow(tr("dataset"), source_);
   dataForm->addRow(tr("file"), withBrowse(dataPath_, browseData_));
   dataForm->addRow(QString(), columns_);
+  dataForm->addRow(QString(), columnsSummary_);
   dataForm->addRow(tr("split"), split_);
   dataForm->addRow(tr("validation"), validFraction_);
   dataForm->addRow(tr("test"), testFraction_);
@@ -134,7 +145,13 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
   trainBox->setLayout(train);
 
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
-  buttons->addButton(tr("Start"), QDialogButtonBox::AcceptRole)->setDefault(true);
+  QPushButton* start = buttons->addButton(tr("Start"), QDialogButtonBox::AcceptRole);
+  start->setDefault(true);
+  start->setObjectName(QStringLiteral("start"));
+  // The main window's Start shortcut starts what this dialog sets up (the window's own cannot
+  // reach past a modal dialog).
+  start->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+  start->setToolTip(tr("Start (Ctrl+R)"));
   load_ = buttons->addButton(tr("Load config..."), QDialogButtonBox::ActionRole);
   QPushButton* save = buttons->addButton(tr("Save config..."), QDialogButtonBox::ActionRole);
   auto* columns = new QHBoxLayout;
@@ -190,6 +207,7 @@ void RunSetupDialog::setConfig(const RunConfig& config)
   window_->setValue(static_cast<int>(config.train.userSnapshotEvery));
   const bool file = config.data.source == kFileSource;
   columns_->setEnabled(file);
+  columnsSummary_->setText(file ? describeColumns(config.data.columns) : QString());
   fitSplitToColumns(false);
   problem_->clear();
 }
@@ -221,6 +239,7 @@ void RunSetupDialog::sourceChanged()
     base_.data.source = kFileSource;
     base_.name = "file";
     columns_->setEnabled(true);
+    columnsSummary_->setText(describeColumns(base_.data.columns));
     fitSplitToColumns(true);
     return;
   }
@@ -235,6 +254,7 @@ void RunSetupDialog::editColumns()
   ColumnMappingDialog dialog(dataPath_->text(), base_.data.columns, this);
   if (dialog.exec() == QDialog::Accepted) {
     base_.data.columns = dialog.mapping();
+    columnsSummary_->setText(describeColumns(base_.data.columns));
     fitSplitToColumns(true);
   }
 }

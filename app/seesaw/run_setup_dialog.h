@@ -75,6 +75,7 @@ private:
   QComboBox* device_;
   QSpinBox* window_;
   QLineEdit* trace_;
+  QLabel* columnsSummary_;  // what the file's columns are mapped to, in words
   QLabel* problem_;
   QPushButton* load_ = nullptr;
 };

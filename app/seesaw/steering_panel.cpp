@@ -13,17 +13,15 @@
 
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/method_form.h"
+#include "app/seesaw/number_box.h"
 #include "widgets/run_store.h"
 
 namespace seesaw::app {
 
 SteeringPanel::SteeringPanel(widgets::RunStore& store, LiveSession& session, QWidget* parent)
-    : QWidget(parent), store_(store), session_(session), lr_(new QDoubleSpinBox), method_(new MethodForm), weights_(new QLineEdit),
+    : QWidget(parent), store_(store), session_(session), lr_(new NumberBox(-1e9, 1e9, 1e-4)), method_(new MethodForm), weights_(new QLineEdit),
       apply_(new QPushButton(tr("Apply from the next step"))), log_(new QListWidget)
 {
-  lr_->setRange(-1000, 1000);  // as typed: the trainer refuses what it cannot run, and the change log says why
-  lr_->setDecimals(7);
-  lr_->setSingleStep(1e-4);
   lr_->setToolTip(tr("learning rate (train.lr)"));
   weights_->setPlaceholderText(tr("one per task, comma-separated"));
   weights_->setToolTip(tr("fixed task weights (train.task_weights): the fixed method's weights, and the loss weights without analysis"));
@@ -73,7 +71,7 @@ bool SteeringPanel::apply()
 {
   Steering s;
   // Only what the person changed: a value with more digits than its box shows is not a change.
-  if (std::abs(lr_->value() - current_.train.lr) > 0.5 * std::pow(10.0, -lr_->decimals())) s.lr = lr_->value();
+  if (NumberBox::differs(lr_->value(), current_.train.lr)) s.lr = lr_->value();
   if (method_->method() != current_.method.name) {
     s.method = method_->method();
     s.params = method_->params();

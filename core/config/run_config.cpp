@@ -362,6 +362,9 @@ void validate(const RunConfig& c)
           "data.source", "unknown source '" + d.source + "' (demo, kuairand, census, file, synthetic)");
   if (d.source == "kuairand" || d.source == "census" || d.source == "file")
     require(!d.path.empty(), "data.path", "the '" + d.source + "' source needs a file (--data FILE)");
+  require(d.split.validFraction >= 0 && d.split.validFraction < 1, "data.split.valid", "must lie in [0, 1)");
+  require(d.split.testFraction >= 0 && d.split.testFraction < 1, "data.split.test", "must lie in [0, 1)");
+  require(d.split.validFraction + d.split.testFraction < 1, "data.split.test", "with data.split.valid, must leave rows to train on (sum below 1)");
   if (d.source == "file") {
     require(!d.columns.user.empty(), "data.columns.user", "is required");
     require(!d.columns.item.empty(), "data.columns.item", "is required");

@@ -4,6 +4,8 @@
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QListWidget>
+#include <QMessageBox>
+#include <QPushButton>
 
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/main_window.h"
@@ -188,6 +190,35 @@ private Q_SLOTS:
     reader.readAll();
     QCOMPARE(reader.status().state, trace::RunState::Stopped);
     QCOMPARE(reader.stepCount(), int64_t(steps));
+  }
+
+  // Quitting a visible window with a run in progress asks first: Cancel keeps training, "Stop the
+  // run and quit" stops it with its trace complete.
+  void quittingMidRunAsksFirst()
+  {
+    QTemporaryDir dir;
+    app::MainWindow w(demo(100000), dir.filePath("run.h5"), app::MainWindow::Layout::Default);
+    w.show();
+    w.startRun();
+    QVERIFY(QTest::qWaitFor([&] { return w.store().stepCount() >= 5; }, 120000));
+    QString asked;
+    const auto answer = [&](const char* button) {
+      QTimer::singleShot(0, &w, [&asked, button] {
+        auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+        QVERIFY(box);
+        asked = box->text();
+        if (QString(button) == "cancel") box->button(QMessageBox::Cancel)->click();
+        else box->findChild<QPushButton*>(button)->click();
+      });
+    };
+    answer("cancel");
+    QVERIFY(!w.close());
+    QVERIFY2(asked.contains("The run is at step"), qPrintable(asked));
+    QVERIFY(w.session().active());
+    answer("stop-and-quit");
+    QVERIFY(w.close());
+    QVERIFY(!w.session().active());
+    QVERIFY(w.store().runEnd().has_value() && w.store().runEnd()->stopped);
   }
 
   void aBadDataFileFailsWithItsNameAndTheAppStaysUsable()

@@ -94,7 +94,7 @@ private Q_SLOTS:
     auto* overlay = w.findChild<widgets::CompareOverlayView*>();
     QCOMPARE(overlay->plot()->graphCount(), 2);
     for (int run = 0; run < 2; ++run) {
-      const auto* data = overlay->plot()->graph(run)->data().data();
+      const auto* data = overlay->plot()->graph(1 - run)->data().data();  // the first run drawn last, on top
       const widgets::RunStore& store = w.store(run);
       QCOMPARE(data->size(), store.stepCount());
       for (int i : {0, 31, store.stepCount() - 1}) QCOMPARE((data->constBegin() + i)->value, store.cosine(0)[i]);
@@ -239,7 +239,7 @@ private Q_SLOTS:
     // The views show what is shared, the users view why it shows nothing.
     auto* overlay = w.findChild<widgets::CompareOverlayView*>();
     QCOMPARE(overlay->plot()->graphCount(), 2);
-    QCOMPARE(overlay->plot()->graph(1)->dataCount(), 10);
+    QCOMPARE(overlay->plot()->graph(0)->dataCount(), 10);  // the second run's (the first is drawn last)
     auto* users = w.findChild<widgets::CompareUsersView*>();
     QVERIFY(users->users().empty());
     const auto says = [](const QWidget* parent, const QString& text) {

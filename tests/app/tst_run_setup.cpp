@@ -105,6 +105,19 @@ private Q_SLOTS:
     QCOMPARE(dialog.previewCell(0, 0), QString("111"));
     QCOMPARE(dialog.previewCell(1, 1), QString("2629583"));
     using Role = app::ColumnMappingDialog::Role;
+    // A file met for the first time: the obvious roles are guessed from the names and values, and
+    // the dialog says so.
+    QCOMPARE(dialog.role(0), Role::User);        // user_id
+    QCOMPARE(dialog.role(1), Role::Item);        // video_id
+    QCOMPARE(dialog.role(2), Role::Ignore);      // date: 20220410
+    QCOMPARE(dialog.role(4), Role::Timestamp);   // time_ms (the first timestamp-named column)
+    QCOMPARE(dialog.role(5), Role::BinaryTask);  // is_click: 0 and 1
+    QCOMPARE(dialog.role(9), Role::BinaryTask);  // long_view
+    QCOMPARE(dialog.role(10), Role::Ignore);     // play_time_ms
+    QCOMPARE(dialog.role(14), Role::BinaryTask); // label
+    QCOMPARE(dialog.role(15), Role::Ignore);     // timestamp: a second one is not guessed
+    QVERIFY2(dialog.guessed().contains("user_id the user") && dialog.guessed().contains("is_click a binary task"), qPrintable(dialog.guessed()));
+    for (int c = 0; c < dialog.columnCount(); ++c) dialog.setRole(c, Role::Ignore);
     dialog.setRole(0, Role::User);
     dialog.setRole(1, Role::Item);
     QVERIFY(dialog.problem().contains("task"));
@@ -173,11 +186,42 @@ private Q_SLOTS:
       QCOMPARE(dialog.config().train.lr, value);
       QVERIFY2(dialog.problem().contains("train.lr"), qPrintable(dialog.problem()));
     }
+    // Numbers as people write them, kept to the last digit (a fixed 7 decimals made 1e-10 a 0).
+    for (const auto& [typed, value] : {std::pair<QString, double>{"1e-10", 1e-10}, {"2.5E-3", 0.0025}, {"0.1", 0.1}}) {
+      lr->findChild<QLineEdit*>()->selectAll();
+      QTest::keyClicks(lr->findChild<QLineEdit*>(), typed);
+      lr->interpretText();
+      QCOMPARE(lr->value(), value);
+      QCOMPARE(dialog.config().train.lr, value);
+    }
+    lr->setValue(1e-10);
+    QCOMPARE(lr->text(), QString("1e-10"));
+    lr->setValue(0.0003);
+    QCOMPARE(lr->text(), QString("0.0003"));
+    lr->findChild<QLineEdit*>()->selectAll();
+    QTest::keyClicks(lr->findChild<QLineEdit*>(), "1e-3x");  // the x is not taken
+    QCOMPARE(lr->findChild<QLineEdit*>()->text(), QString("1e-3"));
+    // A fraction that leaves no rows to train on is refused, naming the field.
+    dialog.findChild<QDoubleSpinBox*>("data.split.valid")->setValue(0.6);
+    dialog.findChild<QDoubleSpinBox*>("data.split.test")->setValue(0.5);
+    QVERIFY2(dialog.problem().contains("data.split.test"), qPrintable(dialog.problem()));
     auto* batch = dialog.findChild<QSpinBox*>("train.batch_size");
     batch->findChild<QLineEdit*>()->selectAll();
     QTest::keyClicks(batch->findChild<QLineEdit*>(), "-5");
     batch->interpretText();
     QCOMPARE(batch->value(), -5);
+  }
+
+  // Ctrl+R, the main window's Start, starts what the open setup dialog sets up.
+  void ctrlRStartsFromTheSetupDialog()
+  {
+    app::RunSetupDialog dialog(presetConfig("demo"), QString());
+    dialog.show();
+    QApplication::setActiveWindow(&dialog);
+    QVERIFY(QTest::qWaitForWindowActive(&dialog));
+    QTest::keyClick(dialog.windowHandle(), Qt::Key_R, Qt::ControlModifier);  // through the window system, as a key press comes
+    QTRY_COMPARE(dialog.result(), int(QDialog::Accepted));  // a button's shortcut clicks it after its press animation
+    QVERIFY(!dialog.isVisible());
   }
 
   // A CSV without a timestamp column trains from the dialog: the split follows the mapped columns.
@@ -200,6 +244,7 @@ private Q_SLOTS:
     const auto mapWithoutTimestamp = [](Role task) {
       auto* mapping = qobject_cast<app::ColumnMappingDialog*>(QApplication::activeModalWidget());
       QVERIFY(mapping);
+      for (int c = 0; c < mapping->columnCount(); ++c) mapping->setRole(c, Role::Ignore);  // what it guessed
       mapping->setRole(0, Role::User);
       mapping->setRole(1, Role::Item);
       mapping->setRole(5, task);
@@ -208,6 +253,7 @@ private Q_SLOTS:
     QTimer::singleShot(0, &dialog, [&] { mapWithoutTimestamp(Role::BinaryTask); });
     dialog.findChild<QPushButton*>("columns")->click();
     QCOMPARE(dialog.problem(), QString());
+    QCOMPARE(dialog.findChild<QLabel*>("columns-summary")->text(), QString("user user_id, item video_id; tasks is_click (binary)"));
     const RunConfig c = dialog.config();
     QCOMPARE(int(c.data.split.method), int(SplitMethod::Random));
     dialog.findChild<QDoubleSpinBox*>("data.split.valid")->setValue(0.2);

@@ -1,6 +1,7 @@
 // The views fed known records: what they show, cell by cell and point by point.
 
 #include <QtTest>
+#include <QToolButton>
 
 #include <cmath>
 #include <limits>
@@ -8,6 +9,7 @@
 #include <random>
 
 #include "widgets/cosine_matrix_view.h"
+#include "widgets/empty_notice.h"
 #include "widgets/module_heatmap_view.h"
 #include "widgets/plot_style.h"
 #include "widgets/run_store.h"
@@ -100,6 +102,18 @@ RecordBatch steps(int64_t first, int64_t last)
   return b;
 }
 
+// The plot on screen at `size`, drawn with steps 1 to `last` of a three-task run.
+bool showSteps(StepPlot& plot, RunStore& store, QSize size, int64_t last)
+{
+  plot.resize(size);
+  plot.show();
+  if (!QTest::qWaitForWindowExposed(&plot)) return false;
+  store.begin(threeTasks());
+  store.append(steps(1, last));
+  plot.replot(QCustomPlot::rpImmediateRefresh);
+  return true;
+}
+
 }  // namespace
 
 class ViewsTest : public QObject
@@ -184,12 +198,7 @@ private Q_SLOTS:
   {
     RunStore store;
     std::unique_ptr<StepPlot> plot(makeLossPlot(store));
-    plot->resize(800, 300);
-    plot->show();
-    QVERIFY(QTest::qWaitForWindowExposed(plot.get()));
-    store.begin(threeTasks());
-    store.append(steps(1, 100));
-    plot->replot(QCustomPlot::rpImmediateRefresh);
+    QVERIFY(showSteps(*plot, store, QSize(800, 300), 100));
     // The cursor has a layer of its own: moving it redraws that layer, and the picture shows it
     // at its new step and no longer at its old one.
     const auto darkAt = [&](int64_t step) {
@@ -200,12 +209,12 @@ private Q_SLOTS:
         for (int dx = -1; dx <= 1; ++dx) dark += qGray(image.pixel(x + dx, y)) < 200;  // antialiased: a line between two columns is half grey in each
       return dark;
     };
-    store.setCursor(30);
-    QVERIFY2(darkAt(30) > 20, "the cursor is drawn at step 30");
-    const int background = darkAt(70);
-    store.setCursor(70);
-    QVERIFY2(darkAt(70) > background + 20, "the cursor moved to step 70");
-    QVERIFY2(darkAt(30) < 20, "and left step 30");
+    store.setCursor(33);
+    QVERIFY2(darkAt(33) > 20, "the cursor is drawn at step 33");
+    const int background = darkAt(67);
+    store.setCursor(67);
+    QVERIFY2(darkAt(67) > background + 20, "the cursor moved to step 67");
+    QVERIFY2(darkAt(33) < 20, "and left step 33");
     // A click on the plot moves the cursor there; a drag pans and leaves it.
     const auto pixelOf = [&](double step) { return QPoint(static_cast<int>(plot->xAxis->coordToPixel(step)), plot->axisRect()->center().y()); };
     QTest::mouseClick(plot.get(), Qt::LeftButton, {}, pixelOf(55));
@@ -215,6 +224,149 @@ private Q_SLOTS:
     QApplication::sendEvent(plot.get(), &move);
     QTest::mouseRelease(plot.get(), Qt::LeftButton, {}, pixelOf(10));
     QCOMPARE(store.cursor(), int64_t(55));
+  }
+
+  // An empty view says what it waits for (a run, its first step, evaluation or snapshot, a user to
+  // be picked), not axes with invented ranges; once the run has ended, what it never recorded.
+  void emptyViewsSayWhatTheyWaitFor()
+  {
+    RunStore store;
+    std::unique_ptr<StepPlot> loss(makeLossPlot(store)), valid(makeValidationPlot(store));
+    CosineMatrixView matrix(store);
+    UserScatterView scatter(store);
+    UserDetailView detail(store);
+    UserTableView table(store);
+    const auto notice = [](const QWidget& view) { return emptyNotice(view) ? emptyNotice(view)->text() : QString(); };
+    const auto& scatterPlot = *scatter.findChild<QCustomPlot*>();
+    const auto& detailPlot = *detail.findChild<QCustomPlot*>();
+    for (const QWidget* view : std::initializer_list<const QWidget*>{loss.get(), valid.get(), &matrix, &scatterPlot, &detailPlot, &table.table()})
+      QVERIFY2(notice(*view).startsWith("No run yet"), qPrintable(notice(*view)));
+    store.begin(withUsers());
+    QCOMPARE(notice(*loss), QString("Waiting for the run's first training step."));
+    QCOMPARE(notice(*valid), QString("Waiting for the run's first evaluation."));
+    QCOMPARE(notice(scatterPlot), QString("Waiting for the first per-user snapshot: one every 10 steps."));
+    QCOMPARE(notice(table.table()), notice(scatterPlot));
+    store.append(steps(1, 10));
+    QCOMPARE(notice(*loss), QString());
+    QCOMPARE(notice(matrix), QString());
+    QCOMPARE(notice(*valid), QString("Waiting for the run's first evaluation."));
+    RecordBatch snapshot;
+    snapshot.snapshots.push_back(snapshotAt(10));
+    store.append(snapshot);
+    QCOMPARE(notice(scatterPlot), QString());
+    QCOMPARE(notice(table.table()), QString());
+    QVERIFY2(notice(detailPlot).startsWith("Click a user"), qPrintable(notice(detailPlot)));
+    store.setSelectedUser(1);
+    QCOMPARE(notice(detailPlot), QString());
+    store.end(RunEnd{});
+    QCOMPARE(notice(*valid), QString("This run recorded no evaluation."));
+    // A run without per-user geometry says so in every per-user view.
+    RunInfo noUsers = threeTasks();
+    store.begin(noUsers);
+    QCOMPARE(notice(scatterPlot), QString("This run records no per-user geometry (train.user_snapshot_every is 0)."));
+    QCOMPARE(notice(detailPlot), notice(scatterPlot));
+  }
+
+  // The legend sits above the axes, where it hides no step; a click on an entry hides its series
+  // (out of the value range and the tooltip) and a second click shows it again.
+  void legendsSitAboveTheDataAndAClickHidesASeries()
+  {
+    RunStore store;
+    std::unique_ptr<StepPlot> loss(makeLossPlot(store));
+    QVERIFY(showSteps(*loss, store, QSize(700, 300), 20));
+    QVERIFY(loss->legend->outerRect().bottom() <= loss->axisRect()->outerRect().top());
+    QCOMPARE(loss->legend->wrap() >= 3, true);  // three tasks on one row at 700 px
+    QCOMPARE(loss->yAxis->range().upper > 0.9, true);  // click's loss reaches 1
+    const QPoint click = loss->legend->item(0)->outerRect().center();
+    const QCPAbstractPlottable* clickSeries = static_cast<QCPPlottableLegendItem*>(loss->legend->item(0))->plottable();
+    QTest::mouseClick(loss.get(), Qt::LeftButton, {}, click);
+    QVERIFY(!clickSeries->visible());
+    QVERIFY2(!loss->valuesAt(1).contains("click"), qPrintable(loss->valuesAt(1)));
+    store.append(steps(21, 22));  // a refit leaves the hidden series out
+    QCOMPARE(loss->yAxis->range().upper < 0.6, true);
+    QTest::mouseClick(loss.get(), Qt::LeftButton, {}, click);
+    QVERIFY(clickSeries->visible());
+  }
+
+  // Smoothing draws TensorBoard's debiased moving average over the raw values (faint), and the
+  // tooltip gives both; it applies to the points already there and to those still to come.
+  void smoothingDrawsTheDebiasedAverageOverTheRawValues()
+  {
+    RunStore store;
+    std::unique_ptr<StepPlot> loss(makeLossPlot(store));
+    store.begin(threeTasks());
+    store.append(steps(1, 2));
+    loss->setSmoothing(0.5);
+    store.append(steps(3, 3));
+    auto* legendItem = static_cast<QCPPlottableLegendItem*>(loss->legend->item(0));
+    const auto* clickAverage = static_cast<const QCPGraph*>(legendItem->plottable());
+    QCOMPARE(clickAverage->name(), QString("click (smoothed)"));
+    QCOMPARE(clickAverage->dataCount(), 3);
+    // click's loss is 1/s: averages 0.5, 0.5, 0.41667 over weights 0.5, 0.75, 0.875.
+    const double expected[] = {1.0, 0.5 / 0.75, (0.25 + 0.5 / 3) / 0.875};
+    for (int j = 0; j < 3; ++j) QVERIFY(std::abs((clickAverage->data()->constBegin() + j)->value - expected[j]) < 1e-6);
+    QVERIFY2(loss->valuesAt(2).contains("click: 0.6667 (raw 0.5)"), qPrintable(loss->valuesAt(2)));
+    int faint = 0;
+    for (int g = 0; g < loss->graphCount(); ++g) faint += loss->graph(g)->visible() && loss->graph(g)->pen().color().alpha() < 255;
+    QCOMPARE(faint, 3);
+    loss->setSmoothing(0);
+    QCOMPARE((clickAverage->data()->constBegin() + 1)->value, 0.5);
+    QCOMPARE(clickAverage->name(), QString("click"));
+    faint = 0;
+    for (int g = 0; g < loss->graphCount(); ++g) faint += loss->graph(g)->visible() && loss->graph(g)->pen().color().alpha() < 255;
+    QCOMPARE(faint, 0);
+  }
+
+  // Shift+drag zooms to a box; the view is then the user's (new steps do not refit it) until
+  // "Reset view" fits the data again.
+  void boxZoomHoldsUntilTheViewIsReset()
+  {
+    RunStore store;
+    std::unique_ptr<StepPlot> loss(makeLossPlot(store));
+    QVERIFY(showSteps(*loss, store, QSize(700, 300), 100));
+    auto* reset = loss->findChild<QToolButton*>("reset-view");
+    QVERIFY(reset && !reset->isVisible());
+    const auto pixelOf = [&](double step, double value) { return QPoint(int(loss->xAxis->coordToPixel(step)), int(loss->yAxis->coordToPixel(value))); };
+    QTest::mousePress(loss.get(), Qt::LeftButton, Qt::ShiftModifier, pixelOf(20, 0.45));
+    QMouseEvent move(QEvent::MouseMove, pixelOf(40, 0.2), loss->mapToGlobal(pixelOf(40, 0.2)), Qt::NoButton, Qt::LeftButton, Qt::ShiftModifier);
+    QApplication::sendEvent(loss.get(), &move);
+    QTest::mouseRelease(loss.get(), Qt::LeftButton, Qt::ShiftModifier, pixelOf(40, 0.2));
+    QVERIFY2(std::abs(loss->xAxis->range().lower - 20) < 1 && std::abs(loss->xAxis->range().upper - 40) < 1,
+             qPrintable(QString("%1 %2").arg(loss->xAxis->range().lower).arg(loss->xAxis->range().upper)));
+    QVERIFY(std::abs(loss->yAxis->range().upper - 0.45) < 0.01);
+    QVERIFY(reset->isVisible());
+    store.append(steps(101, 110));
+    QVERIFY(std::abs(loss->xAxis->range().upper - 40) < 1);  // the user's view stays
+    reset->click();
+    QCOMPARE(loss->xAxis->range().upper, 110.0);
+    QVERIFY(!reset->isVisible());
+  }
+
+  // Ticks are spaced by the axis' length, and the step axis ticks whole steps.
+  void ticksFitTheAxisAndStepsAreWhole()
+  {
+    RunStore store;
+    std::unique_ptr<StepPlot> valid(makeValidationPlot(store));
+    valid->resize(300, 200);
+    valid->show();
+    QVERIFY(QTest::qWaitForWindowExposed(valid.get()));
+    store.begin(threeTasks());
+    RecordBatch one;
+    EvalRecord e;
+    e.step = 100;
+    e.split = "valid";
+    e.auc = {0.7, 0.6, 0.5};
+    e.gauc = {0.6, 0.5, 0.4};
+    e.logloss = {0.3, 0.3, 0.3};
+    e.mse = {std::nan(""), std::nan(""), std::nan("")};
+    one.evals.push_back(e);
+    store.append(one);
+    valid->replot(QCustomPlot::rpImmediateRefresh);
+    QCOMPARE(valid->xAxis->range().lower, 0.0);  // one evaluation, shown from step 0
+    const QVector<double> ticks = valid->xAxis->tickVector();
+    QVERIFY(!ticks.isEmpty());
+    for (double t : ticks) QCOMPARE(t, std::round(t));
+    QVERIFY2(ticks.size() <= 300 / 90 + 2, qPrintable(QString::number(ticks.size())));
   }
 
   void constantSeriesGetAReadableRange()
@@ -269,8 +421,8 @@ private Q_SLOTS:
     QCOMPARE(model.rowCount(), 5);  // user 4 was not seen
     // The model's rows are in the view's order (by group, descending); rowOf finds a user's row.
     QCOMPARE(model.columnCount(), 3 + 3 + 9);  // id, group, samples; 3 cosines; norms, ratios, weights
-    QCOMPARE(model.headerData(3, Qt::Horizontal, Qt::DisplayRole).toString(), QString("cosine click / like"));
-    QCOMPARE(model.headerData(12, Qt::Horizontal, Qt::DisplayRole).toString(), QString("weight click"));
+    QCOMPARE(model.headerData(3, Qt::Horizontal, Qt::DisplayRole).toString(), QString("cosine\nclick / like"));
+    QCOMPARE(model.headerData(12, Qt::Horizontal, Qt::DisplayRole).toString(), QString("weight\nclick"));
     QCOMPARE(model.data(model.index(model.rowOf(0), 0), Qt::DisplayRole).toString(), QString("u100"));
     QCOMPARE(model.data(model.index(model.rowOf(0), 3), Qt::DisplayRole).toString(), QString("-0.9"));
     QCOMPARE(model.data(model.index(model.rowOf(5), 3), Qt::DisplayRole).toString(), QString("n/a"));
