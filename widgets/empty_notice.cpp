@@ -56,7 +56,7 @@ const QLabel* emptyNotice(const QWidget& view)
 
 QString noRunNotice()
 {
-  return QStringLiteral("No run yet.\nStart (Ctrl+R) trains the run set up, New run (Ctrl+N) sets up another,\nOpen trace (Ctrl+O) replays a recorded one.");
+  return QStringLiteral("No run yet.");
 }
 
 QString waitingNotice(const RunStore& store, bool empty, const QString& what)

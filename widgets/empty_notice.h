@@ -16,7 +16,7 @@ const QLabel* emptyNotice(const QWidget& view);
 
 class RunStore;
 
-// What a view shows before any run: how to get one.
+// What a view shows before any run (the window's central view says how to get one).
 QString noRunNotice();
 // What a view of step records waits for while it has none (`empty`): a run, or the run's first
 // `what` ("training step", "evaluation"); empty when it is not empty.

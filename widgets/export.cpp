@@ -2,15 +2,26 @@
 
 #include <QAbstractItemView>
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDir>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPainter>
+#include <QPushButton>
+#include <QRegularExpression>
 #include <QSaveFile>
+#include <QSpinBox>
 #include <QSvgGenerator>
 
 #include <qcustomplot.h>
@@ -36,16 +47,16 @@ QString field(QString text, QChar separator)
   return QLatin1Char('"') + text.replace(QLatin1Char('"'), QStringLiteral("\"\"")) + QLatin1Char('"');
 }
 
-bool saveSvg(QCustomPlot& plot, const QString& path)
+bool saveSvg(QCustomPlot& plot, const QString& path, QSize size)
 {
   QSvgGenerator svg;
   svg.setFileName(path);
-  svg.setSize(plot.size());
-  svg.setViewBox(QRect(QPoint(0, 0), plot.size()));
+  svg.setSize(size);
+  svg.setViewBox(QRect(QPoint(0, 0), size));
   svg.setTitle(plot.objectName());
   QCPPainter painter;
   if (!painter.begin(&svg)) return false;
-  plot.toPainter(&painter, plot.width(), plot.height());
+  plot.toPainter(&painter, size.width(), size.height());
   return painter.end();
 }
 
@@ -54,23 +65,69 @@ void warn(QWidget* parent, const QString& path, const QString& error)
   QMessageBox::warning(parent, QObject::tr("Cannot export"), QObject::tr("%1: %2").arg(path, error));
 }
 
+// Asks where and how large; true when the user chose.
+bool askImage(QWidget& parent, const ExportSource& source, QSize shown, QString* path, ImageOptions* options)
+{
+  QDialog dialog(&parent);
+  dialog.setWindowTitle(QObject::tr("Export image"));
+  auto* file = new QLineEdit(QDir::current().filePath(exportFileName(source, QStringLiteral("png"))));
+  auto* browse = new QPushButton(QObject::tr("..."));
+  auto* width = new QSpinBox;
+  auto* height = new QSpinBox;
+  for (QSpinBox* box : {width, height}) {
+    box->setRange(100, 10000);
+    box->setSuffix(QObject::tr(" px"));
+  }
+  width->setValue(shown.width());
+  height->setValue(shown.height());
+  auto* scale = new QComboBox;
+  for (int s : {1, 2, 3}) scale->addItem(QObject::tr("%1x").arg(s), s);
+  scale->setToolTip(QObject::tr("PNG: device pixels per pixel; 2x keeps lines and text sharp on a slide or a high-density screen"));
+  auto* caption = new QCheckBox(QObject::tr("name the run in the image: %1").arg(source.run));
+  caption->setChecked(!source.run.isEmpty());
+  caption->setEnabled(!source.run.isEmpty());
+  auto* row = new QHBoxLayout;
+  row->addWidget(file, 1);
+  row->addWidget(browse);
+  auto* form = new QFormLayout(&dialog);
+  form->addRow(QObject::tr("file (.png, .svg, .pdf)"), row);
+  form->addRow(QObject::tr("width"), width);
+  form->addRow(QObject::tr("height"), height);
+  form->addRow(QObject::tr("scale"), scale);
+  form->addRow(caption);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel);
+  form->addRow(buttons);
+  QObject::connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+  QObject::connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+  QObject::connect(browse, &QPushButton::clicked, &dialog, [&dialog, file] {
+    const QString chosen = QFileDialog::getSaveFileName(&dialog, QObject::tr("Export image"), file->text(),
+                                                        QObject::tr("PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"));
+    if (!chosen.isEmpty()) file->setText(chosen);
+  });
+  if (dialog.exec() != QDialog::Accepted || file->text().isEmpty()) return false;
+  *path = file->text();
+  *options = ImageOptions{QSize(width->value(), height->value()), static_cast<double>(scale->currentData().toInt()),
+                          caption->isChecked() ? source.run : QString()};
+  return true;
+}
+
 // The export and copy actions on a widget's context menu; image is null for a table.
-void addMenu(QWidget& widget, std::function<QString(QChar)> data, std::function<bool(const QString&, QString*)> saveImage,
-             std::function<QImage()> image)
+void addMenu(QWidget& widget, ExportSourceOf source, std::function<QString(QChar)> data,
+             std::function<bool(const QString&, const ImageOptions&, QString*)> saveImage, std::function<QImage()> image)
 {
   widget.setContextMenuPolicy(Qt::CustomContextMenu);
-  QObject::connect(&widget, &QWidget::customContextMenuRequested, &widget, [&widget, data, saveImage, image](const QPoint& at) {
+  QObject::connect(&widget, &QWidget::customContextMenuRequested, &widget, [&widget, source, data, saveImage, image](const QPoint& at) {
     QMenu menu(&widget);
     if (saveImage) {
-      menu.addAction(QObject::tr("Export image..."), &widget, [&widget, saveImage] {
-        const QString path = QFileDialog::getSaveFileName(&widget, QObject::tr("Export image"), QStringLiteral("plot.png"),
-                                                          QObject::tr("PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"));
-        QString error;
-        if (!path.isEmpty() && !saveImage(path, &error)) warn(&widget, path, error);
+      menu.addAction(QObject::tr("Export image..."), &widget, [&widget, source, saveImage] {
+        QString path, error;
+        ImageOptions options;
+        if (askImage(widget, source(), widget.size(), &path, &options) && !saveImage(path, options, &error)) warn(&widget, path, error);
       });
     }
-    menu.addAction(QObject::tr("Export data as CSV..."), &widget, [&widget, data] {
-      const QString path = QFileDialog::getSaveFileName(&widget, QObject::tr("Export data"), QStringLiteral("data.csv"), QObject::tr("CSV (*.csv)"));
+    menu.addAction(QObject::tr("Export data as CSV..."), &widget, [&widget, source, data] {
+      const QString path = QFileDialog::getSaveFileName(&widget, QObject::tr("Export data"), exportFileName(source(), QStringLiteral("csv")),
+                                                        QObject::tr("CSV (*.csv)"));
       QString error;
       if (!path.isEmpty() && !writeText(path, data(QLatin1Char(',')), &error)) warn(&widget, path, error);
     });
@@ -82,16 +139,38 @@ void addMenu(QWidget& widget, std::function<QString(QChar)> data, std::function<
 
 }  // namespace
 
-bool exportPlotImage(QCustomPlot& plot, const QString& path, QString* error)
+QString exportFileName(const ExportSource& source, const QString& suffix)
+{
+  QString name = (source.run.isEmpty() ? QString() : source.run + QLatin1Char('-')) + source.view;
+  static const QRegularExpression unsafe(QStringLiteral("[^A-Za-z0-9._-]+"));
+  name.replace(unsafe, QStringLiteral("_"));
+  return (name.isEmpty() ? QStringLiteral("seesaw") : name) + QLatin1Char('.') + suffix;
+}
+
+bool exportPlotImage(QCustomPlot& plot, const QString& path, const ImageOptions& options, QString* error)
 {
   const QString suffix = QFileInfo(path).suffix().toLower();
-  bool ok = false;
-  if (suffix == QLatin1String("png")) ok = plot.savePng(path);
-  else if (suffix == QLatin1String("pdf")) ok = plot.savePdf(path);
-  else if (suffix == QLatin1String("svg")) ok = saveSvg(plot, path);
-  else {
+  if (suffix != QLatin1String("png") && suffix != QLatin1String("pdf") && suffix != QLatin1String("svg")) {
     if (error) *error = QObject::tr("unknown image format '%1' (use .png, .svg or .pdf)").arg(suffix);
     return false;
+  }
+  const QSize size = options.size.isEmpty() ? plot.size() : options.size;
+  // The caption is a row of the plot for the length of the export.
+  QCPTextElement* caption = nullptr;
+  if (!options.caption.isEmpty()) {
+    plot.plotLayout()->insertRow(0);
+    caption = new QCPTextElement(&plot, options.caption, QFont(plot.font().family(), 9));
+    caption->setTextColor(QColor(80, 80, 80));
+    plot.plotLayout()->addElement(0, 0, caption);
+  }
+  bool ok = false;
+  if (suffix == QLatin1String("png")) ok = plot.savePng(path, size.width(), size.height(), options.scale);
+  else if (suffix == QLatin1String("pdf")) ok = plot.savePdf(path, size.width(), size.height());
+  else ok = saveSvg(plot, path, size);
+  if (caption) {
+    plot.plotLayout()->remove(caption);
+    plot.plotLayout()->simplify();
+    plot.replot(QCustomPlot::rpQueuedReplot);
   }
   // QSvgGenerator and QPdfWriter report nothing when the file cannot be opened; the file says.
   if (ok && QFileInfo(path).size() > 0) return true;
@@ -165,16 +244,18 @@ bool writeText(const QString& path, const QString& text, QString* error)
   return false;
 }
 
-void addExportMenu(QCustomPlot& plot)
+void addExportMenu(QCustomPlot& plot, ExportSourceOf source)
 {
   addMenu(
-      plot, [&plot](QChar separator) { return plotCsv(plot, separator); },
-      [&plot](const QString& path, QString* error) { return exportPlotImage(plot, path, error); }, [&plot] { return plot.toPixmap().toImage(); });
+      plot, std::move(source), [&plot](QChar separator) { return plotCsv(plot, separator); },
+      [&plot](const QString& path, const ImageOptions& options, QString* error) { return exportPlotImage(plot, path, options, error); },
+      [&plot] { return plot.toPixmap().toImage(); });
 }
 
-void addExportMenu(QAbstractItemView& table)
+void addExportMenu(QAbstractItemView& table, ExportSourceOf source, std::function<QString(QChar)> csv)
 {
-  addMenu(table, [&table](QChar separator) { return table.model() ? tableCsv(*table.model(), separator) : QString(); }, nullptr, nullptr);
+  if (!csv) csv = [&table](QChar separator) { return table.model() ? tableCsv(*table.model(), separator) : QString(); };
+  addMenu(table, std::move(source), std::move(csv), nullptr, nullptr);
 }
 
 }  // namespace seesaw::widgets

@@ -80,12 +80,20 @@ void StepPlot::rebuild()
   if (options_.shadeConflict) {
     // The band below zero, behind the curves. (Filling each curve down to zero instead costs a
     // second per redraw at a few thousand points: the raster engine fills zigzag polygons slowly.)
+    // From 0 (or the top, when 0 is above it) to the axes' bottom edge: inside the axes, where
+    // an SVG export, which clips nothing, draws it too.
     auto* band = new QCPItemRect(this);
     band->setLayer(QStringLiteral("background"));
     band->topLeft->setTypeX(QCPItemPosition::ptAxisRectRatio);
-    band->bottomRight->setTypeX(QCPItemPosition::ptAxisRectRatio);
-    band->topLeft->setCoords(0, 0);
-    band->bottomRight->setCoords(1, -1e9);
+    band->bottomRight->setType(QCPItemPosition::ptAxisRectRatio);
+    band->bottomRight->setCoords(1, 1);
+    const auto fitBand = [this, band] {
+      const QCPRange r = yAxis->range();
+      band->setVisible(r.lower < 0);
+      band->topLeft->setCoords(0, std::min(0.0, r.upper));
+    };
+    connect(yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), band, fitBand);
+    fitBand();
     band->setPen(Qt::NoPen);
     band->setBrush(QColor(178, 24, 43, 28));
     auto* zero = new QCPItemStraightLine(this);

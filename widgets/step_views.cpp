@@ -57,13 +57,13 @@ StepPlot* makeCosinePlot(RunStore& store)
 
 StepPlot* makeMagnitudePlot(RunStore& store)
 {
-  return new StepPlot(store, {QString(), QStringLiteral("norm / largest norm"), true, std::nullopt, false},
+  return new StepPlot(store, {QString(), QStringLiteral("gradient norm / largest"), true, std::nullopt, false},
                       perTask(&RunStore::magnitudeRatio));
 }
 
 StepPlot* makeWeightPlot(RunStore& store)
 {
-  return new StepPlot(store, {QString(), QStringLiteral("weight"), false, std::nullopt, false},
+  return new StepPlot(store, {QString(), QStringLiteral("weight the method applies"), false, std::nullopt, false},
                       perTask(&RunStore::weight));
 }
 

@@ -17,6 +17,7 @@
 #include <numeric>
 
 #include "widgets/empty_notice.h"
+#include "widgets/export.h"
 #include "widgets/run_store.h"
 #include "widgets/user_quantity.h"
 
@@ -328,6 +329,16 @@ void UserTableView::selectStoreUser()
   const QSignalBlocker block(table_->selectionModel());
   table_->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
   table_->scrollTo(index);
+}
+
+QString UserTableView::csv(QChar separator) const
+{
+  const auto* s = model_->snapshot();
+  const QString window = s ? QString::number(s->windowStart) + separator + QString::number(s->step) : separator;
+  QStringList lines = tableCsv(*table_->model(), separator).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+  for (qsizetype i = 0; i < lines.size(); ++i)
+    lines[i] = (i == 0 ? QStringLiteral("window_first_step") + separator + QStringLiteral("window_last_step") : window) + separator + lines[i];
+  return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
 }
 
 void UserTableView::updateCount()

@@ -98,6 +98,9 @@ public:
   // "Conflicting only": users with a pair's cosine below the threshold, in every per-user view.
   void setConflictingOnly(bool only);
   void setConflictThreshold(double threshold);
+  // The rows as shown, each with the window they describe (first and last step): a file that says
+  // which snapshot it is.
+  QString csv(QChar separator) const;
 
 private:
   void selectStoreUser();

@@ -32,7 +32,11 @@ CompareWindow::CompareWindow(QWidget* parent) : ViewWindow(parent), comparison_(
   limits_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
   limits_->setMargin(6);
   addView(QStringLiteral("compare-limits"), tr("What is compared"), limits_, Qt::BottomDockWidgetArea);
-  for (QCustomPlot* plot : findChildren<QCustomPlot*>()) widgets::addExportMenu(*plot);
+  addExportMenus([this] {
+    QStringList names;
+    for (const widgets::ComparedRun& r : comparison_->runs()) names << r.name;
+    return names.join(QStringLiteral(" vs "));
+  });
   QMenu* file = menuBar()->addMenu(tr("&File"));
   file->addAction(tr("&Close"), this, &QWidget::close)->setShortcut(QKeySequence::Close);
   QMenu* viewMenu = menuBar()->addMenu(tr("&View"));

@@ -74,10 +74,10 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   setCentralView(QStringLiteral("cosine"), cosine);
   addView(QStringLiteral("cosine-matrix"), tr("Cosine matrix"), new widgets::CosineMatrixView(*store_), Qt::RightDockWidgetArea);
   addView(QStringLiteral("user-detail"), tr("User drill-down"), new widgets::UserDetailView(*store_), Qt::RightDockWidgetArea);
-  addView(QStringLiteral("loss"), tr("Training loss"), widgets::makeLossPlot(*store_), Qt::LeftDockWidgetArea);
-  addView(QStringLiteral("validation"), tr("Validation AUC / GAUC"), widgets::makeValidationPlot(*store_), Qt::LeftDockWidgetArea);
-  addView(QStringLiteral("magnitude"), tr("Gradient magnitude ratios"), widgets::makeMagnitudePlot(*store_), Qt::LeftDockWidgetArea);
-  addView(QStringLiteral("weights"), tr("Task weights applied by the method"), widgets::makeWeightPlot(*store_), Qt::LeftDockWidgetArea);
+  addView(QStringLiteral("loss"), tr("Loss"), widgets::makeLossPlot(*store_), Qt::LeftDockWidgetArea);
+  addView(QStringLiteral("validation"), tr("Validation"), widgets::makeValidationPlot(*store_), Qt::LeftDockWidgetArea);
+  addView(QStringLiteral("magnitude"), tr("Magnitudes"), widgets::makeMagnitudePlot(*store_), Qt::LeftDockWidgetArea);
+  addView(QStringLiteral("weights"), tr("Weights"), widgets::makeWeightPlot(*store_), Qt::LeftDockWidgetArea);
   addView(QStringLiteral("modules"), tr("Per-module conflict"), new widgets::ModuleHeatmapView(*store_), Qt::BottomDockWidgetArea);
   addView(QStringLiteral("user-distribution"), tr("Per-user cosine distribution"), new widgets::UserDistributionView(*store_), Qt::BottomDockWidgetArea);
   addView(QStringLiteral("user-scatter"), tr("Users"), new widgets::UserScatterView(*store_), Qt::BottomDockWidgetArea);
@@ -106,11 +106,12 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
                                        .arg(QString::fromStdString(config_.name.empty() ? config_.data.source : config_.name),
                                             QString::fromStdString(modelTypeName(config_.model.type)), QString::fromStdString(config_.method.name))
                                        .arg(config_.train.steps > 0 ? tr("%1 steps").arg(config_.train.steps) : tr("%1 epochs").arg(config_.train.epochs)));
-  for (QCustomPlot* plot : findChildren<QCustomPlot*>()) widgets::addExportMenu(*plot);
+  auto* userTable = static_cast<widgets::UserTableView*>(view(QStringLiteral("users")));
+  addExportMenus([this] { return QFileInfo(shownTrace()).completeBaseName(); },
+                 {{QStringLiteral("users"), [userTable](QChar separator) { return userTable->csv(separator); }}});
   // Combo boxes filled when a run begins are as wide as their longest choice ("cosine is_click /
   // long_view"), not as wide as they were empty.
   for (QComboBox* box : findChildren<QComboBox*>()) box->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-  widgets::addExportMenu(static_cast<widgets::UserTableView*>(view(QStringLiteral("users")))->table());
 
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* newRun = file->addAction(tr("&New run..."), this, &MainWindow::newRun);

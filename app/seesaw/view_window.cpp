@@ -3,6 +3,11 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QTableView>
+
+#include <qcustomplot.h>
+
+#include "widgets/export.h"
 
 namespace seesaw::app {
 
@@ -18,6 +23,20 @@ bool ViewWindow::saveScreenshot(const QString& path, const QString& name)
   if (!target) return false;
   QDir().mkpath(QFileInfo(path).absolutePath());
   return target->grab().save(path, "PNG");
+}
+
+void ViewWindow::addExportMenus(std::function<QString()> runName, const std::map<QString, std::function<QString(QChar)>>& tableCsv)
+{
+  for (const QString& name : viewOrder_) {
+    QWidget* v = views_.at(name);
+    const widgets::ExportSourceOf source = [runName, name] { return widgets::ExportSource{runName(), name}; };
+    QList<QCustomPlot*> plots = v->findChildren<QCustomPlot*>();
+    if (auto* plot = qobject_cast<QCustomPlot*>(v)) plots.prepend(plot);
+    for (QCustomPlot* plot : plots) widgets::addExportMenu(*plot, source);
+    const auto csv = tableCsv.find(name);
+    for (QTableView* table : v->findChildren<QTableView*>())
+      widgets::addExportMenu(*table, source, csv == tableCsv.end() ? std::function<QString(QChar)>() : csv->second);
+  }
 }
 
 void ViewWindow::setCentralView(const QString& name, QWidget* view)

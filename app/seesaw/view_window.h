@@ -6,6 +6,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <map>
 
 namespace seesaw::app {
@@ -23,6 +24,10 @@ public:
   // Saves a PNG of the whole window, or of one view; false when there is no such view or the
   // file cannot be written.
   bool saveScreenshot(const QString& path, const QString& view = {});
+
+  // The export menu on every plot and table of every view, its files and images named after
+  // runName() and the view; a table whose view is in tableCsv exports that instead of its cells.
+  void addExportMenus(std::function<QString()> runName, const std::map<QString, std::function<QString(QChar)>>& tableCsv = {});
 
 protected:
   void setCentralView(const QString& name, QWidget* view);

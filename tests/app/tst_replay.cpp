@@ -337,13 +337,28 @@ private Q_SLOTS:
     for (const auto& [suffix, magic] : images) {
       const QString path = dir_.filePath(QStringLiteral("cosine.") + suffix);
       QString error;
-      QVERIFY2(widgets::exportPlotImage(plot, path, &error), qPrintable(error));
+      QVERIFY2(widgets::exportPlotImage(plot, path, {}, &error), qPrintable(error));
       QVERIFY2(head(path, magic.size()) == magic, suffix);
     }
     QString error;
-    QVERIFY(!widgets::exportPlotImage(plot, dir_.filePath("cosine.bmp"), &error));
+    QVERIFY(!widgets::exportPlotImage(plot, dir_.filePath("cosine.bmp"), {}, &error));
     QVERIFY(error.contains("bmp"));
-    QVERIFY(!widgets::exportPlotImage(plot, dir_.filePath("no/such/dir/cosine.png"), &error));
+    QVERIFY(!widgets::exportPlotImage(plot, dir_.filePath("no/such/dir/cosine.png"), {}, &error));
+    // At a chosen size and scale, the run named in the picture, and the plot as it was after.
+    const int layoutRows = plot.plotLayout()->rowCount();
+    const QString png = dir_.filePath("sized.png"), svg = dir_.filePath("named.svg");
+    QVERIFY(widgets::exportPlotImage(plot, png, {QSize(400, 300), 2, QString()}, &error));
+    QCOMPARE(QImage(png).size(), QSize(800, 600));
+    QVERIFY(widgets::exportPlotImage(plot, svg, {QSize(640, 480), 1, QStringLiteral("demo-run-7")}, &error));
+    const QByteArray drawing = head(svg, 1 << 24);
+    QVERIFY(drawing.contains("demo-run-7"));
+    QCOMPARE(plot.plotLayout()->rowCount(), layoutRows);
+    // Nothing drawn far outside the picture (the conflict band once reached 10^9 pixels down);
+    // colours (#000000) aside.
+    QVERIFY2(!QString::fromUtf8(drawing).contains(QRegularExpression(QStringLiteral("(?<![#.\\d])\\d{6,}|\\d[eE]\\+\\d"))),
+             "a coordinate far outside the picture");
+    QCOMPARE(widgets::exportFileName({"20261206-101500-demo-ew", "cosine"}, "png"), QString("20261206-101500-demo-ew-cosine.png"));
+    QCOMPARE(widgets::exportFileName({"ew vs pcgrad", "compare-overlay"}, "svg"), QString("ew_vs_pcgrad-compare-overlay.svg"));
 
     // The series as CSV: a header, then one row per step with each pair's cosine, exactly.
     const QStringList lines = widgets::plotCsv(plot).split('\n', Qt::SkipEmptyParts);
@@ -366,6 +381,12 @@ private Q_SLOTS:
     QCOMPARE(static_cast<float>(first[2].toDouble()), static_cast<float>(shown.data(shown.index(0, 2), Qt::UserRole).toDouble()));
     QVERIFY(widgets::writeText(dir_.filePath("users.csv"), widgets::tableCsv(shown), &error));
     QCOMPARE(head(dir_.filePath("users.csv"), 1 << 20).count('\n'), shown.rowCount() + 1);
+    // The table's own export says which window its rows describe.
+    const QStringList withWindow = users->csv(',').split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(withWindow.size(), rows.size());
+    QCOMPARE(withWindow[0], "window_first_step,window_last_step," + rows[0]);
+    const auto& last = *store.snapshot(store.snapshotCount() - 1);
+    QCOMPARE(withWindow[1], QString("%1,%2,").arg(last.windowStart).arg(last.step) + rows[1]);
   }
 
 private:
