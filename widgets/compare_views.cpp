@@ -174,6 +174,9 @@ void CompareOverlayView::redraw()
       g->setData(s.step, s.value, true);
       if (q.kind == StepQuantity::Kind::ValidAuc) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
     }
+    // The legend in the runs' order, whatever the drawing order.
+    plot_->legend->clearItems();
+    for (int g = plot_->graphCount(); g-- > 0;) plot_->graph(g)->addToLegend();
     plot_->rescaleAxes();
     markBranch(*plot_, comparison_);
     if (q.kind == StepQuantity::Kind::Cosine) plot_->yAxis->setRange(-1.05, 1.05);

@@ -215,14 +215,17 @@ void placeLegendAbove(QCustomPlot& plot)
   legend->setVisible(true);
   // As many entries a row as the widest one allows.
   QObject::connect(&plot, &QCustomPlot::beforeReplot, &plot, [&plot, legend] {
-    int widest = 1;
+    int widest = 1, items = 0;
     for (int i = 0; i < legend->itemCount(); ++i)  // a wrapped grid has empty cells: no item there
       if (QCPAbstractLegendItem* item = legend->item(i)) {
         item->setMargins(QMargins(0, 0, 0, 3));  // an item is clipped to its text's box, which cuts the underscores of is_click
         widest = std::max(widest, item->minimumOuterSizeHint().width() + legend->columnSpacing());
+        ++items;
       }
     const int perRow = std::max(1, (plot.width() - 8) / widest);
-    if (legend->wrap() != perRow) {
+    // Refilled when the width changes, and when removed entries left holes in the grid.
+    const int rows = (items + perRow - 1) / perRow, columns = std::min(items, perRow);
+    if (legend->wrap() != perRow || legend->rowCount() != rows || legend->columnCount() != columns) {
       legend->setWrap(perRow);
       legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
     }

@@ -29,6 +29,7 @@ UserDistributionView::UserDistributionView(RunStore& store, QWidget* parent)
   map_->setColorScale(scale_);
   map_->setGradient(countGradient());
   map_->setInterpolate(false);
+  placeLegendAbove(*plot_);
   plot_->xAxis->setLabel(QStringLiteral("step (end of window)"));
   plot_->xAxis->setTicker(stepTicker());
   spaceTicks(*plot_);
@@ -52,9 +53,25 @@ int UserDistributionView::binCount(int snapshot, int bin) const
   return counts_.at(static_cast<size_t>(snapshot)).at(static_cast<size_t>(bin));
 }
 
+double UserDistributionView::groupMean(int snapshot, int group) const
+{
+  return groupMeans_.at(static_cast<size_t>(snapshot)).at(static_cast<size_t>(group));
+}
+
 void UserDistributionView::recompute()
 {
   counts_.clear();
+  groupMeans_.clear();
+  const auto& truth = store_.info().userGroups;
+  groups_ = truth.empty() ? 0 : *std::max_element(truth.begin(), truth.end()) + 1;
+  plot_->clearGraphs();
+  for (int g = 0; g < groups_; ++g) {
+    QCPGraph* mean = plot_->addGraph();
+    mean->setName(tr("group %1 mean").arg(g));
+    mean->setPen(QPen(seriesColor(g), 2));  // few points: a wide pen costs nothing here
+    mean->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 5));
+  }
+  plot_->legend->setVisible(groups_ > 0);
   plot_->clearItems();  // the change marks drawn so far, and the cursor
   cursor_ = addStepCursor(*plot_);
   changesMarked_ = 0;
@@ -69,19 +86,29 @@ void UserDistributionView::addNewSnapshots()
   const UserQuantity q = picker_->quantity();
   for (int s = static_cast<int>(counts_.size()); s < store_.snapshotCount(); ++s) {
     std::vector<int> bins(kBins, 0);  // all empty where the snapshot cannot be read
-    const auto snapshot = store_.snapshot(s);
-    if (!snapshot) {
-      counts_.push_back(std::move(bins));
-      continue;
+    std::vector<double> sums(static_cast<size_t>(groups_), 0.0);
+    std::vector<int> seen(static_cast<size_t>(groups_), 0);
+    const auto& truth = store_.info().userGroups;
+    if (const auto snapshot = store_.snapshot(s)) {
+      const EntityGeometry& users = snapshot->users;
+      for (size_t u = 0; u < users.count.size(); ++u) {
+        if (users.count[u] == 0) continue;
+        const double v = userValue(users, store_.tasks(), static_cast<int>(u), q);
+        if (std::isnan(v)) continue;
+        ++bins[static_cast<size_t>(std::clamp(static_cast<int>((v + 1) / 2 * kBins), 0, kBins - 1))];
+        if (u < truth.size() && truth[u] >= 0) {
+          sums[static_cast<size_t>(truth[u])] += v;
+          ++seen[static_cast<size_t>(truth[u])];
+        }
+      }
     }
-    const EntityGeometry& users = snapshot->users;
-    for (size_t u = 0; u < users.count.size(); ++u) {
-      if (users.count[u] == 0) continue;
-      const double v = userValue(users, store_.tasks(), static_cast<int>(u), q);
-      if (std::isnan(v)) continue;
-      ++bins[static_cast<size_t>(std::clamp(static_cast<int>((v + 1) / 2 * kBins), 0, kBins - 1))];
+    std::vector<double> means(static_cast<size_t>(groups_));
+    for (size_t g = 0; g < means.size(); ++g) {
+      means[g] = seen[g] > 0 ? sums[g] / seen[g] : std::nan("");
+      plot_->graph(static_cast<int>(g))->addData(static_cast<double>(store_.snapshotStep(s)), means[g]);
     }
     counts_.push_back(std::move(bins));
+    groupMeans_.push_back(std::move(means));
   }
   redraw();
 }

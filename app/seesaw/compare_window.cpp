@@ -5,6 +5,7 @@
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
+#include <QScreen>
 #include <QToolBar>
 
 #include <qcustomplot.h>
@@ -42,7 +43,8 @@ CompareWindow::CompareWindow(QWidget* parent) : ViewWindow(parent), comparison_(
   QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
   for (QDockWidget* d : findChildren<QDockWidget*>()) viewMenu->addAction(d->toggleViewAction());
   connect(comparison_, &widgets::Comparison::runsChanged, this, &CompareWindow::updateLimits);
-  resize(1600, 1000);
+  const QSize available = screen()->availableGeometry().size();  // never larger than the screen
+  resize(std::min(1600, available.width() * 95 / 100), std::min(1000, available.height() * 92 / 100));
   auto* difference = findChild<QDockWidget*>(QStringLiteral("compare-difference"));
   auto* limits = findChild<QDockWidget*>(QStringLiteral("compare-limits"));
   splitDockWidget(difference, limits, Qt::Horizontal);

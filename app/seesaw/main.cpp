@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <optional>
 
 #include "app/seesaw/compare_window.h"
 #include "app/seesaw/live_session.h"
@@ -28,6 +29,7 @@ struct Options
 {
   seesaw::RunConfig config;
   QString tracePath, screenshot, view, user;
+  std::optional<int64_t> step;  // where the cursor goes once the run is shown
   QString branch;      // a checkpoint the run continues from
   QStringList traces;  // to replay (one) or compare (two or more) instead of a run to train
   bool compare = false;
@@ -69,6 +71,11 @@ Options parseOptions(const QCommandLineParser& parser)
   o.screenshot = parser.value(QStringLiteral("screenshot"));
   o.view = parser.value(QStringLiteral("view"));
   o.user = parser.value(QStringLiteral("user"));
+  if (parser.isSet(QStringLiteral("step"))) {
+    bool ok = false;
+    o.step = parser.value(QStringLiteral("step")).toLongLong(&ok);
+    if (!ok || *o.step < 0) throw seesaw::Error("--step: not a step number: " + parser.value(QStringLiteral("step")).toStdString());
+  }
   o.exitWhenDone = parser.isSet(QStringLiteral("exit-when-done"));
   o.start = o.traces.isEmpty() && (parser.isSet(QStringLiteral("start")) || o.exitWhenDone || !o.screenshot.isEmpty());
   return o;
@@ -104,6 +111,8 @@ int main(int argc, char** argv)
                                                  "user-distribution, user-scatter, users, steering; with --compare: compare-overlay, compare-difference, "
                                                  "compare-users, compare-limits"), QStringLiteral("name")},
       {QStringLiteral("user"), QStringLiteral("select this user (its original id) when the run begins, as a click in the user table would"), QStringLiteral("id")},
+      {QStringLiteral("step"), QStringLiteral("once the run has ended (or the trace is read), show this step in every view, as the timeline would"),
+       QStringLiteral("n")},
       {QStringLiteral("compare"), QStringLiteral("open the traces given side by side: curves overlaid, run A minus run B, per-user cosines run against run")},
       {QStringLiteral("exit-when-done"), QStringLiteral("quit when the run ends (status 1 if it failed), or once a trace is read and its writer has ended; implies --start")},
   });
@@ -150,7 +159,10 @@ int main(int argc, char** argv)
     if (!checkView(window.viewNames())) return 1;
     window.show();
     const auto save = [&window](const QString& path, const QString& view) { return window.saveScreenshot(path, view); };
-    QObject::connect(&window, &seesaw::app::CompareWindow::completed, &window, [&] { finish(window, save, false); });
+    QObject::connect(&window, &seesaw::app::CompareWindow::completed, &window, [&] {
+      if (options.step) window.comparison().setCursor(*options.step);
+      finish(window, save, false);
+    });
     QString error;
     if (!window.open(options.traces, &error)) {
       std::fprintf(stderr, "seesaw: %s\n", qPrintable(error));
@@ -168,6 +180,7 @@ int main(int argc, char** argv)
   window.show();
   const auto save = [&window](const QString& path, const QString& view) { return window.saveScreenshot(path, view); };
   QObject::connect(&window, &seesaw::app::MainWindow::runEnded, &window, [&] {
+    if (options.step) window.store().setCursor(*options.step);
     const bool failed = window.session().state() == seesaw::app::LiveSession::State::Failed && !window.replay().isOpen();
     if (failed) {
       std::fprintf(stderr, "seesaw: run failed: %s\n", qPrintable(window.session().failure()));

@@ -99,7 +99,7 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   tabifyDockWidget(laptop ? dock("validation") : dock("magnitude"), dock("weights"));
   if (laptop) tabifyDockWidget(dock("weights"), dock("magnitude"));
   tabifyDockWidget(dock("modules"), dock("user-distribution"));
-  for (const char* front : {"user-detail", "magnitude", "loss", "modules"}) dock(front)->raise();
+  for (const char* front : {"user-detail", "magnitude", "loss", "user-distribution"}) dock(front)->raise();
   // Before any run, the central view says what Start will train.
   widgets::setEmptyNotice(*cosine, tr("Set up: %1 (%2, method %3, %4).\n\nStart (Ctrl+R) trains it; New run (Ctrl+N) sets up another;\n"
                                       "Open trace (Ctrl+O) replays a recorded run.")

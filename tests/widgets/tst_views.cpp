@@ -623,6 +623,10 @@ private Q_SLOTS:
     for (int b : {2, 15, 26, 39}) QCOMPARE(view.binCount(1, b), 1);
     QCOMPARE(view.describe(20, -0.88), QString("window 11-20\ncosine in [-0.90, -0.85): 1 users"));
     QCOMPARE(view.describe(12, 0.33), QString("window 1-10\ncosine in [0.30, 0.35): 1 users"));
+    // A line per ground-truth group follows its users' mean: group 0 holds users 0 and 2 (user 4
+    // unseen), group 1 users 1 and 3 (user 5's cosine undefined).
+    QCOMPARE(view.groupMean(1, 0), (double(-0.9f) + double(0.33f)) / 2);
+    QCOMPARE(view.groupMean(1, 1), (double(-0.22f) + double(0.97f)) / 2);
     // Another pair: every seen user at 0.5 -> bin 30, user 5 too (only its click / like is undefined).
     view.picker().setQuantity({UserQuantity::Kind::Cosine, 2, 0});
     QCOMPARE(view.binCount(0, 30), 5);
