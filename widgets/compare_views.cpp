@@ -166,6 +166,7 @@ void CompareOverlayView::redraw()
     const auto& runs = comparison_.runs();
     for (size_t i = runs.size(); i-- > 0;) {
       const ComparedRun& r = runs[i];
+      if (!r.visible) continue;
       const QuantitySeries s = quantitySeries(*r.store, q);
       QCPGraph* g = plot_->addGraph();
       g->setName(r.name);
@@ -367,7 +368,11 @@ void CompareUsersView::redrawDetail()
     }
     scatter_->replot(QCustomPlot::rpQueuedReplot);
   }
-  if (user >= 0 && comparison_.sameUsers() && pair >= 0 && static_cast<size_t>(pair) < pairs.size()) {
+  const bool shown = user >= 0 && comparison_.sameUsers() && pair >= 0 && static_cast<size_t>(pair) < pairs.size();
+  setEmptyNotice(*detail_, shown || !comparison_.sameUsers() || pairs.empty()
+                               ? QString()
+                               : tr("Click a user in the scatter to follow its cosine, window by window, in every run."));
+  if (shown) {
     const auto& [task, other] = pairs[static_cast<size_t>(pair)];
     const auto& ids = comparison_.runs().front().store->info().userIds;
     detail_->yAxis->setLabel(tr("user %1: cosine %2 / %3").arg(static_cast<size_t>(user) < ids.size() ? QString::fromStdString(ids[static_cast<size_t>(user)]) : QString::number(user), task, other));

@@ -102,7 +102,18 @@ Comparison::Comparison(QObject* parent) : QObject(parent) {}
 void Comparison::setRuns(std::vector<ComparedRun> runs)
 {
   runs_ = std::move(runs);
-  for (size_t i = 0; i < runs_.size(); ++i) runs_[i].color = seriesColor(static_cast<int>(i));
+  for (size_t i = 0; i < runs_.size(); ++i)
+    if (!runs_[i].color.isValid()) runs_[i].color = seriesColor(static_cast<int>(i));
+  Q_EMIT runsChanged();
+}
+
+void Comparison::setRunLook(int run, const QString& name, const QColor& color, bool visible)
+{
+  ComparedRun& r = runs_.at(static_cast<size_t>(run));
+  if (r.name == name && r.color == color && r.visible == visible) return;
+  r.name = name;
+  r.color = color;
+  r.visible = visible;
   Q_EMIT runsChanged();
 }
 

@@ -18,9 +18,10 @@ class RunStore;
 
 struct ComparedRun
 {
-  QString name;  // the trace's file name, as the legends say it
+  QString name;  // as the legends say it: the name given in the runs panel, else the trace's file name
   RunStore* store = nullptr;
-  QColor color;
+  QColor color;  // invalid: the colour of the run's place
+  bool visible = true;  // drawn in the overlay
 };
 
 // A quantity over steps, named by task so that it means the same thing in every run.
@@ -58,8 +59,10 @@ class Comparison : public QObject
 public:
   explicit Comparison(QObject* parent = nullptr);
 
-  // The runs, in legend order; each gets the colour of its place.
+  // The runs, in legend order; a run without a colour gets the colour of its place.
   void setRuns(std::vector<ComparedRun> runs);
+  // Renames, recolours, hides or shows run i (the runs panel).
+  void setRunLook(int run, const QString& name, const QColor& color, bool visible);
   const std::vector<ComparedRun>& runs() const { return runs_; }
 
   // Tasks every run has, in the first run's order; pairs of them.

@@ -222,7 +222,8 @@ void placeLegendAbove(QCustomPlot& plot)
         widest = std::max(widest, item->minimumOuterSizeHint().width() + legend->columnSpacing());
         ++items;
       }
-    const int perRow = std::max(1, (plot.width() - 8) / widest);
+    // (No more columns than entries: the grid would keep the empty ones, each a spacing wide.)
+    const int perRow = std::clamp((plot.width() - 8) / widest, 1, std::max(items, 1));
     // Refilled when the width changes, and when removed entries left holes in the grid.
     const int rows = (items + perRow - 1) / perRow, columns = std::min(items, perRow);
     if (legend->wrap() != perRow || legend->rowCount() != rows || legend->columnCount() != columns) {

@@ -5,6 +5,7 @@
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QScreen>
 #include <QToolBar>
 
@@ -13,6 +14,8 @@
 #include <algorithm>
 
 #include "app/seesaw/replay_session.h"
+#include "app/seesaw/run_label.h"
+#include "app/seesaw/runs_panel.h"
 #include "widgets/compare_views.h"
 #include "widgets/comparison.h"
 #include "widgets/export.h"
@@ -33,6 +36,22 @@ CompareWindow::CompareWindow(QWidget* parent) : ViewWindow(parent), comparison_(
   limits_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
   limits_->setMargin(6);
   addView(QStringLiteral("compare-limits"), tr("What is compared"), limits_, Qt::BottomDockWidgetArea);
+  runs_ = new RunsPanel(*comparison_);
+  addView(QStringLiteral("compare-runs"), tr("Runs"), runs_, Qt::BottomDockWidgetArea);
+  // One more run: a comparison of these runs and that one, in place of this one.
+  connect(runs_, &RunsPanel::addRunRequested, this, [this](const QString& trace) {
+    auto* next = new CompareWindow(parentWidget());
+    next->setAttribute(Qt::WA_DeleteOnClose);
+    next->setWindowFlag(Qt::Window);
+    QString why;
+    if (next->open(paths_ + QStringList{trace}, &why)) {
+      next->show();
+      close();
+    } else {
+      delete next;
+      QMessageBox::warning(this, tr("Cannot add the run"), why);
+    }
+  });
   addExportMenus([this] {
     QStringList names;
     for (const widgets::ComparedRun& r : comparison_->runs()) names << r.name;
@@ -50,7 +69,10 @@ CompareWindow::CompareWindow(QWidget* parent) : ViewWindow(parent), comparison_(
   splitDockWidget(difference, limits, Qt::Horizontal);
   resizeDocks({findChild<QDockWidget*>(QStringLiteral("compare-users"))}, {560}, Qt::Horizontal);
   resizeDocks({difference}, {320}, Qt::Vertical);
-  resizeDocks({difference, limits}, {1100, 420}, Qt::Horizontal);
+  resizeDocks({difference, limits}, {width() * 55 / 100, width() * 45 / 100}, Qt::Horizontal);
+  auto* runs = findChild<QDockWidget*>(QStringLiteral("compare-runs"));
+  tabifyDockWidget(limits, runs);
+  runs->raise();
   updateLimits();
 }
 
@@ -81,7 +103,8 @@ bool CompareWindow::open(const QStringList& paths, QString* error)
       if (error) *error = QString::fromUtf8(e.what());
       return false;
     }
-    runs.push_back({QFileInfo(path).completeBaseName(), stores.back().get(), {}});
+    const RunLabel label = readRunLabel(path);
+    runs.push_back({label.name.isEmpty() ? QFileInfo(path).completeBaseName() : label.name, stores.back().get(), label.color});
   }
   stores_ = std::move(stores);
   replays_ = std::move(replays);
@@ -89,6 +112,8 @@ bool CompareWindow::open(const QStringList& paths, QString* error)
     connect(replay.get(), &ReplaySession::completed, this, [this] {
       if (complete()) Q_EMIT completed();
     });
+  paths_ = paths;
+  runs_->setTraces(paths);
   comparison_->setRuns(std::move(runs));
   // The first run's timeline drives every run's cursor.
   timeline_ = new widgets::Timeline(*stores_.front());

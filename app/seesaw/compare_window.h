@@ -22,6 +22,7 @@ class Timeline;
 namespace seesaw::app {
 
 class ReplaySession;
+class RunsPanel;
 
 class CompareWindow : public ViewWindow
 {
@@ -50,6 +51,8 @@ private:
   std::vector<std::unique_ptr<ReplaySession>> replays_;
   widgets::Timeline* timeline_ = nullptr;
   QLabel* limits_;
+  RunsPanel* runs_;
+  QStringList paths_;
 };
 
 }  // namespace seesaw::app

@@ -109,7 +109,7 @@ int main(int argc, char** argv)
       {QStringLiteral("screenshot"), QStringLiteral("when the run ends (for a trace: once it is read and its writer has ended), save a PNG of the window (or of --view) to this file; implies --start"), QStringLiteral("file")},
       {QStringLiteral("view"), QStringLiteral("the view --screenshot saves: cosine, cosine-matrix, user-detail, loss, validation, magnitude, weights, modules, "
                                                  "user-distribution, user-scatter, users, steering; with --compare: compare-overlay, compare-difference, "
-                                                 "compare-users, compare-limits"), QStringLiteral("name")},
+                                                 "compare-users, compare-limits, compare-runs"), QStringLiteral("name")},
       {QStringLiteral("user"), QStringLiteral("select this user (its original id) when the run begins, as a click in the user table would"), QStringLiteral("id")},
       {QStringLiteral("step"), QStringLiteral("once the run has ended (or the trace is read), show this step in every view, as the timeline would"),
        QStringLiteral("n")},

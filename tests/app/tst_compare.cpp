@@ -3,12 +3,14 @@
 // that makes sense, and the rest said.
 
 #include <QtTest>
+#include <QTableWidget>
 
 #include <cmath>
 
 #include "app/seesaw/compare_window.h"
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/main_window.h"
+#include "app/seesaw/runs_panel.h"
 #include "tests/app/demo_run.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
@@ -136,6 +138,43 @@ private Q_SLOTS:
     QApplication::sendEvent(plot, &move);
     QTest::mouseRelease(plot, Qt::LeftButton, {}, pixelOf(10));
     QCOMPARE(w.store(0).cursor(), int64_t(45));
+  }
+
+  // The runs panel: one row per run with its method, settings and last values; a run renamed and
+  // recoloured there keeps its name and colour beside its trace (the next comparison has them),
+  // and a run unchecked leaves the overlay.
+  void theRunsPanelNamesColoursAndHidesRuns()
+  {
+    const QString ew = dir_.filePath("ew.h5"), pcgrad = dir_.filePath("pcgrad.h5");
+    {
+      app::CompareWindow w;
+      QVERIFY(w.open({ew, pcgrad}, nullptr));
+      QVERIFY(waitComplete(w));
+      auto* panel = w.findChild<app::RunsPanel*>();
+      QTableWidget& table = panel->table();
+      QCOMPARE(table.rowCount(), 2);
+      QCOMPARE(table.item(0, app::RunsPanel::Method)->text(), QString("ew"));
+      QCOMPARE(table.item(1, app::RunsPanel::Method)->text(), QString("pcgrad"));
+      QVERIFY2(table.item(0, app::RunsPanel::Settings)->text().contains("steps"), qPrintable(table.item(0, app::RunsPanel::Settings)->text()));
+      const widgets::RunStore& a = w.store(0);
+      QVERIFY2(table.item(0, app::RunsPanel::Last)->text().startsWith(QString("loss is_click %1").arg(a.loss(0).back(), 0, 'g', 4)),
+               qPrintable(table.item(0, app::RunsPanel::Last)->text()));
+      table.item(0, app::RunsPanel::Name)->setText("baseline");  // as an edit in the table
+      QCOMPARE(w.comparison().runs()[0].name, QString("baseline"));
+      QVERIFY(panel->recolor(1, QColor("#8e44ad")));
+      auto* overlay = w.findChild<widgets::CompareOverlayView*>();
+      QCOMPARE(overlay->plot()->graph(0)->pen().color(), QColor("#8e44ad"));  // the second run, drawn first
+      table.item(1, app::RunsPanel::Shown)->setCheckState(Qt::Unchecked);
+      QCOMPARE(overlay->plot()->graphCount(), 1);
+      QCOMPARE(overlay->plot()->graph(0)->name(), QString("baseline"));
+    }
+    QVERIFY(QFile::exists(ew + ".label.json"));
+    app::CompareWindow again;
+    QVERIFY(again.open({ew, pcgrad}, nullptr));
+    QCOMPARE(again.comparison().runs()[0].name, QString("baseline"));
+    QCOMPARE(again.comparison().runs()[1].name, QString("pcgrad"));
+    QCOMPARE(again.comparison().runs()[1].color, QColor("#8e44ad"));
+    QVERIFY(QFile::remove(ew + ".label.json") && QFile::remove(pcgrad + ".label.json"));  // the other tests' names
   }
 
   void usersAreComparedOneByOne()
