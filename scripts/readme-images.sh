@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Retakes the README's pictures of the app (docs/images/seesaw-*.png) from fresh runs, under Xvfb
 # at 1600x1000 (the default layout, so that they look the same on every machine). Needs a build
-# (scripts/build.sh) and xvfb-run. About two minutes on 2 cores.
+# (scripts/build.sh) and xvfb-run. About a minute on 2 cores; with --pytorch also the Python
+# recorder's two pictures, from a plain PyTorch run of python/examples/mmoe_kuairand.py (about ten
+# minutes more: 300 steps of a PyTorch MMoE with per-task gradients).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${SEESAW_BUILD_DIR:-$root/build}
@@ -23,3 +25,10 @@ shot "$work/ew.h5" --view cosine-matrix --screenshot "$images/seesaw-demo-cosine
 shot "$work/ew.h5" --user 17824 --step 250 --screenshot "$images/seesaw-replay.png"
 shot --compare "$work/ew.h5" "$work/pcgrad.h5" --user 17824 --screenshot "$images/seesaw-compare.png"
 shot --compare "$work/ew.h5" "$work/branch.h5" --screenshot "$images/seesaw-branch.png"
+
+if [ "${1:-}" = "--pytorch" ]; then
+  /usr/bin/python3 "$root/python/examples/mmoe_kuairand.py" --method pcgrad --steps 300 --out "$work/pytorch-mmoe-pcgrad.h5" >/dev/null
+  train demo --steps 300 --method pcgrad --trace "$work/seesaw-train-pcgrad.h5"
+  shot "$work/pytorch-mmoe-pcgrad.h5" --screenshot "$images/seesaw-pytorch-live.png"
+  shot --compare "$work/pytorch-mmoe-pcgrad.h5" "$work/seesaw-train-pcgrad.h5" --screenshot "$images/seesaw-pytorch-compare.png"
+fi

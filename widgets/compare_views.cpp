@@ -259,7 +259,8 @@ CompareUsersView::CompareUsersView(Comparison& comparison, QWidget* parent)
 {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(2, 2, 2, 2);
-  layout->addLayout(row({pair_, new QLabel(tr("level")), level_, runA_, new QLabel(tr("against")), runB_}));
+  layout->addLayout(row({pair_, new QLabel(tr("level")), level_}));  // two rows: one squeezes the run names in a dock
+  layout->addLayout(row({runA_, new QLabel(tr("against")), runB_}));
   note_->setWordWrap(true);
   layout->addWidget(note_);
   layout->addWidget(scatter_, 3);

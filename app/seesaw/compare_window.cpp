@@ -52,6 +52,7 @@ CompareWindow::CompareWindow(QWidget* parent) : ViewWindow(parent), comparison_(
       QMessageBox::warning(this, tr("Cannot add the run"), why);
     }
   });
+  fitChoicesToContents();
   addExportMenus([this] {
     QStringList names;
     for (const widgets::ComparedRun& r : comparison_->runs()) names << r.name;

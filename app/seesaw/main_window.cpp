@@ -2,7 +2,6 @@
 
 #include <QAction>
 #include <QCloseEvent>
-#include <QComboBox>
 #include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
@@ -109,9 +108,7 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   auto* userTable = static_cast<widgets::UserTableView*>(view(QStringLiteral("users")));
   addExportMenus([this] { return QFileInfo(shownTrace()).completeBaseName(); },
                  {{QStringLiteral("users"), [userTable](QChar separator) { return userTable->csv(separator); }}});
-  // Combo boxes filled when a run begins are as wide as their longest choice ("cosine is_click /
-  // long_view"), not as wide as they were empty.
-  for (QComboBox* box : findChildren<QComboBox*>()) box->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  fitChoicesToContents();
 
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* newRun = file->addAction(tr("&New run..."), this, &MainWindow::newRun);

@@ -3,6 +3,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QComboBox>
 #include <QTableView>
 
 #include <qcustomplot.h>
@@ -37,6 +38,11 @@ void ViewWindow::addExportMenus(std::function<QString()> runName, const std::map
     for (QTableView* table : v->findChildren<QTableView*>())
       widgets::addExportMenu(*table, source, csv == tableCsv.end() ? std::function<QString(QChar)>() : csv->second);
   }
+}
+
+void ViewWindow::fitChoicesToContents()
+{
+  for (QComboBox* box : findChildren<QComboBox*>()) box->setSizeAdjustPolicy(QComboBox::AdjustToContents);
 }
 
 void ViewWindow::setCentralView(const QString& name, QWidget* view)

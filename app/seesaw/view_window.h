@@ -30,6 +30,9 @@ public:
   void addExportMenus(std::function<QString()> runName, const std::map<QString, std::function<QString(QChar)>>& tableCsv = {});
 
 protected:
+  // Combo boxes filled when a run begins are as wide as their longest choice ("cosine is_click /
+  // long_view"), not as wide as they were empty.
+  void fitChoicesToContents();
   void setCentralView(const QString& name, QWidget* view);
   // The dock's object name is the view's, so that saveState() finds it.
   void addView(const QString& name, const QString& title, QWidget* view, Qt::DockWidgetArea area);
