@@ -135,8 +135,8 @@ protected:
   double getTickStep(const QCPRange& range) override { return std::max(1.0, QCPAxisTicker::getTickStep(range)); }
 };
 
-constexpr int kPixelsPerTickX = 90;  // room for "100000" and a gap
-constexpr int kPixelsPerTickY = 40;  // room for a line of text and a gap
+constexpr int kPixelsPerTickX = 70;  // room for "100000" and a gap
+constexpr int kPixelsPerTickY = 45;  // room for a line of text and a gap
 
 }  // namespace
 

@@ -366,7 +366,7 @@ private Q_SLOTS:
     const QVector<double> ticks = valid->xAxis->tickVector();
     QVERIFY(!ticks.isEmpty());
     for (double t : ticks) QCOMPARE(t, std::round(t));
-    QVERIFY2(ticks.size() <= 300 / 90 + 2, qPrintable(QString::number(ticks.size())));
+    QVERIFY2(ticks.size() <= 300 / 70 + 2, qPrintable(QString::number(ticks.size())));
   }
 
   void constantSeriesGetAReadableRange()
