@@ -8,11 +8,13 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "methods/registry.h"
 #include "train/geometry_levels.h"
 #include "util/enum_names.h"
 #include "util/error.h"
+#include "util/regular_file.h"
 
 namespace seesaw {
 
@@ -21,7 +23,70 @@ const std::map<std::string, std::string>& embeddedPresets();
 
 namespace {
 
+// A number as a person reads it: 0.001, 1e+30, inf.
+std::string numberText(double v)
+{
+  std::ostringstream text;
+  text << v;
+  return text.str();
+}
+
 using nlohmann::json;
+
+// The path of the value a JSON parser was reading when it failed ("train.lr", "model.tower_hidden[1]"):
+// for the one error nlohmann reports without a place, a number beyond double's range.
+class ValuePath : public nlohmann::json_sax<json>
+{
+public:
+  std::string path() const
+  {
+    std::string out;
+    for (const Frame& f : frames_) out += f.object ? (out.empty() ? "" : ".") + f.key : "[" + std::to_string(f.index) + "]";
+    return out;
+  }
+
+  bool null() override { return done(); }
+  bool boolean(bool) override { return done(); }
+  bool number_integer(number_integer_t) override { return done(); }
+  bool number_unsigned(number_unsigned_t) override { return done(); }
+  bool number_float(number_float_t, const string_t&) override { return done(); }
+  bool string(string_t&) override { return done(); }
+  bool binary(binary_t&) override { return done(); }
+  bool start_object(std::size_t) override { return push(true); }
+  bool key(string_t& k) override
+  {
+    frames_.back().key = k;
+    return true;
+  }
+  bool end_object() override { return pop(); }
+  bool start_array(std::size_t) override { return push(false); }
+  bool end_array() override { return pop(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+private:
+  struct Frame
+  {
+    bool object;
+    std::string key;
+    size_t index = 0;
+  };
+  bool done()
+  {
+    if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
+    return true;
+  }
+  bool push(bool object)
+  {
+    frames_.push_back({object, {}, 0});
+    return true;
+  }
+  bool pop()
+  {
+    frames_.pop_back();
+    return done();
+  }
+  std::vector<Frame> frames_;
+};
 
 const EnumNames<ModelType> kModelNames = {
     {ModelType::SharedBottom, "shared-bottom"}, {ModelType::MMoE, "mmoe"}, {ModelType::PLE, "ple"}};
@@ -294,6 +359,10 @@ RunConfig parseRunConfig(const std::string& jsonText, const std::string& sourceN
     j = json::parse(jsonText);
   } catch (const json::parse_error& e) {
     throw Error(sourceName + ": not valid JSON (" + e.what() + ")");
+  } catch (const json::out_of_range&) {
+    ValuePath where;
+    json::sax_parse(jsonText, &where);
+    throw Error(sourceName + ": config field " + where.path() + ": the number is out of range (beyond +-1.8e308)");
   }
   RunConfig config;
   try {
@@ -325,6 +394,7 @@ RunConfig parseRunConfig(const std::string& jsonText, const std::string& sourceN
 
 RunConfig loadRunConfigFile(const std::string& path)
 {
+  requireRegularFile(path, "config file");
   std::ifstream in(path);
   if (!in) throw Error(path + ": cannot open config file");
   std::stringstream text;
@@ -399,30 +469,33 @@ void validate(const RunConfig& c)
     for (const auto& t : d.tasks) require(taskColumns.insert(t).second, "data.tasks", "task '" + t + "' appears twice");
   }
 
+  // Sizes have upper bounds as well: a few zeros too many must be refused by name here, not end
+  // in a LibTorch allocation failure (or a machine out of memory) after the data has loaded.
   const auto& m = c.model;
-  require(m.embeddingDim > 0, "model.embedding_dim", "must be positive");
+  require(m.embeddingDim > 0 && m.embeddingDim <= 4096, "model.embedding_dim", "must lie in [1, 4096]");
   auto positiveList = [&](const std::vector<int>& v, const char* field, bool allowEmpty) {
     require(allowEmpty || !v.empty(), field, "must not be empty");
-    for (int x : v) require(x > 0, field, "every size must be positive");
+    require(v.size() <= 64, field, "has more than 64 layers");
+    for (int x : v) require(x > 0 && x <= 65536, field, "every size must lie in [1, 65536]");
   };
   positiveList(m.bottomHidden, "model.bottom_hidden", false);
   positiveList(m.expertHidden, "model.expert_hidden", false);
   positiveList(m.towerHidden, "model.tower_hidden", true);
-  require(m.experts >= 1, "model.experts", "must be at least 1");
-  require(m.levels >= 1, "model.levels", "must be at least 1");
-  require(m.sharedExperts >= 1, "model.shared_experts", "must be at least 1");
-  require(m.specificExperts >= 0, "model.specific_experts", "must not be negative");
-  require(m.dtrnTaskDim >= 1, "model.dtrn_task_dim", "must be at least 1");
-  require(m.dtrnHyperHidden >= 1, "model.dtrn_hyper_hidden", "must be at least 1");
-  require(m.dtrnReduction >= 1, "model.dtrn_reduction", "must be at least 1");
+  require(m.experts >= 1 && m.experts <= 1024, "model.experts", "must lie in [1, 1024]");
+  require(m.levels >= 1 && m.levels <= 16, "model.levels", "must lie in [1, 16]");
+  require(m.sharedExperts >= 1 && m.sharedExperts <= 1024, "model.shared_experts", "must lie in [1, 1024]");
+  require(m.specificExperts >= 0 && m.specificExperts <= 1024, "model.specific_experts", "must lie in [0, 1024]");
+  require(m.dtrnTaskDim >= 1 && m.dtrnTaskDim <= 65536, "model.dtrn_task_dim", "must lie in [1, 65536]");
+  require(m.dtrnHyperHidden >= 1 && m.dtrnHyperHidden <= 65536, "model.dtrn_hyper_hidden", "must lie in [1, 65536]");
+  require(m.dtrnReduction >= 1 && m.dtrnReduction <= 65536, "model.dtrn_reduction", "must lie in [1, 65536]");
   require(m.splitTask.empty() || m.type == ModelType::MMoE, "model.split_task", "only model type mmoe has split towers (DRGrad's Split-MMoE)");
   require(!m.ppnet || m.type == ModelType::MMoE, "model.ppnet", "only model type mmoe has the personalized gate (DRGrad's Split-MMoE)");
 
   const auto& t = c.train;
   require(t.steps >= 0, "train.steps", "must not be negative");
   require(t.steps > 0 || (t.epochs > 0 && t.epochs <= 1e6), "train.epochs", "must lie in (0, 1e6] when train.steps is 0");
-  require(t.batchSize > 0, "train.batch_size", "must be positive");
-  require(std::isfinite(t.lr) && t.lr > 0, "train.lr", "must be positive and finite, found " + std::to_string(t.lr));
+  require(t.batchSize > 0 && t.batchSize <= (1 << 24), "train.batch_size", "must lie in [1, 16,777,216]");
+  require(std::isfinite(t.lr) && t.lr > 0 && t.lr <= 100, "train.lr", "must lie in (0, 100], found " + numberText(t.lr));
   require(t.weightDecay >= 0, "train.weight_decay", "must not be negative");
   require(std::isfinite(t.l2Step) && t.l2Step >= 0, "train.l2_step", "must be a finite number, 0 or more");
   require(t.momentum >= 0 && t.momentum < 1, "train.momentum", "must lie in [0, 1)");
@@ -441,7 +514,10 @@ void validate(const RunConfig& c)
   }
   require(t.device == "cpu" || t.device == "cuda" || t.device == "auto", "train.device",
           "unknown device '" + t.device + "' (cpu, cuda, auto)");
-  require(t.threads >= 0, "train.threads", "must not be negative");
+  // More threads than a few per core only make LibTorch's pool spin against itself (10^6 hung it).
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  require(t.threads >= 0 && t.threads <= 4 * cores, "train.threads",
+          "must lie in [0, " + std::to_string(4 * cores) + "] (0: LibTorch's default; this machine has " + std::to_string(cores) + " cores)");
   require(t.checkpointEvery >= 0, "train.checkpoint_every", "must not be negative");
   require(methodRegistry().contains(c.method.name), "method.name",
           "unknown method '" + c.method.name + "' (" + methodRegistry().namesJoined() + ")");

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "util/error.h"
+#include "util/regular_file.h"
 
 namespace seesaw {
 namespace {
@@ -103,6 +104,7 @@ LineReader::~LineReader() = default;
 
 LineReader LineReader::openFile(const std::string& path)
 {
+  requireRegularFile(path, "data file");
   auto source = std::make_unique<Source>();
   source->file = std::fopen(path.c_str(), "rb");
   if (!source->file) throw Error(path + ": cannot open file (" + std::strerror(errno) + ")");

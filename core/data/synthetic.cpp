@@ -14,12 +14,15 @@ void validate(const SyntheticConfig& c)
   auto require = [](bool ok, const char* field, const std::string& why) {
     if (!ok) throw Error(std::string("config field data.synthetic.") + field + ": " + why);
   };
-  require(c.users > 0, "users", "must be positive");
-  require(c.items > 0, "items", "must be positive");
-  require(c.rows > 0, "rows", "must be positive");
-  require(c.tasks >= 1, "tasks", "must be at least 1");
-  require(c.latentDim >= 1, "latent_dim", "must be positive");
-  require(c.denseFeatures >= 0, "dense_features", "must not be negative");
+  // Upper bounds too: the table is generated in memory, and a typo (a few zeros too many) must be
+  // refused by name, not run into std::bad_alloc after minutes.
+  require(c.users > 0 && c.users <= 100'000'000, "users", "must lie in [1, 100,000,000]");
+  require(c.items > 0 && c.items <= 100'000'000, "items", "must lie in [1, 100,000,000]");
+  require(c.rows > 0 && c.rows <= 200'000'000, "rows", "must lie in [1, 200,000,000] (the table is held in memory)");
+  require(c.tasks >= 1 && c.tasks <= 64, "tasks", "must lie in [1, 64]");
+  require(c.latentDim >= 1 && c.latentDim <= 1024, "latent_dim", "must lie in [1, 1024]");
+  require(c.denseFeatures >= 0 && c.denseFeatures <= 1024, "dense_features", "must lie in [0, 1024]");
+  require(c.sineTerms >= 0 && c.sineTerms <= 1000, "sine_terms", "must lie in [0, 1000]");
   require(c.latentDim + c.denseFeatures >= c.tasks, "latent_dim",
           "latent_dim + dense_features must be at least the number of tasks (one basis vector per task)");
   require(!c.groups.empty(), "groups", "needs at least one group");
@@ -27,7 +30,7 @@ void validate(const SyntheticConfig& c)
     require(g.taskCosine >= -1.0 && g.taskCosine <= 1.0, "groups[].task_cosine", "must lie in [-1, 1]");
     require(g.share > 0, "groups[].share", "must be positive");
   }
-  for (int32_t card : c.extraCardinalities) require(card > 0, "extra_cardinalities", "must be positive");
+  for (int32_t card : c.extraCardinalities) require(card > 0 && card <= 100'000'000, "extra_cardinalities", "each must lie in [1, 100,000,000]");
   require(c.noiseStd >= 0, "noise_std", "must not be negative");
 }
 

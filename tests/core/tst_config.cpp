@@ -1,8 +1,11 @@
 #include <QtTest>
 
+#include <thread>
+
 #include "config/run_config.h"
 #include "methods/registry.h"
 #include "data/load_table.h"
+#include "data/synthetic.h"
 #include "error_of.h"
 #include "util/error.h"
 
@@ -137,7 +140,7 @@ private Q_SLOTS:
   void validationNamesTheField()
   {
     QCOMPARE(validationError([](RunConfig& c) { c.train.lr = -0.1; }),
-             QString("config field train.lr: must be positive and finite, found -0.100000"));
+             QString("config field train.lr: must lie in (0, 100], found -0.1"));
     QCOMPARE(validationError([](RunConfig& c) { c.data.synthetic.tasks = 0; }),
              QString("config field data.synthetic.tasks: must be at least 1 (K = 0)"));
     QCOMPARE(validationError([](RunConfig& c) {
@@ -164,12 +167,48 @@ private Q_SLOTS:
              }),
              QString("config field data.columns.categorical: column 'u' is mapped twice"));
     QCOMPARE(validationError([](RunConfig& c) { c.model.dtrnReduction = 0; }),
-             QString("config field model.dtrn_reduction: must be at least 1"));
+             QString("config field model.dtrn_reduction: must lie in [1, 65536]"));
     QCOMPARE(validationError([](RunConfig& c) { c.model.dtrnTaskDim = -2; }),
-             QString("config field model.dtrn_task_dim: must be at least 1"));
+             QString("config field model.dtrn_task_dim: must lie in [1, 65536]"));
     QCOMPARE(validationError([](RunConfig& c) { c.data.source = "census"; }),
              QString("config field data.path: the 'census' source needs a file (--data FILE)"));
   }
+  // Size-like settings have upper bounds, refused by name before anything is allocated: a few
+  // zeros too many hung the trainer (threads 10^6) or ended in a LibTorch stack trace.
+  void sizesHaveSaneRanges()
+  {
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    QVERIFY2(validationError([](RunConfig& c) { c.train.threads = 1000000; })
+                 .startsWith(QString("config field train.threads: must lie in [0, %1]").arg(4 * cores)),
+             "threads");
+    QCOMPARE(validationError([cores](RunConfig& c) { c.train.threads = 4 * cores; }), QString("no error"));
+    QCOMPARE(validationError([](RunConfig& c) { c.model.embeddingDim = 1000000000; }), QString("config field model.embedding_dim: must lie in [1, 4096]"));
+    QCOMPARE(validationError([](RunConfig& c) { c.model.expertHidden = {128, 10000000}; }),
+             QString("config field model.expert_hidden: every size must lie in [1, 65536]"));
+    QCOMPARE(validationError([](RunConfig& c) { c.model.experts = 5000; }), QString("config field model.experts: must lie in [1, 1024]"));
+    QCOMPARE(validationError([](RunConfig& c) { c.train.batchSize = 100000000; }), QString("config field train.batch_size: must lie in [1, 16,777,216]"));
+    QCOMPARE(validationError([](RunConfig& c) { c.train.lr = 1e30; }), QString("config field train.lr: must lie in (0, 100], found 1e+30"));
+    QCOMPARE(validationError([](RunConfig& c) { c.data.split.validFraction = 0.7; c.data.split.testFraction = 0.3; }),
+             QString("config field data.split.test: with data.split.valid, must leave rows to train on (sum below 1)"));
+    QCOMPARE(errorOf([] {
+               SyntheticConfig s;
+               s.rows = 5'000'000'000;
+               generateSynthetic(s);
+             }),
+             QString("config field data.synthetic.rows: must lie in [1, 200,000,000] (the table is held in memory)"));
+  }
+
+  // A number beyond double's range is refused with its field's path, not the JSON library's text.
+  void aNumberOutOfRangeNamesItsField()
+  {
+    QCOMPARE(errorOf([] { parseRunConfig(R"({"train": {"steps": 10, "lr": 1e400}})", "t.json", ""); }),
+             QString("t.json: config field train.lr: the number is out of range (beyond +-1.8e308)"));
+    QCOMPARE(errorOf([] { parseRunConfig(R"({"model": {"tower_hidden": [32, -1e999]}})", "t.json", ""); }),
+             QString("t.json: config field model.tower_hidden[1]: the number is out of range (beyond +-1.8e308)"));
+    QCOMPARE(errorOf([] { parseRunConfig(R"({"method": {"name": "mgda", "params": {"tolerance": [1, {"a": 2}], "ub": 1e500}}})", "t.json", ""); }),
+             QString("t.json: config field method.params.ub: the number is out of range (beyond +-1.8e308)"));
+  }
+
   void aTaskColumnThatDoesNotExistIsNamed()
   {
     RunConfig c = presetConfig("kuairand");

@@ -1,5 +1,6 @@
 #include <QtTest>
 
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <cmath>
@@ -11,9 +12,12 @@
 #include "data/presets.h"
 #include "data/split.h"
 #include "data/synthetic.h"
+#include "config/run_config.h"
+#include "error_of.h"
 #include "util/error.h"
 
 using namespace seesaw;
+using seesaw::test::errorOf;
 
 namespace {
 
@@ -154,8 +158,23 @@ private Q_SLOTS:
       loadDelimited("/nonexistent/data.csv", smallMapping());
       QFAIL("no error");
     } catch (const Error& e) {
-      QVERIFY(QString(e.what()).startsWith("/nonexistent/data.csv: cannot open file"));
+      QVERIFY(QString(e.what()).startsWith("/nonexistent/data.csv: cannot open data file (No such file or directory)"));
     }
+  }
+
+  // What is not a regular file is refused by name at once: a FIFO would block the loader until
+  // someone wrote to it, /dev/zero read until memory ran out, a directory read as "empty".
+  void onlyRegularFilesAreRead()
+  {
+    QTemporaryDir dir;
+    const QString fifo = dir.filePath("pipe.csv");
+    QCOMPARE(::mkfifo(fifo.toLocal8Bit().constData(), 0600), 0);
+    const std::pair<QString, QString> cases[] = {{fifo, "a FIFO (named pipe)"}, {"/dev/zero", "a character device"}, {dir.path(), "a directory"}};
+    for (const auto& [path, kind] : cases) {
+      const QString message = errorOf([&] { loadDelimited(path.toStdString(), smallMapping()); });
+      QCOMPARE(message, path + ": the data file is " + kind + ", not a regular file");
+    }
+    QCOMPARE(errorOf([&] { loadRunConfigFile(fifo.toStdString()); }), fifo + ": the config file is a FIFO (named pipe), not a regular file");
   }
 
   void syntheticKeepsGroupsAndFollowsTheGenerator()

@@ -269,7 +269,7 @@ private Q_SLOTS:
     QCOMPARE(find(7, "method.params.tau").refused, std::string("missing"));  // the same value asked again is no change
     // Refused changes change nothing and say why.
     const ChangeRecord badLr = find(9, "train.lr"), badMethod = find(9, "method.name"), badTau = find(11, "method.params.tau");
-    QCOMPARE(badLr.refused, std::string("config field train.lr: must be positive and finite, found -1.000000"));
+    QCOMPARE(badLr.refused, std::string("config field train.lr: must lie in (0, 100], found -1"));
     QCOMPARE(r.steps[9].lr, 0.0005);
     QVERIFY2(badMethod.refused.find("no-such-method") != std::string::npos, badMethod.refused.c_str());
     QVERIFY2(badTau.refused.find("method.params.tau") != std::string::npos, badTau.refused.c_str());
