@@ -5,7 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <charconv>
 #include <csignal>
+#include <limits>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -31,6 +33,22 @@
 namespace {
 
 seesaw::RunControl control;
+
+// Refuses an integer beyond T's range: CLI11 would clamp 99999999999999999999 to 2^63 - 1 without
+// a word. (Anything that is not an integer at all is CLI11's to refuse.)
+template <typename T>
+CLI::Validator fitsIn()
+{
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        T value{};
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (error == std::errc::result_out_of_range)
+          return "out of range: " + text + " (at most " + std::to_string(std::numeric_limits<T>::max()) + ")";
+        return {};
+      },
+      "INT");
+}
 
 // The first Ctrl-C asks the trainer to stop after its step (the summary is still written); the
 // second one ends the process at once.
@@ -97,9 +115,9 @@ int main(int argc, char** argv)
                  "continue from a checkpoint (instead of a preset or config), with the overrides below as its changes: "
                  "method, parameters, lr, task weights, length, cadences, device (docs/checkpoints.md)");
   app.add_option("--data", dataPath, "data file for the kuairand, census and file sources (data.path)");
-  app.add_option("--steps", steps, "number of training steps; overrides epochs (train.steps)");
+  app.add_option("--steps", steps, "number of training steps; overrides epochs (train.steps)")->check(fitsIn<int64_t>());
   app.add_option("--epochs", epochs, "epochs of training data, may be fractional (train.epochs)");
-  app.add_option("--batch", batch, "batch size (train.batch_size)");
+  app.add_option("--batch", batch, "batch size (train.batch_size)")->check(fitsIn<int>());
   app.add_option("--lr", lr, "learning rate (train.lr)");
   app.add_option("--optimizer", optimizer, "adam, adamw or sgd (train.optimizer)");
   app.add_option("--model", model, "shared-bottom, mmoe or ple (model.type)");
@@ -110,11 +128,12 @@ int main(int argc, char** argv)
   std::vector<std::string> methodParams;
   app.add_option("--param", methodParams, "a method hyperparameter, NAME=VALUE, repeatable (method.params)");
   app.add_option("--device", device, "cpu, cuda or auto (train.device)");
-  app.add_option("--seed", seed, "seed for initialisation and data order (train.seed)");
-  app.add_option("--eval-every", evalEvery, "steps between validation passes, 0 for the end only (train.eval_every)");
-  app.add_option("--threads", threads, "CPU threads for LibTorch, 0 for its default (train.threads)");
+  app.add_option("--seed", seed, "seed for initialisation and data order (train.seed)")->check(fitsIn<int64_t>());
+  app.add_option("--eval-every", evalEvery, "steps between validation passes, 0 for the end only (train.eval_every)")->check(fitsIn<int64_t>());
+  app.add_option("--threads", threads, "CPU threads for LibTorch, 0 for its default (train.threads)")->check(fitsIn<int>());
   app.add_flag("--no-analyze", noAnalyze, "one backward pass of the summed loss, no per-task gradients (train.analyze)");
-  app.add_option("--snapshot-every", snapshotEvery, "steps per per-user geometry window, 0 for none (train.user_snapshot_every)");
+  app.add_option("--snapshot-every", snapshotEvery, "steps per per-user geometry window, 0 for none (train.user_snapshot_every)")
+      ->check(fitsIn<int64_t>());
   app.add_option("--levels", geometryLevels,
                  "per-user geometry levels to record, comma-separated, the default level first: embedding, representation, "
                  "exact (train.geometry_levels; docs/per-user-geometry.md)")
@@ -122,7 +141,8 @@ int main(int argc, char** argv)
   app.add_flag("--items", itemGeometry, "record the same geometry per item (train.item_geometry)");
   app.add_option("--trace", tracePath, "where to record the run (HDF5 trace, docs/trace-format.md; default: runs/<date>-<name>-<method>.h5)");
   app.add_flag("--no-trace", noTrace, "do not record a trace");
-  app.add_option("--checkpoint-every", checkpointEvery, "steps between checkpoints, 0 for none (train.checkpoint_every)");
+  app.add_option("--checkpoint-every", checkpointEvery, "steps between checkpoints, 0 for none (train.checkpoint_every)")
+      ->check(fitsIn<int64_t>());
   app.add_option("--checkpoint-dir", checkpointDir, "where checkpoints go (default: the trace's path without .h5, plus .checkpoints)");
   app.add_option("--summary", summaryPath, "where to write the summary JSON (default: runs/<date>-<name>-<method>.summary.json)");
   app.add_flag("--print-config", printConfig, "print the effective run config as JSON and exit");

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <unordered_map>
@@ -20,11 +21,13 @@ std::string_view trimmed(std::string_view s)
   return s;
 }
 
-// Splits one record; quoted fields may hold the delimiter and doubled quotes.
+// Splits one record; quoted fields may hold the delimiter and doubled quotes. Text after a closing
+// quote ("0"7) is refused: dropping it would read a value the file does not hold. `where` names the
+// file and line for that error (asked only then, so that the loop over rows builds no string).
 class FieldSplitter
 {
 public:
-  explicit FieldSplitter(char delimiter) : delimiter_(delimiter) {}
+  FieldSplitter(char delimiter, std::function<std::string()> where) : delimiter_(delimiter), where_(std::move(where)) {}
 
   const std::vector<std::string_view>& split(std::string_view line, bool trim)
   {
@@ -51,7 +54,13 @@ public:
         unquoted_.push_back(std::move(value));
         field = unquoted_.back();
         i = j + 1;
-        while (i < line.size() && line[i] != delimiter_) ++i;  // ignore text after the closing quote
+        const size_t after = i;
+        while (i < line.size() && line[i] != delimiter_) ++i;
+        std::string_view rest = trimmed(line.substr(std::min(after, line.size()), i - std::min(after, line.size())));
+        while (!rest.empty() && rest.back() == '\r') rest.remove_suffix(1);  // a CRLF line end
+        if (!rest.empty())
+          throw Error(where_() + ", field " + std::to_string(fields_.size() + 1) + ": text after the closing quote: '" + std::string(rest) +
+                      "' (a quoted field ends at its quote; double a quote inside one)");
       } else {
         size_t j = line.find(delimiter_, i);
         if (j == std::string_view::npos) j = line.size();
@@ -71,6 +80,7 @@ public:
 
 private:
   char delimiter_;
+  std::function<std::string()> where_;
   std::vector<std::string_view> fields_;
   std::deque<std::string> unquoted_;  // deque: views into it stay valid while it grows
 };
@@ -132,15 +142,23 @@ struct ColumnSlots
 {
   size_t user = 0, item = 0;
   std::vector<size_t> categorical, dense, tasks;
+  std::vector<std::string> taskFields;  // the setting that chose each task's column, for its errors
   std::optional<size_t> timestamp;
 };
 
 ColumnSlots resolveColumns(const std::vector<std::string>& names, ColumnMapping& m, const std::string& source)
 {
+  // A mapped name that heads two columns is ambiguous: refused rather than the first one taken.
   auto index = [&](const std::string& column) -> std::optional<size_t> {
-    for (size_t i = 0; i < names.size(); ++i)
-      if (names[i] == column) return i;
-    return std::nullopt;
+    std::optional<size_t> found;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] != column) continue;
+      if (found)
+        throw Error(source + ": column '" + column + "' appears twice in the header (columns " + std::to_string(*found + 1) + " and " +
+                    std::to_string(i + 1) + "): which one is meant is ambiguous; rename one");
+      found = i;
+    }
+    return found;
   };
   auto missing = [&](const std::string& what, const std::string& field) {
     std::string known;
@@ -173,6 +191,7 @@ ColumnSlots resolveColumns(const std::vector<std::string>& names, ColumnMapping&
       tried += " or '" + alternative + "'";
     }
     if (!slot) throw missing(tried, field);
+    slots.taskFields.push_back(field);
     if (task.name.empty()) task.name = task.column;
     slots.tasks.push_back(*slot);
   }
@@ -197,7 +216,7 @@ InteractionTable loadDelimited(LineReader& reader, const ColumnMapping& mapping)
   std::string_view line;
   if (!reader.next(line)) throw Error(source + ": empty file");
 
-  FieldSplitter splitter(chooseDelimiter(m, source, line));
+  FieldSplitter splitter(chooseDelimiter(m, source, line), [&] { return source + ": line " + std::to_string(reader.lineNumber()); });
   std::vector<std::string> names = m.columnNames;
   bool firstLineIsData = !m.header;
   if (m.header) {
@@ -242,9 +261,11 @@ InteractionTable loadDelimited(LineReader& reader, const ColumnMapping& mapping)
       if (!positives[t].empty()) {
         label = positives[t].count(std::string(v)) ? 1.0f : 0.0f;
       } else {
-        label = parseFloat(v, at, "label");
+        // A bad label names the setting that made the column a task ("data.tasks[1]").
+        const std::string what = "label of the task set by " + slots.taskFields[t] + ",";
+        label = parseFloat(v, at, what.c_str());
         if (m.tasks[t].type == TaskType::Binary && label != 0.0f && label != 1.0f)
-          throw Error(at.describe() + ": binary label must be 0 or 1, found '" + std::string(v) + "'");
+          throw Error(at.describe() + ": binary label must be 0 or 1, found '" + std::string(v) + "' (the task set by " + slots.taskFields[t] + ")");
       }
       table.tasks[t].labels.push_back(label);
     }
@@ -277,7 +298,7 @@ DelimitedPreview previewDelimited(const std::string& path, const ColumnMapping& 
   std::string_view line;
   if (!reader.next(line)) throw Error(path + ": the file is empty");
   preview.delimiter = chooseDelimiter(mapping, reader.name(), line);
-  FieldSplitter splitter(preview.delimiter);
+  FieldSplitter splitter(preview.delimiter, [&] { return reader.name() + ": line " + std::to_string(reader.lineNumber()); });
   const auto toStrings = [](const std::vector<std::string_view>& fields) { return std::vector<std::string>(fields.begin(), fields.end()); };
   const auto& first = splitter.split(line, mapping.trim);
   if (mapping.header) {

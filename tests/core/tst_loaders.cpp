@@ -9,6 +9,7 @@
 #include <set>
 
 #include "data/delimited_loader.h"
+#include "data/load_table.h"
 #include "data/presets.h"
 #include "data/split.h"
 #include "data/synthetic.h"
@@ -117,15 +118,22 @@ private Q_SLOTS:
                                     << "bad.csv: column 'price' (config field data.columns.dense[0]) not found; "
                                        "the columns are: user, item, cost, click";
     QTest::newRow("non-numeric label") << "user,item,price,click\n1,2,3,1\n1,2,3,yes\n"
-                                       << "bad.csv: line 3, column 'click': label 'yes' is not a number";
+                                       << "bad.csv: line 3, column 'click': label of the task set by data.columns.tasks[0].column, 'yes' is not a number";
     QTest::newRow("binary label out of range") << "user,item,price,click\n1,2,3,2\n"
-                                               << "bad.csv: line 2, column 'click': binary label must be 0 or 1, found '2'";
+                                               << "bad.csv: line 2, column 'click': binary label must be 0 or 1, found '2' "
+                                                  "(the task set by data.columns.tasks[0].column)";
     QTest::newRow("non-numeric dense") << "user,item,price,click\n1,2,cheap,1\n"
                                        << "bad.csv: line 2, column 'price': value 'cheap' is not a number";
     QTest::newRow("infinite dense") << "user,item,price,click\n1,2,inf,1\n"
                                     << "bad.csv: line 2, column 'price': value 'inf' is not finite";
     QTest::newRow("dense out of range") << "user,item,price,click\n1,2,1e40,1\n"
                                         << "bad.csv: line 2, column 'price': value '1e40' is out of the float range";
+    QTest::newRow("a mapped name twice") << "user,item,price,click,price\n1,2,3,1,4\n"
+                                         << "bad.csv: column 'price' appears twice in the header (columns 3 and 5): which one is meant "
+                                            "is ambiguous; rename one";
+    QTest::newRow("text after a closing quote") << "user,item,price,click\n1,2,\"1.5\"e9,1\n"
+                                                << "bad.csv: line 2, field 3: text after the closing quote: 'e9' (a quoted field ends at its "
+                                                   "quote; double a quote inside one)";
     QTest::newRow("ragged row") << "user,item,price,click\n1,2,3,1\n1,2,3\n" << "bad.csv: line 3: expected 4 fields, found 3";
     QTest::newRow("empty file") << "" << "bad.csv: empty file";
     QTest::newRow("header only") << "user,item,price,click\n" << "bad.csv: no data rows";
@@ -160,6 +168,15 @@ private Q_SLOTS:
     } catch (const Error& e) {
       QVERIFY(QString(e.what()).startsWith("/nonexistent/data.csv: cannot open data file (No such file or directory)"));
     }
+  }
+
+  // A preset's data.tasks naming a column that is no label says which setting chose it.
+  void aBadTaskColumnNamesTheSettingThatChoseIt()
+  {
+    RunConfig c = presetConfig("demo");
+    c.data.tasks = {"is_click", "duration_ms"};
+    const QString message = errorOf([&] { loadTable(c.data); });
+    QVERIFY2(message.endsWith("column 'duration_ms': binary label must be 0 or 1, found '45916' (the task set by data.tasks[1])"), qPrintable(message));
   }
 
   // What is not a regular file is refused by name at once: a FIFO would block the loader until

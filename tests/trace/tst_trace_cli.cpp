@@ -3,6 +3,8 @@
 // stops training with a message while the trace stays readable.
 #include <QtTest>
 
+#include <sys/stat.h>
+
 #include "synthetic_records.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
@@ -157,6 +159,23 @@ private Q_SLOTS:
     QVERIFY(missing.err.contains("missing.h5: no such file"));
     const Result usage = run(SEESAW_TRACE, {"export", "demo.h5", "--what", "everything"}, dir_.path());
     QCOMPARE(usage.exitCode, 2);
+  }
+
+  // A number beyond its option's range is refused, not clamped; sizes beyond the sane range are
+  // refused by field before any data is read; a FIFO is refused instead of read forever.
+  void outOfRangeArgumentsAreRefused()
+  {
+    const Result huge = run(SEESAW_TRAIN, {"demo", "--steps", "99999999999999999999", "--no-trace"}, dir_.path());
+    QCOMPARE(huge.exitCode, 2);
+    QVERIFY2(huge.err.contains("--steps: out of range: 99999999999999999999"), qPrintable(huge.err));
+    const Result threads = run(SEESAW_TRAIN, {"demo", "--threads", "1000000", "--no-trace"}, dir_.path());
+    QCOMPARE(threads.exitCode, 1);
+    QVERIFY2(threads.err.contains("config field train.threads: must lie in [0, "), qPrintable(threads.err));
+    const QString fifo = dir_.filePath("data.fifo");
+    QCOMPARE(::mkfifo(fifo.toLocal8Bit().constData(), 0600), 0);
+    const Result pipe = run(SEESAW_TRAIN, {"kuairand", "--data", fifo, "--no-trace", "--summary", "s.json"}, dir_.path());
+    QCOMPARE(pipe.exitCode, 1);
+    QVERIFY2(pipe.err.contains("the data file is a FIFO (named pipe), not a regular file"), qPrintable(pipe.err));
   }
 
   void aFullDiskStopsTrainingAndKeepsTheTraceReadable()
