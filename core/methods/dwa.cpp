@@ -3,7 +3,9 @@
 // over every epoch, and in epoch e >= 3
 //   r_t = Lbar_t(e-1) / Lbar_t(e-2),   lambda = K softmax(r / temperature),
 // with lambda = 1 in the first two epochs. combined = sum_t lambda_t g_t; task-specific parameters
-// get lambda_t times their task's gradient.
+// get lambda_t times their task's gradient. As LibMTL's loss meter does, an epoch's average weights
+// each batch's mean loss by the batch's rows, so a short last batch counts for what it holds (a
+// caller that gives no batch size weights its steps alike).
 //
 // An epoch ends when MethodInput::epoch changes. Steps that reach coefficients() have finite
 // losses only (LinearMethod's contract), so a non-finite step neither enters an average nor
@@ -59,8 +61,9 @@ private:
       count_ = 0;
       epoch_ = input.epoch;
     }
-    for (size_t k = 0; k < K; ++k) sum_[k] += input.losses[k];
-    ++count_;
+    const int64_t rows = input.batchSize > 0 ? input.batchSize : 1;
+    for (size_t k = 0; k < K; ++k) sum_[k] += input.losses[k] * static_cast<double>(rows);
+    count_ += rows;
 
     std::vector<double> lambda(K, 1.0);
     if (older_.empty()) return {lambda, lambda, 0};
@@ -76,8 +79,8 @@ private:
 
   double temperature_;
   int64_t epoch_ = 0;          // the epoch being averaged; 0 before the first step
-  std::vector<double> sum_;    // [K] this epoch's loss sums
-  int64_t count_ = 0;          // steps in sum_
+  std::vector<double> sum_;    // [K] this epoch's loss sums, each batch's mean times its rows
+  int64_t count_ = 0;          // rows in sum_
   std::vector<double> last_;   // [K] Lbar(e-1); empty until an epoch has ended
   std::vector<double> older_;  // [K] Lbar(e-2); empty until two have
 };

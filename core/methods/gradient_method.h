@@ -35,6 +35,7 @@ struct MethodInput
   RowBlock userRows, itemRows; // the user and item tables inside taskGradients
   int64_t step = 0;            // 1-based
   int64_t epoch = 1;           // 1-based index of the epoch this step belongs to
+  int64_t batchSize = 0;       // rows in this batch (an epoch's last may be short); 0: not known
 };
 
 enum MethodFlag : uint32_t {

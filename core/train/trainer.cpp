@@ -145,6 +145,7 @@ MethodOutput Trainer::Impl::combine(int64_t stepIndex, int64_t epochIndex, const
   if (itemRows.rows > 0) in.itemRows.batchRows = batch.categorical.select(1, 1);
   in.step = stepIndex;
   in.epoch = epochIndex;
+  in.batchSize = batch.categorical.size(0);
   MethodOutput out = method->combine(in);
   for (const auto& s : layout->slots()) s.parameter.mutable_grad() = out.combined.narrow(0, s.offset, s.numel).view_as(s.parameter);
   for (int64_t k = 0; k < K && !out.taskScale.empty(); ++k)

@@ -73,6 +73,7 @@ private Q_SLOTS:
   void dwaEqualWeightsThenSoftmaxOfEpochRatios();
   void dwaTemperature();
   void dwaZeroAverageFallsBack();
+  void dwaWeighsBatchesByTheirRows();
 
   void rlwWeightsOnSimplexAndReproducible();
 
@@ -233,6 +234,28 @@ void TestMethodsWeighting::dwaTemperature()
   COMPARE_VALUES(out.weights, (std::vector<double>{2.5313842034440186, 0.12603019840219817, 0.3425855981537834}), 1e-12);
   const double sum = std::accumulate(out.weights.begin(), out.weights.end(), 0.0);
   QVERIFY(std::abs(sum - 3.0) < 1e-12);
+}
+
+// LibMTL averages an epoch's losses weighted by batch size: epoch 1 has batches of 100 rows with
+// losses (1, 4) and a short last one of 20 rows with (7, 1), so Lbar(1) = (100 + 140) / 120 = 2 and
+// (400 + 20) / 120 = 3.5 (the plain mean of steps would give 4 and 2.5); epoch 2 one batch of
+// 100 with (2, 7): r = (1, 2), x = r / 2 = (0.5, 1), lambda = 2 softmax(x) =
+// (0.7550813375962908, 1.2449186624037092).
+void TestMethodsWeighting::dwaWeighsBatchesByTheirRows()
+{
+  auto dwa = makeMethod("dwa", 2);
+  const std::vector<std::vector<double>> g = {{1, 0}, {0, 1}};
+  const auto step = [&](std::vector<double> losses, int64_t index, int64_t epoch, int64_t rows) {
+    MethodInput in = methodInput(g, std::move(losses), index, epoch);
+    in.batchSize = rows;
+    return dwa->combine(in);
+  };
+  step({1, 4}, 1, 1, 100);
+  step({7, 1}, 2, 1, 20);
+  step({2, 7}, 3, 2, 100);
+  const MethodOutput out = step({9, 9}, 4, 3, 100);
+  QCOMPARE(out.flags, 0u);
+  COMPARE_VALUES(out.weights, (std::vector<double>{0.7550813375962908, 1.2449186624037092}), 1e-12);
 }
 
 void TestMethodsWeighting::dwaZeroAverageFallsBack()
