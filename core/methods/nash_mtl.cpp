@@ -1,8 +1,9 @@
 // Nash-MTL (Navon et al., ICML 2022): the bargaining solution alpha > 0 with
-//   (M~ alpha)_t = 1 / alpha_t for every task,  M~ = M / |M|_F  (LibMTL's Frobenius normalization),
-// and the update sum_t alpha_t g_t. Alpha belongs to the normalized problem: the solution for M
-// itself is alpha / sqrt(|M|_F), so the update is sqrt(|M|_F) times the unnormalized bargaining
-// solution and its norm is sqrt(K |M|_F) (alpha'M alpha = |M|_F alpha'M~ alpha = K |M|_F).
+//   (M alpha)_t = 1 / alpha_t for every task,
+// and the update sum_t alpha_t g_t, whose norm is then sqrt(K) (alpha'M alpha = K). As LibMTL and
+// the authors' code do, it is solved on M~ = M / |M|_F for conditioning, and their constraint
+// -log(alpha_t nf) - log((M/nf alpha)_t) <= 0 puts the norm back: the alpha they apply solves the
+// condition for M itself, alpha~ / sqrt(|M|_F) with alpha~ the normalized problem's solution.
 //
 // Solver: the condition is the stationarity of the strictly convex, self-concordant
 //   f(alpha) = alpha'M~ alpha / 2 - sum_t log alpha_t,
@@ -101,8 +102,10 @@ private:
     out.c.assign(K, 1.0);
     out.taskScale.assign(K, 1.0);
     if (solve(Q, m, alpha)) {
+      // Back to M's own scale: (M a)_t = 1/a_t for a = alpha / sqrt(|M|_F), |M|_F = largest * frobenius.
+      const double unnormalize = 1 / (std::sqrt(largest) * std::sqrt(frobenius));
       for (int t = 0; t < K; ++t) out.c[t] = 0;
-      for (int i = 0; i < m; ++i) out.c[live[i]] = out.taskScale[live[i]] = alpha[i];
+      for (int i = 0; i < m; ++i) out.c[live[i]] = out.taskScale[live[i]] = alpha[i] * unnormalize;
     } else {
       out.taskScale.clear();
       out.flags |= kMethodFallback;
@@ -166,7 +169,7 @@ MethodInfo nashMtlInfo()
 {
   MethodInfo m;
   m.name = "nash_mtl";
-  m.description = "Nash-MTL: the bargaining solution alpha_t (M alpha)_t = 1 on the normalized Gram; update clipped to max_norm";
+  m.description = "Nash-MTL: the bargaining solution alpha_t (M alpha)_t = 1 (solved on the normalized Gram, applied at M's scale as LibMTL does); update clipped to max_norm";
   m.hyperParameters = {
       {"max_iterations", 100, 1, 10000, "most damped Newton steps of the bargaining solver", true},
       {"tolerance", 1e-10, 1e-15, 1e-2, "stop when every |alpha_t (M alpha)_t - 1| is below this (normalized Gram)", false},

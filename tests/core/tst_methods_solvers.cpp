@@ -345,21 +345,28 @@ void TestMethodsSolvers::nashSatisfiesBargainingCondition()
     QCOMPARE(out.flags, 0u);
     checkCombined(in, out);
     QCOMPARE(out.taskScale, out.weights);
-    double frobenius = 0;
-    for (double v : in.gram) frobenius += v * v;
-    frobenius = std::sqrt(frobenius);
+    // The reference's scale (LibMTL, the authors): the condition holds for M itself.
     for (int t = 0; t < K; ++t) {
       QVERIFY(out.weights[t] > 0);
       double Ma = 0;
-      for (int j = 0; j < K; ++j) Ma += gramAt(in, t, j) / frobenius * out.weights[j];
+      for (int j = 0; j < K; ++j) Ma += gramAt(in, t, j) * out.weights[j];
       QVERIFY2(std::abs(out.weights[t] * Ma - 1) <= 1e-10, qPrintable(QString::number(out.weights[t] * Ma - 1)));
       QVERIFY(std::abs(Ma - 1 / out.weights[t]) <= 1e-9 / out.weights[t]);
     }
   }
-  // Orthogonal unit gradients: M~ = I / sqrt(K), alpha = K^(1/4).
-  const MethodOutput ortho = makeMethod("nash_mtl", 2, {{"max_norm", 0}})->combine(methodInput({{1, 0}, {0, 1}}));
-  QVERIFY(std::abs(ortho.weights[0] - std::pow(2.0, 0.25)) < 1e-10);
-  QVERIFY(std::abs(ortho.weights[1] - std::pow(2.0, 0.25)) < 1e-10);
+  // Hand-made Grams whose fixed point is known: orthogonal gradients of norms 2 and 1 (M = diag(4, 1),
+  // alpha_t = 1 / |g_t| = (0.5, 1)); two unit-free gradients with M = [[2, 1], [1, 2]] (alpha equal,
+  // 3 a^2 = 1, a = 1/sqrt(3)); and the same scaled by 10 (M times 100, alpha / 10): the
+  // normalization does not leak into the weights.
+  const auto nash = [](const Rows& rows) { return makeMethod("nash_mtl", static_cast<int>(rows.size()), {{"max_norm", 0}})->combine(methodInput(rows)); };
+  const MethodOutput ortho = nash({{2, 0}, {0, 1}});
+  QVERIFY(std::abs(ortho.weights[0] - 0.5) < 1e-10 && std::abs(ortho.weights[1] - 1) < 1e-10);
+  const double s2 = std::sqrt(2.0);
+  const MethodOutput sym = nash({{s2, 0}, {1 / s2, std::sqrt(1.5)}});  // |g|^2 = 2, g0.g1 = 1
+  QVERIFY(std::abs(sym.weights[0] - 1 / std::sqrt(3.0)) < 1e-10 && std::abs(sym.weights[1] - 1 / std::sqrt(3.0)) < 1e-10);
+  const MethodOutput scaled = nash({{10 * s2, 0}, {10 / s2, 10 * std::sqrt(1.5)}});
+  QVERIFY(std::abs(scaled.weights[0] - 0.1 / std::sqrt(3.0)) < 1e-10);
+  QVERIFY(std::abs(at::norm(scaled.combined).item<double>() - std::sqrt(2.0)) < 1e-9);  // sqrt(K)
 }
 
 void TestMethodsSolvers::nashClipsTheUpdate()
@@ -493,12 +500,9 @@ void TestMethodsSolvers::solversConvergeOnRandomInputs()
           ++flaggedNash;
         } else {
           ++solvedNash;
-          double frobenius = 0;
-          for (double v : in.gram) frobenius += v * v;
-          frobenius = std::sqrt(frobenius);
-          for (int t = 0; t < K; ++t) {
+          for (int t = 0; t < K; ++t) {  // at M's own scale, as the reference applies it
             double Ma = 0;
-            for (int j = 0; j < K; ++j) Ma += gramAt(in, t, j) / frobenius * out.weights[j];
+            for (int j = 0; j < K; ++j) Ma += gramAt(in, t, j) * out.weights[j];
             QVERIFY(std::abs(out.weights[t] * Ma - 1) <= 1e-9);
           }
         }
