@@ -155,6 +155,11 @@ bool exportPlotImage(QCustomPlot& plot, const QString& path, const ImageOptions&
     return false;
   }
   const QSize size = options.size.isEmpty() ? plot.size() : options.size;
+  // A picture past 100 megapixels (10000 px at 3x would be 3.6 GB of memory) is refused.
+  if (static_cast<double>(size.width()) * size.height() * options.scale * options.scale > 1e8) {
+    if (error) *error = QObject::tr("%1 x %2 pixels at %3x is more than 100 megapixels; choose a smaller size or scale").arg(size.width()).arg(size.height()).arg(options.scale);
+    return false;
+  }
   // The caption is a row of the plot for the length of the export.
   QCPTextElement* caption = nullptr;
   if (!options.caption.isEmpty()) {

@@ -138,10 +138,6 @@ protected:
 constexpr int kPixelsPerTickX = 70;  // room for "100000" and a gap
 constexpr int kPixelsPerTickY = 45;  // room for a line of text and a gap
 
-}  // namespace
-
-namespace {
-
 const char* const kUsersView = "seesaw-users-view";
 
 void setUsersView(QCustomPlot& plot, bool users)
@@ -171,18 +167,24 @@ void addViewReset(QCustomPlot& plot, std::function<void()> reset)
   QObject::connect(&plot, &QCustomPlot::mouseDoubleClick, &plot, resetView);
   // A Shift+drag draws the zoom box; a plain drag pans. (The signal comes before QCustomPlot
   // decides between the two.)
-  QObject::connect(&plot, &QCustomPlot::mousePress, &plot, [&plot](QMouseEvent* event) {
+  // The view becomes the user's when a press and its release (a pan, a box) leave the ranges
+  // changed: a click with a shaky hand, or a drag on the legend, pans nothing and leaves it.
+  auto pressedRanges = std::make_shared<std::pair<QCPRange, QCPRange>>();
+  QObject::connect(&plot, &QCustomPlot::mousePress, &plot, [&plot, pressedRanges](QMouseEvent* event) {
     plot.setSelectionRectMode(event->modifiers() & Qt::ShiftModifier ? QCP::srmZoom : QCP::srmNone);
+    *pressedRanges = {plot.xAxis->range(), plot.yAxis->range()};
   });
   QObject::connect(plot.selectionRect(), &QCPSelectionRect::accepted, &plot, [&plot] { setUsersView(plot, true); });
   QObject::connect(&plot, &QCustomPlot::mouseWheel, &plot, [&plot] { setUsersView(plot, true); });
-  QObject::connect(&plot, &QCustomPlot::mouseMove, &plot, [&plot](QMouseEvent* event) {
-    if (event->buttons() & Qt::LeftButton && plot.selectionRectMode() == QCP::srmNone) setUsersView(plot, true);
+  QObject::connect(&plot, &QCustomPlot::mouseRelease, &plot, [&plot, pressedRanges] {
+    if (plot.xAxis->range() != pressedRanges->first || plot.yAxis->range() != pressedRanges->second) setUsersView(plot, true);
   });
   QObject::connect(&plot, &QCustomPlot::afterLayout, &plot, [&plot] { setUsersView(plot, viewIsUsers(plot)); });  // the button keeps to the corner
 }
 
 bool viewIsUsers(const QCustomPlot& plot) { return plot.property(kUsersView).toBool(); }
+
+void forgetUsersView(QCustomPlot& plot) { setUsersView(plot, false); }
 
 QSharedPointer<QCPAxisTicker> stepTicker() { return QSharedPointer<QCPAxisTicker>(new StepTicker); }
 

@@ -63,6 +63,8 @@ void spaceTicks(QCustomPlot& plot);
 // hide it. viewIsUsers() says whether the ranges are the user's, which automatic fitting keeps.
 void addViewReset(QCustomPlot& plot, std::function<void()> reset);
 bool viewIsUsers(const QCustomPlot& plot);
+// The view is automatic again (a new run: the last run's zoom means nothing for it).
+void forgetUsersView(QCustomPlot& plot);
 
 // Ticks at whole steps only: a range of one step shows 100 and 101, not 100.2, 100.4, ...
 QSharedPointer<QCPAxisTicker> stepTicker();

@@ -53,6 +53,7 @@ void StepPlot::rebuild()
 {
   clearGraphs();
   clearItems();
+  forgetUsersView(*this);
   graphs_.clear();
   raw_.clear();
   series_ = store_.started() ? seriesOf_(store_) : std::vector<StepSeries>{};
@@ -160,6 +161,7 @@ QVector<double> StepPlot::smoothed(size_t i, const QVector<double>& values)
 
 void StepPlot::setSmoothing(double weight)
 {
+  if (std::clamp(weight, 0.0, 0.999) == smoothing_) return;
   smoothing_ = std::clamp(weight, 0.0, 0.999);
   for (size_t i = 0; i < graphs_.size(); ++i) {
     graphs_[i]->data()->clear();

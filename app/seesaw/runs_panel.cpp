@@ -109,25 +109,23 @@ void RunsPanel::rebuild()
       table_->setItem(i, c, item);
     }
     table_->item(i, Trace)->setText(traces_.value(i));
-    // The values grow with a trace being written.
+    // The run's description once it is read; the last values as a trace being written grows.
+    connect(r.store, &widgets::RunStore::runBegan, this, &RunsPanel::rebuild, Qt::UniqueConnection);
     connect(r.store, &widgets::RunStore::grown, this, &RunsPanel::refreshValues, Qt::UniqueConnection);
-    connect(r.store, &widgets::RunStore::runBegan, this, &RunsPanel::refreshValues, Qt::UniqueConnection);
+    if (!r.store->started()) continue;
+    table_->item(i, Method)->setText(QString::fromStdString(r.store->info().method));
+    table_->item(i, Settings)->setText(settingsOf(*r.store));
   }
   refreshValues();
+  table_->resizeColumnsToContents();
 }
 
 void RunsPanel::refreshValues()
 {
   const QSignalBlocker block(table_);
   const auto& runs = comparison_.runs();
-  for (int i = 0; i < static_cast<int>(runs.size()) && i < table_->rowCount(); ++i) {
-    const widgets::RunStore& store = *runs[static_cast<size_t>(i)].store;
-    if (!store.started()) continue;
-    table_->item(i, Method)->setText(QString::fromStdString(store.info().method));
-    table_->item(i, Settings)->setText(settingsOf(store));
-    table_->item(i, Last)->setText(lastValues(store));
-  }
-  table_->resizeColumnsToContents();
+  for (int i = 0; i < static_cast<int>(runs.size()) && i < table_->rowCount(); ++i)
+    table_->item(i, Last)->setText(lastValues(*runs[static_cast<size_t>(i)].store));
 }
 
 void RunsPanel::edited(QTableWidgetItem* item)
@@ -137,13 +135,18 @@ void RunsPanel::edited(QTableWidgetItem* item)
   else if (item->column() == Name && !rename(item->row(), item->text().trimmed(), &error)) QMessageBox::warning(this, tr("Cannot keep the name"), error);
 }
 
+void RunsPanel::setLook(int run, const QString& name, const QColor& color, bool visible)
+{
+  applying_ = true;
+  comparison_.setRunLook(run, name, color, visible);
+  applying_ = false;
+}
+
 bool RunsPanel::rename(int run, const QString& name, QString* error)
 {
   const widgets::ComparedRun& r = comparison_.runs().at(static_cast<size_t>(run));
   const QString shown = name.isEmpty() ? QFileInfo(traces_.value(run)).completeBaseName() : name;
-  applying_ = true;
-  comparison_.setRunLook(run, shown, r.color, r.visible);
-  applying_ = false;
+  setLook(run, shown, r.color, r.visible);
   {
     const QSignalBlocker block(table_);
     table_->item(run, Name)->setText(shown);
@@ -154,9 +157,7 @@ bool RunsPanel::rename(int run, const QString& name, QString* error)
 bool RunsPanel::recolor(int run, const QColor& color, QString* error)
 {
   const widgets::ComparedRun& r = comparison_.runs().at(static_cast<size_t>(run));
-  applying_ = true;
-  comparison_.setRunLook(run, r.name, color, r.visible);
-  applying_ = false;
+  setLook(run, r.name, color, r.visible);
   table_->item(run, Colour)->setBackground(color);
   return saveLabel(run, error);
 }
@@ -164,9 +165,7 @@ bool RunsPanel::recolor(int run, const QColor& color, QString* error)
 void RunsPanel::setShown(int run, bool shown)
 {
   const widgets::ComparedRun& r = comparison_.runs().at(static_cast<size_t>(run));
-  applying_ = true;
-  comparison_.setRunLook(run, r.name, r.color, shown);
-  applying_ = false;
+  setLook(run, r.name, r.color, shown);
   const QSignalBlocker block(table_);
   table_->item(run, Shown)->setCheckState(shown ? Qt::Checked : Qt::Unchecked);
 }

@@ -40,6 +40,8 @@ private:
   void rebuild();
   void refreshValues();
   void edited(QTableWidgetItem* item);
+  // Tells the comparison, without rebuilding the table that asked.
+  void setLook(int run, const QString& name, const QColor& color, bool visible);
   bool saveLabel(int run, QString* error);
 
   widgets::Comparison& comparison_;

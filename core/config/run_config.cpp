@@ -362,7 +362,8 @@ RunConfig parseRunConfig(const std::string& jsonText, const std::string& sourceN
   } catch (const json::out_of_range&) {
     ValuePath where;
     json::sax_parse(jsonText, &where);
-    throw Error(sourceName + ": config field " + where.path() + ": the number is out of range (beyond +-1.8e308)");
+    const std::string field = where.path().empty() ? "the config (a number at its top level)" : "config field " + where.path();
+    throw Error(sourceName + ": " + field + ": the number is out of range (beyond +-1.8e308)");
   }
   RunConfig config;
   try {

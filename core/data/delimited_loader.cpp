@@ -1,5 +1,6 @@
 #include "data/delimited_loader.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <deque>
@@ -53,10 +54,10 @@ public:
         }
         unquoted_.push_back(std::move(value));
         field = unquoted_.back();
-        i = j + 1;
+        i = std::min(j + 1, line.size());  // past the closing quote (an unclosed field runs to the end)
         const size_t after = i;
         while (i < line.size() && line[i] != delimiter_) ++i;
-        std::string_view rest = trimmed(line.substr(std::min(after, line.size()), i - std::min(after, line.size())));
+        std::string_view rest = trimmed(line.substr(after, i - after));
         while (!rest.empty() && rest.back() == '\r') rest.remove_suffix(1);  // a CRLF line end
         if (!rest.empty())
           throw Error(where_() + ", field " + std::to_string(fields_.size() + 1) + ": text after the closing quote: '" + std::string(rest) +
@@ -239,6 +240,9 @@ InteractionTable loadDelimited(LineReader& reader, const ColumnMapping& mapping)
   }
   if (slots.timestamp) table.timestamp.emplace();
 
+  // What a bad label is called: it names the setting that made the column a task ("data.tasks[1]").
+  std::vector<std::string> labelOf;
+  for (const std::string& field : slots.taskFields) labelOf.push_back("label of the task set by " + field + ",");
   auto parseRow = [&](std::string_view text) {
     if (text.empty()) return;  // blank lines carry no record
     const auto& fields = splitter.split(text, m.trim);
@@ -261,9 +265,7 @@ InteractionTable loadDelimited(LineReader& reader, const ColumnMapping& mapping)
       if (!positives[t].empty()) {
         label = positives[t].count(std::string(v)) ? 1.0f : 0.0f;
       } else {
-        // A bad label names the setting that made the column a task ("data.tasks[1]").
-        const std::string what = "label of the task set by " + slots.taskFields[t] + ",";
-        label = parseFloat(v, at, what.c_str());
+        label = parseFloat(v, at, labelOf[t].c_str());
         if (m.tasks[t].type == TaskType::Binary && label != 0.0f && label != 1.0f)
           throw Error(at.describe() + ": binary label must be 0 or 1, found '" + std::string(v) + "' (the task set by " + slots.taskFields[t] + ")");
       }

@@ -33,6 +33,7 @@ public:
     s.putNumbers("epoch", {static_cast<double>(epoch_)});
     s.putNumbers("sum", sum_);
     s.putNumbers("count", {static_cast<double>(count_)});
+    s.putNumbers("weighted_by_rows", {1});
     s.putNumbers("last", last_);
     s.putNumbers("older", older_);
   }
@@ -42,6 +43,12 @@ public:
     epoch_ = static_cast<int64_t>(s.number("epoch"));
     sum_ = s.numbers("sum", K);
     count_ = static_cast<int64_t>(s.number("count"));
+    // A checkpoint from before the averages were weighted by rows holds a step count: its partial
+    // epoch cannot be reweighted, so the epoch's average starts again from the resumed step.
+    if (!s.has("weighted_by_rows")) {
+      std::fill(sum_.begin(), sum_.end(), 0.0);
+      count_ = 0;
+    }
     last_ = s.numbers("last");
     older_ = s.numbers("older");
   }

@@ -353,6 +353,8 @@ private Q_SLOTS:
     const QByteArray drawing = head(svg, 1 << 24);
     QVERIFY(drawing.contains("demo-run-7"));
     QCOMPARE(plot.plotLayout()->rowCount(), layoutRows);
+    QVERIFY(!widgets::exportPlotImage(plot, png, {QSize(10000, 10000), 3, QString()}, &error));  // 900 megapixels
+    QVERIFY2(error.contains("more than 100 megapixels"), qPrintable(error));
     // Nothing drawn far outside the picture (the conflict band once reached 10^9 pixels down);
     // colours (#000000) aside.
     QVERIFY2(!QString::fromUtf8(drawing).contains(QRegularExpression(QStringLiteral("(?<![#.\\d])\\d{6,}|\\d[eE]\\+\\d"))),

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "tests/widgets/view_records.h"
+#include "widgets/plot_style.h"
 #include "widgets/run_store.h"
 #include "widgets/step_plot.h"
 #include "widgets/step_views.h"
@@ -129,6 +130,8 @@ private Q_SLOTS:
     QVERIFY(showSteps(*loss, store, QSize(700, 300), 100));
     auto* reset = loss->findChild<QToolButton*>("reset-view");
     QVERIFY(reset && !reset->isVisible());
+    QTest::mouseClick(loss.get(), Qt::LeftButton, {}, QPoint(loss->width() / 2, loss->height() / 2));  // a click pans nothing
+    QVERIFY(!reset->isVisible() && !viewIsUsers(*loss));
     const auto pixelOf = [&](double step, double value) { return QPoint(int(loss->xAxis->coordToPixel(step)), int(loss->yAxis->coordToPixel(value))); };
     QTest::mousePress(loss.get(), Qt::LeftButton, Qt::ShiftModifier, pixelOf(20, 0.45));
     QMouseEvent move(QEvent::MouseMove, pixelOf(40, 0.2), loss->mapToGlobal(pixelOf(40, 0.2)), Qt::NoButton, Qt::LeftButton, Qt::ShiftModifier);
