@@ -208,6 +208,19 @@ InteractionTable loadDelimited(const std::string& path, const ColumnMapping& map
   return loadDelimited(reader, mapping);
 }
 
+namespace {
+
+// A file whose lines end in CR alone (classic Mac) reads as one line: said as such, rather than
+// the whole file quoted back as a header.
+void refuseCarriageReturnLines(std::string_view firstLine, const std::string& source)
+{
+  const size_t cr = firstLine.find('\r');
+  if (cr != std::string_view::npos && cr + 1 < firstLine.size())
+    throw Error(source + ": its lines end in CR alone (a classic Mac text file); convert the line ends to LF or CRLF");
+}
+
+}  // namespace
+
 InteractionTable loadDelimited(LineReader& reader, const ColumnMapping& mapping)
 {
   ColumnMapping m = mapping;  // task columns and names resolve against the header
@@ -216,6 +229,7 @@ InteractionTable loadDelimited(LineReader& reader, const ColumnMapping& mapping)
 
   std::string_view line;
   if (!reader.next(line)) throw Error(source + ": empty file");
+  refuseCarriageReturnLines(line, source);
 
   FieldSplitter splitter(chooseDelimiter(m, source, line), [&] { return source + ": line " + std::to_string(reader.lineNumber()); });
   std::vector<std::string> names = m.columnNames;
@@ -299,6 +313,7 @@ DelimitedPreview previewDelimited(const std::string& path, const ColumnMapping& 
   DelimitedPreview preview;
   std::string_view line;
   if (!reader.next(line)) throw Error(path + ": the file is empty");
+  refuseCarriageReturnLines(line, path);
   preview.delimiter = chooseDelimiter(mapping, reader.name(), line);
   FieldSplitter splitter(preview.delimiter, [&] { return reader.name() + ": line " + std::to_string(reader.lineNumber()); });
   const auto toStrings = [](const std::vector<std::string_view>& fields) { return std::vector<std::string>(fields.begin(), fields.end()); };

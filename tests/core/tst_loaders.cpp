@@ -136,6 +136,8 @@ private Q_SLOTS:
                                                    "quote; double a quote inside one)";
     QTest::newRow("ragged row") << "user,item,price,click\n1,2,3,1\n1,2,3\n" << "bad.csv: line 3: expected 4 fields, found 3";
     QTest::newRow("empty file") << "" << "bad.csv: empty file";
+    QTest::newRow("CR-only line ends") << "user,item,price,click\r1,2,3,1\r1,2,3,0\r"
+                                       << "bad.csv: its lines end in CR alone (a classic Mac text file); convert the line ends to LF or CRLF";
     QTest::newRow("header only") << "user,item,price,click\n" << "bad.csv: no data rows";
   }
   void badFilesNameFileLineAndColumn()
