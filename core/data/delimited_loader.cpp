@@ -87,13 +87,53 @@ private:
 };
 
 // Remaps values to contiguous codes in order of first appearance without copying known values.
+// True when text is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool validUtf8(std::string_view text)
+{
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > text.size()) return false;
+    uint32_t cp = n == 1 ? c : c & (0x7F >> n);
+    for (size_t k = 1; k < n; ++k) {
+      const auto b = static_cast<unsigned char>(text[i + k]);
+      if ((b >> 6) != 0x2) return false;
+      cp = (cp << 6) | (b & 0x3F);
+    }
+    const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
+}
+
+// An id as the message shows it: bytes that are not printable ASCII as \xNN.
+std::string escaped(std::string_view text)
+{
+  static const char* const hex = "0123456789abcdef";
+  std::string out;
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c < 0x7F) out += ch;
+    else out += std::string("\\x") + hex[c >> 4] + hex[c & 0xF];
+  }
+  return out;
+}
+
 class CategoricalEncoder
 {
 public:
-  int32_t encode(std::string_view value)
+  // Ids are stored as UTF-8 text (docs/trace-format.md) and read back as C strings: one holding a
+  // NUL byte would merge with another ("u2" and "u2\0x"), one that is not UTF-8 would break every
+  // reader that decodes it. Each new value is checked once; `where` names it in the refusal.
+  template <typename Where>
+  int32_t encode(std::string_view value, const Where& where)
   {
     auto it = codes_.find(value);
     if (it != codes_.end()) return it->second;
+    if (value.find('\0') != std::string_view::npos)
+      throw Error(where() + ": the value '" + escaped(value) + "' holds a NUL byte; ids are text");
+    if (!validUtf8(value)) throw Error(where() + ": the value '" + escaped(value) + "' is not valid UTF-8; ids are stored as UTF-8 text");
     storage_.emplace_back(value);
     auto code = static_cast<int32_t>(codes_.size());
     codes_.emplace(storage_.back(), code);
@@ -263,10 +303,11 @@ InteractionTable loadDelimited(LineReader& reader, const ColumnMapping& mapping)
     if (fields.size() != width)
       throw Error(source + ": line " + std::to_string(reader.lineNumber()) + ": expected " + std::to_string(width) +
                   " fields, found " + std::to_string(fields.size()));
-    table.user.codes.push_back(userCodes.encode(fields[slots.user]));
-    table.item.codes.push_back(itemCodes.encode(fields[slots.item]));
+    const size_t line = reader.lineNumber();
+    table.user.codes.push_back(userCodes.encode(fields[slots.user], [&] { return Location{source, line, m.user}.describe(); }));
+    table.item.codes.push_back(itemCodes.encode(fields[slots.item], [&] { return Location{source, line, m.item}.describe(); }));
     for (size_t c = 0; c < slots.categorical.size(); ++c)
-      table.categorical[c].codes.push_back(catCodes[c].encode(fields[slots.categorical[c]]));
+      table.categorical[c].codes.push_back(catCodes[c].encode(fields[slots.categorical[c]], [&] { return Location{source, line, m.categorical[c]}.describe(); }));
     for (size_t d = 0; d < slots.dense.size(); ++d) {
       std::string_view v = fields[slots.dense[d]];
       table.dense[d].values.push_back(v.empty() ? std::numeric_limits<float>::quiet_NaN()

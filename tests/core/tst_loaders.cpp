@@ -172,6 +172,24 @@ private Q_SLOTS:
     }
   }
 
+  // Ids are text: a NUL byte (which would merge "u2" and "u2\0x" into one user) or bytes that are
+  // not UTF-8 are refused with the line, the column and the value escaped.
+  void idsAreUtf8TextWithoutNul()
+  {
+    QTemporaryDir dir;
+    const std::string nul = std::string("user,item,price,click\nu2,a,1,1\nu2") + '\0' + "x,a,1,0\n";
+    QCOMPARE(errorFor(dir, "nul.csv", nul, smallMapping()).section("nul.csv", 1),
+             QString(": line 3, column 'user': the value 'u2\\x00x' holds a NUL byte; ids are text"));
+    const std::string latin1 = "user,item,price,click\nu1,caf\xe9,1,1\n";
+    QCOMPARE(errorFor(dir, "latin1.csv", latin1, smallMapping()).section("latin1.csv", 1),
+             QString(": line 2, column 'item': the value 'caf\\xe9' is not valid UTF-8; ids are stored as UTF-8 text"));
+    const std::string utf8 = "user,item,price,click\nu1,caf\xc3\xa9,1,1\n";  // café, well-formed
+    QTemporaryDir ok;
+    const QString path = ok.filePath("utf8.csv");
+    std::ofstream(path.toStdString()) << utf8;
+    QCOMPARE(loadDelimited(path.toStdString(), smallMapping()).item.vocabulary[0], std::string("caf\xc3\xa9"));
+  }
+
   // A preset's data.tasks naming a column that is no label says which setting chose it.
   void aBadTaskColumnNamesTheSettingThatChoseIt()
   {
