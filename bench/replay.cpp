@@ -4,16 +4,19 @@
 //   - the time until every snapshot has streamed through the views,
 //   - the process's memory against the file's size (snapshots are kept a few at a time),
 //   - scrubbing: the cursor moved to snapshots in random order, each frame the per-user views
-//     (table, scatter) rebuilt and drawn, most of them read back from the file.
+//     (table, scatter) rebuilt and drawn, most of them read back from the file,
+//   - tailing: how long after a writer's commit its records reach the views.
 // The trace is generated first unless --trace names an existing one (--keep keeps it).
 //
 // Prints:
 //   REPLAY file_mb=<f> users=<u> steps=<n> snapshots=<s> first_view_ms=<a> all_snapshots_s=<b> rss_before_mb=<r0> rss_mb=<r>
 //          peak_rss_mb=<p> peak_growth_over_file=<(p - r0) / f>
 //   REPLAY scrub=drag|jump frames=<n> users_p50_ms=<a> users_p99_ms=<b> window_p50_ms=<c> window_p99_ms=<d>
+//   REPLAY tail growths=<n> p50_ms=<a> max_ms=<b> poll_ms=<p> commit_every_ms=<c>
 // Usage: QT_QPA_PLATFORM=offscreen seesaw-bench-replay [--trace FILE] [--keep] [--users N] [--gigabytes G]
 
 #include <QApplication>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QStandardPaths>
@@ -23,6 +26,7 @@
 #include <qcustomplot.h>
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -60,8 +64,9 @@ std::pair<double, double> memoryMb()
   return {rss, peak};
 }
 
-// Writes a run of random but well-formed records until the file holds about `bytes`.
-void generate(const std::string& path, int64_t users, double bytes)
+// Writes a run of random but well-formed records until the file holds about `bytes`; with a
+// pace, one step every `pace` as a training run would (a file being tailed), else at full speed.
+void generate(const std::string& path, int64_t users, double bytes, std::chrono::microseconds pace = {})
 {
   RunInfo info;
   info.taskNames = {"click", "like", "follow"};
@@ -110,6 +115,7 @@ void generate(const std::string& path, int64_t users, double bytes)
     r.weight = {1, 1, 1};
     r.moduleCosine = {cosine(rng), cosine(rng), cosine(rng), cosine(rng), cosine(rng), cosine(rng)};
     writer.step(r);
+    if (pace.count() > 0) std::this_thread::sleep_for(pace);
     if (step % kStepsPerSnapshot != 0) continue;
     GeometrySnapshot g;
     g.step = step;
@@ -246,5 +252,26 @@ int main(int argc, char** argv)
     idle(50);
   }
   report("jump", jump);
+
+  // Tailing: a writer thread trains at a steady pace (a step every 2 ms, 12 s in all) while the
+  // window follows the file; each time the views grow, the delay since the writer's commit that
+  // brought the records (the trace's heartbeat) is one sample.
+  const QString growing = dir.filePath("tail-bench.h5");
+  std::thread writer([&] { generate(growing.toStdString(), 1000, 6 * 1000 * 31 * 4 * 0.8, std::chrono::microseconds(2000)); });
+  QElapsedTimer waiting;
+  waiting.start();
+  while (!(QFileInfo::exists(growing) && window.openTrace(growing) && window.replay().lastCommit() > 0) && waiting.elapsed() < 60000)
+    idle(20);
+  std::vector<double> delays;
+  int seenSteps = store.stepCount();
+  QObject::connect(&store, &widgets::RunStore::grown, &window, [&] {
+    if (!window.replay().live() || store.stepCount() == seenSteps) return;
+    seenSteps = store.stepCount();
+    delays.push_back((static_cast<double>(QDateTime::currentMSecsSinceEpoch()) / 1000 - window.replay().lastCommit()) * 1000);
+  });
+  while (window.replay().live()) idle(20);
+  writer.join();
+  std::printf("REPLAY tail growths=%zu p50_ms=%.0f max_ms=%.0f poll_ms=500 commit_every_ms=1000\n", delays.size(), percentile(delays, 0.5),
+              delays.empty() ? 0.0 : *std::max_element(delays.begin(), delays.end()));
   return 0;
 }

@@ -174,6 +174,7 @@ void ReplaySession::open(const QString& path)
   snapshotsQueued_ = 0;
   ended_ = false;
   readError_.clear();
+  damagedSnapshots_.clear();
   store_.begin(trace_->locked([](TraceReader& r) { return r.info(); }));
   store_.setSnapshotSource(trace_, kResidentSnapshots);
   store_.append(first);
@@ -222,6 +223,16 @@ double ReplaySession::lastCommit() const
 QString ReplaySession::stateText() const
 {
   if (!trace_) return {};
+  const QString state = runStateText();
+  if (damagedSnapshots_.isEmpty()) return state;
+  constexpr int kNamed = 3;  // the status bar has room for a few
+  QString damaged = damagedSnapshots_.mid(0, kNamed).join(QStringLiteral(", "));
+  if (damagedSnapshots_.size() > kNamed) damaged += tr(" and %1 more").arg(damagedSnapshots_.size() - kNamed);
+  return tr("%1; damaged, shown empty: snapshot %2").arg(state, damaged);
+}
+
+QString ReplaySession::runStateText() const
+{
   const TraceStatus status = trace_->locked([](TraceReader& r) { return r.status(); });
   const QString message = QString::fromStdString(status.message);
   switch (status.state) {
@@ -301,30 +312,36 @@ void ReplaySession::streamSnapshots()
       stream->room.acquire();
       if (stream->cancel) return;
       std::shared_ptr<const GeometrySnapshot> snapshot;
-      QString error;
+      QString error, damaged;
       try {
         snapshot = trace->read(i);
       } catch (const std::exception& e) {
         // The views still get the window, empty, so that the others keep their places (its steps
         // come from the step index, already read).
-        error = QString::fromUtf8(e.what());
         auto empty = std::make_shared<GeometrySnapshot>();
         trace->locked([&](TraceReader& r) {
           empty->step = r.snapshotSteps()[static_cast<size_t>(i)];
           empty->windowStart = i == 0 ? 1 : r.snapshotSteps()[static_cast<size_t>(i - 1)] + 1;
         });
+        damaged = tr("%1 (steps %2-%3)").arg(i + 1).arg(empty->windowStart).arg(empty->step);
+        error = tr("snapshot %1 cannot be read: %2").arg(damaged, QString::fromUtf8(e.what()));
         snapshot = std::move(empty);
       }
-      QMetaObject::invokeMethod(this, [this, stream, snapshot, error] { addSnapshot(stream, snapshot, error); }, Qt::QueuedConnection);
+      QMetaObject::invokeMethod(this, [this, stream, snapshot, error, damaged] { addSnapshot(stream, snapshot, error, damaged); },
+                                Qt::QueuedConnection);
     }
   });
 }
 
-void ReplaySession::addSnapshot(const std::shared_ptr<Stream>& stream, std::shared_ptr<const GeometrySnapshot> snapshot, const QString& error)
+void ReplaySession::addSnapshot(const std::shared_ptr<Stream>& stream, std::shared_ptr<const GeometrySnapshot> snapshot, const QString& error,
+                                const QString& damaged)
 {
   stream->room.release();
   if (stream != stream_) return;  // from a trace closed since
-  if (!error.isEmpty()) readError_ = error;
+  if (!error.isEmpty()) {
+    readError_ = error;
+    damagedSnapshots_.append(damaged);
+  }
   widgets::RecordBatch batch;
   batch.snapshots.push_back(std::move(snapshot));
   store_.append(batch);

@@ -13,6 +13,7 @@
 #include <QFuture>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <QThreadPool>
 #include <QTimer>
 
@@ -50,7 +51,8 @@ public:
   bool isOpen() const { return trace_ != nullptr; }
   const QString& path() const { return path_; }
   // "live", "finished", "stopped", "failed: <why>", "aborted", or a writer that stopped
-  // committing without an end ("no commit for 40 s: the writer may have died").
+  // committing without an end ("no commit for 40 s: the writer may have died"); then the snapshots
+  // that could not be read, if any ("finished; damaged, shown empty: snapshot 3 (steps 101-150)").
   QString stateText() const;
   // The writer is still running and committing.
   bool live() const;
@@ -61,7 +63,7 @@ public:
   double lastCommit() const;
   // Every committed record is in the store and the run has ended.
   bool complete() const;
-  // The last read error (a damaged snapshot); empty when none.
+  // The last read error (a damaged snapshot, in full); empty when none.
   const QString& readError() const { return readError_; }
 
 Q_SIGNALS:
@@ -80,9 +82,12 @@ private:
   // The committed records past `read`, which it then counts.
   static widgets::RecordBatch newRecords(const SharedTrace& trace, ReadCounts& read);
 
+  QString runStateText() const;  // the trace's state alone
   void poll();
   void streamSnapshots();
-  void addSnapshot(const std::shared_ptr<Stream>& stream, std::shared_ptr<const GeometrySnapshot> snapshot, const QString& error);
+  // error: why the snapshot could not be read (it comes empty), damaged: which one, in words.
+  void addSnapshot(const std::shared_ptr<Stream>& stream, std::shared_ptr<const GeometrySnapshot> snapshot, const QString& error,
+                   const QString& damaged);
   void finishIfComplete();
   void readAheadOf(qint64 step);
 
@@ -98,6 +103,7 @@ private:
   int snapshotsQueued_ = 0;  // handed to the worker
   bool ended_ = false;
   QString readError_;
+  QStringList damagedSnapshots_;  // "3 (steps 101-150)": shown empty, said in the state text
 };
 
 }  // namespace seesaw::app

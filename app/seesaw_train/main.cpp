@@ -233,7 +233,15 @@ int main(int argc, char** argv)
       std::cout << "trace: " << tracePath << "\n";
     }
     seesaw::SinkFanOut sink(sinks);
-    const seesaw::RunEnd end = trainer.run(sink, control);
+    seesaw::RunEnd end;
+    try {
+      end = trainer.run(sink, control);
+    } catch (const seesaw::Error& e) {
+      // The trace could not be written (a full disk): the run ends there, and the summary says how far it got.
+      end.steps = console.lastStep() ? console.lastStep()->step : 0;
+      end.error = e.what();
+      std::cerr << "seesaw-train: " << e.what() << "\n";
+    }
     seesaw::writeSummary(summaryPath, config, console, end);
     std::cout << "summary: " << summaryPath << "\n";
     if (!end.error.empty()) return 1;

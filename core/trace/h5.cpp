@@ -1,5 +1,7 @@
 #include "trace/h5.h"
 
+#include "trace/global_heap.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -41,9 +43,73 @@ size_t attributeSize(hid_t attribute, const std::string& context)
   return static_cast<size_t>(n);
 }
 
-std::vector<std::string> readStrings(hid_t object, size_t n, const std::string& context, bool isAttribute)
+// The file (or memory) type of strings of `width` bytes, NUL-padded.
+Handle fixedStringType(size_t width, H5T_cset_t cset, const std::string& context)
 {
-  Handle type = stringType();
+  Handle type(check(H5Tcopy(H5T_C_S1), context));
+  check(H5Tset_size(type, width), context);
+  check(H5Tset_strpad(type, H5T_STR_NULLPAD), context);
+  check(H5Tset_cset(type, cset), context);
+  return type;
+}
+
+// Strings side by side, each NUL-padded to the longest (at least one byte, HDF5's smallest string).
+struct Packed
+{
+  std::string bytes;
+  size_t width = 1;
+};
+
+Packed pack(const std::vector<std::string>& values)
+{
+  Packed p;
+  for (const auto& v : values) p.width = std::max(p.width, v.size());
+  p.bytes.assign(values.size() * p.width, '\0');
+  for (size_t i = 0; i < values.size(); ++i) p.bytes.replace(i * p.width, values[i].size(), values[i]);
+  return p;
+}
+
+// Reads n fixed-length strings of an attribute or a dataset of string type `type`.
+std::vector<std::string> readFixedStrings(hid_t object, hid_t type, size_t n, const std::string& context, bool isAttribute)
+{
+  const size_t width = H5Tget_size(type);
+  if (width == 0) throw Error(context + ": unreadable string type");
+  // HDF5 converts no character set into another: read in the file's own.
+  Handle memory = fixedStringType(width, H5Tget_cset(type), context);
+  std::string packed(n * width, '\0');
+  if (isAttribute) check(H5Aread(object, memory, packed.data()), context);
+  else check(H5Dread(object, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, packed.data()), context);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < n; ++i) {
+    const char* first = packed.data() + i * width;
+    out.emplace_back(first, strnlen(first, width));
+  }
+  return out;
+}
+
+Handle variableStringType()
+{
+  Handle type(check(H5Tcopy(H5T_C_S1), "HDF5 string type"));
+  check(H5Tset_size(type, H5T_VARIABLE), "HDF5 string type");
+  check(H5Tset_cset(type, H5T_CSET_UTF8), "HDF5 string type");
+  return type;
+}
+
+// Reads n variable-length strings (trace format versions 1 and 2), once the file's global heap is
+// known not to hang HDF5.
+std::vector<std::string> readVariableStrings(hid_t object, size_t n, const std::string& context, bool isAttribute)
+{
+  const ssize_t nameLength = H5Fget_name(object, nullptr, 0);
+  if (nameLength < 0) throw Error(context + ": " + lastErrorMessage());
+  std::string file(static_cast<size_t>(nameLength) + 1, '\0');
+  H5Fget_name(object, file.data(), file.size());
+  file.resize(static_cast<size_t>(nameLength));
+  try {
+    checkGlobalHeaps(file);
+  } catch (const Error& e) {
+    throw Error(context + ": " + e.what());
+  }
+  Handle type = variableStringType();
   std::vector<char*> raw(n, nullptr);
   if (isAttribute) check(H5Aread(object, type, raw.data()), context);
   else check(H5Dread(object, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()), context);
@@ -52,6 +118,16 @@ std::vector<std::string> readStrings(hid_t object, size_t n, const std::string& 
   Handle space(isAttribute ? H5Aget_space(object) : H5Dget_space(object));
   H5Dvlen_reclaim(type, space, H5P_DEFAULT, raw.data());
   return out;
+}
+
+// The strings of an attribute or a one-dimensional dataset, fixed or variable in length.
+std::vector<std::string> readStrings(hid_t object, size_t n, const std::string& context, bool isAttribute)
+{
+  Handle type(check(isAttribute ? H5Aget_type(object) : H5Dget_type(object), context));
+  if (H5Tget_class(type) != H5T_STRING) throw Error(context + ": not strings");
+  if (n == 0) return {};
+  if (H5Tis_variable_str(type) > 0) return readVariableStrings(object, n, context, isAttribute);
+  return readFixedStrings(object, type, n, context, isAttribute);
 }
 
 }  // namespace
@@ -77,25 +153,36 @@ void check(herr_t status, const std::string& context)
   if (status < 0) throw Error(context + ": " + lastErrorMessage());
 }
 
-Handle stringType()
+std::string typeName(hid_t type)
 {
-  Handle type(check(H5Tcopy(H5T_C_S1), "HDF5 string type"));
-  check(H5Tset_size(type, H5T_VARIABLE), "HDF5 string type");
-  check(H5Tset_cset(type, H5T_CSET_UTF8), "HDF5 string type");
-  return type;
+  const std::string bits = std::to_string(8 * H5Tget_size(type));
+  switch (H5Tget_class(type)) {
+    case H5T_INTEGER: return (H5Tget_sign(type) == H5T_SGN_NONE ? "uint" : "int") + bits;
+    case H5T_FLOAT: return "float" + bits;
+    case H5T_STRING: return H5Tis_variable_str(type) > 0 ? "variable-length string" : "string";
+    default: return "a type of HDF5 class " + std::to_string(static_cast<int>(H5Tget_class(type)));
+  }
+}
+
+void checkType(hid_t type, hid_t expected, const std::string& context)
+{
+  const H5T_class_t kind = H5Tget_class(expected);
+  bool same = H5Tget_class(type) == kind && (H5Tis_variable_str(type) > 0) == (H5Tis_variable_str(expected) > 0);
+  if (same && kind != H5T_STRING) same = H5Tget_size(type) == H5Tget_size(expected);
+  if (same && kind == H5T_INTEGER) same = H5Tget_sign(type) == H5Tget_sign(expected);
+  if (!same) throw Error(context + ": stored as " + typeName(type) + ", expected " + typeName(expected));
 }
 
 void writeStringAttribute(hid_t object, const char* name, const std::string& value)
 {
-  const char* data = value.c_str();
-  writeAttribute(object, name, stringType(), scalarSpace(), &data);
+  const Packed p = pack({value});
+  writeAttribute(object, name, fixedStringType(p.width, H5T_CSET_UTF8, std::string("attribute ") + name), scalarSpace(), p.bytes.data());
 }
 
 void writeStringListAttribute(hid_t object, const char* name, const std::vector<std::string>& values)
 {
-  std::vector<const char*> data;
-  for (const auto& v : values) data.push_back(v.c_str());
-  writeAttribute(object, name, stringType(), listSpace(values.size()), data.data());
+  const Packed p = pack(values);
+  writeAttribute(object, name, fixedStringType(p.width, H5T_CSET_UTF8, std::string("attribute ") + name), listSpace(values.size()), p.bytes.data());
 }
 
 void writeIntAttribute(hid_t object, const char* name, int64_t value)
@@ -128,8 +215,6 @@ std::vector<std::string> readStringListAttribute(hid_t object, const char* name)
 {
   const std::string context = std::string("attribute ") + name;
   Handle attribute(check(H5Aopen(object, name, H5P_DEFAULT), context));
-  Handle type(check(H5Aget_type(attribute), context));
-  if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) <= 0) throw Error(context + ": not a variable-length string");
   return readStrings(attribute, attributeSize(attribute, context), context, true);
 }
 
@@ -160,52 +245,28 @@ void writeStringDataset(hid_t parent, const char* name, const std::vector<std::s
   // Fixed-length strings in checksummed chunks: HDF5 cannot checksum variable-length strings, and
   // it reads a damaged one's heap index unchecked, out of bounds (1.10). Here damage is refused.
   const std::string context = std::string("dataset ") + name;
-  size_t width = 1;
-  for (const auto& v : values) width = std::max(width, v.size());
-  std::string packed(values.size() * width, '\0');
-  for (size_t i = 0; i < values.size(); ++i) packed.replace(i * width, values[i].size(), values[i]);
-  Handle type(check(H5Tcopy(H5T_C_S1), context));
-  check(H5Tset_size(type, width), context);
-  check(H5Tset_strpad(type, H5T_STR_NULLPAD), context);
-  check(H5Tset_cset(type, H5T_CSET_UTF8), context);
+  const Packed p = pack(values);
+  Handle type = fixedStringType(p.width, H5T_CSET_UTF8, context);
   Handle properties(check(H5Pcreate(H5P_DATASET_CREATE), context));
   if (!values.empty()) {
-    const hsize_t chunk[1] = {std::min<hsize_t>(values.size(), std::max<hsize_t>(1, (1 << 20) / width))};
+    const hsize_t chunk[1] = {std::min<hsize_t>(values.size(), std::max<hsize_t>(1, (1 << 20) / p.width))};
     check(H5Pset_chunk(properties, 1, chunk), context);
     check(H5Pset_deflate(properties, 1), context);
     check(H5Pset_fletcher32(properties), context);
   }
   Handle dataset(check(H5Dcreate2(parent, name, type, listSpace(values.size()), H5P_DEFAULT, properties, H5P_DEFAULT), context));
-  if (!values.empty()) check(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, packed.data()), context);
+  if (!values.empty()) check(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, p.bytes.data()), context);
 }
 
 std::vector<std::string> readStringDataset(hid_t parent, const char* name)
 {
   const std::string context = std::string("dataset ") + name;
   Handle dataset(check(H5Dopen2(parent, name, H5P_DEFAULT), context));
-  Handle type(check(H5Dget_type(dataset), context));
-  if (H5Tget_class(type) != H5T_STRING) throw Error(context + ": not strings");
   Handle space(check(H5Dget_space(dataset), context));
   if (H5Sget_simple_extent_ndims(space) != 1) throw Error(context + ": not one-dimensional");
   const hssize_t n = H5Sget_simple_extent_npoints(space);
   if (n < 0) throw Error(context + ": unreadable dataspace");
-  if (n == 0) return {};
-  // Variable-length strings: traces of format version 1.
-  if (H5Tis_variable_str(type) > 0) return readStrings(dataset, static_cast<size_t>(n), context, false);
-  const size_t width = H5Tget_size(type);
-  if (width == 0) throw Error(context + ": unreadable string type");
-  Handle memory(check(H5Tcopy(H5T_C_S1), context));
-  check(H5Tset_size(memory, width), context);
-  check(H5Tset_strpad(memory, H5T_STR_NULLPAD), context);
-  check(H5Tset_cset(memory, H5Tget_cset(type)), context);  // HDF5 converts no character set into another
-  std::string packed(static_cast<size_t>(n) * width, '\0');
-  check(H5Dread(dataset, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, packed.data()), context);
-  std::vector<std::string> out;
-  for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
-    const char* first = packed.data() + i * width;
-    out.emplace_back(first, strnlen(first, width));
-  }
-  return out;
+  return readStrings(dataset, static_cast<size_t>(n), context, false);
 }
 
 }  // namespace seesaw::h5

@@ -59,8 +59,15 @@ std::string lastErrorMessage();
 hid_t check(hid_t id, const std::string& context);
 void check(herr_t status, const std::string& context);
 
-// Vocabulary the trace uses.
-Handle stringType();  // variable-length UTF-8 string
+// The name of a stored type in messages: "float32", "int8", "uint32", "string", ...
+std::string typeName(hid_t type);
+// Throws "<context>: stored as <found>, expected <expected>" unless `type` has the class, size
+// and sign of `expected` (a fixed-length string of any width passes for a string).
+void checkType(hid_t type, hid_t expected, const std::string& context);
+
+// Vocabulary the trace uses. Strings are written fixed-length, NUL-padded to the longest, so that
+// they sit under HDF5's checksums (format version 3); readers take variable-length ones too, after
+// checking the global heap that holds them (global_heap.h).
 void writeStringAttribute(hid_t object, const char* name, const std::string& value);
 void writeStringListAttribute(hid_t object, const char* name, const std::vector<std::string>& values);
 void writeIntAttribute(hid_t object, const char* name, int64_t value);

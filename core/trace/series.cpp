@@ -60,11 +60,12 @@ Series Series::create(hid_t parent, const std::string& name, hid_t fileType, hid
   return s;
 }
 
-Series Series::open(hid_t parent, const std::string& name, hid_t memType, const std::vector<hsize_t>& inner)
+Series Series::open(hid_t parent, const std::string& name, hid_t fileType, hid_t memType, const std::vector<hsize_t>& inner)
 {
   const std::string context = "dataset " + name;
   Series s;
   s.dataset_ = Handle(check(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), context));
+  checkType(Handle(check(H5Dget_type(s.dataset_), context)), fileType, context);
   s.memType_ = memType;
   s.inner_ = inner;
   s.rowElements_ = product(inner);

@@ -233,6 +233,9 @@ void readGeometryInfo(hid_t file, RunInfo& info)
 {
   info.geometryLevels = h5::hasLink(file, "/users/level") ? h5::readStringDataset(file, "/users/level")
                                                           : std::vector<std::string>{kSingleLayoutLevel};
+  // A run without levels records no per-user geometry, hence no link to a default level's.
+  if (info.geometryLevels.empty() && h5::hasLink(file, "/users/cosine"))
+    throw Error("dataset /users/level is empty, but /users/cosine holds a level's per-user geometry");
   info.itemGeometry = h5::hasLink(file, "/items");
   if (!info.itemGeometry) return;
   info.itemIds = h5::readStringDataset(file, "/items/id");
@@ -302,7 +305,7 @@ TraceFile TraceFile::open(Handle file, const RunInfo& info)
   // nothing; one that names states must hold them.
   f.hasMethodState = f.dims.methodStates > 0 || h5::hasLink(f.file, "/steps/method_state");
   f.hasChanges = h5::hasLink(f.file, "/changes");
-  for (const Column& c : columnsOf(f)) *c.series = Series::open(f.file, c.path, c.memType, c.inner);
+  for (const Column& c : columnsOf(f)) *c.series = Series::open(f.file, c.path, c.fileType, c.memType, c.inner);
   return f;
 }
 
@@ -335,9 +338,13 @@ Status TraceFile::readStatus() const
   for (size_t i = 0; i < std::size(kStatusNames); ++i) {
     if (!hasChanges && std::strcmp(kStatusNames[i], "changes") == 0) continue;  // a trace from before the change log
     Handle dataset = openStatus(file, kStatusNames[i]);
-    const std::string context = std::string("reading /status/") + kStatusNames[i];
+    const std::string context = std::string("dataset /status/") + kStatusNames[i];
     h5::check(H5Drefresh(dataset), context);
     auto type = statusType(kStatusNames[i]);
+    // Checked before reading: the read fills one value, whatever the file holds.
+    h5::checkType(Handle(h5::check(H5Dget_type(dataset), context)), type.first, context);
+    Handle space(h5::check(H5Dget_space(dataset), context));
+    if (H5Sget_simple_extent_type(space) != H5S_SCALAR) throw Error(context + ": not a single value");
     h5::check(H5Dread(dataset, type.second, H5S_ALL, H5S_ALL, H5P_DEFAULT, values[i]), context);
   }
   message[kStatusMessageBytes - 1] = '\0';
@@ -390,8 +397,9 @@ RunInfo TraceFile::readRunInfo(hid_t file)
   info.userGroups.resize(info.userIds.size());
   {
     Handle groups(h5::check(H5Dopen2(file, "/users/group", H5P_DEFAULT), "dataset /users/group"));
+    h5::checkType(Handle(h5::check(H5Dget_type(groups), "dataset /users/group")), H5T_STD_I32LE, "dataset /users/group");
     Handle space(h5::check(H5Dget_space(groups), "dataset /users/group"));
-    if (H5Sget_simple_extent_npoints(space) != static_cast<hssize_t>(info.userIds.size()))
+    if (H5Sget_simple_extent_ndims(space) != 1 || H5Sget_simple_extent_npoints(space) != static_cast<hssize_t>(info.userIds.size()))
       throw Error("dataset /users/group: its length differs from /users/id");
     if (!info.userGroups.empty())
       h5::check(H5Dread(groups, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, info.userGroups.data()), "reading /users/group");

@@ -10,7 +10,7 @@ namespace seesaw::trace {
 constexpr const char* kFormatName = "seesaw-trace";
 // Readers refuse a newer version. Adding datasets or attributes keeps the version; changing or
 // removing one bumps it.
-constexpr int64_t kFormatVersion = 2;
+constexpr int64_t kFormatVersion = 3;
 
 // The geometry level of a trace written before levels were recorded: its /users/cosine and
 // /users/grad_norm were measured on the user-embedding rows.

@@ -5,7 +5,9 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 
@@ -131,6 +133,34 @@ InputArchive openArchive(const std::string& path, c10::Device device)
   return archive;
 }
 
+// Writes the archive to path.part, then renames it to path; a failed write (a full disk) removes
+// the part and throws. LibTorch's own file writer cannot be used: on a failed write it throws
+// again from its destructor while the first error unwinds, which terminates the process.
+void saveArchive(OutputArchive& archive, const std::string& path)
+{
+  const std::string partial = path + ".part";
+  std::FILE* file = std::fopen(partial.c_str(), "wb");
+  if (!file) throw Error("checkpoint " + path + ": cannot create " + partial + ": " + std::strerror(errno));
+  int failure = 0;  // the first write's errno; LibTorch is told every write succeeded, so that it finishes
+  try {
+    archive.save_to([&](const void* data, size_t n) -> size_t {
+      if (failure == 0 && n > 0 && std::fwrite(data, 1, n, file) != n) failure = errno ? errno : EIO;
+      return n;
+    });
+  } catch (...) {
+    std::fclose(file);
+    std::remove(partial.c_str());
+    throw;
+  }
+  if (std::fflush(file) != 0 && failure == 0) failure = errno;
+  if (std::fclose(file) != 0 && failure == 0) failure = errno;
+  if (failure != 0) {
+    std::remove(partial.c_str());
+    throw Error("checkpoint " + path + ": cannot write it: " + std::strerror(failure));
+  }
+  std::filesystem::rename(partial, path);
+}
+
 }  // namespace
 
 std::string checkpointDirectoryFor(const std::string& tracePath)
@@ -185,9 +215,7 @@ void writeCheckpoint(const std::string& path, const CheckpointHeader& header, co
       archive.write("window" + std::to_string(i), windowArchive);
     }
 
-    const std::string partial = path + ".part";
-    archive.save_to(partial);
-    std::filesystem::rename(partial, path);
+    saveArchive(archive, path);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {

@@ -1,10 +1,10 @@
 """The layout of a Seesaw trace written with h5py: the same paths, types, shapes, chunks and
-filters as core/trace/trace_file.cpp, which docs/trace-format.md describes (format version 2)."""
+filters as core/trace/trace_file.cpp, which docs/trace-format.md describes (format version 3)."""
 import h5py
 import numpy as np
 
 FORMAT_NAME = "seesaw-trace"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 STATUS_MESSAGE_BYTES = 1024
 CHANGE_TEXT_BYTES = 256
 
@@ -47,12 +47,17 @@ def _strings(f, path, values):
     return dataset
 
 
+def _texts_attribute(f, name, values, scalar=False):
+    """Fixed-length NUL-padded UTF-8 strings, in the root's checksummed object header: HDF5 keeps
+    variable-length ones in its global heap, unchecked (format version 3)."""
+    encoded = [v.encode("utf-8") for v in values]
+    width = max([1] + [len(v) for v in encoded])
+    data = np.array(encoded[0] if scalar else encoded, dtype=f"S{width}")
+    f.attrs.create(name, data, dtype=h5py.string_dtype("utf-8", width))
+
+
 def _text_attribute(f, name, value):
-    f.attrs.create(name, value, dtype=h5py.string_dtype("utf-8"))
-
-
-def _texts_attribute(f, name, values):
-    f.attrs.create(name, np.array(list(values), dtype=object), dtype=h5py.string_dtype("utf-8"))
+    _texts_attribute(f, name, [value], scalar=True)
 
 
 class TraceFile:

@@ -75,7 +75,7 @@ def test_two_gloo_ranks_record_the_global_batch(tmp_path):
     np.testing.assert_allclose(b["user_weight"], a["user_weight"], rtol=1e-4, atol=1e-5)
     import h5py
     with h5py.File(double, "r", swmr=True) as f:
-        assert int(f.attrs["world_size"]) == 2 and f.attrs["backend"] == "gloo"
+        assert int(f.attrs["world_size"]) == 2 and f.attrs["backend"] == b"gloo"
         with h5py.File(single, "r", swmr=True) as g:
             n = int(f["status/valid_evals"][()])
             assert n == STEPS

@@ -7,6 +7,7 @@
 #include <QStatusBar>
 
 #include <cmath>
+#include <numeric>
 
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/main_window.h"
@@ -222,22 +223,18 @@ private Q_SLOTS:
     QVERIFY2(w.replay().live(), qPrintable(w.replay().stateText()));
     QVERIFY(w.replay().stateText().startsWith(QStringLiteral("live")));
 
-    // Each growth the views saw while the writer still ran, and how long after the writer's commit
-    // it reached them.
+    // Each growth the views saw while the writer still ran. How soon after a commit they see it is
+    // a benchmark's business (seesaw-bench-replay's tail line): it depends on the machine's load.
     std::vector<int> seen = {w.store().stepCount()};
-    double latest = 0;
     connect(&w.store(), &widgets::RunStore::grown, this, [&] {
       if (writer.state() != QProcess::Running || w.store().stepCount() == seen.back()) return;
       seen.push_back(w.store().stepCount());
-      latest = std::max(latest, static_cast<double>(QDateTime::currentMSecsSinceEpoch()) / 1000 - w.replay().lastCommit());
     });
     QVERIFY(QTest::qWaitFor([&] { return ended.count() == 1; }, 300000));
     QVERIFY(writer.state() == QProcess::NotRunning || writer.waitForFinished(60000));  // its end may have been seen already
     QCOMPARE(writer.exitCode(), 0);
 
     QVERIFY2(seen.size() >= 3, qPrintable(QStringLiteral("grew %1 times while written").arg(seen.size() - 1)));
-    qInfo("tail: %zu growths while written, the slowest %.2f s after its commit", seen.size() - 1, latest);
-    QVERIFY2(latest > 0 && latest < 1.0, qPrintable(QStringLiteral("new records reached the views %1 s after their commit").arg(latest)));
     QCOMPARE(w.replay().stateText(), QStringLiteral("finished"));
     QCOMPARE(w.store().stepCount(), 400);
     QCOMPARE(w.store().snapshotCount(), 8);
@@ -320,6 +317,57 @@ private Q_SLOTS:
       QCOMPARE(w.store().stepCount(), steps);  // the run shown before is still shown
       QVERIFY(w.replay().isOpen());
     }
+  }
+
+  void aDamagedSnapshotIsNamedAndTheRestStays()
+  {
+    // One flipped byte in the chunks of /users/count that hold snapshots 1, 2, 3, 4 and 6 (a
+    // chunk per snapshot): their Fletcher-32 checksums fail.
+    const QString damaged = dir_.filePath("damaged-users.h5");
+    QVERIFY(QFile::copy(trace_, damaged));
+    std::vector<std::pair<haddr_t, hsize_t>> chunks;
+    {
+      h5::Handle file(H5Fopen(damaged.toUtf8().constData(), H5F_ACC_RDONLY, H5P_DEFAULT));
+      h5::Handle count(H5Dopen2(file, "/users/count", H5P_DEFAULT));
+      h5::Handle space(H5Dget_space(count));
+      for (hsize_t chunk : {0, 1, 2, 3, 5}) {
+        haddr_t address = 0;
+        hsize_t size = 0;
+        QVERIFY(H5Dget_chunk_info(count, space, chunk, nullptr, nullptr, &address, &size) >= 0);
+        chunks.emplace_back(address, size);
+      }
+    }
+    QFile f(damaged);
+    QVERIFY(f.open(QIODevice::ReadWrite));
+    for (const auto& [address, size] : chunks) {
+      const auto at = static_cast<qint64>(address + size / 2);
+      char byte = 0;
+      QVERIFY(f.seek(at) && f.getChar(&byte));
+      QVERIFY(f.seek(at) && f.putChar(static_cast<char>(byte ^ 0x10)));
+    }
+    f.close();
+
+    app::MainWindow w(demo(10), QString(), app::MainWindow::Layout::Default);
+    QSignalSpy ended(&w, &app::MainWindow::runEnded);
+    QVERIFY(w.openTrace(damaged));
+    QVERIFY(QTest::qWaitFor([&] { return ended.count() == 1; }, 60000));
+    QVERIFY(QTest::qWaitFor([&] { return w.replay().complete(); }, 60000));
+    QVERIFY(w.replay().abnormal());
+    const QString state = w.replay().stateText();
+    QCOMPARE(state, QString("finished; damaged, shown empty: snapshot 1 (steps 1-10), 2 (steps 11-20), 3 (steps 21-30) and 2 more"));
+    QVERIFY2(w.replay().readError().contains("/users/count"), qPrintable(w.replay().readError()));
+    auto* label = w.statusBar()->findChildren<QLabel*>().front();
+    QVERIFY2(label->text().contains("damaged, shown empty: snapshot 1"), qPrintable(label->text()));
+    // The rest of the run is shown: every step, and the snapshots' places on the timeline.
+    QCOMPARE(w.store().stepCount(), 120);
+    QCOMPARE(static_cast<int64_t>(w.store().snapshotCount()), TraceReader(trace_.toStdString()).snapshotCount());
+    const auto seen = [&](int s) {
+      const auto snapshot = w.store().snapshot(s);  // none when read back from the file and refused again
+      return snapshot ? std::accumulate(snapshot->users.count.begin(), snapshot->users.count.end(), int64_t(0)) : int64_t(0);
+    };
+    QCOMPARE(seen(3), int64_t(0));  // shown empty
+    QVERIFY(seen(4) > 0);           // read as recorded
+    QVERIFY(seen(6) > 0);
   }
 
   void viewsExportWhatTheyShow()

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "synthetic_records.h"
+#include "trace/h5.h"
 #include "trace/trace_writer.h"
 
 namespace seesaw::testing {
@@ -95,6 +96,32 @@ inline void writeTrace(const std::string& path, int64_t steps, trace::Compressio
   RunEnd end;
   end.steps = steps;
   writer.end(end);
+}
+
+// Rewrites a trace's string attributes as variable-length strings, which HDF5 keeps in its global
+// heap, and says format version 2: the root of a version 2 (or 1) file.
+inline bool toVersion2Attributes(const std::string& path)
+{
+  h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+  if (!file.valid()) return false;
+  h5::Handle type(H5Tcopy(H5T_C_S1));
+  bool done = H5Tset_size(type, H5T_VARIABLE) >= 0 && H5Tset_cset(type, H5T_CSET_UTF8) >= 0;
+  for (const char* name : {"format", "software_version", "start_time", "device", "method", "config", "task_names", "task_types"}) {
+    const std::vector<std::string> values = h5::readStringListAttribute(file, name);
+    h5::Handle space;
+    {
+      h5::Handle attribute(H5Aopen(file, name, H5P_DEFAULT));
+      space = h5::Handle(H5Aget_space(attribute));
+    }
+    std::vector<const char*> raw;
+    for (const auto& v : values) raw.push_back(v.c_str());
+    done = done && H5Adelete(file, name) >= 0;
+    h5::Handle attribute(H5Acreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT));
+    done = done && attribute.valid() && H5Awrite(attribute, type, raw.data()) >= 0;
+  }
+  const int64_t two = 2;
+  h5::Handle version(H5Aopen(file, "format_version", H5P_DEFAULT));
+  return done && H5Awrite(version, H5T_NATIVE_INT64, &two) >= 0;
 }
 
 }  // namespace seesaw::testing

@@ -48,9 +48,10 @@ std::string softLinkTarget(const std::string& file, const std::string& path)
 
 // Rewrites a trace into format version 1, from before levels and items: the embedding level's
 // cosine and norms as the datasets /users/cosine and /users/grad_norm, no /users/level, no
-// magnitude ratio.
+// magnitude ratio, the string attributes variable-length.
 bool toSingleLevelLayout(const std::string& path)
 {
+  if (!toVersion2Attributes(path)) return false;
   const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   bool done = f >= 0;
   for (const char* link : {"/users/cosine", "/users/grad_norm", "/users/magnitude_ratio", "/users/level", "/users/exact", "/items"})

@@ -2,6 +2,8 @@
 // exports, seesaw-trace shows every geometry level of users and items, and a disk that fills up
 // stops training with a message while the trace stays readable.
 #include <QtTest>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 #include <sys/stat.h>
 
@@ -193,6 +195,31 @@ private Q_SLOTS:
     const auto steps = reader.steps(0, reader.stepCount());
     for (size_t i = 0; i < steps.size(); ++i) QCOMPARE(steps[i].step, static_cast<int64_t>(i) + 1);
     qInfo("trace cut at %lld steps, state %s", static_cast<long long>(reader.stepCount()), trace::runStateName(reader.status().state).c_str());
+    // The summary still says how the run ended, as after a non-finite loss.
+    QFile summary(dir_.filePath("s.json"));
+    QVERIFY(summary.open(QIODevice::ReadOnly));
+    const QJsonObject json = QJsonDocument::fromJson(summary.readAll()).object();
+    QVERIFY2(json.value("error").toString().contains("trace full.h5: writing failed"), qPrintable(json.value("error").toString()));
+  }
+
+  void aCheckpointOnAFullDiskIsRefusedAndTheRunGoesOn()
+  {
+    // The limit lets the trace (about 200 KB) grow but no checkpoint (about 3 MB) fit.
+    const QString command = QString("ulimit -f 1000; exec '%1' demo --steps 100 --checkpoint-every 50 --trace ck.h5 --summary ck.json").arg(SEESAW_TRAIN);
+    const Result train = run("bash", {"-c", command}, dir_.path());
+    QCOMPARE(train.exitCode, 0);
+    QVERIFY2(train.out.contains("step 50: checkpoint not saved: checkpoint ") && train.out.contains("step-00000050.ckpt: cannot write it: File too large"),
+             qPrintable(train.out + train.err));
+    QVERIFY2(QDir(dir_.filePath("ck.checkpoints")).entryList(QDir::Files).isEmpty(), "a checkpoint or its .part was left");
+    TraceReader reader(dir_.filePath("ck.h5").toStdString());
+    QCOMPARE(reader.status().state, trace::RunState::Finished);
+    QCOMPARE(reader.stepCount(), int64_t(100));
+    const auto changes = reader.changes();
+    QCOMPARE(changes.size(), size_t(2));
+    for (const ChangeRecord& c : changes) {
+      QCOMPARE(c.field, std::string("checkpoint"));
+      QVERIFY2(QString::fromStdString(c.refused).contains("cannot write it: File too large"), c.refused.c_str());
+    }
   }
 };
 

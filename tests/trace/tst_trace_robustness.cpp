@@ -29,6 +29,32 @@ QString refusal(const std::string& path)
   return {};
 }
 
+std::string contents(const std::string& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Whether two run descriptions say the same: every text a reader shows.
+bool sameDescription(const RunInfo& a, const RunInfo& b)
+{
+  return a.configJson == b.configJson && a.taskNames == b.taskNames && a.taskTypes == b.taskTypes && a.softwareVersion == b.softwareVersion &&
+         a.startTime == b.startTime && a.device == b.device && a.method == b.method && a.userIds == b.userIds && a.moduleNames == b.moduleNames;
+}
+
+// Replaces the dataset at `name` by one of another type or shape, zero-filled (dims empty: a scalar).
+bool replaceDataset(const std::string& path, const char* name, hid_t type, const std::vector<hsize_t>& dims)
+{
+  h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+  if (!file.valid() || H5Ldelete(file, name, H5P_DEFAULT) < 0) return false;
+  h5::Handle space(dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+  h5::Handle dataset(H5Dcreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  size_t n = 1;
+  for (hsize_t d : dims) n *= d;
+  const std::vector<char> zeros(n * H5Tget_size(type), 0);
+  return dataset.valid() && H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, zeros.data()) >= 0;
+}
+
 // The last "committed N" a child writer printed.
 int64_t lastCommitted(const QByteArray& output)
 {
@@ -149,8 +175,7 @@ private Q_SLOTS:
     const std::string original = file("original.h5");
     writeTrace(original, 300);
     const auto size = static_cast<int64_t>(std::filesystem::file_size(original));
-    std::ifstream in(original, std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string bytes = contents(original);
     const std::string damaged = file("damaged.h5");
     int refused = 0, read = 0;
     auto attempt = [&](const std::string& content) {
@@ -173,6 +198,117 @@ private Q_SLOTS:
     }
     qInfo("damaged traces: %d refused with a message, %d read", refused, read);
     QVERIFY(refused >= 60);  // every truncation is refused
+  }
+
+  // A dataset of the documented path but another type or shape is refused with its path: read as
+  // it was, a float count or an array of counts filled memory meant for one integer.
+  void documentedDatasetsOfAnotherTypeOrShapeAreRefused()
+  {
+    const std::string original = file("typed.h5");
+    writeTrace(original, 30);
+    const hsize_t K = kTasks, U = kUsers, S = 3;
+    struct Case
+    {
+      const char* dataset;
+      hid_t type;
+      std::vector<hsize_t> dims;
+      const char* message;
+    };
+    const Case cases[] = {
+        {"/status/steps", H5T_IEEE_F64LE, {}, "dataset /status/steps: stored as float64, expected int64"},
+        {"/status/steps", H5T_STD_I64LE, {4}, "dataset /status/steps: not a single value"},
+        {"/status/state", H5T_STD_I8LE, {}, "dataset /status/state: stored as int8, expected int32"},
+        {"/steps/step", H5T_IEEE_F64LE, {30}, "dataset /steps/step: stored as float64, expected int64"},
+        {"/steps/loss", H5T_STD_I8LE, {30, K}, "dataset /steps/loss: stored as int8, expected float32"},
+        {"/steps/loss", H5T_IEEE_F32LE, {30, K + 1}, "dataset /steps/loss: dimension 1 is 4, expected 3"},
+        {"/steps/flags", H5T_STD_I32LE, {30}, "dataset /steps/flags: stored as int32, expected uint32"},
+        {"/users/count", H5T_IEEE_F32LE, {S, U}, "dataset /users/count: stored as float32, expected int32"},
+        {"/users/group", H5T_IEEE_F64LE, {U}, "dataset /users/group: stored as float64, expected int32"},
+        {"/eval/valid/auc", H5T_IEEE_F32LE, {0, K}, "dataset /eval/valid/auc: stored as float32, expected float64"},
+    };
+    const std::string damaged = file("typed-damaged.h5");
+    for (const Case& c : cases) {
+      std::filesystem::copy_file(original, damaged, std::filesystem::copy_options::overwrite_existing);
+      QVERIFY2(replaceDataset(damaged, c.dataset, c.type, c.dims), c.dataset);
+      const QString message = refusal(damaged);
+      QVERIFY2(message.contains(c.message), qPrintable(message + "\nwanted: " + c.message));
+    }
+    // No levels, yet a level's geometry: the snapshots' levels cannot be told.
+    std::filesystem::copy_file(original, damaged, std::filesystem::copy_options::overwrite_existing);
+    {
+      h5::Handle f(H5Fopen(damaged.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+      QVERIFY(H5Ldelete(f, "/users/level", H5P_DEFAULT) >= 0);
+      h5::writeStringDataset(f, "/users/level", {});
+    }
+    QVERIFY2(refusal(damaged).contains("dataset /users/level is empty, but /users/cosine holds"), qPrintable(refusal(damaged)));
+  }
+
+  // The run's description sits in the root's attributes, under HDF5's checksums since format
+  // version 3: a damaged byte there is refused, never read as another description.
+  void damageToTheRunDescriptionIsRefused()
+  {
+    const std::string original = file("described.h5");
+    writeTrace(original, 30);
+    const RunInfo want = TraceReader(original).info();
+    const std::string bytes = contents(original);
+    std::vector<size_t> offsets;
+    for (const std::string& text : {want.configJson, want.startTime, std::string("watch_time"), std::string("regression"), std::string("seesaw-trace")}) {
+      const size_t at = bytes.find(text);
+      QVERIFY2(at != std::string::npos, text.c_str());
+      QVERIFY2(bytes.find(text, at + 1) == std::string::npos, text.c_str());  // the attribute's own bytes, nowhere else
+      for (size_t i = 0; i < text.size(); ++i) offsets.push_back(at + i);
+    }
+    const std::string damaged = file("described-damaged.h5");
+    int refused = 0;
+    for (size_t at : offsets) {
+      std::string flipped = bytes;
+      flipped[at] = static_cast<char>(flipped[at] ^ 0x04);  // "click" -> "glick", "{" -> "\x7f", ...
+      std::ofstream(damaged, std::ios::binary | std::ios::trunc) << flipped;
+      try {
+        const RunInfo got = TraceReader(damaged).info();
+        QVERIFY2(sameDescription(got, want), qPrintable(QString("a flip at byte %1 changed the description unnoticed").arg(at)));
+      } catch (const Error& e) {
+        QVERIFY2(QString(e.what()).contains(QString::fromStdString(damaged)), e.what());
+        ++refused;
+      }
+    }
+    qInfo("run description: %d of %zu single-byte flips refused", refused, offsets.size());
+    QCOMPARE(refused, static_cast<int>(offsets.size()));
+  }
+
+  // Versions 1 and 2 kept their strings in HDF5's global heap, which has no checksum: such a file
+  // still reads, and one whose heap would make HDF5 loop is refused first.
+  void aVersion2TraceReadsAndADamagedHeapIsRefused()
+  {
+    const std::string path = file("version2.h5");
+    writeTrace(path, 30);
+    const RunInfo want = TraceReader(path).info();
+    QVERIFY(toVersion2Attributes(path));
+    {
+      TraceReader reader(path);
+      QCOMPARE(reader.formatVersion(), int64_t(2));
+      QVERIFY(sameDescription(reader.info(), want));
+    }
+    const std::string bytes = contents(path);
+    const size_t heap = bytes.find("GCOL");
+    QVERIFY(heap != std::string::npos);
+    const std::string damaged = file("version2-damaged.h5");
+    std::string zeroed = bytes;
+    std::fill_n(zeroed.begin() + static_cast<std::ptrdiff_t>(heap) + 16, 16, '\0');  // the first object's header: an empty free space
+    std::ofstream(damaged, std::ios::binary | std::ios::trunc) << zeroed;
+    const QString message = refusal(damaged);
+    QVERIFY2(message.contains(QString("global heap collection at byte %1").arg(heap)), qPrintable(message));
+    QVERIFY2(message.contains("has size 0"), qPrintable(message));
+
+    // The block the issue zeroed, bytes 4096 to 8191: a refusal or the same description, at once.
+    zeroed = bytes;
+    std::fill_n(zeroed.begin() + 4096, std::min<size_t>(4096, bytes.size() - 4096), '\0');
+    std::ofstream(damaged, std::ios::binary | std::ios::trunc) << zeroed;
+    try {
+      QVERIFY(sameDescription(TraceReader(damaged).info(), want));
+    } catch (const Error& e) {
+      QVERIFY2(QString(e.what()).contains(QString::fromStdString(damaged)), e.what());
+    }
   }
 
   void anIndependentReaderReadsTheTrace()
