@@ -66,10 +66,6 @@ Series Series::open(hid_t parent, const std::string& name, hid_t fileType, hid_t
   Series s;
   s.dataset_ = Handle(check(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), context));
   checkType(Handle(check(H5Dget_type(s.dataset_), context)), fileType, context);
-  s.memType_ = memType;
-  s.inner_ = inner;
-  s.rowElements_ = product(inner);
-  s.name_ = name;
   Handle space(check(H5Dget_space(s.dataset_), context));
   const int rank = H5Sget_simple_extent_ndims(space);
   if (rank != static_cast<int>(inner.size()) + 1) throw Error(context + ": has rank " + std::to_string(rank) + ", expected " + std::to_string(inner.size() + 1));
@@ -78,6 +74,19 @@ Series Series::open(hid_t parent, const std::string& name, hid_t fileType, hid_t
   for (size_t i = 0; i < inner.size(); ++i)
     if (dims[i + 1] != inner[i])
       throw Error(context + ": dimension " + std::to_string(i + 1) + " is " + std::to_string(dims[i + 1]) + ", expected " + std::to_string(inner[i]));
+  // Every writer of the format checksums the series' chunks; a dataset without (one replaced by
+  // hand) could hold anything unnoticed.
+  Handle properties(check(H5Dget_create_plist(s.dataset_), context));
+  unsigned flags = 0;
+  size_t values = 0;
+  if (H5Pget_filter_by_id2(properties, H5Z_FILTER_FLETCHER32, &flags, &values, nullptr, 0, nullptr, nullptr) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw Error(context + ": its chunks carry no Fletcher-32 checksum, which the format requires");
+  }
+  s.memType_ = memType;
+  s.inner_ = inner;
+  s.rowElements_ = product(inner);
+  s.name_ = name;
   s.rows_ = dims[0];
   return s;
 }

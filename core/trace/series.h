@@ -21,8 +21,8 @@ public:
   // inner ones).
   static Series create(hid_t parent, const std::string& name, hid_t fileType, hid_t memType, std::vector<hsize_t> inner,
                        std::vector<hsize_t> chunk, bool deflate);
-  // Opens and checks the dataset's type against fileType (h5::checkType), and its rank and inner
-  // shape against what the trace's attributes imply.
+  // Opens and checks the dataset's type against fileType (h5::checkType), its Fletcher-32 filter,
+  // and its rank and inner shape against what the trace's attributes imply.
   static Series open(hid_t parent, const std::string& name, hid_t fileType, hid_t memType, const std::vector<hsize_t>& inner);
 
   hsize_t rows() const;  // the extent as last seen; refresh() updates it for a growing file

@@ -140,7 +140,15 @@ void writeUserGroups(hid_t file, const std::vector<int32_t>& groups, const std::
 {
   const hsize_t n[1] = {groups.size()};
   Handle space(h5::check(H5Screate_simple(1, n, nullptr), context));
-  Handle dataset(h5::check(H5Dcreate2(file, "/users/group", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), context));
+  // Chunked for a Fletcher-32 checksum: contiguous data has none, and a flipped bit would move a
+  // user to another group unnoticed.
+  Handle properties(h5::check(H5Pcreate(H5P_DATASET_CREATE), context));
+  if (n[0] > 0) {
+    const hsize_t chunk[1] = {std::min<hsize_t>(n[0], kUserChunk)};
+    h5::check(H5Pset_chunk(properties, 1, chunk), context);
+    h5::check(H5Pset_fletcher32(properties), context);
+  }
+  Handle dataset(h5::check(H5Dcreate2(file, "/users/group", H5T_STD_I32LE, space, H5P_DEFAULT, properties, H5P_DEFAULT), context));
   if (n[0] > 0) h5::check(H5Dwrite(dataset, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, groups.data()), context);
 }
 

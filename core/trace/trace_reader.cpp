@@ -61,6 +61,20 @@ void readRows(const h5::Series& s, int64_t first, int64_t count, void* out)
   s.read(static_cast<hsize_t>(first), static_cast<hsize_t>(count), out);
 }
 
+// Appends steps read from a series to those read before. The views find records by step: each
+// must come after the one before, and the first after step 0.
+void appendIncreasing(std::vector<int64_t>& steps, const std::vector<int64_t>& added, const std::string& series)
+{
+  int64_t previous = steps.empty() ? 0 : steps.back();
+  for (size_t i = 0; i < added.size(); ++i) {
+    if (added[i] <= previous)
+      throw Error("damaged: " + series + " row " + std::to_string(steps.size() + i) + " holds step " + std::to_string(added[i]) +
+                  ", not after " + std::to_string(previous));
+    previous = added[i];
+  }
+  steps.insert(steps.end(), added.begin(), added.end());
+}
+
 // Row i of a column read as rows of `width` values.
 template <typename T>
 std::vector<T> rowOf(const std::vector<T>& column, size_t i, size_t width)
@@ -166,12 +180,12 @@ void TraceReader::Impl::load(const trace::Status& next)
   const auto known = static_cast<int64_t>(stepIndex.size());
   if (next.steps > known) {
     const auto added = readColumn<int64_t>(file.steps.step, known, next.steps - known);
-    stepIndex.insert(stepIndex.end(), added.begin(), added.end());
+    appendIncreasing(stepIndex, added, file.steps.step.name());
   }
   const auto knownSnapshots = static_cast<int64_t>(snapshotSteps.size());
   if (next.snapshots > knownSnapshots) {
     const auto added = readColumn<int64_t>(file.users.snapshotStep, knownSnapshots, next.snapshots - knownSnapshots);
-    snapshotSteps.insert(snapshotSteps.end(), added.begin(), added.end());
+    appendIncreasing(snapshotSteps, added, file.users.snapshotStep.name());
   }
   counts = next;
   status.state = next.state;

@@ -96,7 +96,10 @@ class TraceFile:
         _strings(f, "/users/id", users)
         _strings(f, "/method/state_name", [])
         _strings(f, "/users/level", levels)
-        f.create_dataset("/users/group", data=np.asarray(info["user_groups"], dtype="<i4"))
+        groups = np.asarray(info["user_groups"], dtype="<i4")
+        # chunked for a Fletcher-32 checksum, which contiguous data lacks
+        f.create_dataset("/users/group", data=groups, **({"chunks": (min(len(groups), ENTITY_CHUNK),), "fletcher32": True}
+                                                        if len(groups) else {}))
 
         s = self.steps = {}
         for name, dtype, inner in (("step", "<i8", ()), ("epoch", "<f8", ()), ("wall_time", "<f8", ()), ("lr", "<f8", ()),

@@ -5,6 +5,8 @@
 #include <QtTest>
 
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -96,6 +98,25 @@ inline void writeTrace(const std::string& path, int64_t steps, trace::Compressio
   RunEnd end;
   end.steps = steps;
   writer.end(end);
+}
+
+inline std::string contents(const std::string& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Replaces the dataset at `name` by one of another type or shape, zero-filled (dims empty: a scalar).
+inline bool replaceDataset(const std::string& path, const char* name, hid_t type, const std::vector<hsize_t>& dims)
+{
+  h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+  if (!file.valid() || H5Ldelete(file, name, H5P_DEFAULT) < 0) return false;
+  h5::Handle space(dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+  h5::Handle dataset(H5Dcreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  size_t n = 1;
+  for (hsize_t d : dims) n *= d;
+  const std::vector<char> zeros(n * H5Tget_size(type), 0);
+  return dataset.valid() && H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, zeros.data()) >= 0;
 }
 
 // Rewrites a trace's string attributes as variable-length strings, which HDF5 keeps in its global
