@@ -303,11 +303,11 @@ InteractionTable loadDelimited(LineReader& reader, const ColumnMapping& mapping)
     if (fields.size() != width)
       throw Error(source + ": line " + std::to_string(reader.lineNumber()) + ": expected " + std::to_string(width) +
                   " fields, found " + std::to_string(fields.size()));
-    const size_t line = reader.lineNumber();
-    table.user.codes.push_back(userCodes.encode(fields[slots.user], [&] { return Location{source, line, m.user}.describe(); }));
-    table.item.codes.push_back(itemCodes.encode(fields[slots.item], [&] { return Location{source, line, m.item}.describe(); }));
+    const size_t lineNumber = reader.lineNumber();
+    table.user.codes.push_back(userCodes.encode(fields[slots.user], [&] { return Location{source, lineNumber, m.user}.describe(); }));
+    table.item.codes.push_back(itemCodes.encode(fields[slots.item], [&] { return Location{source, lineNumber, m.item}.describe(); }));
     for (size_t c = 0; c < slots.categorical.size(); ++c)
-      table.categorical[c].codes.push_back(catCodes[c].encode(fields[slots.categorical[c]], [&] { return Location{source, line, m.categorical[c]}.describe(); }));
+      table.categorical[c].codes.push_back(catCodes[c].encode(fields[slots.categorical[c]], [&] { return Location{source, lineNumber, m.categorical[c]}.describe(); }));
     for (size_t d = 0; d < slots.dense.size(); ++d) {
       std::string_view v = fields[slots.dense[d]];
       table.dense[d].values.push_back(v.empty() ? std::numeric_limits<float>::quiet_NaN()

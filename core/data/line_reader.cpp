@@ -141,6 +141,16 @@ bool LineReader::fill()
 
 bool LineReader::next(std::string_view& line)
 {
+  if (!nextRaw(line)) return false;
+  // Spreadsheets start UTF-8 text with a byte-order mark; read as text, it would hide the first
+  // column's name.
+  static constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  if (lineNumber_ == 1 && line.substr(0, kByteOrderMark.size()) == kByteOrderMark) line.remove_prefix(kByteOrderMark.size());
+  return true;
+}
+
+bool LineReader::nextRaw(std::string_view& line)
+{
   size_t scanFrom = begin_;
   for (;;) {
     const char* start = buffer_.data() + scanFrom;

@@ -24,8 +24,8 @@ public:
   LineReader& operator=(LineReader&&) noexcept;
   ~LineReader();
 
-  // The next line without its end-of-line characters; false at the end of the text.
-  // The view stays valid until the next call.
+  // The next line without its end-of-line characters (nor, on the first line, a UTF-8 byte-order
+  // mark); false at the end of the text. The view stays valid until the next call.
   bool next(std::string_view& line);
   // 1-based number of the line last returned.
   size_t lineNumber() const { return lineNumber_; }
@@ -34,6 +34,7 @@ public:
 private:
   struct Source;
   explicit LineReader(std::unique_ptr<Source> source, std::string name);
+  bool nextRaw(std::string_view& line);  // next() before the byte-order mark is taken off
   bool fill();  // appends decompressed bytes to buffer_; false at the end
 
   std::unique_ptr<Source> source_;
