@@ -257,11 +257,17 @@ int main(int argc, char** argv)
   // window follows the file; each time the views grow, the delay since the writer's commit that
   // brought the records (the trace's heartbeat) is one sample.
   const QString growing = dir.filePath("tail-bench.h5");
-  std::thread writer([&] { generate(growing.toStdString(), 1000, 6 * 1000 * 31 * 4 * 0.8, std::chrono::microseconds(2000)); });
+  constexpr int64_t kTailUsers = 1000;
+  constexpr double kTailSnapshots = 6;  // at one every kStepsPerSnapshot steps of 2 ms: 12 s
+  const double tailBytes = kTailSnapshots * static_cast<double>(kTailUsers) * (3 * (P + 2 * K) + K + 1) * 4 * 0.8;
+  std::thread writer([&] { generate(growing.toStdString(), kTailUsers, tailBytes, std::chrono::microseconds(2000)); });
   QElapsedTimer waiting;
   waiting.start();
-  while (!(QFileInfo::exists(growing) && window.openTrace(growing) && window.replay().lastCommit() > 0) && waiting.elapsed() < 60000)
-    idle(20);
+  // The file exists before its first commit: opening is retried (with an error out, so that no
+  // dialog waits for a click), then the first commit awaited.
+  QString why;
+  while (!(QFileInfo::exists(growing) && window.openTrace(growing, &why)) && waiting.elapsed() < 60000) idle(20);
+  while (window.replay().lastCommit() <= 0 && waiting.elapsed() < 60000) idle(20);
   std::vector<double> delays;
   int seenSteps = store.stepCount();
   QObject::connect(&store, &widgets::RunStore::grown, &window, [&] {
@@ -271,7 +277,7 @@ int main(int argc, char** argv)
   });
   while (window.replay().live()) idle(20);
   writer.join();
-  std::printf("REPLAY tail growths=%zu p50_ms=%.0f max_ms=%.0f poll_ms=500 commit_every_ms=1000\n", delays.size(), percentile(delays, 0.5),
-              delays.empty() ? 0.0 : *std::max_element(delays.begin(), delays.end()));
+  std::printf("REPLAY tail growths=%zu p50_ms=%.0f max_ms=%.0f poll_ms=%d commit_every_ms=%.0f\n", delays.size(), percentile(delays, 0.5),
+              delays.empty() ? 0.0 : *std::max_element(delays.begin(), delays.end()), app::ReplaySession::kPollMs, TraceOptions{}.flushSeconds * 1000);
   return 0;
 }

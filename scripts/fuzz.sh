@@ -8,6 +8,7 @@
 # The corpus each run grows stays in build-fuzz/corpus/<target>/ and seeds the next run.
 set -euo pipefail
 seconds=${1:-60}
+[ "$seconds" -ge 1 ] 2>/dev/null || { echo "fuzz: SECONDS must be a whole number of seconds, at least 1 (libFuzzer takes 0 as no limit)" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 main=${SEESAW_BUILD_DIR:-$root/build}
 out=$root/build-fuzz
@@ -27,9 +28,10 @@ for target in delimited config trace; do
   # -timeout: an input that takes longer is a hang; -rss_limit_mb: one that takes more is a finding.
   if "$out/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "${parallel[@]}" \
       -artifact_prefix="$findings/" "$corpus" "$root/tests/fuzz/corpus/$target" >"$log" 2>&1; then
-    runs=$(grep -o 'number_of_executed_units: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-    echo "FUZZ target=$target seconds=$seconds runs=$runs coverage_edges=$cov corpus=$(ls "$corpus" | wc -l) findings=0"
+    # libFuzzer's -fork parent prints no run count: "?" then.
+    runs=$(grep -o 'number_of_executed_units: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)
+    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)
+    echo "FUZZ target=$target seconds=$seconds runs=${runs:-?} coverage_edges=${cov:-?} corpus=$(ls "$corpus" | wc -l) findings=0"
   else
     echo "FUZZ target=$target FAILED: see $log; the input is in $findings/" >&2
     grep -E 'ERROR|SUMMARY|==[0-9]+==' "$log" | head -20 >&2 || true

@@ -17,7 +17,6 @@
 namespace seesaw::app {
 namespace {
 
-constexpr int kPollMs = 500;              // a growing file's new records show within a second
 constexpr double kStaleHeartbeatS = 10;   // a live writer commits every second
 constexpr int kSnapshotsInFlight = 2;     // read ahead of the store, so memory stays bounded
 constexpr int64_t kStepBlock = 65536;     // step records per read
@@ -323,7 +322,8 @@ void ReplaySession::streamSnapshots()
           empty->step = r.snapshotSteps()[static_cast<size_t>(i)];
           empty->windowStart = i == 0 ? 1 : r.snapshotSteps()[static_cast<size_t>(i - 1)] + 1;
         });
-        damaged = tr("%1 (steps %2-%3)").arg(i + 1).arg(empty->windowStart).arg(empty->step);
+        // Named by its last step, which the step index holds (its first is in the damaged rows).
+        damaged = tr("%1 (to step %2)").arg(i + 1).arg(empty->step);
         error = tr("snapshot %1 cannot be read: %2").arg(damaged, QString::fromUtf8(e.what()));
         snapshot = std::move(empty);
       }

@@ -37,6 +37,7 @@ class ReplaySession : public QObject
 public:
   // Snapshots kept in memory; the rest are read back when a view asks for them.
   static constexpr int kResidentSnapshots = 6;
+  static constexpr int kPollMs = 500;  // how often a running trace is looked at: new records show within a second
 
   explicit ReplaySession(widgets::RunStore& store, QObject* parent = nullptr);
   ~ReplaySession() override;
@@ -51,8 +52,8 @@ public:
   bool isOpen() const { return trace_ != nullptr; }
   const QString& path() const { return path_; }
   // "live", "finished", "stopped", "failed: <why>", "aborted", or a writer that stopped
-  // committing without an end ("no commit for 40 s: the writer may have died"); then the snapshots
-  // that could not be read, if any ("finished; damaged, shown empty: snapshot 3 (steps 101-150)").
+  // committing without an end ("no commit for 12 s: the writer may have died"); then the snapshots
+  // that could not be read, if any ("finished; damaged, shown empty: snapshot 3 (to step 150)").
   QString stateText() const;
   // The writer is still running and committing.
   bool live() const;
@@ -103,7 +104,7 @@ private:
   int snapshotsQueued_ = 0;  // handed to the worker
   bool ended_ = false;
   QString readError_;
-  QStringList damagedSnapshots_;  // "3 (steps 101-150)": shown empty, said in the state text
+  QStringList damagedSnapshots_;  // "3 (to step 150)": shown empty, said in the state text
 };
 
 }  // namespace seesaw::app

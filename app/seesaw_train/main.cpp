@@ -237,7 +237,8 @@ int main(int argc, char** argv)
     try {
       end = trainer.run(sink, control);
     } catch (const seesaw::Error& e) {
-      // The trace could not be written (a full disk): the run ends there, and the summary says how far it got.
+      // The run could not go on (the trace could not be written to a full disk, say): the summary
+      // still says how far it got, by the last step the console saw.
       end.steps = console.lastStep() ? console.lastStep()->step : 0;
       end.error = e.what();
       std::cerr << "seesaw-train: " << e.what() << "\n";

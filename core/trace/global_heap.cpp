@@ -6,9 +6,6 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
-#include <mutex>
-#include <set>
-#include <tuple>
 #include <vector>
 
 #include "util/error.h"
@@ -56,15 +53,6 @@ void checkGlobalHeaps(const std::string& path)
 {
   struct stat info;
   if (stat(path.c_str(), &info) != 0) throw Error("no such file");
-  using Key = std::tuple<dev_t, ino_t, off_t, int64_t, int64_t>;
-  const Key key{info.st_dev, info.st_ino, info.st_size, info.st_mtim.tv_sec, info.st_mtim.tv_nsec};
-  static std::mutex mutex;
-  static std::set<Key> sound;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    if (sound.count(key)) return;
-  }
-
   std::ifstream in(path, std::ios::binary);
   const auto fileSize = static_cast<uint64_t>(info.st_size);
   constexpr size_t kBlock = 4 << 20;
@@ -93,8 +81,6 @@ void checkGlobalHeaps(const std::string& path)
       throw Error("damaged: the HDF5 global heap collection at byte " + std::to_string(offset) +
                   " (variable-length strings, which have no checksum) is broken: " + damage);
   }
-  std::lock_guard<std::mutex> lock(mutex);
-  sound.insert(key);
 }
 
 }  // namespace seesaw::h5

@@ -1,7 +1,5 @@
 #include "trace/h5.h"
 
-#include "trace/global_heap.h"
-
 #include <algorithm>
 #include <cstring>
 
@@ -18,6 +16,8 @@ herr_t keepInnermost(unsigned position, const H5E_error2_t* error, void* out)
   if (position == 0 && error->desc) *static_cast<std::string*>(out) = error->desc;
   return 0;
 }
+
+bool isVariableString(hid_t type) { return type >= 0 && H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0; }
 
 Handle scalarSpace() { return Handle(check(H5Screate(H5S_SCALAR), "HDF5 dataspace")); }
 
@@ -95,20 +95,10 @@ Handle variableStringType()
   return type;
 }
 
-// Reads n variable-length strings (trace format versions 1 and 2), once the file's global heap is
-// known not to hang HDF5.
+// Reads n variable-length strings (trace format versions 1 and 2). The caller has checked the
+// file's global heap (checkGlobalHeaps): HDF5 1.10 can loop forever on a damaged one.
 std::vector<std::string> readVariableStrings(hid_t object, size_t n, const std::string& context, bool isAttribute)
 {
-  const ssize_t nameLength = H5Fget_name(object, nullptr, 0);
-  if (nameLength < 0) throw Error(context + ": " + lastErrorMessage());
-  std::string file(static_cast<size_t>(nameLength) + 1, '\0');
-  H5Fget_name(object, file.data(), file.size());
-  file.resize(static_cast<size_t>(nameLength));
-  try {
-    checkGlobalHeaps(file);
-  } catch (const Error& e) {
-    throw Error(context + ": " + e.what());
-  }
   Handle type = variableStringType();
   std::vector<char*> raw(n, nullptr);
   if (isAttribute) check(H5Aread(object, type, raw.data()), context);
@@ -126,7 +116,12 @@ std::vector<std::string> readStrings(hid_t object, size_t n, const std::string& 
   Handle type(check(isAttribute ? H5Aget_type(object) : H5Dget_type(object), context));
   if (H5Tget_class(type) != H5T_STRING) throw Error(context + ": not strings");
   if (n == 0) return {};
-  if (H5Tis_variable_str(type) > 0) return readVariableStrings(object, n, context, isAttribute);
+  // Checked before anything is allocated: a damaged extent may claim any count.
+  constexpr size_t kMaxStringBytes = size_t(1) << 32;
+  const size_t width = isVariableString(type) ? sizeof(char*) : H5Tget_size(type);
+  if (width == 0 || n > kMaxStringBytes / width)
+    throw Error(context + ": " + std::to_string(n) + " strings of " + std::to_string(width) + " bytes, more than a trace holds (4 GiB)");
+  if (isVariableString(type)) return readVariableStrings(object, n, context, isAttribute);
   return readFixedStrings(object, type, n, context, isAttribute);
 }
 
@@ -164,6 +159,11 @@ std::string typeName(hid_t type)
   }
 }
 
+void checkDatasetType(hid_t dataset, hid_t expected, const std::string& context)
+{
+  checkType(Handle(check(H5Dget_type(dataset), context)), expected, context);
+}
+
 void checkType(hid_t type, hid_t expected, const std::string& context)
 {
   const H5T_class_t kind = H5Tget_class(expected);
@@ -171,6 +171,24 @@ void checkType(hid_t type, hid_t expected, const std::string& context)
   if (same && kind != H5T_STRING) same = H5Tget_size(type) == H5Tget_size(expected);
   if (same && kind == H5T_INTEGER) same = H5Tget_sign(type) == H5Tget_sign(expected);
   if (!same) throw Error(context + ": stored as " + typeName(type) + ", expected " + typeName(expected));
+}
+
+bool holdsVariableLengthStrings(hid_t file, const std::vector<const char*>& datasets)
+{
+  bool found = false;
+  hsize_t index = 0;
+  const auto visit = [](hid_t location, const char* name, const H5A_info_t*, void* out) -> herr_t {
+    Handle attribute(H5Aopen(location, name, H5P_DEFAULT));
+    if (attribute.valid() && isVariableString(Handle(H5Aget_type(attribute)))) *static_cast<bool*>(out) = true;
+    return 0;
+  };
+  check(H5Aiterate2(file, H5_INDEX_NAME, H5_ITER_NATIVE, &index, visit, &found), "reading the root's attributes");
+  for (const char* path : datasets) {
+    if (found || !hasLink(file, path)) continue;
+    Handle dataset(check(H5Dopen2(file, path, H5P_DEFAULT), std::string("dataset ") + path));
+    found = isVariableString(Handle(check(H5Dget_type(dataset), std::string("dataset ") + path)));
+  }
+  return found;
 }
 
 void writeStringAttribute(hid_t object, const char* name, const std::string& value)
@@ -199,9 +217,15 @@ bool hasAttribute(hid_t object, const char* name) { return H5Aexists(object, nam
 
 bool hasLink(hid_t file, const char* path)
 {
-  const htri_t found = H5Lexists(file, path, H5P_DEFAULT);
-  check(found, std::string("looking up ") + path);
-  return found > 0;
+  // H5Lexists fails, rather than answer no, when a group on the way is missing: ask for each.
+  const std::string full = path;
+  for (size_t end = full.find('/', 1);; end = full.find('/', end + 1)) {
+    const std::string prefix = full.substr(0, end);
+    const htri_t found = H5Lexists(file, prefix.c_str(), H5P_DEFAULT);
+    check(found, "looking up " + prefix);
+    if (found == 0) return false;
+    if (end == std::string::npos) return true;
+  }
 }
 
 std::string readStringAttribute(hid_t object, const char* name)

@@ -64,10 +64,13 @@ std::string typeName(hid_t type);
 // Throws "<context>: stored as <found>, expected <expected>" unless `type` has the class, size
 // and sign of `expected` (a fixed-length string of any width passes for a string).
 void checkType(hid_t type, hid_t expected, const std::string& context);
+void checkDatasetType(hid_t dataset, hid_t expected, const std::string& context);  // of the dataset's type
 
 // Vocabulary the trace uses. Strings are written fixed-length, NUL-padded to the longest, so that
-// they sit under HDF5's checksums (format version 3); readers take variable-length ones too, after
-// checking the global heap that holds them (global_heap.h).
+// they sit under HDF5's checksums (format version 3); readers take variable-length ones too, once
+// the global heap that holds them is checked (global_heap.h).
+// Whether the root's attributes or any of the datasets (those that exist) hold variable-length strings.
+bool holdsVariableLengthStrings(hid_t file, const std::vector<const char*>& datasets);
 void writeStringAttribute(hid_t object, const char* name, const std::string& value);
 void writeStringListAttribute(hid_t object, const char* name, const std::vector<std::string>& values);
 void writeIntAttribute(hid_t object, const char* name, int64_t value);

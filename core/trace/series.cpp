@@ -65,7 +65,7 @@ Series Series::open(hid_t parent, const std::string& name, hid_t fileType, hid_t
   const std::string context = "dataset " + name;
   Series s;
   s.dataset_ = Handle(check(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), context));
-  checkType(Handle(check(H5Dget_type(s.dataset_), context)), fileType, context);
+  checkDatasetType(s.dataset_, fileType, context);
   Handle space(check(H5Dget_space(s.dataset_), context));
   const int rank = H5Sget_simple_extent_ndims(space);
   if (rank != static_cast<int>(inner.size()) + 1) throw Error(context + ": has rank " + std::to_string(rank) + ", expected " + std::to_string(inner.size() + 1));

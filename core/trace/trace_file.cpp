@@ -191,6 +191,28 @@ std::pair<Handle, hid_t> statusType(const std::string& name)
   return {Handle(H5Tcopy(H5T_STD_I64LE)), H5T_NATIVE_INT64};
 }
 
+// The string attributes that describe the run, in the order their digest takes them.
+const char* const kDescriptionAttributes[] = {"format", "software_version", "start_time", "branch_parent", "branch_checkpoint",
+                                              "device", "method", "config", "task_names", "task_types"};
+
+// FNV-1a (64 bits) over each present description attribute's name and values, each followed by a
+// NUL. HDF5 checksums an attribute of up to 4 KB, not a longer one (a long config), so the writer
+// stores this digest and the reader recomputes it (format version 3; any changed byte changes it).
+uint64_t descriptionDigest(hid_t file)
+{
+  uint64_t digest = 14695981039346656037ull;
+  const auto add = [&](const std::string& text) {
+    for (const char c : text) digest = (digest ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    digest *= 1099511628211ull;  // the NUL after it
+  };
+  for (const char* name : kDescriptionAttributes) {
+    if (!h5::hasAttribute(file, name)) continue;
+    add(name);
+    for (const std::string& value : h5::readStringListAttribute(file, name)) add(value);
+  }
+  return digest;
+}
+
 void writeRunInfo(hid_t file, const RunInfo& info)
 {
   h5::writeStringAttribute(file, "format", kFormatName);
@@ -223,6 +245,7 @@ void writeRunInfo(hid_t file, const RunInfo& info)
   h5::writeIntAttribute(file, "total_parameters", info.totalParameters);
   h5::writeIntAttribute(file, "analyze", info.analyze ? 1 : 0);
   h5::writeIntAttribute(file, "user_snapshot_every", info.userSnapshotEvery);
+  h5::writeIntAttribute(file, "description_digest", static_cast<int64_t>(descriptionDigest(file)));
 }
 
 // The status count that bounds the rows of the series at path.
@@ -350,7 +373,7 @@ Status TraceFile::readStatus() const
     h5::check(H5Drefresh(dataset), context);
     auto type = statusType(kStatusNames[i]);
     // Checked before reading: the read fills one value, whatever the file holds.
-    h5::checkType(Handle(h5::check(H5Dget_type(dataset), context)), type.first, context);
+    h5::checkDatasetType(dataset, type.first, context);
     Handle space(h5::check(H5Dget_space(dataset), context));
     if (H5Sget_simple_extent_type(space) != H5S_SCALAR) throw Error(context + ": not a single value");
     h5::check(H5Dread(dataset, type.second, H5S_ALL, H5S_ALL, H5P_DEFAULT, values[i]), context);
@@ -364,8 +387,15 @@ Status TraceFile::readStatus() const
   return s;
 }
 
-RunInfo TraceFile::readRunInfo(hid_t file)
+bool TraceFile::holdsVariableLengthStrings(hid_t file)
 {
+  return h5::holdsVariableLengthStrings(file, {"/modules/name", "/users/id", "/users/level", "/method/state_name", "/items/id", "/items/level"});
+}
+
+RunInfo TraceFile::readRunInfo(hid_t file, int64_t formatVersion)
+{
+  if (formatVersion >= 3 && static_cast<uint64_t>(h5::readIntAttribute(file, "description_digest")) != descriptionDigest(file))
+    throw Error("damaged: the run's description (the root's string attributes) does not match its digest");
   RunInfo info;
   info.softwareVersion = h5::readStringAttribute(file, "software_version");
   info.startTime = h5::readStringAttribute(file, "start_time");
@@ -405,7 +435,7 @@ RunInfo TraceFile::readRunInfo(hid_t file)
   info.userGroups.resize(info.userIds.size());
   {
     Handle groups(h5::check(H5Dopen2(file, "/users/group", H5P_DEFAULT), "dataset /users/group"));
-    h5::checkType(Handle(h5::check(H5Dget_type(groups), "dataset /users/group")), H5T_STD_I32LE, "dataset /users/group");
+    h5::checkDatasetType(groups, H5T_STD_I32LE, "dataset /users/group");
     Handle space(h5::check(H5Dget_space(groups), "dataset /users/group"));
     if (H5Sget_simple_extent_ndims(space) != 1 || H5Sget_simple_extent_npoints(space) != static_cast<hssize_t>(info.userIds.size()))
       throw Error("dataset /users/group: its length differs from /users/id");

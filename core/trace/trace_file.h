@@ -80,8 +80,12 @@ struct TraceFile
   // Opens the series of a file whose run info (readRunInfo) is info.
   static TraceFile open(h5::Handle file, const RunInfo& info);
 
-  // The run info from the root attributes and the fixed datasets (the counterpart of create()).
-  static RunInfo readRunInfo(hid_t file);
+  // Whether the description or a string dataset is stored variable-length (format versions 1 and
+  // 2): then the file's global heap must be checked before anything is read (global_heap.h).
+  static bool holdsVariableLengthStrings(hid_t file);
+  // The run info from the root attributes and the fixed datasets (the counterpart of create());
+  // from format version 3 on, the description's digest must match.
+  static RunInfo readRunInfo(hid_t file, int64_t formatVersion);
 
   // Every series with the committed count that bounds its rows in a status.
   std::vector<std::pair<h5::Series*, int64_t Status::*>> series();

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "trace/global_heap.h"
 #include "trace/trace_file.h"
 
 namespace seesaw {
@@ -150,6 +151,7 @@ TraceReader::TraceReader(const std::string& path) : impl_(std::make_unique<Impl>
   s.path = path;
   try {
     Handle file = openHdf5(path);
+    if (trace::TraceFile::holdsVariableLengthStrings(file)) h5::checkGlobalHeaps(path);
     if (!h5::hasAttribute(file, "format") || h5::readStringAttribute(file, "format") != trace::kFormatName)
       throw Error(std::string("an HDF5 file, but not a Seesaw trace (its root has no format attribute '") + trace::kFormatName + "')");
     s.version = h5::readIntAttribute(file, "format_version");
@@ -157,7 +159,7 @@ TraceReader::TraceReader(const std::string& path) : impl_(std::make_unique<Impl>
       throw Error("written in trace format version " + std::to_string(s.version) + ", newer than this Seesaw reads (" +
                   std::to_string(trace::kFormatVersion) + "); open it with a newer Seesaw");
     if (s.version < 1) throw Error("unknown trace format version " + std::to_string(s.version));
-    s.info = trace::TraceFile::readRunInfo(file);
+    s.info = trace::TraceFile::readRunInfo(file, s.version);
     s.file = trace::TraceFile::open(std::move(file), s.info);
     s.load(s.file.readStatus());
   } catch (const Error& e) {

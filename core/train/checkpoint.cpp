@@ -144,6 +144,7 @@ void saveArchive(OutputArchive& archive, const std::string& path)
   int failure = 0;  // the first write's errno; LibTorch is told every write succeeded, so that it finishes
   try {
     archive.save_to([&](const void* data, size_t n) -> size_t {
+      errno = 0;
       if (failure == 0 && n > 0 && std::fwrite(data, 1, n, file) != n) failure = errno ? errno : EIO;
       return n;
     });
@@ -154,11 +155,12 @@ void saveArchive(OutputArchive& archive, const std::string& path)
   }
   if (std::fflush(file) != 0 && failure == 0) failure = errno;
   if (std::fclose(file) != 0 && failure == 0) failure = errno;
-  if (failure != 0) {
+  std::error_code renamed;
+  if (failure == 0) std::filesystem::rename(partial, path, renamed);
+  if (failure != 0 || renamed) {
     std::remove(partial.c_str());
-    throw Error("checkpoint " + path + ": cannot write it: " + std::strerror(failure));
+    throw Error("checkpoint " + path + ": cannot write it: " + (failure != 0 ? std::strerror(failure) : renamed.message()));
   }
-  std::filesystem::rename(partial, path);
 }
 
 }  // namespace

@@ -60,6 +60,24 @@ def _text_attribute(f, name, value):
     _texts_attribute(f, name, [value], scalar=True)
 
 
+DESCRIPTION_ATTRIBUTES = ("format", "software_version", "start_time", "branch_parent", "branch_checkpoint", "device",
+                          "method", "config", "task_names", "task_types")
+
+
+def _description_digest(f):
+    """FNV-1a (64 bits) over the description's string attributes as docs/trace-format.md defines it:
+    HDF5 does not checksum an attribute over 4 KB, so readers recompute this."""
+    digest = 0xcbf29ce484222325
+    for name in DESCRIPTION_ATTRIBUTES:
+        if name not in f.attrs:
+            continue
+        values = f.attrs[name]
+        for text in [name.encode()] + [bytes(v) for v in np.atleast_1d(values)]:
+            for byte in text + b"\0":
+                digest = ((digest ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return np.int64(digest - (1 << 64) if digest >= 1 << 63 else digest)
+
+
 class TraceFile:
     """Creates a trace with its description and empty series, then starts SWMR writing."""
 
@@ -85,6 +103,7 @@ class TraceFile:
                      "user_snapshot_every", "world_size"):
             f.attrs[name] = np.int64(info[name])
         f.attrs["data_label_means"] = np.asarray(info["data_label_means"], dtype=np.float64)
+        f.attrs["description_digest"] = _description_digest(f)
         _text_attribute(f, "recorder", info["recorder"])
         _text_attribute(f, "backend", info["backend"])
         for group in ("/steps", "/eval", "/eval/valid", "/eval/test", "/users", "/modules", "/method", "/status",

@@ -354,7 +354,7 @@ private Q_SLOTS:
     QVERIFY(QTest::qWaitFor([&] { return w.replay().complete(); }, 60000));
     QVERIFY(w.replay().abnormal());
     const QString state = w.replay().stateText();
-    QCOMPARE(state, QString("finished; damaged, shown empty: snapshot 1 (steps 1-10), 2 (steps 11-20), 3 (steps 21-30) and 2 more"));
+    QCOMPARE(state, QString("finished; damaged, shown empty: snapshot 1 (to step 10), 2 (to step 20), 3 (to step 30) and 2 more"));
     QVERIFY2(w.replay().readError().contains("/users/count"), qPrintable(w.replay().readError()));
     auto* label = w.statusBar()->findChildren<QLabel*>().front();
     QVERIFY2(label->text().contains("damaged, shown empty: snapshot 1"), qPrintable(label->text()));

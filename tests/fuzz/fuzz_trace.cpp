@@ -7,15 +7,28 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <string>
 
 #include "trace/trace_reader.h"
 #include "util/error.h"
 
+namespace {
+
+// The file each input is written to, removed when the fuzzer exits.
+struct InputFile
+{
+  std::string path = "/dev/shm/seesaw-fuzz-trace-" + std::to_string(getpid()) + ".h5";
+  ~InputFile() { std::remove(path.c_str()); }
+};
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
-  static const std::string path = "/dev/shm/seesaw-fuzz-trace-" + std::to_string(getpid()) + ".h5";
+  static const InputFile input;
+  const std::string& path = input.path;
   std::ofstream(path, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   try {
     seesaw::TraceReader reader(path);

@@ -128,10 +128,10 @@ private Q_SLOTS:
         QVERIFY2(committed == 0, qPrintable(QString("round %1, %2 committed: %3").arg(round).arg(committed).arg(e.what())));
       }
     }
-    // The writer commits every second: a kill loses the records of the second before it. Three
-    // seconds bound a writer that stopped committing, not its speed.
+    // The writer commits every second: a kill loses the records of the second before it. The bound
+    // is the app's for a writer that stopped committing (10 s), not the writer's pace.
     qInfo("20 kills: the last commit was at most %.2f s old", stalest);
-    QVERIFY2(stalest < 3.0, qPrintable(QString("a kill came %1 s after the last commit").arg(stalest)));
+    QVERIFY2(stalest < 10.0, qPrintable(QString("a kill came %1 s after the last commit").arg(stalest)));
   }
 
   void badFilesAreRefusedWithAMessage()
@@ -269,6 +269,26 @@ private Q_SLOTS:
     }
     qInfo("run description: %d of %zu single-byte flips refused", refused, offsets.size());
     QCOMPARE(refused, static_cast<int>(offsets.size()));
+
+    // A config over 4 KB is an attribute HDF5 stores without a checksum; the digest covers it.
+    const std::string longConfig = file("long-config.h5");
+    RunInfo info = syntheticRunInfo();
+    info.configJson = "{\"name\": \"" + std::string(6000, 'x') + "\"}";
+    {
+      TraceWriter writer(TraceOptions{longConfig, trace::Compression::None, 1000, 1.0, nullptr});
+      writer.begin(info);
+      writer.end(RunEnd{});
+    }
+    QCOMPARE(TraceReader(longConfig).info().configJson, info.configJson);
+    const std::string longBytes = contents(longConfig);
+    const size_t at = longBytes.find(info.configJson);
+    QVERIFY(at != std::string::npos);
+    for (size_t i = 0; i < info.configJson.size(); i += 500) {
+      std::string flipped = longBytes;
+      flipped[at + i] = static_cast<char>(flipped[at + i] ^ 0x04);
+      std::ofstream(damaged, std::ios::binary | std::ios::trunc) << flipped;
+      QVERIFY2(refusal(damaged).contains("does not match its digest"), qPrintable(QString("byte %1 of the config: ").arg(i) + refusal(damaged)));
+    }
   }
 
   // Versions 1 and 2 kept their strings in HDF5's global heap, which has no checksum: such a file
@@ -295,15 +315,12 @@ private Q_SLOTS:
     QVERIFY2(message.contains(QString("global heap collection at byte %1").arg(heap)), qPrintable(message));
     QVERIFY2(message.contains("has size 0"), qPrintable(message));
 
-    // The block the issue zeroed, bytes 4096 to 8191: a refusal or the same description, at once.
+    // A zeroed 4 KB block over the heap, its size field included (bytes 4096-8191 of a trace that
+    // Seesaw wrote in version 2, whose heap starts at byte 2048, were such a block): refused.
     zeroed = bytes;
-    std::fill_n(zeroed.begin() + 4096, std::min<size_t>(4096, bytes.size() - 4096), '\0');
+    std::fill_n(zeroed.begin() + static_cast<std::ptrdiff_t>(heap) + 8, std::min<size_t>(4096, bytes.size() - heap - 8), '\0');
     std::ofstream(damaged, std::ios::binary | std::ios::trunc) << zeroed;
-    try {
-      QVERIFY(sameDescription(TraceReader(damaged).info(), want));
-    } catch (const Error& e) {
-      QVERIFY2(QString(e.what()).contains(QString::fromStdString(damaged)), e.what());
-    }
+    QVERIFY2(refusal(damaged).contains(QString::fromStdString(damaged)), qPrintable(refusal(damaged)));
   }
 
   void anIndependentReaderReadsTheTrace()
