@@ -141,7 +141,7 @@ at::Tensor FeatureEmbeddingImpl::copyRows(const Batch& batch) const
                                   std::to_string(cardinality[f]) + " rows");
         std::memcpy(row + f * dim, rows[f] + c * dim, sizeof(float) * dim);
       }
-      std::memcpy(row + F * dim, dense + b * D, sizeof(float) * D);
+      if (D > 0) std::memcpy(row + F * dim, dense + b * D, sizeof(float) * D);  // without dense columns, dense is null
     }
   });
   return x;
