@@ -43,16 +43,6 @@ size_t attributeSize(hid_t attribute, const std::string& context)
   return static_cast<size_t>(n);
 }
 
-// The file (or memory) type of strings of `width` bytes, NUL-padded.
-Handle fixedStringType(size_t width, H5T_cset_t cset, const std::string& context)
-{
-  Handle type(check(H5Tcopy(H5T_C_S1), context));
-  check(H5Tset_size(type, width), context);
-  check(H5Tset_strpad(type, H5T_STR_NULLPAD), context);
-  check(H5Tset_cset(type, cset), context);
-  return type;
-}
-
 // Strings side by side, each NUL-padded to the longest (at least one byte, HDF5's smallest string).
 struct Packed
 {
@@ -75,7 +65,7 @@ std::vector<std::string> readFixedStrings(hid_t object, hid_t type, size_t n, co
   const size_t width = H5Tget_size(type);
   if (width == 0) throw Error(context + ": unreadable string type");
   // HDF5 converts no character set into another: read in the file's own.
-  Handle memory = fixedStringType(width, H5Tget_cset(type), context);
+  Handle memory = fixedStringType(width, H5T_STR_NULLPAD, H5Tget_cset(type));
   std::string packed(n * width, '\0');
   if (isAttribute) check(H5Aread(object, memory, packed.data()), context);
   else check(H5Dread(object, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, packed.data()), context);
@@ -148,6 +138,15 @@ void check(herr_t status, const std::string& context)
   if (status < 0) throw Error(context + ": " + lastErrorMessage());
 }
 
+Handle fixedStringType(size_t width, H5T_str_t padding, H5T_cset_t characterSet)
+{
+  Handle type(check(H5Tcopy(H5T_C_S1), "HDF5 string type"));
+  check(H5Tset_size(type, width), "HDF5 string type");
+  check(H5Tset_strpad(type, padding), "HDF5 string type");
+  check(H5Tset_cset(type, characterSet), "HDF5 string type");
+  return type;
+}
+
 std::string typeName(hid_t type)
 {
   const std::string bits = std::to_string(8 * H5Tget_size(type));
@@ -194,13 +193,13 @@ bool holdsVariableLengthStrings(hid_t file, const std::vector<const char*>& data
 void writeStringAttribute(hid_t object, const char* name, const std::string& value)
 {
   const Packed p = pack({value});
-  writeAttribute(object, name, fixedStringType(p.width, H5T_CSET_UTF8, std::string("attribute ") + name), scalarSpace(), p.bytes.data());
+  writeAttribute(object, name, fixedStringType(p.width), scalarSpace(), p.bytes.data());
 }
 
 void writeStringListAttribute(hid_t object, const char* name, const std::vector<std::string>& values)
 {
   const Packed p = pack(values);
-  writeAttribute(object, name, fixedStringType(p.width, H5T_CSET_UTF8, std::string("attribute ") + name), listSpace(values.size()), p.bytes.data());
+  writeAttribute(object, name, fixedStringType(p.width), listSpace(values.size()), p.bytes.data());
 }
 
 void writeIntAttribute(hid_t object, const char* name, int64_t value)
@@ -270,7 +269,7 @@ void writeStringDataset(hid_t parent, const char* name, const std::vector<std::s
   // it reads a damaged one's heap index unchecked, out of bounds (1.10). Here damage is refused.
   const std::string context = std::string("dataset ") + name;
   const Packed p = pack(values);
-  Handle type = fixedStringType(p.width, H5T_CSET_UTF8, context);
+  Handle type = fixedStringType(p.width);
   Handle properties(check(H5Pcreate(H5P_DATASET_CREATE), context));
   if (!values.empty()) {
     const hsize_t chunk[1] = {std::min<hsize_t>(values.size(), std::max<hsize_t>(1, (1 << 20) / p.width))};

@@ -66,9 +66,12 @@ std::string typeName(hid_t type);
 void checkType(hid_t type, hid_t expected, const std::string& context);
 void checkDatasetType(hid_t dataset, hid_t expected, const std::string& context);  // of the dataset's type
 
+// A string type of `width` bytes, for the file and for memory.
+Handle fixedStringType(size_t width, H5T_str_t padding = H5T_STR_NULLPAD, H5T_cset_t characterSet = H5T_CSET_UTF8);
+
 // Vocabulary the trace uses. Strings are written fixed-length, NUL-padded to the longest, so that
-// they sit under HDF5's checksums (format version 3); readers take variable-length ones too, once
-// the global heap that holds them is checked (global_heap.h).
+// HDF5 can checksum them (format version 3); readers take variable-length ones too, once the
+// global heap that holds them is checked (global_heap.h).
 // Whether the root's attributes or any of the datasets (those that exist) hold variable-length strings.
 bool holdsVariableLengthStrings(hid_t file, const std::vector<const char*>& datasets);
 void writeStringAttribute(hid_t object, const char* name, const std::string& value);

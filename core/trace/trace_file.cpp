@@ -23,13 +23,7 @@ const char* const kGroups[] = {"/steps", "/eval", "/eval/valid", "/eval/test", "
 // column list that names it is rebuilt by every create, open and series().
 hid_t changeTextType()
 {
-  static const hid_t type = [] {
-    const hid_t t = h5::check(H5Tcopy(H5T_C_S1), "HDF5 string type");
-    h5::check(H5Tset_size(t, kChangeTextBytes), "HDF5 string type");
-    h5::check(H5Tset_strpad(t, H5T_STR_NULLPAD), "HDF5 string type");
-    h5::check(H5Tset_cset(t, H5T_CSET_UTF8), "HDF5 string type");
-    return t;
-  }();
+  static const hid_t type = h5::fixedStringType(kChangeTextBytes).release();
   return type;
 }
 
@@ -169,14 +163,7 @@ Handle openStatus(hid_t file, const char* name)
   return Handle(h5::check(H5Dopen2(file, (std::string("/status/") + name).c_str(), H5P_DEFAULT), std::string("dataset /status/") + name));
 }
 
-Handle messageType()
-{
-  Handle type(h5::check(H5Tcopy(H5T_C_S1), "HDF5 string type"));
-  h5::check(H5Tset_size(type, kStatusMessageBytes), "HDF5 string type");
-  h5::check(H5Tset_strpad(type, H5T_STR_NULLTERM), "HDF5 string type");
-  h5::check(H5Tset_cset(type, H5T_CSET_UTF8), "HDF5 string type");
-  return type;
-}
+Handle messageType() { return h5::fixedStringType(kStatusMessageBytes, H5T_STR_NULLTERM); }
 
 // The type each status dataset has in the file and in memory.
 std::pair<Handle, hid_t> statusType(const std::string& name)

@@ -31,29 +31,33 @@ def _series(f, path, dtype, inner, chunk_rows, inner_chunk=None):
                             shuffle=True, compression="gzip", compression_opts=1, fletcher32=True)
 
 
-def _strings(f, path, values):
-    """Fixed-length NUL-padded UTF-8 strings in deflated, checksummed chunks (HDF5 cannot checksum
-    variable-length ones)."""
+def _fixed_strings(values):
+    """The UTF-8 bytes of values, NUL-padded to the longest (at least one byte), and their h5py type:
+    fixed-length strings, which HDF5 can checksum where it cannot variable-length ones."""
     encoded = [v.encode("utf-8") for v in values]
     width = max([1] + [len(v) for v in encoded])
-    dtype = h5py.string_dtype("utf-8", width)
-    if not encoded:
+    return np.array(encoded, dtype=f"S{width}"), h5py.string_dtype("utf-8", width)
+
+
+def _strings(f, path, values):
+    """Fixed-length strings in deflated, Fletcher-32 checksummed chunks."""
+    encoded, dtype = _fixed_strings(values)
+    width = encoded.dtype.itemsize
+    if not len(encoded):
         return f.create_dataset(path, shape=(0,), dtype=dtype)
     chunk = min(len(encoded), max(1, (1 << 20) // width))
     dataset = f.create_dataset(path, shape=(len(encoded),), dtype=dtype, chunks=(chunk,), compression="gzip",
                                compression_opts=1, fletcher32=True)
     # the bytes are UTF-8 already: written with the file's own type, nothing is converted
-    dataset.id.write(h5py.h5s.ALL, h5py.h5s.ALL, np.array(encoded, dtype=f"S{width}"), mtype=dataset.id.get_type())
+    dataset.id.write(h5py.h5s.ALL, h5py.h5s.ALL, encoded, mtype=dataset.id.get_type())
     return dataset
 
 
 def _texts_attribute(f, name, values, scalar=False):
-    """Fixed-length NUL-padded UTF-8 strings, in the root's checksummed object header: HDF5 keeps
-    variable-length ones in its global heap, unchecked (format version 3)."""
-    encoded = [v.encode("utf-8") for v in values]
-    width = max([1] + [len(v) for v in encoded])
-    data = np.array(encoded[0] if scalar else encoded, dtype=f"S{width}")
-    f.attrs.create(name, data, dtype=h5py.string_dtype("utf-8", width))
+    """Fixed-length strings (format version 3): HDF5 keeps variable-length ones in its global heap,
+    unchecked. An attribute over 4 KB is unchecked too; the description digest covers it."""
+    encoded, dtype = _fixed_strings(values)
+    f.attrs.create(name, encoded[0] if scalar else encoded, dtype=dtype)
 
 
 def _text_attribute(f, name, value):

@@ -106,6 +106,8 @@ inline std::string contents(const std::string& path)
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+inline void writeFile(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes; }
+
 // Replaces the dataset at `name` by one of another type or shape, zero-filled (dims empty: a scalar).
 inline bool replaceDataset(const std::string& path, const char* name, hid_t type, const std::vector<hsize_t>& dims)
 {

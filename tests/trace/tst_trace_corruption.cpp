@@ -152,8 +152,6 @@ QString difference(const Whole& got, const Whole& original)
   return {};
 }
 
-void writeFile(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes; }
-
 // Writes an integer into a scalar dataset or attribute of the file, as its own type.
 bool setInt(const std::string& path, const char* object, int64_t value, bool attribute)
 {

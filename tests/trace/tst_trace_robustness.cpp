@@ -174,7 +174,7 @@ private Q_SLOTS:
     const std::string damaged = file("damaged.h5");
     int refused = 0, read = 0;
     auto attempt = [&](const std::string& content) {
-      std::ofstream(damaged, std::ios::binary | std::ios::trunc) << content;
+      writeFile(damaged, content);
       try {
         TraceReader(damaged).readAll();
         ++read;
@@ -258,7 +258,7 @@ private Q_SLOTS:
     for (size_t at : offsets) {
       std::string flipped = bytes;
       flipped[at] = static_cast<char>(flipped[at] ^ 0x04);  // "click" -> "glick", "{" -> "\x7f", ...
-      std::ofstream(damaged, std::ios::binary | std::ios::trunc) << flipped;
+      writeFile(damaged, flipped);
       try {
         const RunInfo got = TraceReader(damaged).info();
         QVERIFY2(sameDescription(got, want), qPrintable(QString("a flip at byte %1 changed the description unnoticed").arg(at)));
@@ -286,7 +286,7 @@ private Q_SLOTS:
     for (size_t i = 0; i < info.configJson.size(); i += 500) {
       std::string flipped = longBytes;
       flipped[at + i] = static_cast<char>(flipped[at + i] ^ 0x04);
-      std::ofstream(damaged, std::ios::binary | std::ios::trunc) << flipped;
+      writeFile(damaged, flipped);
       QVERIFY2(refusal(damaged).contains("does not match its digest"), qPrintable(QString("byte %1 of the config: ").arg(i) + refusal(damaged)));
     }
   }
@@ -310,7 +310,7 @@ private Q_SLOTS:
     const std::string damaged = file("version2-damaged.h5");
     std::string zeroed = bytes;
     std::fill_n(zeroed.begin() + static_cast<std::ptrdiff_t>(heap) + 16, 16, '\0');  // the first object's header: an empty free space
-    std::ofstream(damaged, std::ios::binary | std::ios::trunc) << zeroed;
+    writeFile(damaged, zeroed);
     const QString message = refusal(damaged);
     QVERIFY2(message.contains(QString("global heap collection at byte %1").arg(heap)), qPrintable(message));
     QVERIFY2(message.contains("has size 0"), qPrintable(message));
@@ -319,7 +319,7 @@ private Q_SLOTS:
     // Seesaw wrote in version 2, whose heap starts at byte 2048, were such a block): refused.
     zeroed = bytes;
     std::fill_n(zeroed.begin() + static_cast<std::ptrdiff_t>(heap) + 8, std::min<size_t>(4096, bytes.size() - heap - 8), '\0');
-    std::ofstream(damaged, std::ios::binary | std::ios::trunc) << zeroed;
+    writeFile(damaged, zeroed);
     QVERIFY2(refusal(damaged).contains(QString::fromStdString(damaged)), qPrintable(refusal(damaged)));
   }
 
