@@ -35,7 +35,7 @@ double replotMs(int points)
   info.taskNames = {"a", "b", "c"};
   info.taskTypes.assign(3, seesaw::TaskType::Binary);
   store.begin(info);
-  seesaw::widgets::RecordBatch batch;
+  seesaw::RecordBatch batch;
   for (int s = 1; s <= points; ++s) {
     seesaw::StepRecord r;
     r.step = s;

@@ -42,12 +42,7 @@ int taskIndex(const RunStore& run, const QString& task) { return indexOf(run.inf
 int pairIndex(const RunStore& run, const QString& task, const QString& other)
 {
   const int k = taskIndex(run, task), l = taskIndex(run, other);
-  if (k < 0 || l < 0 || k == l) return -1;
-  for (int p = 0; p < run.pairs(); ++p) {
-    const auto [a, b] = run.pairTasks(p);
-    if ((a == k && b == l) || (a == l && b == k)) return p;
-  }
-  return -1;
+  return k < 0 || l < 0 || k == l ? -1 : seesaw::pairIndex(k, l, run.tasks());
 }
 
 int levelIndex(const RunStore& run, const QString& level) { return indexOf(run.info().geometryLevels, level); }
@@ -123,8 +118,7 @@ std::vector<std::pair<QString, QString>> Comparison::commonPairs() const
 {
   const QStringList tasks = commonTasks();
   std::vector<std::pair<QString, QString>> out;
-  for (int k = 0; k < tasks.size(); ++k)
-    for (int l = k + 1; l < tasks.size(); ++l) out.emplace_back(tasks[k], tasks[l]);
+  forEachPair(static_cast<int>(tasks.size()), [&](int k, int l) { out.emplace_back(tasks[k], tasks[l]); });
   return out;
 }
 

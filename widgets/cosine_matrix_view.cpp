@@ -68,13 +68,11 @@ void CosineMatrixView::rebuild()
 
 double CosineMatrixView::cellValue(int k, int l) const
 {
-  if (k == l) return store_.stepCount() > 0 ? 1.0 : std::nan("");
   const int index = store_.stepIndexAtOrBefore(store_.cursor());
   if (index < 0) return std::nan("");
-  const int K = store_.tasks();
-  const int a = std::min(k, l), b = std::max(k, l);
-  const int pair = a * K - a * (a + 1) / 2 + (b - a - 1);
-  return store_.cosine(pair)[index];
+  // The diagonal as recorded: NaN where a task's gradient was zero says more than a drawn 1.00.
+  if (k == l) return store_.selfCosine(k)[index];
+  return store_.cosine(pairIndex(k, l, store_.tasks()))[index];
 }
 
 QString CosineMatrixView::cellLabel(int k, int l) const

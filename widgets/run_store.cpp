@@ -14,23 +14,11 @@ void appendColumns(std::vector<QVector<double>>& columns, const std::vector<floa
     columns[k].push_back(k < values.size() ? static_cast<double>(values[k]) : std::nan(""));
 }
 
-// Entity e's rows of a snapshot, as a snapshot of e alone.
-GeometrySnapshot userSlice(const GeometrySnapshot& from, int user, size_t tasks)
+// The store holds the snapshot a record batch brought, not a copy: the pointer keeps the record alive.
+std::shared_ptr<const GeometrySnapshot> sharedSnapshot(const PendingGeometry& snapshot)
 {
-  const auto u = static_cast<size_t>(user), P = tasks * (tasks - 1) / 2;
-  const auto row = [u](const std::vector<float>& values, size_t width) {
-    if (values.size() < (u + 1) * width) return std::vector<float>(width, std::nanf(""));
-    return std::vector<float>(values.begin() + static_cast<std::ptrdiff_t>(u * width), values.begin() + static_cast<std::ptrdiff_t>((u + 1) * width));
-  };
-  GeometrySnapshot out;
-  out.step = from.step;
-  out.windowStart = from.windowStart;
-  const EntityGeometry& users = from.users;
-  out.users.count = {u < users.count.size() ? users.count[u] : 0};
-  out.users.weight = row(users.weight, tasks);
-  for (const LevelGeometry& level : users.levels)
-    out.users.levels.push_back({row(level.cosine, P), row(level.gradNorm, tasks), row(level.magnitudeRatio, tasks)});
-  return out;
+  auto owner = std::make_shared<const PendingGeometry>(snapshot);
+  return {owner, &owner->get()};
 }
 
 }  // namespace
@@ -51,6 +39,7 @@ void RunStore::begin(const RunInfo& info)
   ratio_.assign(K, {});
   weight_.assign(K, {});
   cosine_.assign(P, {});
+  selfCosine_.assign(K, {});
   moduleCosine_.assign(M * P, {});
   flags_.clear();
   flaggedSteps_.clear();
@@ -75,15 +64,6 @@ void RunStore::begin(const RunInfo& info)
   Q_EMIT selectedUserChanged(selectedUser_);
 }
 
-std::pair<int, int> RunStore::pairTasks(int pair) const
-{
-  const int K = tasks();
-  for (int k = 0, p = 0; k < K; ++k)
-    for (int l = k + 1; l < K; ++l, ++p)
-      if (p == pair) return {k, l};
-  return {-1, -1};
-}
-
 QString RunStore::pairName(int pair) const
 {
   const auto [k, l] = pairTasks(pair);
@@ -102,11 +82,11 @@ void RunStore::append(const RecordBatch& batch)
     appendColumns(gradNorm_, r.gradNorm);
     appendColumns(ratio_, r.magnitudeRatio);
     appendColumns(weight_, r.weight);
-    std::vector<float> pairCosine;
+    appendColumns(cosine_, pairEntries(r.cosine, K));
+    std::vector<float> diagonal;
     if (r.cosine.size() == static_cast<size_t>(K * K))
-      for (int k = 0; k < K; ++k)
-        for (int l = k + 1; l < K; ++l) pairCosine.push_back(r.cosine[static_cast<size_t>(k * K + l)]);
-    appendColumns(cosine_, pairCosine);
+      for (int k = 0; k < K; ++k) diagonal.push_back(r.cosine[static_cast<size_t>(k * K + k)]);
+    appendColumns(selfCosine_, diagonal);
     appendColumns(moduleCosine_, r.moduleCosine);
     flags_.push_back(r.flags);
     if (r.flags & (kStepNonFinite | kStepSkipped)) flaggedSteps_.push_back(static_cast<double>(r.step));
@@ -125,10 +105,10 @@ void RunStore::append(const RecordBatch& batch)
     }
   }
   changes_.insert(changes_.end(), batch.changes.begin(), batch.changes.end());
-  for (const auto& s : batch.snapshots) {
-    snapshots_.push_back(s);
-    snapshotSteps_.push_back(s->step);
-    windowStarts_.push_back(s->windowStart);
+  for (const PendingGeometry& s : batch.snapshots) {
+    snapshots_.push_back(sharedSnapshot(s));
+    snapshotSteps_.push_back(snapshots_.back()->step);
+    windowStarts_.push_back(snapshots_.back()->windowStart);
     if (source_) keepResident(snapshotCount() - 1);
   }
   Q_EMIT grown();
@@ -193,7 +173,11 @@ const std::vector<GeometrySnapshot>& RunStore::userHistory(int user) const
   const auto n = static_cast<size_t>(snapshotCount());
   for (size_t i = history_.rows.size(); i < n; ++i) {
     if (const auto& held = snapshots_[i]) {
-      history_.rows.push_back(userSlice(*held, user, static_cast<size_t>(tasks())));
+      GeometrySnapshot row;
+      row.step = held->step;
+      row.windowStart = held->windowStart;
+      row.users = entityRow(held->users, static_cast<size_t>(user), static_cast<size_t>(tasks()));
+      history_.rows.push_back(std::move(row));
     } else if (source_) {
       // Let go of to bound memory: one read of this user's rows beats reading whole snapshots.
       history_.rows = source_->userHistory(user, snapshotCount());

@@ -16,18 +16,10 @@
 #include <optional>
 #include <vector>
 
-#include "train/records.h"
+#include "records/record_batch.h"
+#include "records/task_pairs.h"
 
 namespace seesaw::widgets {
-
-struct RecordBatch
-{
-  std::vector<StepRecord> steps;
-  std::vector<EvalRecord> evals;
-  std::vector<std::shared_ptr<const GeometrySnapshot>> snapshots;
-  std::vector<ChangeRecord> changes;
-  bool empty() const { return steps.empty() && evals.empty() && snapshots.empty() && changes.empty(); }
-};
 
 // One evaluation split over steps: per task, NaN where a metric does not apply.
 struct EvalSeries
@@ -63,11 +55,11 @@ public:
   bool started() const { return started_; }
   const std::optional<RunEnd>& runEnd() const { return end_; }
   int tasks() const { return static_cast<int>(info_.taskNames.size()); }
-  int pairs() const { return tasks() * (tasks() - 1) / 2; }
+  int pairs() const { return pairCount(tasks()); }
   int modules() const { return static_cast<int>(info_.moduleNames.size()); }
   // "click / like": the tasks of pair p, in the records' pair order.
   QString pairName(int pair) const;
-  std::pair<int, int> pairTasks(int pair) const;
+  std::pair<int, int> pairTasks(int pair) const { return seesaw::pairTasks(pair, tasks()); }
   QString taskName(int task) const { return QString::fromStdString(info_.taskNames.at(static_cast<size_t>(task))); }
 
   // Step series, all of stepCount() values.
@@ -80,6 +72,8 @@ public:
   const QVector<double>& magnitudeRatio(int task) const { return ratio_.at(static_cast<size_t>(task)); }
   const QVector<double>& weight(int task) const { return weight_.at(static_cast<size_t>(task)); }
   const QVector<double>& cosine(int pair) const { return cosine_.at(static_cast<size_t>(pair)); }
+  // The diagonal of the step's cosine matrix: 1, or NaN where the task's gradient was zero or broken.
+  const QVector<double>& selfCosine(int task) const { return selfCosine_.at(static_cast<size_t>(task)); }
   const QVector<double>& moduleCosine(int module, int pair) const;
   const std::vector<uint32_t>& flags() const { return flags_; }
   // The record index of the last step at or before `step`; -1 before the first.
@@ -138,7 +132,7 @@ private:
   bool started_ = false;
   std::optional<RunEnd> end_;
   QVector<double> steps_, epochs_, wallTimes_;
-  std::vector<QVector<double>> loss_, gradNorm_, ratio_, weight_, cosine_, moduleCosine_;
+  std::vector<QVector<double>> loss_, gradNorm_, ratio_, weight_, cosine_, selfCosine_, moduleCosine_;
   std::vector<uint32_t> flags_;
   QVector<double> flaggedSteps_;
   EvalSeries valid_;

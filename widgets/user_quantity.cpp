@@ -6,13 +6,14 @@
 
 #include <cmath>
 
+#include "records/task_pairs.h"
 #include "widgets/run_store.h"
 
 namespace seesaw::widgets {
 
 double userValue(const EntityGeometry& g, int tasks, int user, const UserQuantity& q)
 {
-  const auto u = static_cast<size_t>(user), K = static_cast<size_t>(tasks), P = K * (K - 1) / 2;
+  const auto u = static_cast<size_t>(user), K = static_cast<size_t>(tasks), P = static_cast<size_t>(pairCount(tasks));
   const auto at = [](const std::vector<float>& v, size_t i) { return i < v.size() ? static_cast<double>(v[i]) : std::nan(""); };
   if (q.kind == UserQuantity::Kind::Weight) return at(g.weight, u * K + static_cast<size_t>(q.index));
   if (q.level < 0 || static_cast<size_t>(q.level) >= g.levels.size()) return std::nan("");
@@ -28,8 +29,7 @@ double userValue(const EntityGeometry& g, int tasks, int user, const UserQuantit
 
 bool conflicting(const EntityGeometry& g, int tasks, int user, int level, double threshold)
 {
-  const int pairs = tasks * (tasks - 1) / 2;
-  for (int p = 0; p < pairs; ++p)
+  for (int p = 0; p < pairCount(tasks); ++p)
     if (userValue(g, tasks, user, UserQuantity{UserQuantity::Kind::Cosine, p, level}) < threshold) return true;
   return false;
 }

@@ -6,7 +6,8 @@
 
 #include <QWidget>
 
-#include "train/records.h"
+#include "records/geometry_snapshot.h"
+#include "records/run_info.h"
 
 class QComboBox;
 

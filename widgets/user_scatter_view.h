@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "train/records.h"
+#include "records/geometry_snapshot.h"
 
 class QCustomPlot;
 class QCPGraph;

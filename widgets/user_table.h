@@ -12,7 +12,7 @@
 #include <optional>
 #include <vector>
 
-#include "train/records.h"
+#include "records/geometry_snapshot.h"
 
 class QCheckBox;
 class QComboBox;

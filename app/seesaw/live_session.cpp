@@ -97,28 +97,25 @@ void LiveSession::waitForEnd()
 
 void LiveSession::drain()
 {
-  QueuedRecords queued = queue_.take();
-  if (queued.info) store_.begin(*queued.info);
+  RecordBatch batch = queue_.take();
+  if (batch.info) store_.begin(*batch.info);
   // Moved into the pool's task, so that the GUI thread keeps no reference: whoever drops the last
   // one zeroes the window's buffer for reuse (GeometryWindow), which is no work for the GUI thread.
-  for (PendingGeometry& pending : queued.snapshots)
-    deriving_.push_back(QtConcurrent::run([pending = std::move(pending)]() -> std::shared_ptr<const GeometrySnapshot> {
+  for (PendingGeometry& pending : batch.snapshots)
+    deriving_.push_back(QtConcurrent::run([pending = std::move(pending)]() -> PendingGeometry {
       try {
-        return std::make_shared<const GeometrySnapshot>(pending.get());
+        return readyGeometry(pending.get());
       } catch (const std::exception&) {
-        return nullptr;  // out of memory for a huge snapshot: the views go without it, the run goes on
+        return {};  // out of memory for a huge snapshot: the views go without it, the run goes on
       }
     }));
-  widgets::RecordBatch batch;
-  batch.steps = std::move(queued.steps);
-  batch.evals = std::move(queued.evals);
-  batch.changes = std::move(queued.changes);
+  batch.snapshots.clear();
   while (!deriving_.empty() && deriving_.front().isFinished()) {
-    if (auto snapshot = deriving_.front().result()) batch.snapshots.push_back(std::move(snapshot));
+    if (PendingGeometry snapshot = deriving_.front().result(); snapshot.valid()) batch.snapshots.push_back(std::move(snapshot));
     deriving_.pop_front();
   }
   store_.append(batch);
-  if (queued.end) end_ = queued.end;
+  if (batch.end) end_ = batch.end;
   if (end_ && deriving_.empty()) {
     store_.end(*end_);
     end_.reset();

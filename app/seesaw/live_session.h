@@ -74,7 +74,7 @@ private:
   RunControl control_;
   QThread* thread_ = nullptr;
   QTimer drainTimer_;
-  std::deque<QFuture<std::shared_ptr<const GeometrySnapshot>>> deriving_;
+  std::deque<QFuture<PendingGeometry>> deriving_;
   std::optional<RunEnd> end_;  // the trainer's end, handed to the store once every snapshot is in
   std::mutex errorMutex_;
   std::string threadError_;    // set by the worker when the run could not start or threw

@@ -18,6 +18,7 @@
 #include "config/run_config.h"
 #include "train/branch.h"
 #include "train/checkpoint.h"
+#include "train/run_validation.h"
 #include "util/blas_check.h"
 #include "util/error.h"
 #include "widgets/comparison.h"

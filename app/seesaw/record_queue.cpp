@@ -38,11 +38,11 @@ void RecordQueue::end(const RunEnd& end)
   queued_.end = end;
 }
 
-QueuedRecords RecordQueue::take()
+RecordBatch RecordQueue::take()
 {
   std::lock_guard<std::mutex> lock(mutex_);
-  QueuedRecords out = std::move(queued_);
-  queued_ = QueuedRecords{};
+  RecordBatch out = std::move(queued_);
+  queued_ = RecordBatch{};
   return out;
 }
 

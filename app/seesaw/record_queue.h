@@ -6,22 +6,10 @@
 // trainer's pending window sums and derived off the GUI thread (LiveSession).
 
 #include <mutex>
-#include <optional>
-#include <vector>
 
-#include "train/records.h"
+#include "records/record_sink.h"
 
 namespace seesaw::app {
-
-struct QueuedRecords
-{
-  std::optional<RunInfo> info;
-  std::vector<StepRecord> steps;
-  std::vector<EvalRecord> evals;
-  std::vector<PendingGeometry> snapshots;
-  std::vector<ChangeRecord> changes;
-  std::optional<RunEnd> end;
-};
 
 class RecordQueue : public RecordSink
 {
@@ -34,11 +22,11 @@ public:
   void end(const RunEnd& end) override;
 
   // Everything queued since the last take.
-  QueuedRecords take();
+  RecordBatch take();
 
 private:
   std::mutex mutex_;
-  QueuedRecords queued_;
+  RecordBatch queued_;
 };
 
 }  // namespace seesaw::app

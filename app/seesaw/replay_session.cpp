@@ -67,9 +67,9 @@ public:
   }
 
   // A snapshot's users (the views read no items); throws seesaw::Error when it cannot be read.
-  std::shared_ptr<const GeometrySnapshot> read(int index) const
+  GeometrySnapshot read(int index) const
   {
-    return std::make_shared<const GeometrySnapshot>(locked([index](TraceReader& r) { return r.snapshot(index, false); }));
+    return locked([index](TraceReader& r) { return r.snapshot(index, false); });
   }
 
   std::shared_ptr<const GeometrySnapshot> snapshot(int index) const override
@@ -80,7 +80,7 @@ public:
         if (i == index && snapshot) return snapshot;  // null: still being read, read it here instead
     }
     try {
-      return read(index);
+      return std::make_shared<const GeometrySnapshot>(read(index));
     } catch (const std::exception&) {
       return nullptr;  // the streaming worker met it first and said why
     }
@@ -114,7 +114,7 @@ public:
     std::shared_ptr<const GeometrySnapshot> snapshot;
     if (!skip) {
       try {
-        snapshot = read(index);
+        snapshot = std::make_shared<const GeometrySnapshot>(read(index));
       } catch (const std::exception&) {
         // Given up: read again, and reported, when asked for.
       }
@@ -164,7 +164,7 @@ void ReplaySession::open(const QString& path)
   auto trace = std::make_shared<SharedTrace>(path.toStdString());  // throws, naming the file
   trace->locked([](TraceReader& r) { return r.refresh(); });  // a reader another session opened earlier is behind
   ReadCounts counts;
-  const widgets::RecordBatch first = newRecords(*trace, counts);
+  const RecordBatch first = newRecords(*trace, counts);
   close();
   trace_ = std::move(trace);
   stream_ = std::make_shared<Stream>();
@@ -255,7 +255,7 @@ void ReplaySession::poll()
     // Another session of the same file may have refreshed the shared reader first: what is new
     // to this one is what it has not read yet, whoever refreshed.
     trace_->locked([](TraceReader& r) { return r.refresh(); });
-    if (widgets::RecordBatch batch = newRecords(*trace_, read_); !batch.empty()) store_.append(batch);
+    if (RecordBatch batch = newRecords(*trace_, read_); !batch.empty()) store_.append(batch);
     streamSnapshots();
   } catch (const std::exception& e) {
     // The file went bad under us (truncated, replaced): keep what is shown, say why, stop following.
@@ -272,9 +272,9 @@ void ReplaySession::poll()
   Q_EMIT stateChanged();  // also for the heartbeat's age
 }
 
-widgets::RecordBatch ReplaySession::newRecords(const SharedTrace& trace, ReadCounts& read)
+RecordBatch ReplaySession::newRecords(const SharedTrace& trace, ReadCounts& read)
 {
-  widgets::RecordBatch batch;
+  RecordBatch batch;
   trace.locked([&](TraceReader& r) {
     for (int64_t first = read.steps; first < r.stepCount(); first += kStepBlock) {
       auto steps = r.steps(first, std::min(kStepBlock, r.stepCount() - first));
@@ -310,22 +310,22 @@ void ReplaySession::streamSnapshots()
     for (int i = first; i < committed; ++i) {
       stream->room.acquire();
       if (stream->cancel) return;
-      std::shared_ptr<const GeometrySnapshot> snapshot;
+      PendingGeometry snapshot;
       QString error, damaged;
       try {
-        snapshot = trace->read(i);
+        snapshot = readyGeometry(trace->read(i));
       } catch (const std::exception& e) {
         // The views still get the window, empty, so that the others keep their places (its steps
         // come from the step index, already read).
-        auto empty = std::make_shared<GeometrySnapshot>();
+        GeometrySnapshot empty;
         trace->locked([&](TraceReader& r) {
-          empty->step = r.snapshotSteps()[static_cast<size_t>(i)];
-          empty->windowStart = i == 0 ? 1 : r.snapshotSteps()[static_cast<size_t>(i - 1)] + 1;
+          empty.step = r.snapshotSteps()[static_cast<size_t>(i)];
+          empty.windowStart = i == 0 ? 1 : r.snapshotSteps()[static_cast<size_t>(i - 1)] + 1;
         });
         // Named by its last step, which the step index holds (its first is in the damaged rows).
-        damaged = tr("%1 (to step %2)").arg(i + 1).arg(empty->step);
+        damaged = tr("%1 (to step %2)").arg(i + 1).arg(empty.step);
         error = tr("snapshot %1 cannot be read: %2").arg(damaged, QString::fromUtf8(e.what()));
-        snapshot = std::move(empty);
+        snapshot = readyGeometry(std::move(empty));
       }
       QMetaObject::invokeMethod(this, [this, stream, snapshot, error, damaged] { addSnapshot(stream, snapshot, error, damaged); },
                                 Qt::QueuedConnection);
@@ -333,7 +333,7 @@ void ReplaySession::streamSnapshots()
   });
 }
 
-void ReplaySession::addSnapshot(const std::shared_ptr<Stream>& stream, std::shared_ptr<const GeometrySnapshot> snapshot, const QString& error,
+void ReplaySession::addSnapshot(const std::shared_ptr<Stream>& stream, PendingGeometry snapshot, const QString& error,
                                 const QString& damaged)
 {
   stream->room.release();
@@ -342,7 +342,7 @@ void ReplaySession::addSnapshot(const std::shared_ptr<Stream>& stream, std::shar
     readError_ = error;
     damagedSnapshots_.append(damaged);
   }
-  widgets::RecordBatch batch;
+  RecordBatch batch;
   batch.snapshots.push_back(std::move(snapshot));
   store_.append(batch);
   if (!streaming_.isRunning()) streamSnapshots();  // what a poll found while the worker was busy

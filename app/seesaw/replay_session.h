@@ -19,11 +19,10 @@
 
 #include <memory>
 
-#include "train/records.h"
+#include "records/record_batch.h"
 
 namespace seesaw::widgets {
 class RunStore;
-struct RecordBatch;
 }
 
 namespace seesaw::app {
@@ -81,13 +80,13 @@ private:
     int64_t steps = 0, valid = 0, test = 0, changes = 0;
   };
   // The committed records past `read`, which it then counts.
-  static widgets::RecordBatch newRecords(const SharedTrace& trace, ReadCounts& read);
+  static RecordBatch newRecords(const SharedTrace& trace, ReadCounts& read);
 
   QString runStateText() const;  // the trace's state alone
   void poll();
   void streamSnapshots();
   // error: why the snapshot could not be read (it comes empty), damaged: which one, in words.
-  void addSnapshot(const std::shared_ptr<Stream>& stream, std::shared_ptr<const GeometrySnapshot> snapshot, const QString& error,
+  void addSnapshot(const std::shared_ptr<Stream>& stream, PendingGeometry snapshot, const QString& error,
                    const QString& damaged);
   void finishIfComplete();
   void readAheadOf(qint64 step);

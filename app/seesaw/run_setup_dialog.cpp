@@ -19,6 +19,7 @@
 #include "app/seesaw/column_mapping_dialog.h"
 #include "app/seesaw/method_form.h"
 #include "app/seesaw/number_box.h"
+#include "train/run_validation.h"
 
 namespace seesaw::app {
 namespace {

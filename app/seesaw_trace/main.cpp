@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "records/task_pairs.h"
 #include "trace/trace_reader.h"
 #include "util/error.h"
 
@@ -21,8 +22,7 @@ using seesaw::TraceReader;
 std::vector<std::string> pairNames(const std::vector<std::string>& tasks)
 {
   std::vector<std::string> out;
-  for (size_t k = 0; k < tasks.size(); ++k)
-    for (size_t l = k + 1; l < tasks.size(); ++l) out.push_back(tasks[k] + "/" + tasks[l]);
+  seesaw::forEachPair(static_cast<int>(tasks.size()), [&](int k, int l) { out.push_back(tasks[size_t(k)] + "/" + tasks[size_t(l)]); });
   return out;
 }
 
@@ -74,8 +74,7 @@ void exportSteps(const TraceReader& reader, std::ostream& out)
     for (const auto& r : reader.steps(first, std::min(kBlock, reader.stepCount() - first))) {
       out << r.step << "," << number(r.epoch) << "," << number(r.wallTime) << "," << number(r.lr) << "," << r.flags;
       for (const auto* v : {&r.loss, &r.gradNorm, &r.magnitudeRatio, &r.weight}) values(out, *v, 0, K);
-      for (size_t k = 0; k < K; ++k)
-        for (size_t l = k + 1; l < K; ++l) values(out, r.cosine, k * K + l, 1);
+      values(out, seesaw::pairEntries(r.cosine, static_cast<int>(K)), 0, pairs.size());
       values(out, r.moduleCosine, 0, r.moduleCosine.size());
       values(out, r.methodState, 0, r.methodState.size());
       out << "\n";

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <optional>
 
-#include "train/records.h"
+#include "records/record_sink.h"
 
 namespace seesaw {
 

@@ -26,6 +26,7 @@
 #include "train/branch.h"
 #include "train/checkpoint.h"
 #include "train/prepared_data.h"
+#include "train/run_validation.h"
 #include "train/trainer.h"
 #include "trace/trace_writer.h"
 #include "util/error.h"

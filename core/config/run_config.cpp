@@ -1,17 +1,12 @@
 #include "config/run_config.h"
 
-#include <algorithm>
-#include <cmath>
+#include <cstdlib>
 #include <fstream>
-#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
-#include <thread>
 
-#include "methods/registry.h"
-#include "train/geometry_levels.h"
+#include "config/json_reader.h"
 #include "util/enum_names.h"
 #include "util/error.h"
 #include "util/regular_file.h"
@@ -23,70 +18,7 @@ const std::map<std::string, std::string>& embeddedPresets();
 
 namespace {
 
-// A number as a person reads it: 0.001, 1e+30, inf.
-std::string numberText(double v)
-{
-  std::ostringstream text;
-  text << v;
-  return text.str();
-}
-
 using nlohmann::json;
-
-// The path of the value a JSON parser was reading when it failed ("train.lr", "model.tower_hidden[1]"):
-// for the one error nlohmann reports without a place, a number beyond double's range.
-class ValuePath : public nlohmann::json_sax<json>
-{
-public:
-  std::string path() const
-  {
-    std::string out;
-    for (const Frame& f : frames_) out += f.object ? (out.empty() ? "" : ".") + f.key : "[" + std::to_string(f.index) + "]";
-    return out;
-  }
-
-  bool null() override { return done(); }
-  bool boolean(bool) override { return done(); }
-  bool number_integer(number_integer_t) override { return done(); }
-  bool number_unsigned(number_unsigned_t) override { return done(); }
-  bool number_float(number_float_t, const string_t&) override { return done(); }
-  bool string(string_t&) override { return done(); }
-  bool binary(binary_t&) override { return done(); }
-  bool start_object(std::size_t) override { return push(true); }
-  bool key(string_t& k) override
-  {
-    frames_.back().key = k;
-    return true;
-  }
-  bool end_object() override { return pop(); }
-  bool start_array(std::size_t) override { return push(false); }
-  bool end_array() override { return pop(); }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
-
-private:
-  struct Frame
-  {
-    bool object;
-    std::string key;
-    size_t index = 0;
-  };
-  bool done()
-  {
-    if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
-    return true;
-  }
-  bool push(bool object)
-  {
-    frames_.push_back({object, {}, 0});
-    return true;
-  }
-  bool pop()
-  {
-    frames_.pop_back();
-    return done();
-  }
-  std::vector<Frame> frames_;
-};
 
 const EnumNames<ModelType> kModelNames = {
     {ModelType::SharedBottom, "shared-bottom"}, {ModelType::MMoE, "mmoe"}, {ModelType::PLE, "ple"}};
@@ -95,85 +27,6 @@ const EnumNames<OptimizerType> kOptimizerNames = {
 const EnumNames<TaskType> kTaskTypeNames = {{TaskType::Binary, "binary"}, {TaskType::Regression, "regression"}};
 const EnumNames<SplitMethod> kSplitNames = {{SplitMethod::Random, "random"}, {SplitMethod::TimePerUser, "time"}};
 const EnumNames<NonFinitePolicy> kNonFiniteNames = {{NonFinitePolicy::Stop, "stop"}, {NonFinitePolicy::Skip, "skip"}};
-
-// Reads one JSON object field by field; refuses unknown fields so that typos do not pass silently.
-class ObjectReader
-{
-public:
-  ObjectReader(const json& object, std::string path) : object_(object), path_(std::move(path))
-  {
-    if (!object_.is_object()) throw Error("config field " + where() + ": must be an object");
-  }
-  ~ObjectReader() = default;
-
-  template <typename T>
-  void read(const char* key, T& out)
-  {
-    seen_.insert(key);
-    auto it = object_.find(key);
-    if (it == object_.end()) return;
-    out = convert<T>(*it, field(key));
-  }
-
-  const json* child(const char* key)
-  {
-    seen_.insert(key);
-    auto it = object_.find(key);
-    return it == object_.end() ? nullptr : &*it;
-  }
-
-  void finish() const
-  {
-    for (auto it = object_.begin(); it != object_.end(); ++it)
-      if (!seen_.count(it.key())) throw Error("config field " + field(it.key().c_str()) + ": unknown field");
-  }
-
-  std::string field(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
-  std::string where() const { return path_.empty() ? "(root)" : path_; }
-
-private:
-  // Strict conversion: nlohmann would turn 2.7 or true into an integer and -1 into a huge
-  // unsigned seed without a word.
-  template <typename T>
-  static T convert(const json& value, const std::string& path)
-  {
-    auto refuse = [&](const std::string& expected) -> T {
-      throw Error("config field " + path + ": expected " + expected + ", found " + value.dump());
-    };
-    if constexpr (std::is_same_v<T, bool>) {
-      if (!value.is_boolean()) return refuse("true or false");
-      return value.get<bool>();
-    } else if constexpr (std::is_integral_v<T>) {
-      if (!value.is_number_integer()) return refuse("an integer");
-      if (value.is_number_unsigned()) {
-        const auto v = value.get<uint64_t>();
-        if (v > static_cast<uint64_t>(std::numeric_limits<T>::max())) return refuse("a smaller integer");
-        return static_cast<T>(v);
-      }
-      const auto v = value.get<int64_t>();
-      if (v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
-          (v > 0 && static_cast<uint64_t>(v) > static_cast<uint64_t>(std::numeric_limits<T>::max())))
-        return refuse(std::is_unsigned_v<T> ? "a non-negative integer" : "a smaller integer");
-      return static_cast<T>(v);
-    } else if constexpr (std::is_floating_point_v<T>) {
-      if (!value.is_number()) return refuse("a number");
-      return value.get<T>();
-    } else if constexpr (std::is_same_v<T, std::string>) {
-      if (!value.is_string()) return refuse("a string");
-      return value.get<std::string>();
-    } else {
-      if (!value.is_array()) return refuse("a list");
-      T out;
-      for (size_t i = 0; i < value.size(); ++i)
-        out.push_back(convert<typename T::value_type>(value[i], path + "[" + std::to_string(i) + "]"));
-      return out;
-    }
-  }
-
-  const json& object_;
-  std::string path_;
-  std::set<std::string> seen_;
-};
 
 void readColumns(const json& j, ColumnMapping& m)
 {
@@ -360,9 +213,8 @@ RunConfig parseRunConfig(const std::string& jsonText, const std::string& sourceN
   } catch (const json::parse_error& e) {
     throw Error(sourceName + ": not valid JSON (" + e.what() + ")");
   } catch (const json::out_of_range&) {
-    ValuePath where;
-    json::sax_parse(jsonText, &where);
-    const std::string field = where.path().empty() ? "the config (a number at its top level)" : "config field " + where.path();
+    const std::string path = failingValuePath(jsonText);
+    const std::string field = path.empty() ? "the config (a number at its top level)" : "config field " + path;
     throw Error(sourceName + ": " + field + ": the number is out of range (beyond +-1.8e308)");
   }
   RunConfig config;
@@ -420,114 +272,6 @@ RunConfig presetConfig(const std::string& name)
     throw Error("unknown preset '" + name + "' (known: " + known + ")");
   }
   return parseRunConfig(it->second, "preset " + name, "");
-}
-
-void validate(const RunConfig& c)
-{
-  auto require = [](bool ok, const std::string& field, const std::string& why) {
-    if (!ok) throw Error("config field " + field + ": " + why);
-  };
-  const auto& d = c.data;
-  require(d.source == "demo" || d.source == "kuairand" || d.source == "census" || d.source == "file" ||
-              d.source == "synthetic",
-          "data.source", "unknown source '" + d.source + "' (demo, kuairand, census, file, synthetic)");
-  if (d.source == "kuairand" || d.source == "census" || d.source == "file")
-    require(!d.path.empty(), "data.path", "the '" + d.source + "' source needs a file (--data FILE)");
-  require(d.split.validFraction >= 0 && d.split.validFraction < 1, "data.split.valid", "must lie in [0, 1)");
-  require(d.split.testFraction >= 0 && d.split.testFraction < 1, "data.split.test", "must lie in [0, 1)");
-  require(d.split.validFraction + d.split.testFraction < 1, "data.split.test", "with data.split.valid, must leave rows to train on (sum below 1)");
-  if (d.source == "file") {
-    require(!d.columns.user.empty(), "data.columns.user", "is required");
-    require(!d.columns.item.empty(), "data.columns.item", "is required");
-    require(!d.columns.tasks.empty(), "data.columns.tasks", "needs at least one task (K = 0)");
-    require(d.split.method != SplitMethod::TimePerUser || !d.columns.timestamp.empty(), "data.split.method",
-            "'time' needs a timestamp column (data.columns.timestamp); split at random, or map one");
-  }
-  if (d.source == "synthetic") {
-    require(d.synthetic.tasks >= 1, "data.synthetic.tasks", "must be at least 1 (K = 0)");
-    require(d.synthetic.sineTerms >= 0, "data.synthetic.sine_terms", "must not be negative");
-  }
-  require(d.tasks.empty() || d.source == "kuairand" || d.source == "demo", "data.tasks",
-          "applies to the kuairand and demo sources only; the file source maps tasks in data.columns.tasks");
-  if (d.source == "file") {
-    const auto& cols = d.columns;
-    require(cols.header || !cols.columnNames.empty(), "data.columns.column_names", "is required when header is false");
-    require(!cols.header || cols.columnNames.empty(), "data.columns.column_names",
-            "names the columns of a file without a header; set header to false, or drop column_names");
-    std::set<std::string> features;
-    for (const auto& name : std::vector<std::string>{cols.user, cols.item})
-      require(features.insert(name).second, "data.columns", "column '" + name + "' is mapped twice");
-    for (const auto& name : cols.categorical)
-      require(features.insert(name).second, "data.columns.categorical", "column '" + name + "' is mapped twice");
-    for (const auto& name : cols.dense)
-      require(features.insert(name).second, "data.columns.dense", "column '" + name + "' is mapped twice");
-    std::set<std::string> taskNames;
-    for (const auto& t : cols.tasks)
-      require(taskNames.insert(t.name).second, "data.columns.tasks", "task name '" + t.name + "' appears twice");
-  }
-  {
-    std::set<std::string> taskColumns;
-    for (const auto& t : d.tasks) require(taskColumns.insert(t).second, "data.tasks", "task '" + t + "' appears twice");
-  }
-
-  // Sizes have upper bounds as well: a few zeros too many must be refused by name here, not end
-  // in a LibTorch allocation failure (or a machine out of memory) after the data has loaded.
-  const auto& m = c.model;
-  require(m.embeddingDim > 0 && m.embeddingDim <= 4096, "model.embedding_dim", "must lie in [1, 4096]");
-  auto positiveList = [&](const std::vector<int>& v, const char* field, bool allowEmpty) {
-    require(allowEmpty || !v.empty(), field, "must not be empty");
-    require(v.size() <= 64, field, "has more than 64 layers");
-    for (int x : v) require(x > 0 && x <= 65536, field, "every size must lie in [1, 65536]");
-  };
-  positiveList(m.bottomHidden, "model.bottom_hidden", false);
-  positiveList(m.expertHidden, "model.expert_hidden", false);
-  positiveList(m.towerHidden, "model.tower_hidden", true);
-  require(m.experts >= 1 && m.experts <= 1024, "model.experts", "must lie in [1, 1024]");
-  require(m.levels >= 1 && m.levels <= 16, "model.levels", "must lie in [1, 16]");
-  require(m.sharedExperts >= 1 && m.sharedExperts <= 1024, "model.shared_experts", "must lie in [1, 1024]");
-  require(m.specificExperts >= 0 && m.specificExperts <= 1024, "model.specific_experts", "must lie in [0, 1024]");
-  require(m.dtrnTaskDim >= 1 && m.dtrnTaskDim <= 65536, "model.dtrn_task_dim", "must lie in [1, 65536]");
-  require(m.dtrnHyperHidden >= 1 && m.dtrnHyperHidden <= 65536, "model.dtrn_hyper_hidden", "must lie in [1, 65536]");
-  require(m.dtrnReduction >= 1 && m.dtrnReduction <= 65536, "model.dtrn_reduction", "must lie in [1, 65536]");
-  require(m.splitTask.empty() || m.type == ModelType::MMoE, "model.split_task", "only model type mmoe has split towers (DRGrad's Split-MMoE)");
-  require(!m.ppnet || m.type == ModelType::MMoE, "model.ppnet", "only model type mmoe has the personalized gate (DRGrad's Split-MMoE)");
-
-  const auto& t = c.train;
-  require(t.steps >= 0, "train.steps", "must not be negative");
-  require(t.steps > 0 || (t.epochs > 0 && t.epochs <= 1e6), "train.epochs", "must lie in (0, 1e6] when train.steps is 0");
-  require(t.batchSize > 0 && t.batchSize <= (1 << 24), "train.batch_size", "must lie in [1, 16,777,216]");
-  require(std::isfinite(t.lr) && t.lr > 0 && t.lr <= 100, "train.lr", "must lie in (0, 100], found " + numberText(t.lr));
-  require(t.weightDecay >= 0, "train.weight_decay", "must not be negative");
-  require(std::isfinite(t.l2Step) && t.l2Step >= 0, "train.l2_step", "must be a finite number, 0 or more");
-  require(t.momentum >= 0 && t.momentum < 1, "train.momentum", "must lie in [0, 1)");
-  for (double w : t.taskWeights) require(std::isfinite(w) && w >= 0, "train.task_weights", "weights must be finite and not negative");
-  require(t.evalEvery >= 0, "train.eval_every", "must not be negative");
-  require(t.recordEvery >= 1, "train.record_every", "must be at least 1");
-  require(t.userSnapshotEvery >= 0, "train.user_snapshot_every", "must not be negative");
-  for (size_t i = 0; i < t.geometryLevels.size(); ++i) {
-    const std::string& level = t.geometryLevels[i];
-    const auto& names = geometryLevelNames();
-    require(std::find(names.begin(), names.end(), level) != names.end(), "train.geometry_levels",
-            "unknown level '" + level + "' (embedding, representation, exact)");
-    require(std::find(t.geometryLevels.begin(), t.geometryLevels.begin() + static_cast<long>(i), level) ==
-                t.geometryLevels.begin() + static_cast<long>(i),
-            "train.geometry_levels", "lists '" + level + "' twice");
-  }
-  require(t.device == "cpu" || t.device == "cuda" || t.device == "auto", "train.device",
-          "unknown device '" + t.device + "' (cpu, cuda, auto)");
-  // More threads than a few per core only make LibTorch's pool spin against itself (10^6 hung it).
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  require(t.threads >= 0 && t.threads <= 4 * cores, "train.threads",
-          "must lie in [0, " + std::to_string(4 * cores) + "] (0: LibTorch's default; this machine has " + std::to_string(cores) + " cores)");
-  require(t.checkpointEvery >= 0, "train.checkpoint_every", "must not be negative");
-  require(methodRegistry().contains(c.method.name), "method.name",
-          "unknown method '" + c.method.name + "' (" + methodRegistry().namesJoined() + ")");
-  methodRegistry().resolve(c.method.name, c.method.params);
-  require(methodRegistry().info(c.method.name).needsTaskGradients ? t.analyze : true, "train.analyze",
-          "method '" + c.method.name + "' combines per-task gradients and needs train.analyze on");
-  require(c.method.name == "fixed" ? !t.taskWeights.empty() : t.taskWeights.empty(), "train.task_weights",
-          c.method.name == "fixed" ? "method 'fixed' needs one weight per task"
-                                   : "applies to method 'fixed' only (method is '" + c.method.name + "')");
 }
 
 std::string toJsonString(const RunConfig& c)

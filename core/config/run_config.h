@@ -9,21 +9,9 @@
 #include <utility>
 #include <vector>
 
-#include "data/column_mapping.h"
-#include "data/split.h"
-#include "data/synthetic.h"
+#include "data/data_config.h"
 
 namespace seesaw {
-
-struct DataConfig
-{
-  std::string source = "demo";  // demo | kuairand | census | file | synthetic
-  std::string path;             // kuairand, census and file sources
-  ColumnMapping columns;        // file source
-  std::vector<std::string> tasks;  // kuairand source: task columns replacing the defaults
-  SyntheticConfig synthetic;
-  SplitConfig split;
-};
 
 enum class ModelType { SharedBottom, MMoE, PLE };
 
@@ -99,8 +87,10 @@ RunConfig loadRunConfigFile(const std::string& path);
 std::vector<std::string> presetNames();
 RunConfig presetConfig(const std::string& name);
 
-// Refuses out-of-range values, naming the field (model.type, train.lr, ...).
-void validate(const RunConfig& config);
+// Refuses out-of-range values, naming the field (model.type, train.lr, ...). Only the fields that
+// config/ can judge by itself: the method and the geometry levels belong to the layers above, and
+// validate (train/run_validation.h) checks the whole config.
+void validateFields(const RunConfig& config);
 
 std::string toJsonString(const RunConfig& config);
 

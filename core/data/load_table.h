@@ -1,5 +1,5 @@
 #pragma once
-#include "config/run_config.h"
+#include "data/data_config.h"
 #include "data/table.h"
 
 namespace seesaw {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace seesaw {
+#include "records/run_info.h"
 
-enum class TaskType { Binary, Regression };
+namespace seesaw {
 
 struct CategoricalColumn
 {
@@ -49,16 +49,6 @@ struct InteractionTable
   std::vector<std::string> taskNames() const;
   // Checks that every column has rows() entries; throws seesaw::Error otherwise.
   void checkConsistent() const;
-};
-
-// What a person wants to know about a dataset before training on it.
-struct TableSummary
-{
-  size_t rows = 0;
-  int32_t users = 0;
-  int32_t items = 0;
-  std::vector<std::string> taskNames;
-  std::vector<double> labelMeans;  // positive rate for binary tasks, mean for regression
 };
 
 TableSummary summarize(const InteractionTable& table);

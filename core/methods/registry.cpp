@@ -1,24 +1,15 @@
 #include "methods/registry.h"
 
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
 
+#include "config/run_config.h"
 #include "methods/gradient_method.h"
 #include "methods/method_infos.h"
 #include "util/error.h"
+#include "util/number_text.h"
 
 namespace seesaw {
-namespace {
-
-std::string number(double v)
-{
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
-}  // namespace
 
 double MethodParams::get(const std::string& name) const
 {
@@ -64,13 +55,25 @@ MethodParams MethodRegistry::resolve(const std::string& name, const std::map<std
     for (const auto& h : m.hyperParameters) {
       if (h.name != key) continue;
       if (!std::isfinite(value) || value < h.min || value > h.max)
-        throw Error("config field " + field + ": " + number(value) + " is outside [" + number(h.min) + ", " + number(h.max) + "]");
+        throw Error("config field " + field + ": " + numberText(value) + " is outside [" + numberText(h.min) + ", " + numberText(h.max) + "]");
       if (h.integer && value != std::floor(value))
-        throw Error("config field " + field + ": must be a whole number, found " + number(value));
+        throw Error("config field " + field + ": must be a whole number, found " + numberText(value));
     }
     values[key] = value;
   }
   return MethodParams(std::move(values));
+}
+
+void MethodRegistry::check(const MethodConfig& method, const TrainConfig& train) const
+{
+  const std::string& name = method.name;
+  if (!contains(name)) throw Error("config field method.name: unknown method '" + name + "' (" + namesJoined() + ")");
+  resolve(name, method.params);
+  if (info(name).needsTaskGradients && !train.analyze)
+    throw Error("config field train.analyze: method '" + name + "' combines per-task gradients and needs train.analyze on");
+  if (name == "fixed" && train.taskWeights.empty()) throw Error("config field train.task_weights: method 'fixed' needs one weight per task");
+  if (name != "fixed" && !train.taskWeights.empty())
+    throw Error("config field train.task_weights: applies to method 'fixed' only (method is '" + name + "')");
 }
 
 std::unique_ptr<GradientMethod> MethodRegistry::make(const std::string& name, const std::map<std::string, double>& given,

@@ -14,6 +14,8 @@
 namespace seesaw {
 
 class GradientMethod;
+struct MethodConfig;
+struct TrainConfig;
 
 struct MethodInfo
 {
@@ -37,6 +39,10 @@ public:
   // The method's full parameter set: `given` over the defaults. Throws seesaw::Error naming
   // method.params.<name> for a name the method does not have or a value outside its range.
   MethodParams resolve(const std::string& name, const std::map<std::string, double>& given) const;
+  // Refuses a run config's method that cannot run: an unknown name or parameter, a method that
+  // needs per-task gradients with train.analyze off, task weights for a method other than fixed.
+  // Throws seesaw::Error naming the field (method.name, method.params.<name>, train.analyze, ...).
+  void check(const MethodConfig& method, const TrainConfig& train) const;
   // Builds the method with `given` resolved into setup.params.
   std::unique_ptr<GradientMethod> make(const std::string& name, const std::map<std::string, double>& given,
                                        MethodSetup setup) const;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "records/task_pairs.h"
 
 namespace seesaw::trace {
 namespace {
@@ -266,7 +267,7 @@ Dims Dims::of(const RunInfo& info)
 {
   Dims d;
   d.tasks = info.taskNames.size();
-  d.pairs = d.tasks * (d.tasks - (d.tasks > 0 ? 1 : 0)) / 2;
+  d.pairs = static_cast<hsize_t>(pairCount(static_cast<int>(d.tasks)));
   d.modules = info.moduleNames.size();
   d.users = info.userIds.size();
   d.items = info.itemGeometry ? info.itemIds.size() : 0;

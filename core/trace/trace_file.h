@@ -5,7 +5,8 @@
 #include <functional>
 #include <string>
 
-#include "train/records.h"
+#include "records/run_info.h"
+#include "records/step_records.h"
 #include "trace/series.h"
 #include "trace/trace_format.h"
 

@@ -3,12 +3,12 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 
+#include "records/task_pairs.h"
 #include "trace/global_heap.h"
 #include "trace/trace_file.h"
 
@@ -321,7 +321,7 @@ std::vector<GeometrySnapshot> TraceReader::userHistory(int64_t user) const
   const auto users = static_cast<int64_t>(s.info.userIds.size());
   if (user < 0 || user >= users) throw Error(s.where() + ": user " + std::to_string(user) + " out of range (it has " + std::to_string(users) + ")");
   const int64_t n = snapshotCount();
-  const size_t K = s.file.dims.tasks, P = K * (K - 1) / 2;
+  const size_t K = s.file.dims.tasks, P = static_cast<size_t>(pairCount(static_cast<int>(K)));
   // One user's values of every snapshot: n rows of `width` values.
   const auto column = [&](const h5::Series& series, size_t width) {
     std::vector<float> out(static_cast<size_t>(n) * width);
@@ -332,22 +332,20 @@ std::vector<GeometrySnapshot> TraceReader::userHistory(int64_t user) const
   if (n == 0) return out;
   try {
     const auto windowStart = readColumn<int64_t>(s.file.users.windowStart, 0, n);
-    std::vector<int32_t> count(static_cast<size_t>(n));
-    s.file.users.count.readEntry(0, static_cast<hsize_t>(n), static_cast<hsize_t>(user), count.data());
-    const auto weight = column(s.file.users.weight, K);
-    std::vector<std::array<std::vector<float>, 3>> levels;
+    // Every snapshot's row of this user, as the rows of an entity geometry: row i is snapshot i.
+    EntityGeometry rows;
+    rows.count.resize(static_cast<size_t>(n));
+    s.file.users.count.readEntry(0, static_cast<hsize_t>(n), static_cast<hsize_t>(user), rows.count.data());
+    rows.weight = column(s.file.users.weight, K);
     for (const trace::LevelSeries& level : s.file.users.levels) {
       auto norm = column(level.gradNorm, K);
       auto ratio = s.file.singleLevelLayout ? magnitudeRatios(norm, K) : column(level.magnitudeRatio, K);
-      levels.push_back({column(level.cosine, P), std::move(norm), std::move(ratio)});
+      rows.levels.push_back({column(level.cosine, P), std::move(norm), std::move(ratio)});
     }
     for (size_t i = 0; i < out.size(); ++i) {
-      GeometrySnapshot& g = out[i];
-      g.step = s.snapshotSteps[i];
-      g.windowStart = windowStart[i];
-      g.users.count = {count[i]};
-      g.users.weight = rowOf(weight, i, K);
-      for (const auto& [cosine, norm, ratio] : levels) g.users.levels.push_back({rowOf(cosine, i, P), rowOf(norm, i, K), rowOf(ratio, i, K)});
+      out[i].step = s.snapshotSteps[i];
+      out[i].windowStart = windowStart[i];
+      out[i].users = entityRow(rows, i, K);
     }
   } catch (const Error& e) {
     throw Error(s.where() + ": " + e.what());

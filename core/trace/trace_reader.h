@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "train/records.h"
+#include "records/geometry_snapshot.h"
+#include "records/run_info.h"
+#include "records/step_records.h"
 #include "trace/trace_format.h"
 
 namespace seesaw {

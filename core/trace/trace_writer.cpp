@@ -21,17 +21,6 @@
 namespace seesaw {
 namespace {
 
-// The records queued since the last flush.
-struct Pending
-{
-  std::vector<StepRecord> steps;
-  std::vector<EvalRecord> evals;
-  std::vector<PendingGeometry> snapshots;
-  std::vector<ChangeRecord> changes;
-  std::optional<RunEnd> end;
-  bool aborted = false;  // the writer closed without the run's end
-};
-
 double unixTime() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 Error sizeError(const std::string& field, size_t size, size_t expected)
@@ -115,18 +104,19 @@ struct TraceWriter::Impl
   std::thread thread;
   std::mutex mutex;
   std::condition_variable wake;
-  Pending pending;            // guarded by mutex
+  RecordBatch pending;        // guarded by mutex: the records queued since the last flush
   bool closing = false;       // guarded by mutex
+  bool aborted = false;       // guarded by mutex: the writer closed without the run's end
   std::string failure;        // guarded by mutex; set once by the writer thread
   int reserveFd = -1;         // the trace file, opened again to reserve disk space
 
   void run();
-  void write(const Pending& batch);
+  void write(const RecordBatch& batch);
   void commit();
   void markFailed();
-  void reserve(const Pending& batch);
+  void reserve(const RecordBatch& batch);
   void releaseReserve();
-  void queue(const std::function<void(Pending&)>& add, bool flushNow);
+  void queue(const std::function<void(RecordBatch&)>& add, bool flushNow);
   void finish(std::optional<RunEnd> end);
 };
 
@@ -154,22 +144,22 @@ void TraceWriter::begin(const RunInfo& info)
 
 void TraceWriter::step(const StepRecord& record)
 {
-  impl_->queue([&](Pending& p) { p.steps.push_back(record); }, false);
+  impl_->queue([&](RecordBatch& p) { p.steps.push_back(record); }, false);
 }
 
 void TraceWriter::eval(const EvalRecord& record)
 {
-  impl_->queue([&](Pending& p) { p.evals.push_back(record); }, false);
+  impl_->queue([&](RecordBatch& p) { p.evals.push_back(record); }, false);
 }
 
 void TraceWriter::geometry(const PendingGeometry& snapshot)
 {
-  impl_->queue([&](Pending& p) { p.snapshots.push_back(snapshot); }, true);
+  impl_->queue([&](RecordBatch& p) { p.snapshots.push_back(snapshot); }, true);
 }
 
 void TraceWriter::change(const ChangeRecord& change)
 {
-  impl_->queue([&](Pending& p) { p.changes.push_back(change); }, true);
+  impl_->queue([&](RecordBatch& p) { p.changes.push_back(change); }, true);
 }
 
 void TraceWriter::end(const RunEnd& end)
@@ -179,7 +169,7 @@ void TraceWriter::end(const RunEnd& end)
   if (!impl_->failure.empty()) throw Error(impl_->failure);
 }
 
-void TraceWriter::Impl::queue(const std::function<void(Pending&)>& add, bool flushNow)
+void TraceWriter::Impl::queue(const std::function<void(RecordBatch&)>& add, bool flushNow)
 {
   std::unique_lock<std::mutex> lock(mutex);
   if (!failure.empty()) throw Error(failure);
@@ -192,7 +182,7 @@ void TraceWriter::Impl::finish(std::optional<RunEnd> end)
   {
     std::lock_guard<std::mutex> lock(mutex);
     pending.end = end ? *end : RunEnd{};
-    pending.aborted = !end;
+    aborted = !end;
     if (!end) pending.end->error = "the run ended without closing its trace (an error outside the trainer)";
     closing = true;
   }
@@ -226,7 +216,8 @@ void TraceWriter::Impl::run()
   const auto period = std::chrono::duration<double>(options.flushSeconds);
   bool last = false;
   while (!last) {
-    Pending batch;
+    RecordBatch batch;
+    bool endAborted = false;
     {
       std::unique_lock<std::mutex> lock(mutex);
       wake.wait_for(lock, period, [&] {
@@ -235,6 +226,7 @@ void TraceWriter::Impl::run()
       });
       std::swap(batch, pending);
       last = closing;
+      endAborted = aborted;
       if (!failure.empty()) continue;  // nothing more is written after a failure
     }
     try {
@@ -242,7 +234,7 @@ void TraceWriter::Impl::run()
       write(batch);
       if (batch.end) {
         const RunEnd& e = *batch.end;
-        status.state = batch.aborted ? trace::RunState::Aborted
+        status.state = endAborted ? trace::RunState::Aborted
                        : !e.error.empty() ? trace::RunState::Failed
                        : e.stopped        ? trace::RunState::Stopped
                                           : trace::RunState::Finished;
@@ -259,7 +251,7 @@ void TraceWriter::Impl::run()
   }
 }
 
-void TraceWriter::Impl::write(const Pending& batch)
+void TraceWriter::Impl::write(const RecordBatch& batch)
 {
   const auto& d = file.dims;
   const size_t K = d.tasks, P = d.pairs, M = d.modules, S = d.methodStates;
@@ -345,7 +337,7 @@ void TraceWriter::Impl::write(const Pending& batch)
 // Claims the disk space the batch will take before HDF5 writes any of it. HDF5 does not survive a
 // write that fails halfway (its superblock then promises bytes the file lacks, and the whole file
 // reads as truncated), so a full disk must be met here, while the file is still whole.
-void TraceWriter::Impl::reserve(const Pending& batch)
+void TraceWriter::Impl::reserve(const RecordBatch& batch)
 {
   const auto& d = file.dims;
   const int64_t stepBytes =

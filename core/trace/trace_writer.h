@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "train/records.h"
+#include "records/record_sink.h"
 #include "trace/trace_format.h"
 
 namespace seesaw {

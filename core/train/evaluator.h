@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "model/multitask_model.h"
-#include "train/records.h"
+#include "records/step_records.h"
 
 namespace seesaw {
 

@@ -1,5 +1,7 @@
 #include "train/geometry_levels.h"
 
+#include <algorithm>
+
 #include "util/error.h"
 #include "util/row_products.h"
 
@@ -20,6 +22,18 @@ GeometryLevel geometryLevel(const std::string& name)
 }
 
 std::string geometryLevelName(GeometryLevel level) { return geometryLevelNames()[static_cast<size_t>(level)]; }
+
+void checkGeometryLevels(const std::vector<std::string>& levels)
+{
+  const auto& names = geometryLevelNames();
+  for (size_t i = 0; i < levels.size(); ++i) {
+    const std::string& level = levels[i];
+    if (std::find(names.begin(), names.end(), level) == names.end())
+      throw Error("config field train.geometry_levels: unknown level '" + level + "' (embedding, representation, exact)");
+    if (std::find(levels.begin(), levels.begin() + static_cast<long>(i), level) != levels.begin() + static_cast<long>(i))
+      throw Error("config field train.geometry_levels: lists '" + level + "' twice");
+  }
+}
 
 namespace {
 

@@ -20,6 +20,8 @@ enum class GeometryLevel { Embedding, Representation, Exact };
 const std::vector<std::string>& geometryLevelNames();  // in enum order
 GeometryLevel geometryLevel(const std::string& name);  // a name of geometryLevelNames()
 std::string geometryLevelName(GeometryLevel level);
+// Refuses a level list (train.geometry_levels) with an unknown name or a name listed twice.
+void checkGeometryLevels(const std::vector<std::string>& levels);
 
 // The per-sample task gradients of a step that the representation and exact levels read
 // (TaskGradients::compute fills them on request).

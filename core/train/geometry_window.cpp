@@ -6,6 +6,7 @@
 #include <limits>
 #include <utility>
 
+#include "records/task_pairs.h"
 #include "train/gradient_geometry.h"
 #include "util/error.h"
 
@@ -124,7 +125,7 @@ WindowSums::~WindowSums()
 
 EntityGeometry WindowSums::geometry() const
 {
-  const int K = tasks_, P = K * (K - 1) / 2, T = K * (K + 1) / 2;
+  const int K = tasks_, P = pairCount(K), T = K * (K + 1) / 2;
   const float* v = buffer_.data_ptr<float>();
   const auto nan = std::numeric_limits<float>::quiet_NaN();
   const auto E = rowOf_.size();
@@ -156,9 +157,7 @@ EntityGeometry WindowSums::geometry() const
       LevelGeometry& level = out.levels[b];
       std::copy(geo.norm.begin(), geo.norm.end(), level.gradNorm.begin() + e * K);
       std::copy(geo.magnitudeRatio.begin(), geo.magnitudeRatio.end(), level.magnitudeRatio.begin() + e * K);
-      float* cosine = level.cosine.data() + e * P;
-      for (int k = 0; k < K; ++k)
-        for (int l = k + 1; l < K; ++l) *cosine++ = geo.cosine[k * K + l];
+      copyPairEntries(geo.cosine.data(), K, level.cosine.begin() + static_cast<std::ptrdiff_t>(e * P));
     }
     unpack(row + embeddingBlock_ * T);
     const float* fit = row + width_ - 1 - K;

@@ -20,7 +20,7 @@
 
 #include "train/batch_groups.h"
 #include "train/geometry_levels.h"
-#include "train/records.h"
+#include "records/geometry_snapshot.h"
 #include "util/saved_state.h"
 
 namespace seesaw {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "records/task_pairs.h"
+
 namespace seesaw {
 namespace {
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
@@ -38,8 +40,7 @@ GradientGeometry geometryFromGram(const double* gram, int tasks)
 std::vector<float> pairCosines(const double* gram, int tasks)
 {
   std::vector<float> out;
-  for (int k = 0; k < tasks; ++k)
-    for (int l = k + 1; l < tasks; ++l) out.push_back(cosineOf(gram, tasks, k, l));
+  forEachPair(tasks, [&](int k, int l) { out.push_back(cosineOf(gram, tasks, k, l)); });
   return out;
 }
 

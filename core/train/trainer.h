@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "config/run_config.h"
-#include "train/records.h"
+#include "records/record_sink.h"
 #include "train/run_control.h"
 
 namespace seesaw {

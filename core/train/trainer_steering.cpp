@@ -10,6 +10,7 @@
 #include "methods/registry.h"
 #include "train/branch.h"
 #include "train/optimizer_state.h"
+#include "train/run_validation.h"
 #include "util/error.h"
 
 namespace seesaw {

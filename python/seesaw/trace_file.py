@@ -13,7 +13,7 @@ STEP_CHUNK, EVAL_CHUNK, SNAPSHOT_CHUNK, ENTITY_CHUNK = 512, 64, 64, 16384
 RUNNING, FINISHED, STOPPED, FAILED, ABORTED = 0, 1, 2, 3, 4
 STATE_NAMES = {"running": RUNNING, "finished": FINISHED, "stopped": STOPPED, "failed": FAILED, "aborted": ABORTED}
 
-# /steps/flags bits (core/train/records.h)
+# /steps/flags bits (core/records/step_records.h)
 FLAG_NON_FINITE, FLAG_SKIPPED, FLAG_ZERO_GRADIENT = 1, 2, 4
 
 STATUS_COUNTS = ("steps", "valid_evals", "test_evals", "snapshots", "changes")

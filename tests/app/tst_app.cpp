@@ -13,6 +13,7 @@
 #include "app/seesaw/steering_panel.h"
 #include "config/run_config.h"
 #include "tests/app/demo_run.h"
+#include "train/run_validation.h"
 #include "trace/trace_reader.h"
 #include "widgets/cosine_matrix_view.h"
 #include "widgets/run_store.h"

@@ -16,6 +16,7 @@
 #include "config/run_config.h"
 #include "methods/registry.h"
 #include "train/branch.h"
+#include "train/run_validation.h"
 #include "util/error.h"
 
 using namespace seesaw;

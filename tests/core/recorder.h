@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "train/records.h"
+#include "records/record_sink.h"
 
 namespace seesaw {
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/run_config.h"
+#include "train/run_validation.h"
 #include "util/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)

@@ -61,12 +61,12 @@ inline RunInfo withUsers()
   return info;
 }
 
-inline std::shared_ptr<const GeometrySnapshot> snapshotAt(int64_t step)
+inline PendingGeometry snapshotAt(int64_t step)
 {
-  auto s = std::make_shared<GeometrySnapshot>();
-  s->step = step;
-  s->windowStart = step - 9;
-  EntityGeometry& g = s->users;
+  GeometrySnapshot s;
+  s.step = step;
+  s.windowStart = step - 9;
+  EntityGeometry& g = s.users;
   g.levels.resize(2);
   for (int u = 0; u < 6; ++u) {
     const bool seen = u != 4;
@@ -81,7 +81,7 @@ inline std::shared_ptr<const GeometrySnapshot> snapshotAt(int64_t step)
     }
     for (float w : {static_cast<float>(u) + static_cast<float>(step) / 100, 1.0f, 1.0f}) g.weight.push_back(seen ? w : kNaN);
   }
-  return s;
+  return readyGeometry(std::move(s));
 }
 
 inline RecordBatch steps(int64_t first, int64_t last)
