@@ -2,8 +2,9 @@
 #   records, util < data < config < model < methods < train < trace
 # A file may include its own layer and those below it, never one above; core/ includes nothing of
 # widgets/ or app/, no Qt anywhere, and records/ (at the bottom, beside util) no LibTorch either.
+# With WIDGETS, the views too: they show records, so of core/ they include records/ and util/ only.
 #
-# Usage: cmake -DCORE=<core directory> -P include_layers.cmake
+# Usage: cmake -DCORE=<core directory> [-DWIDGETS=<widgets directory>] -P include_layers.cmake
 # Prints every upward include as FILE:LINE: and fails; prints the count of includes checked otherwise.
 cmake_minimum_required(VERSION 3.22)
 if(NOT CORE)
@@ -60,6 +61,21 @@ foreach(file ${files})
   endforeach()
 endforeach()
 
+if(WIDGETS)
+  file(GLOB_RECURSE files RELATIVE "${WIDGETS}" "${WIDGETS}/*.h" "${WIDGETS}/*.cpp")
+  foreach(file ${files})
+    file(STRINGS "${WIDGETS}/${file}" includes REGEX "^[ \t]*#[ \t]*include[ \t]*\"[^/\"]+/")
+    foreach(line IN LISTS includes)
+      string(REGEX MATCH "\"([^/\"]+)/[^\"]*\"" quoted "${line}")
+      set(included "${CMAKE_MATCH_1}")
+      math(EXPR checked "${checked} + 1")
+      if(DEFINED rank_${included} AND NOT included MATCHES "^(records|util)$")
+        list(APPEND violations "widgets/${file}: widgets includes ${quoted}: the views read records, not ${included}/")
+      endif()
+    endforeach()
+  endforeach()
+endif()
+
 if(violations)
   foreach(violation IN LISTS violations)
     message("${violation}")  # one line each (FATAL_ERROR would wrap them)
@@ -67,4 +83,4 @@ if(violations)
   list(LENGTH violations count)
   message(FATAL_ERROR "include_layers: ${count} upward include(s)")
 endif()
-message(STATUS "include_layers: ${checked} includes in core/ checked, none upward")
+message(STATUS "include_layers: ${checked} includes checked, none upward")
