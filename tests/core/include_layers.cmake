@@ -2,6 +2,7 @@
 #   records, util < data < config < model < methods < train < trace
 # A file may include its own layer and those below it, never one above; core/ includes nothing of
 # widgets/ or app/, no Qt anywhere, and records/ (at the bottom, beside util) no LibTorch either.
+# trace/ is its own library, free of LibTorch: of the layers below it, it reads records/ and util/.
 # With WIDGETS, the views too: they show records, so of core/ they include records/ and util/ only.
 #
 # Usage: cmake -DCORE=<core directory> [-DWIDGETS=<widgets directory>] -P include_layers.cmake
@@ -54,6 +55,8 @@ foreach(file ${files})
     string(REGEX MATCH "^[^/]+" included "${target}")
     if(included IN_LIST above_core)
       list(APPEND violations "${where}: core/ is below ${included}/")
+    elseif(layer STREQUAL "trace" AND DEFINED rank_${included} AND NOT included MATCHES "^(records|util|trace)$")
+      list(APPEND violations "${where}: trace/ reads records/ and util/ only (it is free of LibTorch)")
     elseif(DEFINED rank_${included} AND NOT included STREQUAL layer AND rank_${included} GREATER_EQUAL rank_${layer}
            AND NOT (rank_${included} EQUAL 0 AND rank_${layer} EQUAL 0))
       list(APPEND violations "${where}: ${included} is not below ${layer}")
