@@ -213,6 +213,17 @@ class Recorder:
             raise ValueError(f"label_means: {len(means)} values for {k} tasks")
         return means
 
+    def _check_exact_step(self, routes, plan):
+        """A shared Linear or Embedding whose output or input was modified in place after its forward
+        (nn.ReLU(inplace=True) on it) is differentiated directly: its per-sample gradients are gone."""
+        for route, (kind, _) in zip(routes, plan):
+            if route.group is not None and route.kind != "param" and kind == "param":
+                name = next(n for n, p in self.model.named_parameters() if p is route.params[0])
+                raise ValueError(f"levels: 'exact' needs the per-sample inputs and outputs of '{name.rsplit('.', 1)[0]}', "
+                                 f"but this step modified them in place after its forward (an inplace=True activation "
+                                 f"on its output?); record 'embedding' and 'representation', or make that operation "
+                                 f"out of place")
+
     def _check_exact(self):
         if self.ranks.distributed:
             raise ValueError("levels: 'exact' is not available under torch.distributed (a user's sample pairs "
@@ -298,6 +309,8 @@ class Recorder:
                     "shared_routes": [r for r in routes if r.group is not None],
                     "samples": float(total)}
         if users is not None and self.levels:
+            if "exact" in self.levels:
+                self._check_exact_step(routes, plan)
             table = gradients[routes.index(self.table_route)] if self.table_route is not None else None
             measured.update(measure_users(self.levels, users, table, reps, [name for name, _ in rep_outputs],
                                           gradients[:len(self.routes)], self.ranks, scale))

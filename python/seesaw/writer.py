@@ -42,7 +42,9 @@ class TraceWriter:
                     end = record
                 else:
                     others.append((kind, record))
-                due = (end is not None or len(steps) >= self.flush_records or kind == "snapshot")
+                # The clock too: a writer behind the loop finds the queue never empty, and get() never times out.
+                due = (end is not None or len(steps) >= self.flush_records or kind == "snapshot"
+                       or time.monotonic() - last >= self.flush_seconds)
             except queue.Empty:
                 due = True
             if not due:

@@ -6,9 +6,13 @@ from torch import nn
 class TinyMMoE(nn.Module):
     """MMoE on a user field, an item field and dense features: 2 experts, a gate and a tower per task."""
 
-    def __init__(self, users=12, items=9, dim=4, dense=3, hidden=6, experts=2, tasks=3, padding_idx=None):
+    def __init__(self, users=12, items=9, dim=4, dense=3, hidden=6, experts=2, tasks=3, padding_idx=None,
+                 user_table="embedding"):
         super().__init__()
-        self.user = nn.Embedding(users, dim)
+        # "bag": an EmbeddingBag of one-id bags; "sparse": an Embedding with sparse gradients. Both
+        # compute what the plain table computes.
+        self.user = (nn.EmbeddingBag(users, dim, mode="sum") if user_table == "bag"
+                     else nn.Embedding(users, dim, sparse=user_table == "sparse"))
         self.item = nn.Embedding(items, dim, padding_idx=padding_idx)
         width = 2 * dim + dense
         self.experts = nn.ModuleList(nn.Sequential(nn.Linear(width, hidden), nn.ReLU(), nn.Linear(hidden, hidden))
@@ -17,7 +21,8 @@ class TinyMMoE(nn.Module):
         self.towers = nn.ModuleList(nn.Sequential(nn.Linear(hidden, 4), nn.Tanh(), nn.Linear(4, 1)) for _ in range(tasks))
 
     def forward(self, user, item, dense):
-        x = torch.cat([self.user(user), self.item(item), dense], 1)
+        users = self.user(user.unsqueeze(1)) if isinstance(self.user, nn.EmbeddingBag) else self.user(user)
+        x = torch.cat([users, self.item(item), dense], 1)
         h = torch.stack([e(x) for e in self.experts], 1)
         out = [tower((torch.softmax(gate(x), 1).unsqueeze(2) * h).sum(1)) for gate, tower in zip(self.gates, self.towers)]
         return torch.cat(out, 1)

@@ -2,6 +2,7 @@
 (per user, for the per-user levels) over the same forward pass."""
 import h5py
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
@@ -44,9 +45,9 @@ def read(path):
 
 
 def train(path, steps, record=True, weights=None, padding_idx=None, levels=("embedding", "representation", "exact"),
-          snapshot_every=3, brute=None, seed=0):
+          snapshot_every=3, brute=None, seed=0, user_table="embedding"):
     torch.manual_seed(seed)
-    model = TinyMMoE(padding_idx=padding_idx)
+    model = TinyMMoE(padding_idx=padding_idx, user_table=user_table)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     rec = None
     if record:
@@ -140,6 +141,19 @@ def test_step_geometry_falls_back_where_hooks_cannot_see(tmp_path):
     assert kinds == ["embedding", "linear", "param"]  # the tied weight is differentiated directly
     np.testing.assert_allclose(read(str(tmp_path / "tricky.h5"))["cosine"], torch.stack(expected).numpy(),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_the_exact_level_names_a_linear_whose_output_was_modified_in_place(tmp_path):
+    model = Tricky()  # first's output goes through relu(inplace=True)
+    rec = seesaw.Recorder(str(tmp_path / "inplace.h5"), model, TASKS, shared={"first": model.first},
+                          user_embedding=model.user, levels=["exact"], snapshot_every=2)
+    user = torch.arange(8)
+    losses = nn.functional.binary_cross_entropy_with_logits(model(user, user), torch.ones(8, 3), reduction="none").mean(0)
+    with pytest.raises(ValueError, match="levels: 'exact' needs the per-sample inputs and outputs of 'first', but "
+                                         "this step modified them in place"):
+        with rec.step(losses, users=user):
+            losses.sum().backward()
+    rec.close()
 
 
 def test_weights_of_the_applied_gradient(tmp_path):
@@ -244,3 +258,30 @@ def test_recorder_leaves_the_training_trajectory_unchanged(tmp_path):
     recorded = train(str(tmp_path / "same.h5"), 20)
     for (name, a), (_, b) in zip(plain.named_parameters(), recorded.named_parameters()):
         assert torch.equal(a, b), name
+
+
+def test_an_embedding_bag_and_a_sparse_table_record_what_a_plain_table_records(tmp_path):
+    # One-id bags and sparse gradients compute what nn.Embedding computes: the same trace, step and
+    # per-user series alike, and the same trajectory. (The exact level takes a table's per-sample
+    # rows from nn.Embedding's lookup: an EmbeddingBag is refused there, by name.)
+    levels = ("embedding", "representation")
+    plain = read_after(train(str(tmp_path / "plain.h5"), 7, levels=levels), tmp_path / "plain.h5")
+    for table in ("bag", "sparse"):
+        path = tmp_path / f"{table}.h5"
+        got = read_after(train(str(path), 7, user_table=table, levels=levels), path)
+        for name, expected in plain.items():
+            if name == "model":
+                for (p, a), (_, b) in zip(expected.named_parameters(), got["model"].named_parameters()):
+                    torch.testing.assert_close(b, a, rtol=1e-5, atol=1e-6, msg=f"{table}: {p}")
+            elif isinstance(expected, np.ndarray) and expected.dtype.kind == "f":
+                # A least-squares fit amplifies float rounding: the per-user weights to 1e-4, as brute force.
+                rtol = 1e-4 if name == "user_weight" else 1e-5
+                np.testing.assert_allclose(got[name], expected, rtol=rtol, atol=1e-6, err_msg=f"{table}: {name}")
+            else:
+                np.testing.assert_array_equal(got[name], expected, err_msg=f"{table}: {name}")
+
+
+def read_after(model, path):
+    got = read(str(path))
+    got["model"] = model
+    return got

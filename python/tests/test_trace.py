@@ -175,3 +175,49 @@ def test_a_killed_training_process_leaves_a_valid_trace(tmp_path, seesaw_trace):
     # at most the last second (plus the commit's own time) is lost
     older = [int(s) for s, t in printed if float(t) < killed - 1.5]
     assert committed >= max(older)
+
+
+def brute_auc(scores, labels):
+    pos, neg = scores[labels > 0.5], scores[labels <= 0.5]
+    if pos.size == 0 or neg.size == 0:
+        return float("nan")
+    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return wins / (pos.size * neg.size)
+
+
+def test_evaluations_are_the_metrics_by_their_definitions(tmp_path):
+    # Scores with ties (counted one half), a user with one class only (left out of GAUC), a
+    # probability beyond the clip; and the loop's own values, written as given.
+    rng = np.random.default_rng(3)
+    n = 80
+    scores = np.round(rng.normal(size=(n, 3)), 1).astype(np.float32)
+    scores[0, 2] = 40.0
+    labels = (rng.random((n, 3)) < 0.4).astype(np.float32)
+    users = rng.integers(0, 6, n)
+    labels[users == 5, 0] = 1.0
+    model, rec = make(tmp_path)
+    user, item, dense, y = next(batches(1))
+    losses = task_losses(model, user, item, dense, y)
+    with rec.step(losses, users=user):
+        losses.sum().backward()
+    rec.evaluate("valid", scores=torch.from_numpy(scores), labels=torch.from_numpy(labels), users=torch.from_numpy(users))
+    rec.evaluate("test", auc=[0.7, 0.6, 0.5], gauc=torch.tensor([0.65, 0.55, 0.45]), logloss=[0.4, 0.5, 0.6])
+    rec.close()
+    with h5py.File(str(tmp_path / "bad.h5"), "r") as f:
+        valid = {name: f[f"eval/valid/{name}"][0] for name in ("step", "auc", "gauc", "logloss", "mse")}
+        test = {name: f[f"eval/test/{name}"][0] for name in ("auc", "gauc", "logloss", "mse")}
+    assert valid["step"] == 1
+    for k in range(3):
+        s, l = scores[:, k].astype(np.float64), labels[:, k]
+        assert valid["auc"][k] == pytest.approx(brute_auc(s, l), rel=1e-12)
+        by_user = [(brute_auc(s[users == u], l[users == u]), (users == u).sum()) for u in np.unique(users)]
+        both = [(a, m) for a, m in by_user if not np.isnan(a)]
+        assert len(both) == len(by_user) - (k == 0)  # user 5 has only clicks: no AUC of its own
+        assert valid["gauc"][k] == pytest.approx(sum(a * m for a, m in both) / sum(m for _, m in both), rel=1e-12)
+        p = np.clip(1 / (1 + np.exp(-s)), 1e-7, 1 - 1e-7)
+        assert valid["logloss"][k] == pytest.approx(-np.mean(l * np.log(p) + (1 - l) * np.log(1 - p)), rel=1e-9)
+    assert np.isnan(valid["mse"]).all()  # binary tasks only
+    np.testing.assert_allclose(test["auc"], [0.7, 0.6, 0.5])
+    np.testing.assert_allclose(test["gauc"], [0.65, 0.55, 0.45])
+    np.testing.assert_allclose(test["logloss"], [0.4, 0.5, 0.6])
+    assert np.isnan(test["mse"]).all()
