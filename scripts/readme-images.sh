@@ -3,7 +3,8 @@
 # at 1600x1000 (the default layout, so that they look the same on every machine). Needs a build
 # (scripts/build.sh) and xvfb-run. About a minute on 2 cores; with --pytorch also the Python
 # recorder's two pictures, from a plain PyTorch run of python/examples/mmoe_kuairand.py (about ten
-# minutes more: 300 steps of a PyTorch MMoE with per-task gradients).
+# minutes more: 300 steps of a PyTorch MMoE with per-task gradients), the first taken while the app
+# tails it (SEESAW_LIVE_SECONDS after the app opens, default 150).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${SEESAW_BUILD_DIR:-$root/build}
@@ -27,8 +28,12 @@ shot --compare "$work/ew.h5" "$work/pcgrad.h5" --user 17824 --screenshot "$image
 shot --compare "$work/ew.h5" "$work/branch.h5" --screenshot "$images/seesaw-branch.png"
 
 if [ "${1:-}" = "--pytorch" ]; then
-  /usr/bin/python3 "$root/python/examples/mmoe_kuairand.py" --method pcgrad --steps 300 --out "$work/pytorch-mmoe-pcgrad.h5" >/dev/null
+  # The app tails the PyTorch run while it trains: the picture is taken mid-run.
+  /usr/bin/python3 "$root/python/examples/mmoe_kuairand.py" --method pcgrad --steps 300 --out "$work/pytorch-mmoe-pcgrad.h5" >/dev/null &
+  pytorch=$!
+  until [ -f "$work/pytorch-mmoe-pcgrad.h5" ]; do sleep 1; done
+  shot "$work/pytorch-mmoe-pcgrad.h5" --screenshot "$images/seesaw-pytorch-live.png" --screenshot-after "${SEESAW_LIVE_SECONDS:-150}"
+  wait "$pytorch"
   train demo --steps 300 --method pcgrad --trace "$work/seesaw-train-pcgrad.h5"
-  shot "$work/pytorch-mmoe-pcgrad.h5" --screenshot "$images/seesaw-pytorch-live.png"
   shot --compare "$work/pytorch-mmoe-pcgrad.h5" "$work/seesaw-train-pcgrad.h5" --screenshot "$images/seesaw-pytorch-compare.png"
 fi

@@ -37,6 +37,9 @@ QCPRange visibleRange(QCustomPlot& plot)
   return out;
 }
 
+// The run a graph draws (its index in the comparison).
+constexpr const char* kRunProperty = "seesaw-run";
+
 }  // namespace
 
 CompareOverlayView::CompareOverlayView(Comparison& comparison, QWidget* parent)
@@ -54,6 +57,15 @@ CompareOverlayView::CompareOverlayView(Comparison& comparison, QWidget* parent)
     redraw();
   });
   followRuns(this, comparison_, [this] { redraw(); }, [this] { moveStepCursor(*cursor_, static_cast<double>(cursorOf(comparison_))); });
+  // A click on a run's legend entry hides or shows the run itself, as the runs panel's box does,
+  // so that the two agree and a redraw keeps what was clicked.
+  connect(plot_, &QCustomPlot::legendClick, this, [this](QCPLegend*, QCPAbstractLegendItem* item, QMouseEvent*) {
+    auto* entry = qobject_cast<QCPPlottableLegendItem*>(item);
+    const QVariant run = entry ? entry->plottable()->property(kRunProperty) : QVariant();
+    if (!run.isValid()) return;
+    const ComparedRun& r = comparison_.runs().at(static_cast<size_t>(run.toInt()));
+    comparison_.setRunLook(run.toInt(), r.name, r.color, !r.visible);
+  });
   fillQuantities(*quantity_, comparison_, true);
   redraw();
 }
@@ -71,13 +83,15 @@ void CompareOverlayView::redraw()
     const StepQuantity& q = quantities[static_cast<size_t>(chosen)];
     plot_->yAxis->setLabel(quantityName(q));
     // The first run (a branch's parent) drawn last and dashed: where the curves coincide, it shows
-    // over the others instead of hiding under them.
+    // over the others instead of hiding under them. A hidden run keeps its legend entry, greyed,
+    // to be clicked back.
     const auto& runs = comparison_.runs();
     for (size_t i = runs.size(); i-- > 0;) {
       const ComparedRun& r = runs[i];
-      if (!r.visible) continue;
       const QuantitySeries s = quantitySeries(*r.store, q);
       QCPGraph* g = plot_->addGraph();
+      g->setProperty(kRunProperty, static_cast<int>(i));
+      g->setVisible(r.visible);
       g->setName(r.name);
       g->setPen(QPen(r.color, 1, i == 0 && runs.size() > 1 ? Qt::DashLine : Qt::SolidLine));
       g->setAdaptiveSampling(true);
@@ -86,8 +100,11 @@ void CompareOverlayView::redraw()
     }
     // The legend in the runs' order, whatever the drawing order.
     plot_->legend->clearItems();
-    for (int g = plot_->graphCount(); g-- > 0;) plot_->graph(g)->addToLegend();
-    plot_->rescaleAxes();
+    for (int g = plot_->graphCount(); g-- > 0;) {
+      plot_->graph(g)->addToLegend();
+      if (!plot_->graph(g)->visible()) plot_->legend->itemWithPlottable(plot_->graph(g))->setTextColor(QColor(170, 170, 170));
+    }
+    plot_->rescaleAxes(true);
     markBranch(*plot_, comparison_);
     if (q.kind == StepQuantity::Kind::Cosine) plot_->yAxis->setRange(-1.05, 1.05);
     else plot_->yAxis->setRange(readableRange(visibleRange(*plot_), false));

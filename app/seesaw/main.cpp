@@ -31,6 +31,7 @@ struct Options
   seesaw::RunConfig config;
   QString tracePath, screenshot, view, user;
   std::optional<int64_t> step;  // where the cursor goes once the run is shown
+  std::optional<double> screenshotAfter;  // seconds: the screenshot of a run or tail in progress
   QString branch;      // a checkpoint the run continues from
   QStringList traces;  // to replay (one) or compare (two or more) instead of a run to train
   bool compare = false;
@@ -77,6 +78,14 @@ Options parseOptions(const QCommandLineParser& parser)
     o.step = parser.value(QStringLiteral("step")).toLongLong(&ok);
     if (!ok || *o.step < 0) throw seesaw::Error("--step: not a step number: " + parser.value(QStringLiteral("step")).toStdString());
   }
+  if (parser.isSet(QStringLiteral("screenshot-after"))) {
+    bool ok = false;
+    o.screenshotAfter = parser.value(QStringLiteral("screenshot-after")).toDouble(&ok);
+    if (!ok || !(*o.screenshotAfter >= 0 && *o.screenshotAfter <= 86400))
+      throw seesaw::Error("--screenshot-after: not a number of seconds from 0 to 86400: " + parser.value(QStringLiteral("screenshot-after")).toStdString());
+    if (o.screenshot.isEmpty()) throw seesaw::Error("--screenshot-after needs --screenshot");
+    if (parser.isSet(QStringLiteral("compare"))) throw seesaw::Error("--screenshot-after applies to the main window, not to --compare");
+  }
   o.exitWhenDone = parser.isSet(QStringLiteral("exit-when-done"));
   o.start = o.traces.isEmpty() && (parser.isSet(QStringLiteral("start")) || o.exitWhenDone || !o.screenshot.isEmpty());
   return o;
@@ -108,6 +117,8 @@ int main(int argc, char** argv)
       {QStringLiteral("trace"), QStringLiteral("where to record the run (default: runs/<date>-<name>-<method>.h5)"), QStringLiteral("file")},
       {QStringLiteral("start"), QStringLiteral("start training at once")},
       {QStringLiteral("screenshot"), QStringLiteral("when the run ends (for a trace: once it is read and its writer has ended), save a PNG of the window (or of --view) to this file; implies --start"), QStringLiteral("file")},
+      {QStringLiteral("screenshot-after"), QStringLiteral("take the --screenshot this many seconds after the window opens, of a run or a tailed trace "
+                                                         "still in progress, instead of when it ends (with --exit-when-done, quit then)"), QStringLiteral("seconds")},
       {QStringLiteral("view"), QStringLiteral("the view --screenshot saves: cosine, cosine-matrix, user-detail, loss, validation, magnitude, weights, modules, "
                                                  "user-distribution, user-scatter, users, steering; with --compare: compare-overlay, compare-difference, "
                                                  "compare-users, compare-limits, compare-runs"), QStringLiteral("name")},
@@ -180,7 +191,10 @@ int main(int argc, char** argv)
   if (!checkView(window.viewNames())) return 1;
   window.show();
   const auto save = [&window](const QString& path, const QString& view) { return window.saveScreenshot(path, view); };
+  if (options.screenshotAfter)
+    QTimer::singleShot(static_cast<int>(*options.screenshotAfter * 1000), &window, [&] { finish(window, save, false); });
   QObject::connect(&window, &seesaw::app::MainWindow::runEnded, &window, [&] {
+    if (options.screenshotAfter) return;  // the timer takes the screenshot
     if (options.step) window.store().setCursor(*options.step);
     const bool failed = window.session().state() == seesaw::app::LiveSession::State::Failed && !window.replay().isOpen();
     if (failed) {

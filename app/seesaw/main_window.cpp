@@ -23,11 +23,14 @@
 
 #include <qcustomplot.h>
 
+#include <algorithm>
+
 #include "app/seesaw/compare_window.h"
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/replay_session.h"
 #include "app/seesaw/run_setup_dialog.h"
 #include "app/seesaw/steering_panel.h"
+#include "app/seesaw/trace_picker.h"
 #include "train/branch.h"
 #include "train/checkpoint.h"
 #include "util/error.h"
@@ -124,9 +127,8 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   compareParentAction_ = file->addAction(tr("Compare with &parent"), this, [this] { compareWithParent(); });
   compareParentAction_->setObjectName(QStringLiteral("compare-parent"));
   file->addAction(tr("&Compare traces..."), this, [this] {
-    const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Compare traces (choose two or more)"), QStringLiteral("runs"),
-                                                            tr("Seesaw trace (*.h5);;All files (*)"));
-    if (!paths.isEmpty()) compareTraces(paths);
+    TracePicker picker(shownTrace().isEmpty() ? QStringLiteral("runs") : QFileInfo(shownTrace()).absolutePath(), this);
+    if (picker.exec() == QDialog::Accepted) compareTraces(picker.ticked());
   });
   recentMenu_ = file->addMenu(tr("Open &recent"));
   connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
@@ -254,7 +256,11 @@ void MainWindow::startRun()
 
 void MainWindow::branchRun()
 {
-  if (session_->active()) return;
+  if (session_->active()) {
+    // Ctrl+B works while a run is active, so that the key says why it cannot branch yet.
+    noticeLabel_->setText(tr("branch: stop the run first (a branch is a run of its own; Ctrl+K saves a checkpoint to branch from)"));
+    return;
+  }
   const QString shown = shownTrace();
   const QString directory = shown.isEmpty() ? QStringLiteral("runs") : QString::fromStdString(checkpointDirectoryFor(shown.toStdString()));
   const QString checkpoint =
@@ -298,6 +304,7 @@ CompareWindow* MainWindow::compareWithParent(QString* error)
   if (origin.checkpoint.empty()) why = tr("this run is not a branch");
   else if (origin.parentTrace.empty()) why = tr("the run this one branched from recorded no trace");
   else if (!QFileInfo::exists(parent)) why = tr("the parent trace %1 is not there, nor beside this trace").arg(QString::fromStdString(origin.parentTrace));
+  else if (session_->active()) why = tr("this run is still being written: compare it with its parent once it has ended");
   if (why.isEmpty()) return compareTraces({parent, shownTrace()}, error);
   if (error) *error = why;
   else QMessageBox::warning(this, tr("Cannot compare"), why);
@@ -339,6 +346,11 @@ bool MainWindow::openTrace(const QString& path, QString* error)
 CompareWindow* MainWindow::compareTraces(const QStringList& paths, QString* error)
 {
   QString why = paths.size() < 2 ? tr("choose at least two traces to compare") : QString();
+  // The file this window's run is writing: HDF5 shares one open file per process, and a second
+  // open of a file being written reads wrong rows or fails.
+  for (const QString& path : paths)
+    if (session_->active() && QFileInfo(path).absoluteFilePath() == QFileInfo(session_->tracePath()).absoluteFilePath())
+      why = tr("%1 is being written by the run in this window: compare it once the run has ended").arg(QFileInfo(path).fileName());
   auto* window = new CompareWindow(this);
   window->setAttribute(Qt::WA_DeleteOnClose);
   window->setWindowFlag(Qt::Window);
@@ -351,6 +363,13 @@ CompareWindow* MainWindow::compareTraces(const QStringList& paths, QString* erro
   if (error) *error = why;
   else QMessageBox::warning(this, tr("Cannot compare"), why);
   return nullptr;
+}
+
+QString MainWindow::deviceText(const RunInfo& info)
+{
+  // A data-parallel run's trace (docs/distributed.md) says on how many ranks its steps were measured.
+  const QString device = tr("device: %1").arg(QString::fromStdString(info.device));
+  return info.worldSize > 1 ? tr("%1, %2 ranks (%3)").arg(device).arg(info.worldSize).arg(QString::fromStdString(info.backend)) : device;
 }
 
 void MainWindow::rememberTrace(const QString& path)
@@ -375,15 +394,19 @@ void MainWindow::fillRecentMenu()
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 {
   const auto urls = event->mimeData()->urls();
-  if (urls.size() == 1 && urls.front().isLocalFile()) event->acceptProposedAction();
+  if (std::any_of(urls.begin(), urls.end(), [](const QUrl& url) { return url.isLocalFile(); })) event->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent* event)
 {
-  const auto urls = event->mimeData()->urls();
-  if (urls.size() != 1 || !urls.front().isLocalFile()) return;
+  // One trace dropped opens it; several are compared.
+  QStringList paths;
+  for (const QUrl& url : event->mimeData()->urls())
+    if (url.isLocalFile()) paths << url.toLocalFile();
+  if (paths.isEmpty()) return;
   event->acceptProposedAction();
-  openTrace(urls.front().toLocalFile());
+  if (paths.size() == 1) openTrace(paths.front());
+  else compareTraces(paths);
 }
 
 void MainWindow::sessionStateChanged()
@@ -396,9 +419,9 @@ void MainWindow::sessionStateChanged()
   startAction_->setEnabled(!session_->active() && !replaying);
   startAction_->setStatusTip(replaying ? tr("a trace is shown: New run (Ctrl+N) sets up a run to train") : QString());
   findChild<QAction*>(QStringLiteral("new-run"))->setEnabled(!session_->active());
-  // A branch is a run of its own: offered once this one has ended, and the menu says why not before.
+  // A branch is a run of its own: offered once this one has ended, and the menu (and the status
+  // bar, for Ctrl+B) says why not before.
   auto* branch = findChild<QAction*>(QStringLiteral("branch"));
-  branch->setEnabled(!session_->active());
   branch->setStatusTip(session_->active() ? tr("stop the run to branch from a checkpoint (Ctrl+K saves one)") : QString());
   branch->setText(session_->active() ? tr("&Branch from checkpoint... (stop the run first)") : tr("&Branch from checkpoint..."));
   pauseAction_->setEnabled(state == State::Running || state == State::Paused);
@@ -460,11 +483,13 @@ void MainWindow::updateStatus()
 {
   const auto& info = store_->info();
   const int n = store_->stepCount();
-  compareParentAction_->setEnabled(store_->started() && !info.branch.checkpoint.empty());
+  compareParentAction_->setEnabled(store_->started() && !info.branch.checkpoint.empty() && !session_->active());
+  compareParentAction_->setText(session_->active() && !info.branch.checkpoint.empty() ? tr("Compare with &parent (when the run ends)")
+                                                                                        : tr("Compare with &parent"));
   if (!store_->started() || n == 0) {
     stepLabel_->clear();
     speedLabel_->clear();
-    deviceLabel_->setText(store_->started() ? tr("device: %1").arg(QString::fromStdString(info.device)) : QString());
+    deviceLabel_->setText(store_->started() ? deviceText(info) : QString());
     return;
   }
   // The run's progress; the timeline says which step the views show.
@@ -479,7 +504,7 @@ void MainWindow::updateStatus()
   const double seconds = store_->wallTimes().back() - (first == n - 1 ? 0.0 : store_->wallTimes()[first]);
   const double steps = store_->steps().back() - (first == n - 1 ? static_cast<double>(info.branch.step) : store_->steps()[first]);
   if (seconds > 0) speedLabel_->setText(tr("%1 samples/s").arg(steps * static_cast<double>(info.batchSize) / seconds, 0, 'f', 0));
-  deviceLabel_->setText(tr("device: %1").arg(QString::fromStdString(info.device)));
+  deviceLabel_->setText(deviceText(info));
 }
 
 bool MainWindow::confirmQuit()

@@ -9,6 +9,7 @@
 #include "app/seesaw/view_window.h"
 
 #include "config/run_config.h"
+#include "records/run_info.h"
 
 class QAction;
 class QDockWidget;
@@ -91,6 +92,7 @@ private:
   void updateCheckpointAction();
   void updateStatus();
   void rememberTrace(const QString& path);
+  static QString deviceText(const RunInfo& info);
   void fillRecentMenu();
   QString shownTrace() const { return storeTrace_; }  // of the replay, or of the run, that the views show
 

@@ -77,8 +77,9 @@ void MethodForm::showParameters(const std::map<std::string, double>& given)
   for (const HyperParameter& p : info.hyperParameters) {
     const auto it = given.find(p.name);
     const double value = it != given.end() ? it->second : p.defaultValue;
-    QDoubleSpinBox* box = new NumberBox(p.min, p.max, p.integer ? 1 : std::max((p.max - p.min) / 100, 1e-6));
-    if (p.integer) box->setDecimals(0);
+    // The range is the registry's to check when the run starts, by name: a box that reverted a
+    // value outside it, or rounded 1.5 to 2, would run what the user did not ask for.
+    QDoubleSpinBox* box = new NumberBox(p.integer ? 1 : std::max((p.max - p.min) / 100, 1e-6));
     box->setValue(value);
     box->setToolTip(QStringLiteral("%1\nrange [%2, %3], default %4").arg(QString::fromStdString(p.description)).arg(p.min).arg(p.max).arg(p.defaultValue));
     parameters_->addRow(QString::fromStdString(p.name), box);

@@ -12,7 +12,6 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QSpinBox>
 #include <QStandardItemModel>
 #include <QVBoxLayout>
 
@@ -25,18 +24,14 @@ namespace seesaw::app {
 namespace {
 
 constexpr const char* kFileSource = "file";
+// The largest whole number a double holds exactly, and so the most a whole-number box can hold.
+constexpr double kWholeDoubleMax = 9007199254740992.0;
 
 // The boxes take what a user types, a negative learning rate or zero included, and Start refuses
 // what the run config refuses, naming the field: a box that dropped a minus sign or reverted a 0
 // would run something the user did not ask for.
-QDoubleSpinBox* doubleBox(double step) { return new NumberBox(-1e9, 1e9, step); }
-
-QSpinBox* intBox(int min, int max)
-{
-  auto* box = new QSpinBox;
-  box->setRange(min, max);
-  return box;
-}
+// A whole-number field takes 1.5 or -5 as typed as well; config() refuses them by name.
+NumberBox* numberBox(double step) { return new NumberBox(step); }
 
 // A line edit with a "..." button that asks for a file.
 QWidget* withBrowse(QLineEdit* edit, QPushButton* browse)
@@ -67,10 +62,10 @@ QString describeColumns(const ColumnMapping& m)
 
 RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* parent)
     : QDialog(parent), base_(std::move(config)), source_(new QComboBox), dataPath_(new QLineEdit), browseData_(new QPushButton(tr("..."))),
-      columns_(new QPushButton(tr("Columns..."))), split_(new QComboBox), validFraction_(doubleBox(0.05)),
-      testFraction_(doubleBox(0.05)), splitSeed_(intBox(0, 2147483647)), model_(new QComboBox), method_(new MethodForm), steps_(intBox(0, 1000000000)), epochs_(doubleBox(0.5)),
-      batch_(intBox(-1000000000, 1000000000)), lr_(doubleBox(1e-4)), optimizer_(new QComboBox), device_(new QComboBox),
-      window_(intBox(0, 1000000)), trace_(new QLineEdit(tracePath)), columnsSummary_(new QLabel), problem_(new QLabel)
+      columns_(new QPushButton(tr("Columns..."))), split_(new QComboBox), validFraction_(numberBox(0.05)),
+      testFraction_(numberBox(0.05)), splitSeed_(numberBox(1)), model_(new QComboBox), method_(new MethodForm), steps_(numberBox(100)), epochs_(numberBox(0.5)),
+      batch_(numberBox(64)), lr_(numberBox(1e-4)), optimizer_(new QComboBox), device_(new QComboBox),
+      window_(numberBox(10)), trace_(new QLineEdit(tracePath)), columnsSummary_(new QLabel), problem_(new QLabel)
 {
   setWindowTitle(tr("New run"));
   // Named after their config fields, for tests and accessibility tools.
@@ -103,11 +98,11 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
   for (ModelType t : {ModelType::SharedBottom, ModelType::MMoE, ModelType::PLE}) model_->addItem(QString::fromStdString(modelTypeName(t)), int(t));
   for (OptimizerType o : {OptimizerType::Adam, OptimizerType::AdamW, OptimizerType::SGD}) optimizer_->addItem(QString::fromStdString(optimizerName(o)), int(o));
   for (const char* d : {"auto", "cpu", "cuda"}) device_->addItem(QString::fromLatin1(d));
-  steps_->setSpecialValueText(tr("by epochs"));
+  steps_->setZeroText(tr("by epochs"));
   steps_->setToolTip(tr("training steps (train.steps); 0 trains for the epochs below"));
   epochs_->setToolTip(tr("epochs of training data when steps is 0 (train.epochs)"));
   lr_->setToolTip(tr("learning rate (train.lr)"));
-  window_->setSpecialValueText(tr("none"));
+  window_->setZeroText(tr("none"));
   window_->setToolTip(tr("steps per per-user geometry window (train.user_snapshot_every); 0 records no per-user snapshots"));
   trace_->setPlaceholderText(tr("runs/<date>-<name>-<method>.h5"));
   dataPath_->setPlaceholderText(tr("the data file (kuairand, census and CSV/TSV sources)"));
@@ -196,16 +191,16 @@ void RunSetupDialog::setConfig(const RunConfig& config)
   split_->setCurrentIndex(split_->findData(int(config.data.split.method)));
   validFraction_->setValue(config.data.split.validFraction);
   testFraction_->setValue(config.data.split.testFraction);
-  splitSeed_->setValue(static_cast<int>(config.data.split.seed));
+  splitSeed_->setValue(static_cast<double>(config.data.split.seed));
   model_->setCurrentIndex(model_->findData(int(config.model.type)));
   method_->setMethod(config.method.name, config.method.params);
-  steps_->setValue(static_cast<int>(config.train.steps));
+  steps_->setValue(static_cast<double>(config.train.steps));
   epochs_->setValue(config.train.epochs);
-  batch_->setValue(config.train.batchSize);
+  batch_->setValue(static_cast<double>(config.train.batchSize));
   lr_->setValue(config.train.lr);
   optimizer_->setCurrentIndex(optimizer_->findData(int(config.train.optimizer)));
   device_->setCurrentText(QString::fromStdString(config.train.device));
-  window_->setValue(static_cast<int>(config.train.userSnapshotEvery));
+  window_->setValue(static_cast<double>(config.train.userSnapshotEvery));
   const bool file = config.data.source == kFileSource;
   columns_->setEnabled(file);
   columnsSummary_->setText(file ? describeColumns(config.data.columns) : QString());
@@ -267,17 +262,19 @@ RunConfig RunSetupDialog::config() const
   c.data.split.method = static_cast<SplitMethod>(split_->currentData().toInt());
   c.data.split.validFraction = validFraction_->value();
   c.data.split.testFraction = testFraction_->value();
-  c.data.split.seed = static_cast<uint64_t>(splitSeed_->value());
+  // A seed beyond 2^53 shows rounded in the box: it is kept as loaded unless the box is changed.
+  if (splitSeed_->value() != static_cast<double>(base_.data.split.seed))
+    c.data.split.seed = static_cast<uint64_t>(splitSeed_->wholeValue("data.split.seed", 0, kWholeDoubleMax));
   c.model.type = static_cast<ModelType>(model_->currentData().toInt());
   c.method.name = method_->method();
   c.method.params = method_->params();
-  c.train.steps = steps_->value();
+  c.train.steps = steps_->wholeValue("train.steps", -kWholeDoubleMax, kWholeDoubleMax);
   c.train.epochs = epochs_->value();
-  c.train.batchSize = batch_->value();
+  c.train.batchSize = batch_->wholeValue("train.batch_size", -kWholeDoubleMax, kWholeDoubleMax);
   c.train.lr = lr_->value();
   c.train.optimizer = static_cast<OptimizerType>(optimizer_->currentData().toInt());
   c.train.device = device_->currentText().toStdString();
-  c.train.userSnapshotEvery = window_->value();
+  c.train.userSnapshotEvery = window_->wholeValue("train.user_snapshot_every", -kWholeDoubleMax, kWholeDoubleMax);
   return c;
 }
 
@@ -285,9 +282,9 @@ QString RunSetupDialog::tracePath() const { return trace_->text(); }
 
 QString RunSetupDialog::problem() const
 {
-  const RunConfig c = config();
-  if (c.data.source == kFileSource && c.data.columns.tasks.empty()) return tr("choose the file's columns (Columns...)");
   try {
+    const RunConfig c = config();
+    if (c.data.source == kFileSource && c.data.columns.tasks.empty()) return tr("choose the file's columns (Columns...)");
     validate(c);
   } catch (const std::exception& e) {
     return QString::fromStdString(e.what());
@@ -320,8 +317,15 @@ bool RunSetupDialog::loadConfigFile(const QString& path)
 
 bool RunSetupDialog::saveConfigFile(const QString& path)
 {
+  std::string json;
+  try {
+    json = toJsonString(config()) + "\n";
+  } catch (const std::exception& e) {
+    showProblem(QString::fromStdString(e.what()));
+    return false;
+  }
   QFile file(path);
-  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(QByteArray::fromStdString(toJsonString(config()) + "\n")) < 0) {
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(QByteArray::fromStdString(json)) < 0) {
     showProblem(tr("%1: cannot write: %2").arg(path, file.errorString()));
     return false;
   }

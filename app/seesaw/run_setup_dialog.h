@@ -16,11 +16,11 @@ class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QPushButton;
-class QSpinBox;
 
 namespace seesaw::app {
 
 class MethodForm;
+class NumberBox;
 
 class RunSetupDialog : public QDialog
 {
@@ -29,7 +29,8 @@ class RunSetupDialog : public QDialog
 public:
   RunSetupDialog(RunConfig config, QString tracePath, QWidget* parent = nullptr);
 
-  // The config the widgets describe (not yet validated).
+  // The config the widgets describe (not yet validated); throws seesaw::Error naming a
+  // whole-number field that holds a fraction or more than a double counts exactly.
   RunConfig config() const;
   QString tracePath() const;
   void setConfig(const RunConfig& config);
@@ -64,16 +65,16 @@ private:
   QComboBox* split_;
   QDoubleSpinBox* validFraction_;
   QDoubleSpinBox* testFraction_;
-  QSpinBox* splitSeed_;
+  NumberBox* splitSeed_;
   QComboBox* model_;
   MethodForm* method_;
-  QSpinBox* steps_;
+  NumberBox* steps_;
   QDoubleSpinBox* epochs_;
-  QSpinBox* batch_;
+  NumberBox* batch_;
   QDoubleSpinBox* lr_;
   QComboBox* optimizer_;
   QComboBox* device_;
-  QSpinBox* window_;
+  NumberBox* window_;
   QLineEdit* trace_;
   QLabel* columnsSummary_;  // what the file's columns are mapped to, in words
   QLabel* problem_;

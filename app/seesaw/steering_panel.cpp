@@ -19,7 +19,7 @@
 namespace seesaw::app {
 
 SteeringPanel::SteeringPanel(widgets::RunStore& store, LiveSession& session, QWidget* parent)
-    : QWidget(parent), store_(store), session_(session), lr_(new NumberBox(-1e9, 1e9, 1e-4)), method_(new MethodForm), weights_(new QLineEdit),
+    : QWidget(parent), store_(store), session_(session), lr_(new NumberBox(1e-4)), method_(new MethodForm), weights_(new QLineEdit),
       apply_(new QPushButton(tr("Apply from the next step"))), log_(new QListWidget)
 {
   lr_->setToolTip(tr("learning rate (train.lr)"));

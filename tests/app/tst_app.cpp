@@ -16,6 +16,7 @@
 #include "train/run_validation.h"
 #include "trace/trace_reader.h"
 #include "widgets/cosine_matrix_view.h"
+#include "widgets/empty_notice.h"
 #include "widgets/run_store.h"
 #include "widgets/step_plot.h"
 #include "widgets/user_table.h"
@@ -40,6 +41,32 @@ class AppTest : public QObject
 
 private Q_SLOTS:
   void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+  // Before any run the views say what they wait for, and the central one what Start will train
+  // (at launch there were eleven empty plots with invented axes).
+  void aNewWindowSaysWhatStartTrains()
+  {
+    RunConfig config = demo(40);
+    config.method.name = "pcgrad";
+    app::MainWindow w(config, QString(), app::MainWindow::Layout::Default);
+    const QLabel* central = widgets::emptyNotice(*w.view(QStringLiteral("cosine")));
+    QVERIFY(central);
+    QVERIFY2(central->text().startsWith(QStringLiteral("Set up: %1 (%2, method pcgrad, 40 steps).")
+                                                          .arg(QString::fromStdString(config.name), QString::fromStdString(modelTypeName(config.model.type)))),
+             qPrintable(central->text()));
+    QVERIFY(central->text().contains("Start (Ctrl+R) trains it"));
+    // (A view's notice covers its plot or table, a child of the view.)
+    const auto noticeWithin = [](QWidget& view) -> const QLabel* {
+      if (const QLabel* notice = widgets::emptyNotice(view)) return notice;
+      for (QWidget* child : view.findChildren<QWidget*>())
+        if (const QLabel* notice = widgets::emptyNotice(*child)) return notice;
+      return nullptr;
+    };
+    for (const char* name : {"loss", "validation", "magnitude", "weights", "modules", "cosine-matrix", "users"}) {
+      const QLabel* notice = noticeWithin(*w.view(QString::fromLatin1(name)));
+      QVERIFY2(notice && notice->text() == widgets::noRunNotice(), name);
+    }
+  }
 
   void aRunFillsEveryViewAndItsTrace()
   {

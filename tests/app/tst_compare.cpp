@@ -10,7 +10,9 @@
 #include "app/seesaw/compare_window.h"
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/main_window.h"
+#include "app/seesaw/run_label.h"
 #include "app/seesaw/runs_panel.h"
+#include "app/seesaw/trace_picker.h"
 #include "tests/app/demo_run.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
@@ -18,6 +20,7 @@
 #include "widgets/compare_overlay_view.h"
 #include "widgets/compare_users_view.h"
 #include "widgets/comparison.h"
+#include "widgets/empty_notice.h"
 #include "widgets/run_store.h"
 #include "widgets/user_quantity.h"
 
@@ -37,8 +40,9 @@ void record(const QString& path, const std::string& method)
   QVERIFY(QTest::qWaitFor([&] { return w.session().state() == app::LiveSession::State::Finished; }, 240000));
 }
 
-// A trace of another dataset: two tasks, one of them the demo's, three other users, no snapshots.
-void writeOther(const QString& path)
+// A trace of another dataset: two tasks, one of them the demo's, three other users, no snapshots;
+// steps firstStep .. firstStep + 9.
+void writeOther(const QString& path, int firstStep = 1)
 {
   RunInfo info;
   info.taskNames = {"is_click", "like"};
@@ -48,12 +52,12 @@ void writeOther(const QString& path)
   info.userIds = {"a", "b", "c"};
   info.userGroups.assign(3, -1);
   info.configJson = "{}";
-  info.totalSteps = 10;
+  info.totalSteps = firstStep + 9;
   TraceOptions options;
   options.path = path.toStdString();
   TraceWriter writer(options);
   writer.begin(info);
-  for (int s = 1; s <= 10; ++s) {
+  for (int s = firstStep; s < firstStep + 10; ++s) {
     StepRecord r;
     r.step = s;
     r.loss = {0.5f, 0.4f};
@@ -63,7 +67,7 @@ void writeOther(const QString& path)
     r.weight = {1, 1};
     writer.step(r);
   }
-  writer.end(RunEnd{10, false, {}});
+  writer.end(RunEnd{firstStep + 9, false, {}});
 }
 
 bool waitComplete(app::CompareWindow& w) { return QTest::qWaitFor([&] { return w.complete(); }, 60000); }
@@ -82,6 +86,23 @@ private Q_SLOTS:
     record(dir_.filePath("ew.h5"), "ew");
     record(dir_.filePath("pcgrad.h5"), "pcgrad");
     writeOther(dir_.filePath("other.h5"));
+    writeOther(dir_.filePath("later.h5"), 101);
+  }
+
+  // Two runs that recorded no step in common (a branch from its parent's last step): the
+  // difference says so instead of an empty plot.
+  void aDifferenceWithoutCommonStepsSaysWhy()
+  {
+    app::CompareWindow w;
+    QString error;
+    QVERIFY2(w.open({dir_.filePath("ew.h5"), dir_.filePath("later.h5")}, &error), qPrintable(error));
+    QVERIFY(waitComplete(w));
+    auto* difference = w.findChild<widgets::CompareDifferenceView*>();
+    QCOMPARE(difference->plot()->graph(0)->data()->size(), 0);
+    const QLabel* notice = widgets::emptyNotice(*difference->plot());
+    QVERIFY(notice);
+    QVERIFY2(notice->text().contains(QStringLiteral(" and later have no step in common")), qPrintable(notice->text()));
+    QVERIFY(notice->text().contains("branch from its parent's last step"));
   }
 
   void overlayAndDifferenceShowTheRuns()
@@ -167,8 +188,22 @@ private Q_SLOTS:
       auto* overlay = w.findChild<widgets::CompareOverlayView*>();
       QCOMPARE(overlay->plot()->graph(0)->pen().color(), QColor("#8e44ad"));  // the second run, drawn first
       table.item(1, app::RunsPanel::Shown)->setCheckState(Qt::Unchecked);
-      QCOMPARE(overlay->plot()->graphCount(), 1);
-      QCOMPARE(overlay->plot()->graph(0)->name(), QString("baseline"));
+      // Hidden, the run keeps a greyed legend entry; its curve is not drawn.
+      QCPGraph* hidden = overlay->plot()->graph(0);
+      QCOMPARE(hidden->name(), QString("pcgrad"));
+      QVERIFY(!hidden->visible());
+      QVERIFY(overlay->plot()->graph(1)->visible());
+      QCOMPARE(overlay->plot()->graph(1)->name(), QString("baseline"));
+      // A click on its legend entry shows it again, and the panel's box follows (and the other way).
+      QCustomPlot* plot = overlay->plot();
+      Q_EMIT plot->legendClick(plot->legend, plot->legend->itemWithPlottable(plot->graph(0)), nullptr);
+      QVERIFY(w.comparison().runs()[1].visible);
+      QCOMPARE(table.item(1, app::RunsPanel::Shown)->checkState(), Qt::Checked);
+      QVERIFY(plot->graph(0)->visible());
+      Q_EMIT plot->legendClick(plot->legend, plot->legend->itemWithPlottable(plot->graph(1)), nullptr);
+      QVERIFY(!w.comparison().runs()[0].visible);
+      QCOMPARE(table.item(0, app::RunsPanel::Shown)->checkState(), Qt::Unchecked);
+      QVERIFY(!plot->graph(1)->visible());
     }
     QVERIFY(QFile::exists(ew + ".label.json"));
     app::CompareWindow again;
@@ -177,6 +212,42 @@ private Q_SLOTS:
     QCOMPARE(again.comparison().runs()[1].name, QString("pcgrad"));
     QCOMPARE(again.comparison().runs()[1].color, QColor("#8e44ad"));
     QVERIFY(QFile::remove(ew + ".label.json") && QFile::remove(pcgrad + ".label.json"));  // the other tests' names
+  }
+
+  // File > Compare traces: a folder's traces newest first, named by their labels, ticked to
+  // compare; files from elsewhere added ticked; no typed names.
+  void thePickerListsAFoldersTracesToTick()
+  {
+    QTemporaryDir elsewhere;
+    const QString outside = elsewhere.filePath("outside.h5");
+    QVERIFY(QFile::copy(dir_.filePath("other.h5"), outside));
+    QVERIFY(app::writeRunLabel(dir_.filePath("pcgrad.h5"), {QStringLiteral("PCGrad, lr 1e-3"), QColor()}, nullptr));
+    QFile newest(dir_.filePath("ew.h5"));
+    QVERIFY(newest.open(QIODevice::ReadWrite) && newest.setFileTime(QDateTime::currentDateTime().addSecs(60), QFileDevice::FileModificationTime));
+    newest.close();
+    app::TracePicker picker(dir_.path());
+    QTableWidget& table = picker.table();
+    QStringList listed, names;
+    for (int row = 0; row < table.rowCount(); ++row) {
+      listed << QFileInfo(table.item(row, app::TracePicker::Path)->text()).fileName();
+      names << table.item(row, app::TracePicker::Name)->text();
+    }
+    QCOMPARE(listed.size(), QDir(dir_.path()).entryList({"*.h5"}, QDir::Files).size());  // labels and checkpoints are not traces
+    QCOMPARE(listed.front(), QString("ew.h5"));                                          // the newest first
+    QVERIFY2(names.contains("PCGrad, lr 1e-3") && names.contains("ew"), qPrintable(names.join(", ")));
+    auto* compare = picker.findChild<QPushButton*>("compare");
+    QVERIFY(!compare->isEnabled());
+    picker.setTicked(0, true);
+    QVERIFY(!compare->isEnabled());  // two or more
+    picker.setTicked(static_cast<int>(listed.indexOf("pcgrad.h5")), true);
+    QVERIFY(compare->isEnabled());
+    QCOMPARE(compare->text(), QString("Compare 2 runs"));
+    picker.addTraces({outside, dir_.filePath("ew.h5")});  // ew is listed already: ticked, not twice
+    QCOMPARE(table.rowCount(), listed.size() + 1);
+    QCOMPARE(picker.ticked(), (QStringList{dir_.filePath("ew.h5"), dir_.filePath("pcgrad.h5"), outside}));
+    picker.showFolder(elsewhere.path());  // another folder: what was added from elsewhere stays ticked
+    QCOMPARE(picker.ticked(), (QStringList{outside, dir_.filePath("ew.h5"), dir_.filePath("pcgrad.h5")}));
+    QVERIFY(QFile::remove(dir_.filePath("pcgrad.h5") + ".label.json"));  // the other tests' names
   }
 
   void usersAreComparedOneByOne()
@@ -327,10 +398,16 @@ private Q_SLOTS:
     const QString notice = parent.findChild<QLabel*>(QStringLiteral("notice"))->text();
     QVERIFY2(notice.startsWith(QStringLiteral("checkpoint of step %1 saved: step-").arg(step)), qPrintable(notice));
     QVERIFY(!checkpointAction->isEnabled());
-    // Branching starts a run of its own: not while this one is paused, and the menu says so.
+    // Branching starts a run of its own: not while this one is paused, and the menu and Ctrl+B say so.
     auto* branchAction = parent.findChild<QAction*>(QStringLiteral("branch"));
-    QVERIFY(!branchAction->isEnabled());
     QVERIFY2(branchAction->text().contains("stop the run first"), qPrintable(branchAction->text()));
+    branchAction->trigger();
+    const QString why = parent.findChild<QLabel*>(QStringLiteral("notice"))->text();
+    QVERIFY2(why.startsWith(QStringLiteral("branch: stop the run first")), qPrintable(why));
+    // The trace this window is writing is not opened a second time for a comparison.
+    QString compareError;
+    QVERIFY(!parent.compareTraces({parentPath, parentPath}, &compareError));
+    QVERIFY2(compareError.contains("is being written by the run in this window"), qPrintable(compareError));
     const QString checkpoint = dir_.filePath(QStringLiteral("parent.checkpoints/step-%1.ckpt").arg(step, 8, 10, QChar('0')));
     QVERIFY(QFile::exists(checkpoint));
     parent.togglePause();

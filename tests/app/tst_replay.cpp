@@ -5,6 +5,7 @@
 #include <QtTest>
 #include <QLabel>
 #include <QStatusBar>
+#include <QToolBar>
 
 #include <cmath>
 #include <numeric>
@@ -109,6 +110,17 @@ private Q_SLOTS:
     QVERIFY(QTest::qWaitFor([&] { return ended.count() == 1; }, 60000));
     QVERIFY(replay.replay().complete());
     QCOMPARE(replay.replay().stateText(), QStringLiteral("finished"));
+    // The status bar says what was recorded, not trained, and Start (which trains the run set up,
+    // not the one shown) is off while a trace is shown.
+    QCOMPARE(replay.findChild<QLabel*>(QStringLiteral("run-state"))->text(), QStringLiteral("replay: finished"));
+    const int64_t last = live_->store().lastStep();
+    QVERIFY2(replay.findChild<QLabel*>(QStringLiteral("progress"))->text().startsWith(QStringLiteral("recorded %1 of %1 steps").arg(last)),
+             qPrintable(replay.findChild<QLabel*>(QStringLiteral("progress"))->text()));
+    const QList<QAction*> actions = replay.findChild<QToolBar*>(QStringLiteral("run-toolbar"))->actions();
+    const auto start = std::find_if(actions.begin(), actions.end(), [](const QAction* a) { return a->text() == QStringLiteral("Start"); });
+    QVERIFY(start != actions.end());
+    QVERIFY(!(*start)->isEnabled());
+    QVERIFY((*start)->statusTip().contains("New run"));
 
     const widgets::RunStore& a = live_->store();
     const widgets::RunStore& b = replay.store();

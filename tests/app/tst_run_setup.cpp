@@ -8,7 +8,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QSpinBox>
 #include <QStandardItemModel>
 
 #include "app/seesaw/column_mapping_dialog.h"
@@ -38,9 +37,8 @@ private Q_SLOTS:
       const QDoubleSpinBox* box = dialog.parameterBox(QString::fromStdString(p.name));
       QVERIFY2(box, p.name.c_str());
       QCOMPARE(box->value(), p.defaultValue);
-      QCOMPARE(box->minimum(), p.min);
-      QCOMPARE(box->maximum(), p.max);
       QVERIFY(box->toolTip().contains(QString::fromStdString(p.description)));
+      QVERIFY(box->toolTip().contains(QStringLiteral("range [%1, %2]").arg(p.min).arg(p.max)));
     }
     dialog.parameterBox(QString::fromStdString(info.hyperParameters[0].name))->setValue(info.hyperParameters[0].max);
     const RunConfig c = dialog.config();
@@ -66,7 +64,7 @@ private Q_SLOTS:
     app::RunSetupDialog dialog(saved, QString());
     dialog.lockForBranch();
     QVERIFY(planBranch(saved, dialog.config()).changes.empty());
-    QVERIFY(!dialog.findChild<QSpinBox*>("train.batch_size")->isEnabled());
+    QVERIFY(!dialog.findChild<QDoubleSpinBox*>("train.batch_size")->isEnabled());
     QVERIFY(!dialog.findChild<QComboBox*>("model.type")->isEnabled());
     auto* method = dialog.findChild<QComboBox*>("method.name");
     QVERIFY(method->isEnabled());
@@ -118,6 +116,22 @@ private Q_SLOTS:
     QCOMPARE(dialog.role(14), Role::BinaryTask); // label
     QCOMPARE(dialog.role(15), Role::Ignore);     // timestamp: a second one is not guessed
     QVERIFY2(dialog.guessed().contains("user_id the user") && dialog.guessed().contains("is_click a binary task"), qPrintable(dialog.guessed()));
+    // The short names too (uid, iid, ts), with a 0/1 column among counts and floats.
+    QTemporaryDir dir;
+    const QString small = dir.filePath("small.csv");
+    QFile file(small);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("iid,uid,ts,clicked,views,score\n7,u1,100,1,3,0.5\n8,u2,101,0,12,1.5\n7,u2,102,1,0,1\n");
+    file.close();
+    app::ColumnMappingDialog shortNames(small, ColumnMapping{});
+    QCOMPARE(shortNames.role(0), Role::Item);
+    QCOMPARE(shortNames.role(1), Role::User);
+    QCOMPARE(shortNames.role(2), Role::Timestamp);
+    QCOMPARE(shortNames.role(3), Role::BinaryTask);
+    QCOMPARE(shortNames.role(4), Role::Ignore);  // counts are not a task
+    QCOMPARE(shortNames.role(5), Role::Ignore);
+    QCOMPARE(shortNames.guessed(), QString("Guessed from the names and values: iid the item, uid the user, ts the timestamp, clicked a binary "
+                                           "task (0/1). Check each column and change what is wrong."));
     for (int c = 0; c < dialog.columnCount(); ++c) dialog.setRole(c, Role::Ignore);
     dialog.setRole(0, Role::User);
     dialog.setRole(1, Role::Item);
@@ -206,11 +220,60 @@ private Q_SLOTS:
     dialog.findChild<QDoubleSpinBox*>("data.split.valid")->setValue(0.6);
     dialog.findChild<QDoubleSpinBox*>("data.split.test")->setValue(0.5);
     QVERIFY2(dialog.problem().contains("data.split.test"), qPrintable(dialog.problem()));
-    auto* batch = dialog.findChild<QSpinBox*>("train.batch_size");
-    batch->findChild<QLineEdit*>()->selectAll();
-    QTest::keyClicks(batch->findChild<QLineEdit*>(), "-5");
-    batch->interpretText();
-    QCOMPARE(batch->value(), -5);
+    dialog.findChild<QDoubleSpinBox*>("data.split.test")->setValue(0.1);
+    QCOMPARE(dialog.problem(), QString());
+    // Whole-number fields keep a minus sign and a fraction too, and Start names the field (a
+    // QSpinBox dropped the minus sign below its minimum; rounding 1.5 would run 2 steps).
+    const auto typeInto = [&](const char* field, const QString& typed) {
+      auto* box = dialog.findChild<QDoubleSpinBox*>(field);
+      box->findChild<QLineEdit*>()->selectAll();
+      QTest::keyClicks(box->findChild<QLineEdit*>(), typed);
+      box->interpretText();
+      box->clearFocus();
+      return box;
+    };
+    QCOMPARE(typeInto("train.batch_size", "-5")->value(), -5.0);
+    QCOMPARE(dialog.config().train.batchSize, int64_t(-5));
+    QVERIFY2(dialog.problem().contains("train.batch_size"), qPrintable(dialog.problem()));
+    typeInto("train.batch_size", "256");
+    QCOMPARE(typeInto("train.steps", "-5")->value(), -5.0);
+    QVERIFY2(dialog.problem().contains("config field train.steps: must not be negative"), qPrintable(dialog.problem()));
+    QCOMPARE(typeInto("train.steps", "1.5")->text(), QString("1.5"));
+    QCOMPARE(dialog.problem(), QString("config field train.steps: must be a whole number, found 1.5"));
+    QVERIFY(!dialog.saveConfigFile(QDir::temp().filePath("seesaw-refused.json")));
+    QCOMPARE(dialog.findChild<QLabel*>("problem")->text(), QString("config field train.steps: must be a whole number, found 1.5"));
+    // 0 steps means training by epochs, and says so; the words read back as 0.
+    auto* steps = typeInto("train.steps", "0");
+    QCOMPARE(steps->text(), QString("by epochs"));
+    QCOMPARE(dialog.config().train.steps, int64_t(0));
+    QCOMPARE(typeInto("train.user_snapshot_every", "-3")->value(), -3.0);
+    QVERIFY2(dialog.problem().contains("train.user_snapshot_every"), qPrintable(dialog.problem()));
+    QCOMPARE(typeInto("train.user_snapshot_every", "0")->text(), QString("none"));
+    QCOMPARE(typeInto("data.split.seed", "-1")->value(), -1.0);
+    QVERIFY2(dialog.problem().contains("data.split.seed"), qPrintable(dialog.problem()));
+    typeInto("data.split.seed", "3");
+    QCOMPARE(dialog.problem(), QString());
+    // A hyperparameter outside its range is kept as typed (a spin box reverted it when the field
+    // lost focus) and refused by name; a whole-number one is not rounded (1.5 became 2).
+    auto* method = dialog.findChild<QComboBox*>("method.name");
+    method->setCurrentIndex(method->findData("mgda"));
+    auto* normalize = dialog.parameterBox("normalize");
+    for (const auto& [typed, why] : {std::pair<QString, QString>{"7", "7 is outside [0, 3]"}, {"1.5", "must be a whole number, found 1.5"}}) {
+      normalize->findChild<QLineEdit*>()->selectAll();
+      QTest::keyClicks(normalize->findChild<QLineEdit*>(), typed);
+      normalize->interpretText();
+      normalize->clearFocus();
+      QCOMPARE(normalize->text(), typed);
+      QCOMPARE(dialog.config().method.params.at("normalize"), typed.toDouble());
+      QVERIFY2(dialog.problem().contains("normalize") && dialog.problem().contains(why), qPrintable(dialog.problem()));
+    }
+    // Every hyperparameter says what it does under its box (MGDA's normalize and ub had nothing).
+    for (const HyperParameter& p : methodRegistry().info("mgda").hyperParameters) {
+      QVERIFY(!p.description.empty());
+      bool shown = false;
+      for (const QLabel* label : dialog.findChildren<QLabel*>()) shown = shown || label->text() == QString::fromStdString(p.description);
+      QVERIFY2(shown, p.name.c_str());
+    }
   }
 
   // Ctrl+R, the main window's Start, starts what the open setup dialog sets up.
@@ -258,7 +321,7 @@ private Q_SLOTS:
     const RunConfig c = dialog.config();
     QCOMPARE(int(c.data.split.method), int(SplitMethod::Random));
     dialog.findChild<QDoubleSpinBox*>("data.split.valid")->setValue(0.2);
-    dialog.findChild<QSpinBox*>("data.split.seed")->setValue(7);
+    dialog.findChild<QDoubleSpinBox*>("data.split.seed")->setValue(7);
     QCOMPARE(dialog.config().data.split.validFraction, 0.2);
     QCOMPARE(dialog.config().data.split.seed, uint64_t(7));
 
