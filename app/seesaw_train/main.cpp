@@ -5,7 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <csignal>
 #include <limits>
 #include <cstdlib>
@@ -21,10 +23,12 @@
 #include "util/allocator.h"
 #include "util/blas_check.h"
 #include "console_sink.h"
+#include "launcher.h"
 #include "methods/registry.h"
 #include "summary.h"
 #include "train/branch.h"
 #include "train/checkpoint.h"
+#include "train/data_parallel.h"
 #include "train/prepared_data.h"
 #include "train/run_validation.h"
 #include "train/trainer.h"
@@ -90,6 +94,14 @@ std::string defaultRunStem(const seesaw::RunConfig& config)
   return "runs/" + std::string(date) + "-" + name + "-" + config.method.name;
 }
 
+// FNV-1a of a run config's JSON: the ranks of one run must agree on it.
+int64_t configDigest(const seesaw::RunConfig& config)
+{
+  uint64_t digest = 14695981039346656037ull;
+  for (const char c : seesaw::toJsonString(config)) digest = (digest ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return static_cast<int64_t>(digest);
+}
+
 void createParentDirectory(const std::string& path)
 {
   const auto parent = std::filesystem::path(path).parent_path();
@@ -108,7 +120,7 @@ int main(int argc, char** argv)
   std::optional<int64_t> steps, evalEvery, seed, snapshotEvery, checkpointEvery;
   std::vector<std::string> geometryLevels;
   std::optional<double> epochs, lr;
-  std::optional<int> batch, threads;
+  std::optional<int> batch, threads, nproc;
   bool noAnalyze = false, noTrace = false, printConfig = false, ppnet = false, dtrn = false, itemGeometry = false;
   app.add_option("preset", preset, "embedded preset to start from (default: demo unless --config is given)");
   app.add_option("--config", configFile, "run config JSON file (instead of a preset)")->check(CLI::ExistingFile);
@@ -147,13 +159,28 @@ int main(int argc, char** argv)
   app.add_option("--checkpoint-dir", checkpointDir, "where checkpoints go (default: the trace's path without .h5, plus .checkpoints)");
   app.add_option("--summary", summaryPath, "where to write the summary JSON (default: runs/<date>-<name>-<method>.summary.json)");
   app.add_flag("--print-config", printConfig, "print the effective run config as JSON and exit");
+  app.add_option("--nproc", nproc,
+                 "run data-parallel on N local processes (Gloo), each with cores / N threads unless --threads says; the variables "
+                 "RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT join a job started by a launcher instead (docs/distributed.md)")
+      ->check(CLI::Range(1, 256));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;  // --help exits 0; every other parse error is a bad command line
   }
 
+  // --nproc starts the ranks, each this program with these arguments; a rank (RANK set) trains.
+  if (nproc && *nproc > 1 && std::getenv("RANK") == nullptr) {
+    try {
+      return seesaw::launchLocalRanks(*nproc, argv);
+    } catch (const seesaw::Error& e) {
+      std::cerr << "seesaw-train: " << e.what() << "\n";
+      return 1;
+    }
+  }
   std::signal(SIGINT, onInterrupt);
+  std::optional<seesaw::DataParallel> parallel;
+  std::string rankPrefix;  // "rank 1: " on every rank's messages but the first's
   std::signal(SIGXFSZ, SIG_IGN);  // a file size limit then fails the trace's write like a full disk
   try {
     if (!preset.empty() + !configFile.empty() + !branchFrom.empty() > 1)
@@ -198,6 +225,12 @@ int main(int argc, char** argv)
     if (threads) t.threads = *threads;
     if (checkpointEvery) t.checkpointEvery = *checkpointEvery;
     if (noAnalyze) t.analyze = false;
+    const std::optional<seesaw::ProcessGroupSetup> group = seesaw::processGroupFromEnvironment();
+    if (group && !threads && std::getenv("LOCAL_WORLD_SIZE")) {
+      // The machine's cores shared among its ranks, not each rank taking them all.
+      const long cores = ::sysconf(_SC_NPROCESSORS_ONLN), local = std::atol(std::getenv("LOCAL_WORLD_SIZE"));
+      if (cores > 0 && local > 0) t.threads = static_cast<int>(std::max(1L, cores / local));
+    }
     seesaw::validate(config);
     std::optional<seesaw::BranchPlan> branch;
     if (saved) branch = seesaw::planBranch(*saved, config);
@@ -207,6 +240,12 @@ int main(int argc, char** argv)
     }
 
     if (!tracePath.empty() && noTrace) throw seesaw::Error("give either --trace or --no-trace, not both");
+    if (group) {
+      if (group->rank > 0) rankPrefix = "rank " + std::to_string(group->rank) + ": ";
+      parallel.emplace(*group);
+      parallel->requireSame(configDigest(config), "the run config (every rank must be started with the same settings)");
+    }
+    const bool leader = !parallel || parallel->rank() == 0;  // writes the trace, the summary and the console
     const std::string stem = defaultRunStem(config);
     if (summaryPath.empty()) summaryPath = stem + ".summary.json";
     if (tracePath.empty() && !noTrace) tracePath = stem + ".h5";
@@ -215,18 +254,21 @@ int main(int argc, char** argv)
     if (checkpointDir.empty()) checkpointDir = seesaw::checkpointDirectoryFor(noTrace ? stem + ".h5" : tracePath);
 
     if (const std::string warning = seesaw::blasWarning(); !warning.empty()) std::cerr << "warning: " << warning << "\n";
-    std::cout << "loading " << config.data.source << (config.data.path.empty() ? "" : " " + config.data.path) << "\n";
+    if (leader) std::cout << "loading " << config.data.source << (config.data.path.empty() ? "" : " " + config.data.path) << "\n";
     auto data = std::make_shared<seesaw::PreparedData>(seesaw::prepareData(config.data));
-    seesaw::Trainer trainer(branch ? branch->start : config, data);
+    seesaw::Trainer trainer(branch ? branch->start : config, data, parallel ? &*parallel : nullptr);
+    if (parallel && leader)
+      std::cout << "data-parallel: " << parallel->worldSize() << " ranks over " << parallel->backend() << "\n";
     trainer.setCheckpointDirectory(checkpointDir, noTrace ? "" : tracePath);
     if (branch) {
       trainer.restore(branchFrom, branch->changes);
-      std::cout << "branch of step " << trainer.info().branch.step << " from " << branchFrom << "\n";
+      if (leader) std::cout << "branch of step " << trainer.info().branch.step << " from " << branchFrom << "\n";
     }
     seesaw::ConsoleSink console(stdout, isatty(STDOUT_FILENO));
     std::optional<seesaw::TraceWriter> trace;
-    std::vector<seesaw::RecordSink*> sinks = {&console};
-    if (!noTrace) {
+    std::vector<seesaw::RecordSink*> sinks;
+    if (leader) sinks.push_back(&console);
+    if (!noTrace && leader) {
       seesaw::TraceOptions options;
       options.path = tracePath;
       trace.emplace(options);
@@ -242,18 +284,25 @@ int main(int argc, char** argv)
       // still says how far it got, by the last step the console saw.
       end.steps = console.lastStep() ? console.lastStep()->step : 0;
       end.error = e.what();
-      std::cerr << "seesaw-train: " << e.what() << "\n";
+      std::cerr << "seesaw-train: " << rankPrefix << e.what() << "\n";
     }
-    seesaw::writeSummary(summaryPath, config, console, end);
-    std::cout << "summary: " << summaryPath << "\n";
+    if (parallel && leader) {
+      const auto& traffic = parallel->traffic();
+      std::printf("data-parallel: %lld all-reduces, %.1f MB per step, %.2f s in them (rank 0)\n", static_cast<long long>(traffic.collectives),
+                  static_cast<double>(traffic.bytes) / 1e6 / static_cast<double>(std::max<int64_t>(1, end.steps)), traffic.seconds);
+    }
+    if (leader) {
+      seesaw::writeSummary(summaryPath, config, console, end);
+      std::cout << "summary: " << summaryPath << "\n";
+    }
     if (!end.error.empty()) return 1;
     return end.stopped ? 130 : 0;
   } catch (const seesaw::Error& e) {
-    std::cerr << "seesaw-train: " << e.what() << "\n";
+    std::cerr << "seesaw-train: " << rankPrefix << e.what() << "\n";
     return 1;
   } catch (const std::exception& e) {
     // LibTorch, the file system or memory: not a message Seesaw wrote, but still no crash.
-    std::cerr << "seesaw-train: unexpected error: " << e.what() << "\n";
+    std::cerr << "seesaw-train: " << rankPrefix << "unexpected error: " << e.what() << "\n";
     return 1;
   }
 }

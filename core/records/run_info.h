@@ -37,6 +37,8 @@ struct RunInfo
   std::vector<std::string> moduleNames;  // shared modules, in the order of StepRecord::moduleCosine
   std::vector<std::string> methodStateNames;  // what StepRecord::methodState holds; empty: nothing
   std::string device;
+  int64_t worldSize = 1;  // data-parallel ranks whose global batch each step measures
+  std::string backend;    // their collectives' backend ("gloo"); empty for one process
   std::string method;
   int64_t totalSteps = 0;
   int64_t stepsPerEpoch = 0;

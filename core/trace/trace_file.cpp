@@ -233,6 +233,8 @@ void writeRunInfo(hid_t file, const RunInfo& info)
   h5::writeIntAttribute(file, "total_parameters", info.totalParameters);
   h5::writeIntAttribute(file, "analyze", info.analyze ? 1 : 0);
   h5::writeIntAttribute(file, "user_snapshot_every", info.userSnapshotEvery);
+  h5::writeIntAttribute(file, "world_size", info.worldSize);
+  h5::writeStringAttribute(file, "backend", info.backend);
   h5::writeIntAttribute(file, "description_digest", static_cast<int64_t>(descriptionDigest(file)));
 }
 
@@ -416,6 +418,11 @@ RunInfo TraceFile::readRunInfo(hid_t file, int64_t formatVersion)
   info.totalParameters = h5::readIntAttribute(file, "total_parameters");
   info.analyze = h5::readIntAttribute(file, "analyze") != 0;
   info.userSnapshotEvery = h5::readIntAttribute(file, "user_snapshot_every");
+  if (h5::hasAttribute(file, "world_size")) {  // traces from before data parallelism have none: one process
+    info.worldSize = h5::readIntAttribute(file, "world_size");
+    if (info.worldSize < 1) throw Error("attribute world_size: " + std::to_string(info.worldSize) + " ranks");
+    info.backend = h5::readStringAttribute(file, "backend");
+  }
   info.moduleNames = h5::readStringDataset(file, "/modules/name");
   if (h5::hasLink(file, "/method")) info.methodStateNames = h5::readStringDataset(file, "/method/state_name");
   info.userIds = h5::readStringDataset(file, "/users/id");

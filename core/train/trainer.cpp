@@ -3,6 +3,7 @@
 #include <torch/autograd.h>
 #include <torch/optim/sgd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -35,10 +36,13 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainConfig& t, std
   return nullptr;
 }
 
+// Steps between the data-parallel ranks' comparisons of their parameters (and at the end).
+constexpr int64_t kReplicaCheckEvery = 100;
+
 }  // namespace
 
-Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
-    : config(c), data(std::move(d)), order(data->split.train, c.train.seed)
+Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d, DataParallel* p)
+    : config(c), data(std::move(d)), parallel(p), order(data->split.train, c.train.seed)
 {
   // Every hyperparameter explicit, defaults included, so that the trace's config says exactly what ran.
   config.method.params = methodRegistry().resolve(config.method.name, config.method.params).values();
@@ -54,11 +58,15 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
   torch::manual_seed(t.seed);
   model = makeModel(data->spec, config.model);
   model->to(device);
+  if (parallel && device.is_cuda())
+    throw Error("config field train.device: data parallelism runs on the CPU (Gloo) in this build; use cpu, or one process on the GPU");
   // Every level the model has, the exact one the default: task-specific bottoms (DTRN) share no
-  // representation, so they have the embedding rows only.
+  // representation, so they have the embedding rows only; nor do ranks of a data-parallel run,
+  // which hold only their own samples' per-sample gradients (the embedding rows' gradients are
+  // summed over the ranks with the rest).
   if (config.train.geometryLevels.empty())
-    config.train.geometryLevels = model->taskSpecificBottoms() ? std::vector<std::string>{"embedding"}
-                                                               : std::vector<std::string>{"exact", "embedding", "representation"};
+    config.train.geometryLevels = model->taskSpecificBottoms() || parallel ? std::vector<std::string>{"embedding"}
+                                                                           : std::vector<std::string>{"exact", "embedding", "representation"};
   trained = model->parameters();
   for (const auto& p : trained)
     if (p.dim() >= 2) l2Parameters.push_back(p);
@@ -92,6 +100,10 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
   info.moduleNames = layout->moduleNames();
   info.methodStateNames = method->stateNames();
   info.device = device.str();
+  if (parallel) {
+    info.worldSize = parallel->worldSize();
+    info.backend = parallel->backend();
+  }
   info.method = config.method.name;
   info.batchSize = t.batchSize;
   info.stepsPerEpoch = (nTrain + t.batchSize - 1) / t.batchSize;
@@ -116,6 +128,9 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d)
       geometryLevels.push_back(geometryLevel(name));
       perSampleLevels = perSampleLevels || geometryLevels.back() != GeometryLevel::Embedding;
     }
+    if (perSampleLevels && parallel)
+      throw Error("config field train.geometry_levels: a data-parallel run records the embedding level only (each rank holds its "
+                  "own samples' per-sample gradients, which the representation and exact levels need; use [\"embedding\"])");
     if (perSampleLevels && model->taskSpecificBottoms())
       throw Error("config field train.geometry_levels: the representation and exact levels need a representation every "
                   "task shares, and with model.dtrn each task runs the trunk on its own bottom (use [\"embedding\"])");
@@ -134,6 +149,107 @@ Batch Trainer::Impl::nextBatch()
   const at::Tensor rows =
       at::from_blob(batchRows.data(), {static_cast<int64_t>(batchRows.size())}, at::kLong).to(device, at::kLong, false, /*copy=*/true);
   return {categorical.index_select(0, rows), dense.index_select(0, rows), labels.index_select(0, rows)};
+}
+
+Batch Trainer::Impl::localShare(const Batch& global) const
+{
+  if (parallel == nullptr) return global;
+  const int world = parallel->worldSize();
+  std::vector<int64_t> mine;
+  const auto codes = data->categorical.accessor<int64_t, 2>();
+  // By user where the data has users, so that a user's rows meet on one rank; else by position.
+  const bool users = data->categorical.size(1) > 0 && userRows.rows > 0;
+  for (size_t i = 0; i < batchRows.size(); ++i)
+    if ((users ? rankOfUser(codes[batchRows[i]][0], world) : static_cast<int>(i % static_cast<size_t>(world))) == parallel->rank())
+      mine.push_back(static_cast<int64_t>(i));
+  const at::Tensor rows = at::tensor(mine, at::kLong).to(device);
+  return {global.categorical.index_select(0, rows), global.dense.index_select(0, rows), global.labels.index_select(0, rows)};
+}
+
+void Trainer::Impl::sumShares(int64_t localRows, int64_t globalRows, at::Tensor& losses, at::Tensor* shared, at::Tensor* representationGram)
+{
+  // What the ranks sum: views into the step's tensors, each whole or, for the user and item
+  // tables (dim -2 of the view: their rows), only the rows the global batch touched. Every other
+  // row's gradient is zero on every rank, so it needs no sending: a step moves K x (rows touched)
+  // of a table, not K x (all of its rows).
+  std::vector<std::pair<at::Tensor, at::Tensor>> parts;
+  losses = losses.detach().clone();
+  parts.emplace_back(losses, at::Tensor());
+  std::vector<std::pair<const RowBlock*, at::Tensor>> tables;
+  const auto codes = data->categorical.accessor<int64_t, 2>();
+  for (const RowBlock* block : {&userRows, &itemRows}) {
+    if (block->rows == 0) continue;
+    const int64_t column = block == &userRows ? 0 : 1;
+    std::vector<int64_t> touched;
+    touched.reserve(batchRows.size());
+    for (int64_t row : batchRows) touched.push_back(codes[row][column]);
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    tables.emplace_back(block, at::tensor(touched, at::kLong).to(device));
+  }
+  std::sort(tables.begin(), tables.end(), [](const auto& a, const auto& b) { return a.first->offset < b.first->offset; });
+  if (shared) {
+    const int64_t K = shared->size(0);
+    int64_t column = 0;
+    for (const auto& [block, touched] : tables) {
+      if (block->offset > column) parts.emplace_back(shared->narrow(1, column, block->offset - column), at::Tensor());
+      parts.emplace_back(shared->narrow(1, block->offset, block->rows * block->dim).view({K, block->rows, block->dim}), touched);
+      column = block->offset + block->rows * block->dim;
+    }
+    if (shared->size(1) > column) parts.emplace_back(shared->narrow(1, column, shared->size(1) - column), at::Tensor());
+  }
+  // Without analyze every parameter's .grad is the step's; with it, the task-specific ones.
+  std::vector<at::Tensor> owners;
+  if (shared) {
+    for (const auto& task : taskParameters) owners.insert(owners.end(), task.begin(), task.end());
+  } else {
+    owners = trained;
+  }
+  const auto& modelTables = model->embedding()->tables();
+  for (auto& p : owners) {
+    if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
+    at::Tensor touched;
+    for (size_t f = 0; f < std::min<size_t>(2, modelTables.size()) && !shared; ++f)
+      for (const auto& [block, rows] : tables)
+        if (p.is_same(modelTables[f]->weight) && block == (f == 0 ? &userRows : &itemRows)) touched = rows;
+    parts.emplace_back(p.mutable_grad(), touched);
+  }
+  const double share = static_cast<double>(localRows) / static_cast<double>(globalRows);
+  std::vector<at::Tensor> flat;
+  for (const auto& [view, rows] : parts) {
+    const at::Tensor values = rows.defined() ? view.index_select(view.dim() - 2, rows) : view;
+    flat.push_back(values.reshape(-1).to(at::kFloat) * share);
+  }
+  // MGDA-UB's Gram matrix is quadratic in the gradients: its share counts twice.
+  if (representationGram && representationGram->defined()) {
+    parts.emplace_back(*representationGram, at::Tensor());
+    flat.push_back(representationGram->reshape(-1).to(at::kFloat) * (share * share));
+  }
+  at::Tensor sum = at::cat(flat).to(at::kCPU).contiguous();
+  parallel->sum(sum, "the step's gradient all-reduce");
+  sum = sum.to(device);
+  int64_t offset = 0;
+  for (auto& [view, rows] : parts) {
+    std::vector<int64_t> shape = view.sizes().vec();
+    if (rows.defined()) shape[shape.size() - 2] = rows.numel();
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    const at::Tensor values = sum.narrow(0, offset, n).view(shape).to(view.scalar_type());
+    offset += n;
+    if (rows.defined()) view.index_copy_(view.dim() - 2, rows, values);
+    else view.copy_(values);
+  }
+}
+
+void Trainer::Impl::checkReplicas(int64_t stepIndex)
+{
+  uint64_t digest = 14695981039346656037ull;  // FNV-1a over every parameter's bytes
+  for (const auto& p : model->parameters()) {
+    const at::Tensor bytes = p.detach().to(at::kCPU).contiguous();
+    const auto* b = static_cast<const unsigned char*>(bytes.data_ptr());
+    for (size_t i = 0, n = static_cast<size_t>(bytes.nbytes()); i < n; ++i) digest = (digest ^ b[i]) * 1099511628211ull;
+  }
+  parallel->requireSame(static_cast<int64_t>(digest), "the parameters after step " + std::to_string(stepIndex) + " (the replicas went apart)");
 }
 
 MethodOutput Trainer::Impl::combine(int64_t stepIndex, int64_t epochIndex, const Batch& batch, MethodInput in)
@@ -159,14 +275,26 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
   const int K = static_cast<int>(taskTypes.size());
   const int64_t epochIndex = order.epochIndex();
   const Batch batch = nextBatch();
+  const Batch local = localShare(batch);
+  const int64_t localRows = local.categorical.size(0);
   at::Tensor packed;  // everything the record needs, on the host in float64
   at::Tensor losses;
   if (config.train.analyze) {
     at::Tensor g, representationGram;
     PerSampleGradients samples;
     const bool tracking = !trackers.empty();
-    losses = taskGradients->compute(batch, g, method->needsRepresentationGram() ? &representationGram : nullptr,
-                                    tracking && perSampleLevels ? &samples : nullptr);
+    const bool representation = method->needsRepresentationGram();
+    if (localRows > 0) {
+      losses = taskGradients->compute(local, g, representation ? &representationGram : nullptr,
+                                      tracking && perSampleLevels ? &samples : nullptr);
+    } else {  // a global batch with none of this rank's users
+      losses = at::zeros({K}, at::TensorOptions(device).dtype(at::kFloat));
+      g = at::zeros({K, layout->size()}, at::TensorOptions(device).dtype(at::kFloat));
+      if (representation) representationGram = at::zeros({K, K}, at::TensorOptions(device).dtype(at::kFloat));
+      for (const auto& task : taskParameters)
+        for (auto p : task) p.mutable_grad() = at::zeros_like(p);
+    }
+    if (parallel) sumShares(localRows, batch.categorical.size(0), losses, &g, representation ? &representationGram : nullptr);
     // The method needs the losses and the Gram matrix on the host, the record also every module's
     // Gram matrix: the modules partition the shared parameters, so their sum is the Gram matrix,
     // and all of it comes over in one small transfer per step (with MGDA-UB's Gram matrix last).
@@ -191,8 +319,13 @@ bool Trainer::Impl::step(int64_t stepIndex, bool recordDue, StepRecord& record, 
     }
   } else {
     optimizer->zero_grad();
-    losses = taskLosses(model->forward(batch), batch.labels, taskTypes);
-    (losses * lossWeights).sum().backward();
+    if (localRows > 0) {
+      losses = taskLosses(model->forward(local), local.labels, taskTypes);
+      (losses * lossWeights).sum().backward();
+    } else {
+      losses = at::zeros({K}, at::TensorOptions(device).dtype(at::kFloat));
+    }
+    if (parallel) sumShares(localRows, batch.categorical.size(0), losses, nullptr, nullptr);
     if (recordDue) {
       // The squared norm of every gradient, so that a non-finite gradient is caught like a loss.
       std::vector<at::Tensor> squares;
@@ -297,8 +430,8 @@ void Trainer::Impl::l2Step()
   optimizer->step();
 }
 
-Trainer::Trainer(const RunConfig& config, std::shared_ptr<const PreparedData> data)
-    : impl_(std::make_unique<Impl>(config, std::move(data)))
+Trainer::Trainer(const RunConfig& config, std::shared_ptr<const PreparedData> data, DataParallel* parallel)
+    : impl_(std::make_unique<Impl>(config, std::move(data), parallel))
 {
 }
 
@@ -359,19 +492,23 @@ RunEnd Trainer::run(RecordSink& sink, RunControl& control)
     }
     if (!ok) break;
     if (!s.trackers.empty() && stepIndex % s.config.train.userSnapshotEvery == 0) sink.geometry(s.takeGeometry(stepIndex));
+    // Rank 0 alone evaluates and saves: the replicas are one model.
     const int64_t every = s.config.train.evalEvery;
     if (every > 0 && stepIndex % every == 0 && stepIndex != s.info.totalSteps && !s.data->split.valid.empty()) {
-      sink.eval(s.evaluator->evaluate(s.data->split.valid, "valid", stepIndex));
+      if (s.leads()) sink.eval(s.evaluator->evaluate(s.data->split.valid, "valid", stepIndex));
       lastValidStep = stepIndex;
     }
-    if (s.config.train.checkpointEvery > 0 && stepIndex % s.config.train.checkpointEvery == 0) sink.change(s.saveCheckpoint(stepIndex));
+    if (s.config.train.checkpointEvery > 0 && stepIndex % s.config.train.checkpointEvery == 0 && s.leads())
+      sink.change(s.saveCheckpoint(stepIndex));
+    if (s.parallel && stepIndex % kReplicaCheckEvery == 0) s.checkReplicas(stepIndex);
   }
   if (end.error.empty()) checkpointIfAsked(end.steps);
   if (end.error.empty()) {
+    if (s.parallel) s.checkReplicas(end.steps);
     if (!s.trackers.empty() && !s.trackers.front().window.empty()) sink.geometry(s.takeGeometry(end.steps));
-    if (!s.data->split.valid.empty() && lastValidStep != end.steps)
+    if (s.leads() && !s.data->split.valid.empty() && lastValidStep != end.steps)
       sink.eval(s.evaluator->evaluate(s.data->split.valid, "valid", end.steps));
-    if (!s.data->split.test.empty()) sink.eval(s.evaluator->evaluate(s.data->split.test, "test", end.steps));
+    if (s.leads() && !s.data->split.test.empty()) sink.eval(s.evaluator->evaluate(s.data->split.test, "test", end.steps));
   }
   sink.end(end);
   return end;

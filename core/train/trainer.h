@@ -15,14 +15,17 @@
 
 namespace seesaw {
 
+class DataParallel;
 struct PreparedData;
 
 class Trainer
 {
 public:
   // Builds the model and optimizer; throws seesaw::Error for config values the data contradicts
-  // (task weights of the wrong length, cuda without a device).
-  Trainer(const RunConfig& config, std::shared_ptr<const PreparedData> data);
+  // (task weights of the wrong length, cuda without a device). With `parallel`, this process is one
+  // rank of a data-parallel run (train/data_parallel.h): it trains on its users' share of every
+  // global batch, the shares are summed, and only rank 0 evaluates and saves checkpoints.
+  Trainer(const RunConfig& config, std::shared_ptr<const PreparedData> data, DataParallel* parallel = nullptr);
   ~Trainer();
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;

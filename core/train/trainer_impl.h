@@ -12,6 +12,7 @@
 #include "methods/gradient_method.h"
 #include "model/multitask_model.h"
 #include "train/checkpoint.h"
+#include "train/data_parallel.h"
 #include "train/data_order.h"
 #include "train/evaluator.h"
 #include "train/geometry_window.h"
@@ -29,6 +30,7 @@ struct Trainer::Impl
 {
   RunConfig config;
   std::shared_ptr<const PreparedData> data;
+  DataParallel* parallel = nullptr;  // this process's group when it is one rank of several
   c10::Device device = c10::kCPU;
   std::shared_ptr<MultiTaskModel> model;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
@@ -61,8 +63,19 @@ struct Trainer::Impl
   std::vector<ChangeRecord> branchChanges;  // a restored run's changes, recorded when it begins
   std::string checkpointDirectory, checkpointTrace;
 
-  Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d);
+  Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d, DataParallel* p);
   Batch nextBatch();
+  // This rank's share of the global batch: the rows of its users (all of it for one process).
+  Batch localShare(const Batch& global) const;
+  // Sums the ranks' shares of a step, each weighted by its rows out of the global batch's: the
+  // losses, the shared gradients [K, P] or, without analyze, every parameter's .grad, the
+  // task-specific .grads, and MGDA-UB's representation Gram matrix (its samples are disjoint
+  // across ranks, so the shares' Gram matrices add up).
+  void sumShares(int64_t localRows, int64_t globalRows, at::Tensor& losses, at::Tensor* shared, at::Tensor* representationGram);
+  // The ranks' replicas must hold the same parameters, to the bit (they apply the same summed
+  // update); throws seesaw::Error naming the rank that differs.
+  void checkReplicas(int64_t stepIndex);
+  bool leads() const { return parallel == nullptr || parallel->rank() == 0; }
   // GradCraft's reference run: a second step of the same optimizer on the L2 loss alone.
   void l2Step();
   // Computes the update for one batch; fills the record's gradient fields when due.

@@ -1,0 +1,14 @@
+#pragma once
+// seesaw-train --nproc N: N ranks of one data-parallel run on this machine, each this very program
+// with the same arguments and the variables a launcher sets (RANK, WORLD_SIZE, LOCAL_RANK,
+// LOCAL_WORLD_SIZE, MASTER_ADDR=127.0.0.1 and a free MASTER_PORT). Debian's torchrun (torch 1.13)
+// fails under Python 3.11, so this is what a Debian machine has.
+
+namespace seesaw {
+
+// Starts the ranks and waits for them all; returns the first non-zero exit status among them (a
+// rank killed by a signal counts as 128 + the signal), or 0. Throws seesaw::Error when a rank
+// cannot be started.
+int launchLocalRanks(int ranks, char** argv);
+
+}  // namespace seesaw

@@ -1,0 +1,221 @@
+// seesaw-train data-parallel on c10d (docs/distributed.md), on the loopback interface: ranks over
+// Gloo record what one process records for the same global batches (every step's losses, norms,
+// cosines and weights, the per-user windows, the evaluations, the parameters after the last step),
+// a batch that does not split evenly included; a killed rank stops the others with a message and
+// leaves a valid trace; ranks started with different configs are refused at once.
+#include <QtTest>
+
+#include <torch/serialize/input-archive.h>
+
+#include <signal.h>
+
+#include <cmath>
+
+#include "trace/trace_reader.h"
+
+using namespace seesaw;
+
+namespace {
+
+struct Result
+{
+  int exitCode = -1;
+  QString out, err;
+};
+
+QProcessEnvironment environment(const std::map<QString, QString>& extra = {})
+{
+  QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+  for (const char* name : {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"}) e.remove(name);
+  for (const auto& [name, value] : extra) e.insert(name, value);
+  return e;
+}
+
+Result finish(QProcess& p, int ms = 300000)
+{
+  Result r;
+  if (!p.waitForFinished(ms)) return r;
+  r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+  r.out = p.readAllStandardOutput();
+  r.err = p.readAllStandardError();
+  return r;
+}
+
+Result train(const QStringList& arguments, const QString& directory, const std::map<QString, QString>& extra = {})
+{
+  QProcess p;
+  p.setWorkingDirectory(directory);
+  p.setProcessEnvironment(environment(extra));
+  p.start(SEESAW_TRAIN, arguments);
+  return finish(p);
+}
+
+// |a - b| within rtol of the larger magnitude plus atol: a cosine near 0 is the ratio of float32
+// sums of order 1, exact to about 1e-7 of them, not of itself. NaN matches NaN.
+template <typename A, typename B>
+bool close(const A& a, const B& b, double rtol = 1e-5, double atol = 1e-6)
+{
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double x = a[i], y = b[i];
+    if (std::isnan(x) || std::isnan(y)) {
+      if (std::isnan(x) != std::isnan(y)) return false;
+      continue;
+    }
+    if (std::abs(x - y) > rtol * std::max(std::abs(x), std::abs(y)) + atol) return false;
+  }
+  return true;
+}
+
+// The model's tensors in a checkpoint, in order.
+std::vector<at::Tensor> modelTensors(const QString& checkpoint)
+{
+  torch::serialize::InputArchive archive, model;
+  archive.load_from(checkpoint.toStdString());
+  archive.read("model", model);
+  std::vector<at::Tensor> tensors;
+  for (at::Tensor t; model.try_read("t" + std::to_string(tensors.size()), t);) tensors.push_back(t);
+  return tensors;
+}
+
+// Everything the two traces recorded, compared; a message naming the first difference, or empty.
+QString difference(const QString& onePath, const QString& ranksPath, int worldSize)
+{
+  TraceReader one(onePath.toStdString()), ranks(ranksPath.toStdString());
+  if (ranks.info().worldSize != worldSize || ranks.info().backend != "gloo" || one.info().worldSize != 1)
+    return QStringLiteral("world size %1 (%2), one process %3").arg(ranks.info().worldSize).arg(QString::fromStdString(ranks.info().backend)).arg(one.info().worldSize);
+  if (one.stepCount() != ranks.stepCount() || one.stepCount() == 0) return QStringLiteral("step counts %1 and %2").arg(one.stepCount()).arg(ranks.stepCount());
+  const auto a = one.steps(0, one.stepCount()), b = ranks.steps(0, ranks.stepCount());
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!close(a[i].loss, b[i].loss)) return QStringLiteral("loss at step %1").arg(a[i].step);
+    if (!close(a[i].gradNorm, b[i].gradNorm)) return QStringLiteral("gradient norms at step %1").arg(a[i].step);
+    if (!close(a[i].cosine, b[i].cosine)) return QStringLiteral("cosines at step %1").arg(a[i].step);
+    if (!close(a[i].moduleCosine, b[i].moduleCosine)) return QStringLiteral("module cosines at step %1").arg(a[i].step);
+    if (!close(a[i].weight, b[i].weight)) return QStringLiteral("weights at step %1").arg(a[i].step);
+  }
+  const auto ea = one.evals(), eb = ranks.evals();
+  if (ea.size() != eb.size() || ea.empty()) return QStringLiteral("evaluation counts %1 and %2").arg(ea.size()).arg(eb.size());
+  // The models agree to float rounding, and so do their scores; two scores that close in a user of
+  // a few rows can swap, which moves that user's AUC by a pair: GAUC to 1e-3 (2.5e-4 measured).
+  for (size_t i = 0; i < ea.size(); ++i)
+    if (!close(ea[i].auc, eb[i].auc) || !close(ea[i].gauc, eb[i].gauc, 1e-3) || !close(ea[i].logloss, eb[i].logloss))
+      return QStringLiteral("%1 evaluation at step %2").arg(QString::fromStdString(ea[i].split)).arg(ea[i].step);
+  if (one.snapshotCount() != ranks.snapshotCount() || one.snapshotCount() == 0)
+    return QStringLiteral("snapshot counts %1 and %2").arg(one.snapshotCount()).arg(ranks.snapshotCount());
+  for (int64_t s = 0; s < one.snapshotCount(); ++s) {
+    const GeometrySnapshot x = one.snapshot(s), y = ranks.snapshot(s);
+    if (x.users.count != y.users.count) return QStringLiteral("per-user counts of snapshot %1").arg(s);
+    // A window's cosine is a ratio of float32 sums over 10 steps of a user's small gradients: 1e-5
+    // of the cosine's range (2.5e-6 measured). The per-user weights are a least-squares fit whose
+    // conditioning amplifies rounding (4e-4 measured for GradCraft's users with collinear tasks).
+    if (!close(x.users.levels.at(0).cosine, y.users.levels.at(0).cosine, 1e-5, 1e-5) ||
+        !close(x.users.levels.at(0).gradNorm, y.users.levels.at(0).gradNorm, 1e-5, 1e-7))
+      return QStringLiteral("per-user geometry of snapshot %1").arg(s);
+    if (!close(x.users.weight, y.users.weight, 1e-3, 1e-5)) return QStringLiteral("per-user weights of snapshot %1").arg(s);
+  }
+  return {};
+}
+
+}  // namespace
+
+class TestDataParallel : public QObject
+{
+  Q_OBJECT
+
+  QTemporaryDir dir_;
+
+  // One process and `ranks` ranks over the same 20 global batches of the demo.
+  void compareRuns(const QString& method, int ranks, const QStringList& extra = {})
+  {
+    const QStringList common = QStringList{"demo", "--method", method, "--steps", "20", "--snapshot-every", "10", "--eval-every", "10",
+                                           "--checkpoint-every", "20", "--threads", "1", "--levels", "embedding"} + extra;
+    const QString one = QStringLiteral("one-%1-%2.h5").arg(method).arg(ranks), many = QStringLiteral("ranks-%1-%2.h5").arg(method).arg(ranks);
+    const Result single = train(common + QStringList{"--trace", one}, dir_.path());
+    QVERIFY2(single.exitCode == 0, qPrintable(single.err));
+    const Result parallel = train(common + QStringList{"--nproc", QString::number(ranks), "--trace", many}, dir_.path());
+    QVERIFY2(parallel.exitCode == 0, qPrintable(parallel.err));
+    QVERIFY2(parallel.out.contains(QStringLiteral("data-parallel: %1 ranks over gloo").arg(ranks)), qPrintable(parallel.out));
+    const QString why = difference(dir_.filePath(one), dir_.filePath(many), ranks);
+    QVERIFY2(why.isEmpty(), qPrintable(method + ": " + why));
+    const auto a = modelTensors(dir_.filePath(QString(one).replace(".h5", ".checkpoints/step-00000020.ckpt")));
+    const auto b = modelTensors(dir_.filePath(QString(many).replace(".h5", ".checkpoints/step-00000020.ckpt")));
+    QVERIFY(!a.empty());
+    QCOMPARE(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) QVERIFY2(at::allclose(a[i], b[i], 1e-5, 1e-6), qPrintable(method + QStringLiteral(": parameter %1").arg(i)));
+  }
+
+private Q_SLOTS:
+  void twoRanksRecordWhatOneProcessRecords_data()
+  {
+    QTest::addColumn<QString>("method");
+    for (const char* method : {"ew", "pcgrad", "gradcraft", "pmtrec", "rlw"}) QTest::newRow(method) << QString(method);
+  }
+
+  void twoRanksRecordWhatOneProcessRecords()
+  {
+    QFETCH(QString, method);
+    compareRuns(method, 2);
+  }
+
+  // 3 ranks, a batch of 500 rows, split by user: shares of different sizes every step.
+  void threeRanksOfUnevenShares() { compareRuns("ew", 3, {"--batch", "500"}); }
+
+  void ranksWithDifferentConfigsAreRefused()
+  {
+    QProcess ranks[2];
+    for (int r = 0; r < 2; ++r) {
+      ranks[r].setWorkingDirectory(dir_.path());
+      ranks[r].setProcessEnvironment(environment({{"RANK", QString::number(r)}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"},
+                                                  {"MASTER_PORT", "29731"}, {"SEESAW_DIST_TIMEOUT", "60"}}));
+      ranks[r].start(SEESAW_TRAIN, {"demo", "--steps", "5", "--lr", r == 0 ? "0.001" : "0.002", "--no-trace", "--summary", QStringLiteral("mismatch-%1.json").arg(r)});
+    }
+    for (int r = 0; r < 2; ++r) {
+      const Result result = finish(ranks[r], 120000);
+      QCOMPARE(result.exitCode, 1);
+      QVERIFY2(result.err.contains("rank 1 differs from rank 0 in the run config"), qPrintable(result.err));
+    }
+  }
+
+  void aWrongMasterAddressIsSaidWithinTheTimeout()
+  {
+    QElapsedTimer clock;
+    clock.start();
+    const Result r = train({"demo", "--steps", "5", "--no-trace"}, dir_.path(),
+                           {{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "29733"}, {"SEESAW_DIST_TIMEOUT", "5"}});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("rank 1: cannot reach the process group's store at 127.0.0.1:29733"), qPrintable(r.err));
+    QVERIFY2(clock.elapsed() < 60000, qPrintable(QString::number(clock.elapsed())));
+  }
+
+  void aKilledRankStopsTheOthersAndTheTraceValidates()
+  {
+    QProcess job;
+    job.setWorkingDirectory(dir_.path());
+    job.setProcessEnvironment(environment({{"SEESAW_DIST_TIMEOUT", "30"}}));
+    job.start(SEESAW_TRAIN, {"demo", "--steps", "100000", "--nproc", "2", "--threads", "1", "--trace", "killed.h5", "--summary", "killed.json"});
+    QVERIFY(job.waitForStarted());
+    QVERIFY(QTest::qWaitFor([&] { return job.readAllStandardOutput().contains("step "); }, 120000));
+    // The launcher's children are the ranks; rank 1 is the second.
+    QFile children(QStringLiteral("/proc/%1/task/%1/children").arg(job.processId()));
+    QVERIFY(children.open(QIODevice::ReadOnly));
+    const QStringList pids = QString(children.readAll()).split(' ', Qt::SkipEmptyParts);
+    QCOMPARE(pids.size(), 2);
+    QTest::qWait(1500);
+    QVERIFY(::kill(pids[1].toInt(), SIGKILL) == 0);
+    QElapsedTimer clock;
+    clock.start();
+    const Result r = finish(job, 120000);
+    QVERIFY2(r.exitCode != 0 && r.exitCode != -1, qPrintable(QString::number(r.exitCode)));
+    QVERIFY2(clock.elapsed() < 60000, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY2(r.err.contains("the step's gradient all-reduce failed"), qPrintable(r.err));
+    TraceReader reader(dir_.filePath("killed.h5").toStdString());
+    QVERIFY(reader.stepCount() > 0);
+    QCOMPARE(reader.info().worldSize, int64_t(2));
+    QProcess validate;
+    validate.start(SEESAW_TRACE, {"validate", dir_.filePath("killed.h5")});
+    QCOMPARE(finish(validate).exitCode, 0);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestDataParallel)
+#include "tst_data_parallel.moc"
