@@ -46,7 +46,14 @@ for ((round = 1; round <= rounds; ++round)); do
     mb=$(sed 's/.*, \([0-9.]*\) MB per step.*/\1/' <<<"$traffic")
     comm=$(sed 's/.*step, \([0-9.]*\) s in them.*/\1/' <<<"$traffic")
     wall=$(/usr/bin/python3 -c "import h5py; print(h5py.File('$work/two.h5', 'r')['steps/wall_time'][-1])")
-    echo "DP round=$round mode=$mode tables=${tables}x one_process_2_threads_samples_per_s=$one two_ranks_1_thread_samples_per_s=$two allreduce_mb_per_step=$mb communication_share=$(awk -v c="$comm" -v w="$wall" 'BEGIN { printf "%.3f", c / w }')"
+    # What a dense all-reduce would send: every shared gradient (K of them with analyze) and
+    # every other parameter's, in float32, and the K losses.
+    dense=$(/usr/bin/python3 -c "
+import h5py
+a = h5py.File('$work/two.h5', 'r').attrs
+k, shared, total = len(a['task_names']), int(a['shared_parameters']), int(a['total_parameters'])
+print(f'{4 * (k + (k * shared + total - shared if \"$mode\" == \"analyze\" else total)) / 1e6:.1f}')")
+    echo "DP round=$round mode=$mode tables=${tables}x one_process_2_threads_samples_per_s=$one two_ranks_1_thread_samples_per_s=$two allreduce_mb_per_step=$mb dense_mb_per_step=$dense communication_share=$(awk -v c="$comm" -v w="$wall" 'BEGIN { printf "%.3f", c / w }')"
     samples[$mode-one]+=" $one"
     samples[$mode-two]+=" $two"
   done
