@@ -160,6 +160,32 @@ private Q_SLOTS:
   // 3 ranks, a batch of 500 rows, split by user: shares of different sizes every step.
   void threeRanksOfUnevenShares() { compareRuns("ew", 3, {"--batch", "500"}); }
 
+  // A checkpoint holds no world size: a data-parallel run's continues in one process and in ranks,
+  // one process's in ranks, each taking the steps the uninterrupted run took.
+  void checkpointsContinueAcrossWorldSizes()
+  {
+    const QStringList run = {"demo", "--steps", "20", "--checkpoint-every", "10", "--levels", "embedding", "--snapshot-every", "5", "--threads", "1"};
+    for (const auto& [from, world] : {std::pair<QString, QString>{"one", "1"}, {"ranks", "2"}}) {
+      const Result r = train(run + QStringList{"--nproc", world, "--trace", "whole-" + from + ".h5"}, dir_.path());
+      QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    }
+    for (const auto& [from, to] : {std::pair<QString, QString>{"ranks", "1"}, {"one", "2"}, {"ranks", "2"}}) {
+      const QString branch = QStringLiteral("branch-%1-%2.h5").arg(from, to);
+      const Result r = train({"--branch", "whole-" + from + ".checkpoints/step-00000010.ckpt", "--steps", "20", "--nproc", to, "--threads", "1",
+                              "--trace", branch}, dir_.path());
+      QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+      TraceReader whole(dir_.filePath("whole-" + from + ".h5").toStdString()), continued(dir_.filePath(branch).toStdString());
+      QCOMPARE(continued.info().worldSize, int64_t(to.toInt()));
+      QCOMPARE(continued.stepCount(), int64_t(10));
+      for (int64_t i = 0; i < 10; ++i) {
+        const StepRecord a = whole.step(10 + i), b = continued.step(i);
+        QCOMPARE(b.step, a.step);
+        QVERIFY2(close(a.loss, b.loss) && close(a.cosine, b.cosine) && close(a.weight, b.weight),
+                 qPrintable(QStringLiteral("%1 -> %2 ranks, step %3").arg(from, to).arg(b.step)));
+      }
+    }
+  }
+
   void ranksWithDifferentConfigsAreRefused()
   {
     QProcess ranks[2];
