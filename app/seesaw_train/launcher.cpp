@@ -7,10 +7,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "util/error.h"
@@ -56,13 +59,38 @@ int launchLocalRanks(int ranks, char** argv)
     }
     children.push_back(pid);
   }
+  // Once a rank has failed, the others end on their own within their collectives' timeout; one that
+  // hangs (stopped, deadlocked) would keep the launcher waiting for ever, so it is killed after that
+  // timeout and 10 s more.
+  const char* timeout = std::getenv("SEESAW_DIST_TIMEOUT");
+  const int grace = (timeout ? std::atoi(timeout) : 300) + 10;
   int status = 0;
-  for (size_t left = children.size(); left > 0; --left) {
+  std::chrono::steady_clock::time_point deadline{};
+  for (size_t left = children.size(); left > 0;) {
     int code = 0;
-    const pid_t pid = ::wait(&code);
+    const pid_t pid = ::waitpid(-1, &code, status == 0 ? 0 : WNOHANG);
     if (pid < 0) break;
+    if (pid == 0) {
+      if (std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
+      }
+      for (size_t r = 0; r < children.size(); ++r)
+        if (children[r] > 0) {
+          std::cerr << "seesaw-train: --nproc: rank " << r << " still runs " << grace << " s after another failed: killed\n";
+          ::kill(children[r], SIGKILL);
+        }
+      deadline = std::chrono::steady_clock::time_point::max();
+      continue;
+    }
+    --left;
+    for (pid_t& child : children)
+      if (child == pid) child = 0;
     const int exit = WIFEXITED(code) ? WEXITSTATUS(code) : 128 + WTERMSIG(code);
-    if (exit != 0 && status == 0) status = exit;
+    if (exit != 0 && status == 0) {
+      status = exit;
+      deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace);
+    }
   }
   return status;
 }

@@ -7,8 +7,9 @@
 namespace seesaw {
 
 // Starts the ranks and waits for them all; returns the first non-zero exit status among them (a
-// rank killed by a signal counts as 128 + the signal), or 0. Throws seesaw::Error when a rank
-// cannot be started.
+// rank killed by a signal counts as 128 + the signal), or 0. A rank still running 10 s past its
+// collectives' timeout (SEESAW_DIST_TIMEOUT) after another failed hangs, and is killed. Throws
+// seesaw::Error when a rank cannot be started.
 int launchLocalRanks(int ranks, char** argv);
 
 }  // namespace seesaw

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <limits>
+#include <thread>
 
 #include "util/error.h"
 
@@ -96,9 +97,30 @@ void DataParallel::sum(at::Tensor& tensor, const std::string& what)
     traffic_.bytes += static_cast<int64_t>(tensor.nbytes());
     traffic_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   } catch (const std::exception& e) {
-    throw Error("rank " + std::to_string(rank()) + ": " + what + " failed: another rank stopped or did not answer within " +
-                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(setup_.timeout).count()) + " s (" +
+    const std::string silent = silentRanks();
+    throw Error("rank " + std::to_string(rank()) + ": " + what + " failed: " +
+                (silent.empty() ? std::string("another rank stopped or did not answer") : silent + " stopped or hangs (it did not report the failure)") +
+                " (timeout " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(setup_.timeout).count()) + " s; " +
                 std::string(e.what()).substr(0, std::string(e.what()).find('\n')) + ")");
+  }
+}
+
+std::string DataParallel::silentRanks()
+{
+  // Every rank that meets the failure says so in the store; those that have not after a grace
+  // period died or hang. Without the store (rank 0 hosts it), rank 0 is the one gone.
+  const auto key = [](int r) { return "seesaw/failed/" + std::to_string(r); };
+  try {
+    group_->store->setTimeout(std::chrono::seconds(5));
+    group_->store->set(key(rank()), std::vector<uint8_t>{1});
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    std::string silent;
+    int count = 0;
+    for (int r = 0; r < worldSize(); ++r)
+      if (r != rank() && !group_->store->check({key(r)})) silent += (count++ ? ", " : "") + std::to_string(r);
+    return count == 0 ? std::string() : (count == 1 ? "rank " : "ranks ") + silent;
+  } catch (const std::exception&) {
+    return rank() == 0 ? std::string() : "rank 0 (which holds the group's store)";
   }
 }
 

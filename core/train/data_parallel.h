@@ -68,6 +68,9 @@ public:
   void requireSame(int64_t value, const std::string& what);
 
 private:
+  // After a failed collective: the ranks that did not report the failure too ("rank 1"), or empty.
+  std::string silentRanks();
+
   struct Group;
   ProcessGroupSetup setup_;
   std::unique_ptr<Group> group_;
