@@ -124,8 +124,10 @@ void UserDistributionView::redraw()
   }
   const double first = static_cast<double>(store_.snapshotStep(0)), last = static_cast<double>(store_.snapshotStep(n - 1));
   map_->data()->setSize(n, kBins);
-  // Cell centres: the snapshots' steps on x, the bins' middles on y.
-  map_->data()->setRange(QCPRange(first, n > 1 ? last : first + 1), QCPRange(-1 + 1.0 / kBins, 1 - 1.0 / kBins));
+  // Cell centres: the snapshots' steps on x, the bins' middles on y. A single window (a run's
+  // first) has no neighbour to space it: its column spans the window's own steps.
+  const QCPRange keys = n > 1 ? QCPRange(first, last) : QCPRange(static_cast<double>(store_.snapshotWindowStart(0)) - 0.5, first + 0.5);
+  map_->data()->setRange(keys, QCPRange(-1 + 1.0 / kBins, 1 - 1.0 / kBins));
   int most = 1;
   for (int s = 0; s < n; ++s)
     for (int b = 0; b < kBins; ++b) {
@@ -134,8 +136,8 @@ void UserDistributionView::redraw()
       most = std::max(most, c);
     }
   map_->setDataRange(QCPRange(0, most));
-  const double half = n > 1 ? (last - first) / (n - 1) / 2 : 0.5;
-  plot_->xAxis->setRange(first - half, (n > 1 ? last : first + 1) + half);
+  const double half = n > 1 ? (last - first) / (n - 1) / 2 : 0;
+  plot_->xAxis->setRange(keys.lower - half, keys.upper + half);
   moveCursor();
   plot_->replot(QCustomPlot::rpQueuedReplot);
 }

@@ -6,6 +6,8 @@
 #include "widgets/user_distribution_view.h"
 #include "widgets/user_quantity.h"
 
+#include <qcustomplot.h>
+
 using namespace seesaw;
 using namespace seesaw::widgets;
 using namespace seesaw::test;
@@ -37,6 +39,22 @@ private Q_SLOTS:
     // Another pair: every seen user at 0.5 -> bin 30, user 5 too (only its click / like is undefined).
     view.picker().setQuantity({UserQuantity::Kind::Cosine, 2, 0});
     QCOMPARE(view.binCount(0, 30), 5);
+  }
+
+  // A run's first window, before any other spaces it: its column spans the window's steps (an axis
+  // from 9.5 to 11.5 read as a window of one step).
+  void aSingleWindowSpansItsSteps()
+  {
+    RunStore store;
+    UserDistributionView view(store);
+    store.begin(withUsers());
+    RecordBatch batch = steps(1, 10);
+    batch.snapshots = {snapshotAt(10)};
+    store.append(batch);
+    const QCPRange axis = view.findChild<QCustomPlot*>()->xAxis->range();
+    QCOMPARE(axis.lower, 0.5);
+    QCOMPARE(axis.upper, 10.5);
+    QCOMPARE(view.describe(3, 0.33), QString("window 1-10\ncosine in [0.30, 0.35): 1 users"));
   }
 };
 
