@@ -144,6 +144,23 @@ class TestDataParallel : public QObject
     for (size_t i = 0; i < a.size(); ++i) QVERIFY2(at::allclose(a[i], b[i], 1e-5, 1e-6), qPrintable(method + QStringLiteral(": parameter %1").arg(i)));
   }
 
+  // Starts 2 ranks of a long demo run writing <name>.h5 and, a moment into training, sends rank 1
+  // (the launcher's second child) `signal`.
+  void signalRankOne(QProcess& job, const QString& name, const QString& timeout, int signal)
+  {
+    job.setWorkingDirectory(dir_.path());
+    job.setProcessEnvironment(environment({{"SEESAW_DIST_TIMEOUT", timeout}}));
+    job.start(SEESAW_TRAIN, {"demo", "--steps", "100000", "--nproc", "2", "--threads", "1", "--trace", name + ".h5", "--summary", name + ".json"});
+    QVERIFY(job.waitForStarted());
+    QVERIFY(QTest::qWaitFor([&] { return job.readAllStandardOutput().contains("step "); }, 120000));
+    QFile children(QStringLiteral("/proc/%1/task/%1/children").arg(job.processId()));
+    QVERIFY(children.open(QIODevice::ReadOnly));
+    const QStringList pids = QString(children.readAll()).split(' ', Qt::SkipEmptyParts);
+    QCOMPARE(pids.size(), 2);
+    QTest::qWait(1500);
+    QVERIFY(::kill(pids[1].toInt(), signal) == 0);
+  }
+
 private Q_SLOTS:
   void twoRanksRecordWhatOneProcessRecords_data()
   {
@@ -218,16 +235,8 @@ private Q_SLOTS:
   void aHungRankIsNamedAndEnded()
   {
     QProcess job;
-    job.setWorkingDirectory(dir_.path());
-    job.setProcessEnvironment(environment({{"SEESAW_DIST_TIMEOUT", "5"}}));
-    job.start(SEESAW_TRAIN, {"demo", "--steps", "100000", "--nproc", "2", "--threads", "1", "--trace", "hung.h5", "--summary", "hung.json"});
-    QVERIFY(job.waitForStarted());
-    QVERIFY(QTest::qWaitFor([&] { return job.readAllStandardOutput().contains("step "); }, 120000));
-    QFile children(QStringLiteral("/proc/%1/task/%1/children").arg(job.processId()));
-    QVERIFY(children.open(QIODevice::ReadOnly));
-    const QStringList pids = QString(children.readAll()).split(' ', Qt::SkipEmptyParts);
-    QCOMPARE(pids.size(), 2);
-    QVERIFY(::kill(pids[1].toInt(), SIGSTOP) == 0);
+    signalRankOne(job, "hung", "5", SIGSTOP);
+    if (QTest::currentTestFailed()) return;
     QElapsedTimer clock;
     clock.start();
     const Result r = finish(job, 120000);
@@ -241,18 +250,8 @@ private Q_SLOTS:
   void aKilledRankStopsTheOthersAndTheTraceValidates()
   {
     QProcess job;
-    job.setWorkingDirectory(dir_.path());
-    job.setProcessEnvironment(environment({{"SEESAW_DIST_TIMEOUT", "30"}}));
-    job.start(SEESAW_TRAIN, {"demo", "--steps", "100000", "--nproc", "2", "--threads", "1", "--trace", "killed.h5", "--summary", "killed.json"});
-    QVERIFY(job.waitForStarted());
-    QVERIFY(QTest::qWaitFor([&] { return job.readAllStandardOutput().contains("step "); }, 120000));
-    // The launcher's children are the ranks; rank 1 is the second.
-    QFile children(QStringLiteral("/proc/%1/task/%1/children").arg(job.processId()));
-    QVERIFY(children.open(QIODevice::ReadOnly));
-    const QStringList pids = QString(children.readAll()).split(' ', Qt::SkipEmptyParts);
-    QCOMPARE(pids.size(), 2);
-    QTest::qWait(1500);
-    QVERIFY(::kill(pids[1].toInt(), SIGKILL) == 0);
+    signalRankOne(job, "killed", "30", SIGKILL);
+    if (QTest::currentTestFailed()) return;
     QElapsedTimer clock;
     clock.start();
     const Result r = finish(job, 120000);
