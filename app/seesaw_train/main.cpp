@@ -34,6 +34,7 @@
 #include "train/trainer.h"
 #include "trace/trace_writer.h"
 #include "util/error.h"
+#include "util/fnv1a.h"
 
 namespace {
 
@@ -94,12 +95,12 @@ std::string defaultRunStem(const seesaw::RunConfig& config)
   return "runs/" + std::string(date) + "-" + name + "-" + config.method.name;
 }
 
-// FNV-1a of a run config's JSON: the ranks of one run must agree on it.
+// A digest of a run config's JSON: the ranks of one run must agree on it.
 int64_t configDigest(const seesaw::RunConfig& config)
 {
-  uint64_t digest = 14695981039346656037ull;
-  for (const char c : seesaw::toJsonString(config)) digest = (digest ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  return static_cast<int64_t>(digest);
+  seesaw::Fnv1a digest;
+  digest.addText(seesaw::toJsonString(config));
+  return static_cast<int64_t>(digest.value());
 }
 
 void createParentDirectory(const std::string& path)

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "records/task_pairs.h"
+#include "util/fnv1a.h"
 
 namespace seesaw::trace {
 namespace {
@@ -188,17 +189,13 @@ const char* const kDescriptionAttributes[] = {"format", "software_version", "sta
 // stores this digest and the reader recomputes it (format version 3; any changed byte changes it).
 uint64_t descriptionDigest(hid_t file)
 {
-  uint64_t digest = 14695981039346656037ull;
-  const auto add = [&](const std::string& text) {
-    for (const char c : text) digest = (digest ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-    digest *= 1099511628211ull;  // the NUL after it
-  };
+  Fnv1a digest;
   for (const char* name : kDescriptionAttributes) {
     if (!h5::hasAttribute(file, name)) continue;
-    add(name);
-    for (const std::string& value : h5::readStringListAttribute(file, name)) add(value);
+    digest.addText(name);
+    for (const std::string& value : h5::readStringListAttribute(file, name)) digest.addText(value);
   }
-  return digest;
+  return digest.value();
 }
 
 void writeRunInfo(hid_t file, const RunInfo& info)

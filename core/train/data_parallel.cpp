@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <limits>
 #include <thread>
 
 #include "util/error.h"

@@ -18,6 +18,7 @@
 #include "train/losses.h"
 #include "train/trainer_impl.h"
 #include "util/error.h"
+#include "util/fnv1a.h"
 
 namespace seesaw {
 namespace {
@@ -41,8 +42,8 @@ constexpr int64_t kReplicaCheckEvery = 100;
 
 }  // namespace
 
-Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d, DataParallel* p)
-    : config(c), data(std::move(d)), parallel(p), order(data->split.train, c.train.seed)
+Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d, DataParallel* group)
+    : config(c), data(std::move(d)), parallel(group), order(data->split.train, c.train.seed)
 {
   // Every hyperparameter explicit, defaults included, so that the trace's config says exactly what ran.
   config.method.params = methodRegistry().resolve(config.method.name, config.method.params).values();
@@ -175,26 +176,33 @@ void Trainer::Impl::sumShares(int64_t localRows, int64_t globalRows, at::Tensor&
   std::vector<std::pair<at::Tensor, at::Tensor>> parts;
   losses = losses.detach().clone();
   parts.emplace_back(losses, at::Tensor());
-  std::vector<std::pair<const RowBlock*, at::Tensor>> tables;
+  struct TouchedTable
+  {
+    const RowBlock* block;  // its place in the shared gradients
+    at::Tensor weight;      // the table itself, whose .grad is summed without analyze
+    at::Tensor rows;        // the rows the global batch read, sorted, once each
+  };
+  std::vector<TouchedTable> tables;
   const auto codes = data->categorical.accessor<int64_t, 2>();
-  for (const RowBlock* block : {&userRows, &itemRows}) {
+  const auto& modelTables = model->embedding()->tables();
+  for (const int64_t column : {0, 1}) {  // the user table, then the item table
+    const RowBlock* block = column == 0 ? &userRows : &itemRows;
     if (block->rows == 0) continue;
-    const int64_t column = block == &userRows ? 0 : 1;
     std::vector<int64_t> touched;
     touched.reserve(batchRows.size());
     for (int64_t row : batchRows) touched.push_back(codes[row][column]);
     std::sort(touched.begin(), touched.end());
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-    tables.emplace_back(block, at::tensor(touched, at::kLong).to(device));
+    tables.push_back({block, modelTables[static_cast<size_t>(column)]->weight, at::tensor(touched, at::kLong).to(device)});
   }
-  std::sort(tables.begin(), tables.end(), [](const auto& a, const auto& b) { return a.first->offset < b.first->offset; });
+  std::sort(tables.begin(), tables.end(), [](const auto& a, const auto& b) { return a.block->offset < b.block->offset; });
   if (shared) {
     const int64_t K = shared->size(0);
     int64_t column = 0;
-    for (const auto& [block, touched] : tables) {
-      if (block->offset > column) parts.emplace_back(shared->narrow(1, column, block->offset - column), at::Tensor());
-      parts.emplace_back(shared->narrow(1, block->offset, block->rows * block->dim).view({K, block->rows, block->dim}), touched);
-      column = block->offset + block->rows * block->dim;
+    for (const TouchedTable& t : tables) {
+      if (t.block->offset > column) parts.emplace_back(shared->narrow(1, column, t.block->offset - column), at::Tensor());
+      parts.emplace_back(shared->narrow(1, t.block->offset, t.block->rows * t.block->dim).view({K, t.block->rows, t.block->dim}), t.rows);
+      column = t.block->offset + t.block->rows * t.block->dim;
     }
     if (shared->size(1) > column) parts.emplace_back(shared->narrow(1, column, shared->size(1) - column), at::Tensor());
   }
@@ -205,13 +213,11 @@ void Trainer::Impl::sumShares(int64_t localRows, int64_t globalRows, at::Tensor&
   } else {
     owners = trained;
   }
-  const auto& modelTables = model->embedding()->tables();
   for (auto& p : owners) {
     if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
     at::Tensor touched;
-    for (size_t f = 0; f < std::min<size_t>(2, modelTables.size()) && !shared; ++f)
-      for (const auto& [block, rows] : tables)
-        if (p.is_same(modelTables[f]->weight) && block == (f == 0 ? &userRows : &itemRows)) touched = rows;
+    for (const TouchedTable& t : tables)
+      if (!shared && p.is_same(t.weight)) touched = t.rows;
     parts.emplace_back(p.mutable_grad(), touched);
   }
   const double share = static_cast<double>(localRows) / static_cast<double>(globalRows);
@@ -243,13 +249,12 @@ void Trainer::Impl::sumShares(int64_t localRows, int64_t globalRows, at::Tensor&
 
 void Trainer::Impl::checkReplicas(int64_t stepIndex)
 {
-  uint64_t digest = 14695981039346656037ull;  // FNV-1a over every parameter's bytes
+  Fnv1a digest;
   for (const auto& p : model->parameters()) {
     const at::Tensor bytes = p.detach().to(at::kCPU).contiguous();
-    const auto* b = static_cast<const unsigned char*>(bytes.data_ptr());
-    for (size_t i = 0, n = static_cast<size_t>(bytes.nbytes()); i < n; ++i) digest = (digest ^ b[i]) * 1099511628211ull;
+    digest.add(bytes.data_ptr(), static_cast<size_t>(bytes.nbytes()));
   }
-  parallel->requireSame(static_cast<int64_t>(digest), "the parameters after step " + std::to_string(stepIndex) + " (the replicas went apart)");
+  parallel->requireSame(static_cast<int64_t>(digest.value()), "the parameters after step " + std::to_string(stepIndex) + " (the replicas went apart)");
 }
 
 MethodOutput Trainer::Impl::combine(int64_t stepIndex, int64_t epochIndex, const Batch& batch, MethodInput in)

@@ -63,7 +63,7 @@ struct Trainer::Impl
   std::vector<ChangeRecord> branchChanges;  // a restored run's changes, recorded when it begins
   std::string checkpointDirectory, checkpointTrace;
 
-  Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d, DataParallel* p);
+  Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d, DataParallel* group);
   Batch nextBatch();
   // This rank's share of the global batch: the rows of its users (all of it for one process).
   Batch localShare(const Batch& global) const;
