@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +38,11 @@ int freePort()
   return ntohs(address.sin_port);
 }
 
+// A signal the launcher received, for the ranks: SIGINT asks them to stop after a step (together),
+// a second one ends them at once; SIGTERM ends them.
+volatile std::sig_atomic_t pendingSignal = 0;
+extern "C" void passOn(int signal) { pendingSignal = signal; }
+
 }  // namespace
 
 int launchLocalRanks(int ranks, char** argv)
@@ -47,6 +53,10 @@ int launchLocalRanks(int ranks, char** argv)
     const pid_t pid = ::fork();
     if (pid < 0) throw Error("--nproc: cannot start rank " + std::to_string(rank) + ": " + std::strerror(errno));
     if (pid == 0) {
+      // Their own process group: a terminal's Ctrl-C reaches the launcher alone, which passes it on
+      // once to every rank; and the ranks end with the launcher, however it ends.
+      ::setpgid(0, 0);
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
       ::setenv("RANK", std::to_string(rank).c_str(), 1);
       ::setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
       ::setenv("WORLD_SIZE", std::to_string(ranks).c_str(), 1);
@@ -64,11 +74,18 @@ int launchLocalRanks(int ranks, char** argv)
   // timeout and 10 s more.
   const char* timeout = std::getenv("SEESAW_DIST_TIMEOUT");
   const int grace = (timeout ? std::atoi(timeout) : 300) + 10;
+  std::signal(SIGINT, passOn);
+  std::signal(SIGTERM, passOn);
   int status = 0;
-  std::chrono::steady_clock::time_point deadline{};
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   for (size_t left = children.size(); left > 0;) {
+    if (const int signal = pendingSignal) {
+      pendingSignal = 0;
+      for (pid_t child : children)
+        if (child > 0) ::kill(child, signal);
+    }
     int code = 0;
-    const pid_t pid = ::waitpid(-1, &code, status == 0 ? 0 : WNOHANG);
+    const pid_t pid = ::waitpid(-1, &code, WNOHANG);
     if (pid < 0) break;
     if (pid == 0) {
       if (std::chrono::steady_clock::now() < deadline) {

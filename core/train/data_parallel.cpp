@@ -132,6 +132,24 @@ std::vector<int64_t> DataParallel::gather(int64_t value, const std::string& what
   return {v, v + worldSize()};
 }
 
+at::Tensor DataParallel::gatherRows(const at::Tensor& mine, const std::string& what)
+{
+  const std::vector<int64_t> counts = gather(mine.size(0), what);
+  int64_t offset = 0, total = 0;
+  for (int r = 0; r < worldSize(); ++r) {
+    if (r == rank()) offset = total;
+    total += counts[static_cast<size_t>(r)];
+  }
+  // Each rank's rows in its place among zeros, summed: an all-gather of unequal parts through the
+  // one collective whose failures sum() names.
+  std::vector<int64_t> shape = mine.sizes().vec();
+  shape[0] = total;
+  at::Tensor all = at::zeros(shape, mine.options());
+  all.narrow(0, offset, mine.size(0)).copy_(mine);
+  if (all.numel() > 0) sum(all, what);  // every rank knows the counts: none waits alone
+  return all;
+}
+
 void DataParallel::requireSame(int64_t value, const std::string& what)
 {
   const std::vector<int64_t> all = gather(value, "comparing " + what);

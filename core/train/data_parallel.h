@@ -54,6 +54,9 @@ public:
   void sum(at::Tensor& tensor, const std::string& what);
   // Every rank's value, by rank.
   std::vector<int64_t> gather(int64_t value, const std::string& what);
+  // Every rank's rows of a CPU tensor (the same shape but the first dimension), one after another
+  // in rank order, on every rank: for what is gathered now and then, not every step.
+  at::Tensor gatherRows(const at::Tensor& mine, const std::string& what);
   // What this rank's collectives moved and how long it waited in them (the ranks' work included:
   // a collective ends when the slowest rank has joined it).
   struct Traffic

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "train/data_parallel.h"
 #include "train/metrics.h"
 #include "train/prepared_data.h"
 
@@ -14,16 +15,23 @@ constexpr int64_t kChunk = 16384;
 }
 
 Evaluator::Evaluator(MultiTaskModel& model, const PreparedData& data, at::Tensor categorical, at::Tensor dense,
-                     at::Tensor labels)
-    : model_(model), data_(data), categorical_(std::move(categorical)), dense_(std::move(dense)), labels_(std::move(labels))
+                     at::Tensor labels, DataParallel* parallel)
+    : model_(model),
+      data_(data),
+      categorical_(std::move(categorical)),
+      dense_(std::move(dense)),
+      labels_(std::move(labels)),
+      parallel_(parallel)
 {
 }
 
-EvalRecord Evaluator::evaluate(const std::vector<int64_t>& rows, const std::string& split, int64_t step)
+at::Tensor Evaluator::score(const std::vector<int64_t>& rows)
 {
+  const auto K = static_cast<int64_t>(data_.table.taskCount());
+  const auto n = static_cast<int64_t>(rows.size());
+  if (n == 0) return at::zeros({0, K}, at::kFloat);
   torch::NoGradGuard noGrad;
   model_.eval();
-  const auto n = static_cast<int64_t>(rows.size());
   const at::Tensor all = at::tensor(rows, at::kLong).to(categorical_.device());
   std::vector<at::Tensor> outputs;
   for (int64_t begin = 0; begin < n; begin += kChunk) {
@@ -31,7 +39,30 @@ EvalRecord Evaluator::evaluate(const std::vector<int64_t>& rows, const std::stri
     outputs.push_back(model_.forward({categorical_.index_select(0, idx), dense_.index_select(0, idx), {}}));
   }
   model_.train();
-  const at::Tensor out = at::cat(outputs).to(at::kCPU).contiguous();
+  return at::cat(outputs).to(at::kCPU, at::kFloat).contiguous();
+}
+
+at::Tensor Evaluator::scoreShared(const std::vector<int64_t>& rows, const std::string& split)
+{
+  if (parallel_ == nullptr) return score(rows);
+  // By user, as the training batches are shared: a rank's users' rows, and their places in `rows`.
+  std::vector<int64_t> mine, places;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rankOfUser(data_.table.user.codes[static_cast<size_t>(rows[i])], parallel_->worldSize()) != parallel_->rank()) continue;
+    mine.push_back(rows[i]);
+    places.push_back(static_cast<int64_t>(i));
+  }
+  const std::string what = "gathering the " + split + " split's scores";
+  const at::Tensor scores = parallel_->gatherRows(score(mine), what);
+  const at::Tensor where = parallel_->gatherRows(at::tensor(places, at::kLong), what);
+  at::Tensor out = at::empty({static_cast<int64_t>(rows.size()), scores.size(1)}, at::kFloat);
+  out.index_copy_(0, where, scores);
+  return out;
+}
+
+EvalRecord Evaluator::evaluate(const std::vector<int64_t>& rows, const std::string& split, int64_t step)
+{
+  const at::Tensor out = scoreShared(rows, split);
 
   std::vector<int32_t> users(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) users[i] = data_.table.user.codes[rows[i]];

@@ -61,17 +61,7 @@ void GeometryWindow::add(int64_t step, const BatchGroups& groups, const std::vec
 {
   if (windowStart_ == 0) windowStart_ = step;
   const int64_t n = groups.size();
-  for (int64_t i = 0; i < n; ++i) {
-    int32_t& row = rowOf_[static_cast<size_t>(groups.codes[i])];
-    if (row < 0) row = static_cast<int32_t>(rows_++);
-  }
-  if (rows_ > state_.size(0)) {
-    // Grow by half: a doubling could hold twice the memory the entities need.
-    const int64_t capacity = std::min(entities_, std::max(rows_, state_.size(0) + state_.size(0) / 2));
-    at::Tensor grown = at::zeros({capacity, width_}, state_.options());
-    grown.narrow(0, 0, state_.size(0)).copy_(state_);
-    state_ = grown;
-  }
+  assignRows(groups.codes.data(), n);
   // The step's values come over in one transfer: [n, blocks * K * K + K].
   std::vector<at::Tensor> parts;
   for (const auto& g : grams) parts.push_back(g.reshape({n, -1}));
@@ -90,6 +80,55 @@ void GeometryWindow::add(int64_t step, const BatchGroups& groups, const std::vec
     for (int k = 0; k < K; ++k) *out++ += in[k];
     *out += static_cast<float>(groups.counts[i]);
   }
+}
+
+void GeometryWindow::assignRows(const int64_t* codes, int64_t n)
+{
+  for (int64_t i = 0; i < n; ++i) {
+    int32_t& row = rowOf_[static_cast<size_t>(codes[i])];
+    if (row < 0) row = static_cast<int32_t>(rows_++);
+  }
+  if (rows_ > state_.size(0)) {
+    // Grow by half: a doubling could hold twice the memory the entities need.
+    const int64_t capacity = std::min(entities_, std::max(rows_, state_.size(0) + state_.size(0) / 2));
+    at::Tensor grown = at::zeros({capacity, width_}, state_.options());
+    grown.narrow(0, 0, state_.size(0)).copy_(state_);
+    state_ = grown;
+  }
+}
+
+GeometryWindow::EntitySums GeometryWindow::drain()
+{
+  std::vector<int64_t> codes;
+  std::vector<int64_t> rows;
+  const float* sums = state_.data_ptr<float>();
+  for (int64_t code = 0; code < entities_; ++code) {
+    const int32_t row = rowOf_[static_cast<size_t>(code)];
+    if (row >= 0 && sums[static_cast<int64_t>(row) * width_ + width_ - 1] > 0) {  // counted in this window
+      codes.push_back(code);
+      rows.push_back(row);
+    }
+  }
+  const at::Tensor index = at::tensor(rows, at::kLong);
+  EntitySums out{at::tensor(codes, at::kLong), state_.index_select(0, index)};
+  state_.index_fill_(0, index, 0);
+  return out;
+}
+
+void GeometryWindow::addSums(const EntitySums& entities)
+{
+  const at::Tensor codes = entities.codes.to(at::kLong).contiguous();
+  const at::Tensor sums = entities.sums.to(at::kFloat).contiguous();
+  if (sums.dim() != 2 || sums.size(0) != codes.numel() || sums.size(1) != width_)
+    throw Error("per-entity sums of another shape than this window's");
+  const int64_t n = codes.numel();
+  const int64_t* c = codes.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i)
+    if (c[i] < 0 || c[i] >= entities_) throw Error("per-entity sums name entity " + std::to_string(c[i]) + " of " + std::to_string(entities_));
+  assignRows(c, n);
+  std::vector<int64_t> rows(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) rows[static_cast<size_t>(i)] = rowOf_[static_cast<size_t>(c[i])];
+  state_.index_add_(0, at::tensor(rows, at::kLong), sums);
 }
 
 WindowSums GeometryWindow::take()

@@ -68,6 +68,17 @@ public:
   void add(int64_t step, const BatchGroups& groups, const std::vector<at::Tensor>& grams, const at::Tensor& embeddingGram,
            const at::Tensor& fit);
 
+  // The open window's sums of the entities it has counts for, taken out (the window stays open, its
+  // start kept), and those sums added to a window: a data-parallel run's ranks each sum their own
+  // users, and rank 0 adds the others' sums to its own.
+  struct EntitySums
+  {
+    at::Tensor codes;  // [n] int64
+    at::Tensor sums;   // [n, width] float32
+  };
+  EntitySums drain();
+  void addSums(const EntitySums& entities);
+
   bool empty() const { return windowStart_ == 0; }
   int64_t windowStart() const { return windowStart_; }
   // The window so far, its sums moved out as they are; then a fresh window.
@@ -81,6 +92,9 @@ public:
   int64_t bytes() const;
 
 private:
+  // Gives every code a row of state_, growing it where needed.
+  void assignRows(const int64_t* codes, int64_t n);
+
   int64_t entities_;
   int tasks_;
   std::vector<GeometryLevel> levels_;

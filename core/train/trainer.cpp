@@ -62,12 +62,14 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d, D
   if (parallel && device.is_cuda())
     throw Error("config field train.device: data parallelism runs on the CPU (Gloo) in this build; use cpu, or one process on the GPU");
   // Every level the model has, the exact one the default: task-specific bottoms (DTRN) share no
-  // representation, so they have the embedding rows only; nor do ranks of a data-parallel run,
-  // which hold only their own samples' per-sample gradients (the embedding rows' gradients are
-  // summed over the ranks with the rest).
+  // representation, so they have the embedding rows only; nor has an item's geometry in a
+  // data-parallel run, whose ranks hold the per-sample gradients of their users' samples only
+  // (an item's samples are spread over the ranks).
+  const bool itemsAcrossRanks = parallel && t.analyze && t.userSnapshotEvery > 0 && t.itemGeometry;
   if (config.train.geometryLevels.empty())
-    config.train.geometryLevels = model->taskSpecificBottoms() || parallel ? std::vector<std::string>{"embedding"}
-                                                                           : std::vector<std::string>{"exact", "embedding", "representation"};
+    config.train.geometryLevels = model->taskSpecificBottoms() || itemsAcrossRanks
+                                      ? std::vector<std::string>{"embedding"}
+                                      : std::vector<std::string>{"exact", "embedding", "representation"};
   trained = model->parameters();
   for (const auto& p : trained)
     if (p.dim() >= 2) l2Parameters.push_back(p);
@@ -93,7 +95,7 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d, D
   dense = data->dense.to(device);
   labels = data->labels.to(device);
   lossWeights = at::tensor(lossWeightsHost, at::kFloat).to(device);
-  evaluator = std::make_unique<Evaluator>(*model, *data, categorical, dense, labels);
+  evaluator = std::make_unique<Evaluator>(*model, *data, categorical, dense, labels, parallel);
 
   const auto nTrain = static_cast<int64_t>(data->split.train.size());
   info.taskNames = data->spec.taskNames;
@@ -129,9 +131,10 @@ Trainer::Impl::Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d, D
       geometryLevels.push_back(geometryLevel(name));
       perSampleLevels = perSampleLevels || geometryLevels.back() != GeometryLevel::Embedding;
     }
-    if (perSampleLevels && parallel)
-      throw Error("config field train.geometry_levels: a data-parallel run records the embedding level only (each rank holds its "
-                  "own samples' per-sample gradients, which the representation and exact levels need; use [\"embedding\"])");
+    if (perSampleLevels && itemsAcrossRanks)
+      throw Error("config field train.geometry_levels: a data-parallel run shares its samples by user, so an item's per-sample "
+                  "gradients are spread over the ranks: with train.item_geometry it records the embedding level only (use "
+                  "[\"embedding\"], or item_geometry false)");
     if (perSampleLevels && model->taskSpecificBottoms())
       throw Error("config field train.geometry_levels: the representation and exact levels need a representation every "
                   "task shares, and with model.dtrn each task runs the trunk on its own bottom (use [\"embedding\"])");
@@ -152,18 +155,21 @@ Batch Trainer::Impl::nextBatch()
   return {categorical.index_select(0, rows), dense.index_select(0, rows), labels.index_select(0, rows)};
 }
 
-Batch Trainer::Impl::localShare(const Batch& global) const
+Batch Trainer::Impl::localShare(const Batch& global)
 {
-  if (parallel == nullptr) return global;
+  localPositions.clear();
+  if (parallel == nullptr) {
+    for (size_t i = 0; i < batchRows.size(); ++i) localPositions.push_back(static_cast<int64_t>(i));
+    return global;
+  }
   const int world = parallel->worldSize();
-  std::vector<int64_t> mine;
   const auto codes = data->categorical.accessor<int64_t, 2>();
   // By user where the data has users, so that a user's rows meet on one rank; else by position.
   const bool users = data->categorical.size(1) > 0 && userRows.rows > 0;
   for (size_t i = 0; i < batchRows.size(); ++i)
     if ((users ? rankOfUser(codes[batchRows[i]][0], world) : static_cast<int>(i % static_cast<size_t>(world))) == parallel->rank())
-      mine.push_back(static_cast<int64_t>(i));
-  const at::Tensor rows = at::tensor(mine, at::kLong).to(device);
+      localPositions.push_back(static_cast<int64_t>(i));
+  const at::Tensor rows = at::tensor(localPositions, at::kLong).to(device);
   return {global.categorical.index_select(0, rows), global.dense.index_select(0, rows), global.labels.index_select(0, rows)};
 }
 
@@ -231,6 +237,9 @@ void Trainer::Impl::sumShares(int64_t localRows, int64_t globalRows, at::Tensor&
     parts.emplace_back(*representationGram, at::Tensor());
     flat.push_back(representationGram->reshape(-1).to(at::kFloat) * (share * share));
   }
+  at::Tensor stops = at::full({1}, stopAsked ? 1.0 : 0.0, at::TensorOptions(device).dtype(at::kFloat));
+  parts.emplace_back(stops, at::Tensor());
+  flat.push_back(stops);
   at::Tensor sum = at::cat(flat).to(at::kCPU).contiguous();
   parallel->sum(sum, "the step's gradient all-reduce");
   sum = sum.to(device);
@@ -245,6 +254,16 @@ void Trainer::Impl::sumShares(int64_t localRows, int64_t globalRows, at::Tensor&
     if (rows.defined()) view.index_copy_(view.dim() - 2, rows, values);
     else view.copy_(values);
   }
+  stopAgreed = stops.item<float>() > 0;
+}
+
+void Trainer::Impl::gatherUserWindow()
+{
+  GeometryWindow& window = trackers.front().window;
+  const GeometryWindow::EntitySums mine = window.drain();
+  const std::string what = "gathering the per-user sums";
+  const GeometryWindow::EntitySums all{parallel->gatherRows(mine.codes, what), parallel->gatherRows(mine.sums, what)};
+  if (leads()) window.addSums(all);
 }
 
 void Trainer::Impl::checkReplicas(int64_t stepIndex)
@@ -386,10 +405,20 @@ void Trainer::Impl::trackGeometry(int64_t stepIndex, const at::Tensor& gradients
 {
   const int64_t K = gradients.size(0);
   const auto codes = data->categorical.accessor<int64_t, 2>();
+  // A rank's per-sample gradients are of its share, the mean over its rows: the global batch's
+  // mean weighs each sample by share = local rows / global rows, and the Gram matrices by share^2.
+  const double share = static_cast<double>(localPositions.size()) / static_cast<double>(batchRows.size());
   for (auto& tracker : trackers) {
+    // A data-parallel rank sums its own users (every user is one rank's), and every item: items
+    // record the embedding level only there, from the gradients the ranks summed.
+    const bool own = parallel && tracker.column == 0;
     std::vector<int64_t> batchCodes;
     batchCodes.reserve(batchRows.size());
-    for (int64_t row : batchRows) batchCodes.push_back(codes[row][tracker.column]);
+    if (own) {
+      for (int64_t i : localPositions) batchCodes.push_back(codes[batchRows[static_cast<size_t>(i)]][tracker.column]);
+    } else {
+      for (int64_t row : batchRows) batchCodes.push_back(codes[row][tracker.column]);
+    }
     const BatchGroups groups = groupBatch(batchCodes, perSampleLevels, device);
     const RowBlock& table = *tracker.table;
     const int64_t numel = table.rows * table.dim;
@@ -398,10 +427,13 @@ void Trainer::Impl::trackGeometry(int64_t stepIndex, const at::Tensor& gradients
     const at::Tensor fit = embeddingFit(tableGradient, combined.narrow(0, table.offset, numel).view({table.rows, table.dim}), groups.entity);
     std::vector<at::Tensor> grams;
     for (GeometryLevel level : geometryLevels) {
-      switch (level) {
-        case GeometryLevel::Embedding: grams.push_back(embeddingGram); break;
-        case GeometryLevel::Representation: grams.push_back(representationGrams(samples, groups)); break;
-        case GeometryLevel::Exact: grams.push_back(exactGrams(samples, groups)); break;
+      if (level == GeometryLevel::Embedding) {
+        grams.push_back(embeddingGram);
+      } else if (groups.size() == 0) {  // none of this rank's users in the batch
+        grams.push_back(at::zeros({0, K, K}, embeddingGram.options()));
+      } else {
+        at::Tensor gram = level == GeometryLevel::Representation ? representationGrams(samples, groups) : exactGrams(samples, groups);
+        grams.push_back(share == 1 ? gram : gram.mul_(share * share));
       }
     }
     tracker.window.add(stepIndex, groups, grams, embeddingGram, fit);
@@ -410,6 +442,7 @@ void Trainer::Impl::trackGeometry(int64_t stepIndex, const at::Tensor& gradients
 
 PendingGeometry Trainer::Impl::takeGeometry(int64_t stepIndex)
 {
+  if (parallel) gatherUserWindow();
   const int64_t windowStart = trackers.front().window.windowStart();
   WindowSums users = trackers.front().window.take();
   std::optional<WindowSums> items;
@@ -473,10 +506,12 @@ RunEnd Trainer::run(RecordSink& sink, RunControl& control)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
       checkpointIfAsked(stepIndex - 1);
     }
-    if (control.stop.load(std::memory_order_relaxed)) {
+    // Ranks stop together, after the step whose all-reduce first carried a rank's stop.
+    if (control.stop.load(std::memory_order_relaxed) && !s.parallel) {
       end.stopped = true;
       break;
     }
+    s.stopAsked = control.stop.load(std::memory_order_relaxed);
     if (auto steering = control.takeSteering())
       for (const ChangeRecord& change : s.steer(*steering, stepIndex, true)) sink.change(change);
     const bool recordDue = stepIndex % s.config.train.recordEvery == 0 || stepIndex == s.info.totalSteps;
@@ -497,23 +532,33 @@ RunEnd Trainer::run(RecordSink& sink, RunControl& control)
     }
     if (!ok) break;
     if (!s.trackers.empty() && stepIndex % s.config.train.userSnapshotEvery == 0) sink.geometry(s.takeGeometry(stepIndex));
-    // Rank 0 alone evaluates and saves: the replicas are one model.
+    // Every rank scores its users for an evaluation; rank 0 alone records it and saves
+    // checkpoints: the replicas are one model.
     const int64_t every = s.config.train.evalEvery;
     if (every > 0 && stepIndex % every == 0 && stepIndex != s.info.totalSteps && !s.data->split.valid.empty()) {
-      if (s.leads()) sink.eval(s.evaluator->evaluate(s.data->split.valid, "valid", stepIndex));
+      const EvalRecord valid = s.evaluator->evaluate(s.data->split.valid, "valid", stepIndex);
+      if (s.leads()) sink.eval(valid);
       lastValidStep = stepIndex;
     }
-    if (s.config.train.checkpointEvery > 0 && stepIndex % s.config.train.checkpointEvery == 0 && s.leads())
-      sink.change(s.saveCheckpoint(stepIndex));
+    if (s.config.train.checkpointEvery > 0 && stepIndex % s.config.train.checkpointEvery == 0) {
+      if (s.parallel && !s.trackers.empty()) s.gatherUserWindow();
+      if (s.leads()) sink.change(s.saveCheckpoint(stepIndex));
+    }
     if (s.parallel && stepIndex % kReplicaCheckEvery == 0) s.checkReplicas(stepIndex);
+    if (s.stopAgreed) {
+      end.stopped = true;
+      break;
+    }
   }
   if (end.error.empty()) checkpointIfAsked(end.steps);
   if (end.error.empty()) {
     if (s.parallel) s.checkReplicas(end.steps);
     if (!s.trackers.empty() && !s.trackers.front().window.empty()) sink.geometry(s.takeGeometry(end.steps));
-    if (s.leads() && !s.data->split.valid.empty() && lastValidStep != end.steps)
-      sink.eval(s.evaluator->evaluate(s.data->split.valid, "valid", end.steps));
-    if (s.leads() && !s.data->split.test.empty()) sink.eval(s.evaluator->evaluate(s.data->split.test, "test", end.steps));
+    for (const auto& [split, rows] : {std::pair{"valid", &s.data->split.valid}, std::pair{"test", &s.data->split.test}}) {
+      if (rows->empty() || (rows == &s.data->split.valid && lastValidStep == end.steps)) continue;
+      const EvalRecord r = s.evaluator->evaluate(*rows, split, end.steps);
+      if (s.leads()) sink.eval(r);
+    }
   }
   sink.end(end);
   return end;

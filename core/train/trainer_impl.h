@@ -59,19 +59,26 @@ struct Trainer::Impl
 
   DataOrder order;
   std::vector<int64_t> batchRows;  // the rows of the last batch, on the host
+  std::vector<int64_t> localPositions;  // this rank's share of them: their places in batchRows
+  bool stopAsked = false, stopAgreed = false;  // a data-parallel run's stop, agreed on in the step's all-reduce
   int64_t firstStep = 1;           // after a checkpoint's step when restored
   std::vector<ChangeRecord> branchChanges;  // a restored run's changes, recorded when it begins
   std::string checkpointDirectory, checkpointTrace;
 
   Impl(const RunConfig& c, std::shared_ptr<const PreparedData> d, DataParallel* group);
   Batch nextBatch();
-  // This rank's share of the global batch: the rows of its users (all of it for one process).
-  Batch localShare(const Batch& global) const;
+  // This rank's share of the global batch: the rows of its users (all of it for one process);
+  // sets localPositions.
+  Batch localShare(const Batch& global);
   // Sums the ranks' shares of a step, each weighted by its rows out of the global batch's: the
   // losses, the shared gradients [K, P] or, without analyze, every parameter's .grad, the
   // task-specific .grads, and MGDA-UB's representation Gram matrix (its samples are disjoint
-  // across ranks, so the shares' Gram matrices add up).
+  // across ranks, so the shares' Gram matrices add up). With them goes whether a rank was asked to
+  // stop (stopAsked), so that all stop after the same step (stopAgreed).
   void sumShares(int64_t localRows, int64_t globalRows, at::Tensor& losses, at::Tensor* shared, at::Tensor* representationGram);
+  // Every rank's open per-user sums into rank 0's window, the others' emptied: a rank sums only
+  // its own users, and a snapshot or a checkpoint needs all of them.
+  void gatherUserWindow();
   // The ranks' replicas must hold the same parameters, to the bit (they apply the same summed
   // update); throws seesaw::Error naming the rank that differs.
   void checkReplicas(int64_t stepIndex);

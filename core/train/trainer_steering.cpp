@@ -216,6 +216,8 @@ void Trainer::restore(const std::string& checkpointPath, const Steering& changes
                   std::to_string(s.info.totalSteps) + " steps): give it more steps (train.steps)");
   };
   const CheckpointHeader header = readCheckpoint(checkpointPath, s.trainingState(), s.device, accept);
+  // The saved per-user sums go on in rank 0's window alone: the ranks' windows add up at a snapshot.
+  if (s.parallel && !s.leads() && !s.trackers.empty()) s.trackers.front().window.drain();
   s.firstStep = header.step + 1;
   s.info.branch = {header.trace, std::filesystem::absolute(checkpointPath).string(), header.step};
   s.branchChanges = s.steer(changes, s.firstStep, false);
