@@ -27,6 +27,7 @@
 
 #include "app/seesaw/compare_window.h"
 #include "app/seesaw/live_session.h"
+#include "app/seesaw/rank_job.h"
 #include "app/seesaw/replay_session.h"
 #include "app/seesaw/run_setup_dialog.h"
 #include "app/seesaw/steering_panel.h"
@@ -66,7 +67,7 @@ const QString kRecentKey = QStringLiteral("recent/traces");
 
 MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
     : config_(std::move(config)), tracePath_(std::move(tracePath)), store_(new widgets::RunStore(this)),
-      session_(new LiveSession(*store_, this)), replay_(new ReplaySession(*store_, this)), timeline_(new widgets::Timeline(*store_))
+      session_(new LiveSession(*store_, this)), replay_(new ReplaySession(*store_, this)), ranks_(new RankJob(this)), timeline_(new widgets::Timeline(*store_))
 {
   setWindowTitle(QStringLiteral("Seesaw"));
   setDockNestingEnabled(true);
@@ -202,7 +203,11 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
 
   connect(session_, &LiveSession::stateChanged, this, &MainWindow::sessionStateChanged);
   connect(replay_, &ReplaySession::stateChanged, this, &MainWindow::sessionStateChanged);
-  connect(replay_, &ReplaySession::completed, this, &MainWindow::runEnded);
+  connect(replay_, &ReplaySession::completed, this, [this] {
+    if (!ranks_->active()) Q_EMIT runEnded();
+  });
+  connect(ranks_, &RankJob::traceWritten, this, &MainWindow::followRanks);
+  connect(ranks_, &RankJob::ended, this, &MainWindow::ranksEnded);
   connect(store_, &widgets::RunStore::grown, this, &MainWindow::updateStatus);
   connect(store_, &widgets::RunStore::grown, this, &MainWindow::reportCheckpoints);
   // The views show a run from its first records on: a run that fails before it begins leaves the
@@ -239,24 +244,62 @@ MainWindow::~MainWindow()
   // While the store and the views still exist: the session's last records and state go to them.
   session_->stop();
   session_->waitForEnd();
+  ranks_->stop();
+  ranks_->waitForEnd(-1);
+}
+
+bool MainWindow::training() const { return session_->active() || ranks_->active(); }
+
+QString MainWindow::writtenTrace() const
+{
+  return session_->active() ? session_->tracePath() : ranks_->active() ? ranks_->tracePath() : QString();
 }
 
 QDockWidget* MainWindow::dock(const char* view) const { return findChild<QDockWidget*>(QString::fromLatin1(view)); }
 
 void MainWindow::startRun()
 {
-  if (session_->active()) return;
+  if (training()) return;
   replay_->close();
   const QString path = tracePath_.isEmpty() ? defaultTracePath(config_) : tracePath_;
   QDir().mkpath(QFileInfo(path).absolutePath());
+  // A branch continues in the window's own session: its changes are the window's to plan.
+  if (processes_ > 1 && branch_.isEmpty()) {
+    ranks_->start(config_, path, processes_);
+    sessionStateChanged();
+    return;
+  }
   session_->start(config_, path, branch_);
   branch_.clear();
   steering_->setRun(config_);
 }
 
+void MainWindow::followRanks(const QString& path)
+{
+  if (replay_->isOpen() && replay_->path() == path) return;
+  try {
+    replay_->open(path);
+  } catch (const std::exception&) {
+    // Not yet a trace: rank 0 has created the file and writes the run's description next.
+  }
+}
+
+void MainWindow::ranksEnded()
+{
+  // A run shorter than one poll ends before its trace was opened.
+  if (QFileInfo::exists(ranks_->tracePath())) followRanks(ranks_->tracePath());
+  sessionStateChanged();
+  if (!ranks_->failure().isEmpty() && isVisible()) {
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Run failed"), ranks_->failure(), QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+  }
+  if (replay_->complete() || !replay_->isOpen()) Q_EMIT runEnded();
+}
+
 void MainWindow::branchRun()
 {
-  if (session_->active()) {
+  if (training()) {
     // Ctrl+B works while a run is active, so that the key says why it cannot branch yet.
     noticeLabel_->setText(tr("branch: stop the run first (a branch is a run of its own; Ctrl+K saves a checkpoint to branch from)"));
     return;
@@ -304,7 +347,7 @@ CompareWindow* MainWindow::compareWithParent(QString* error)
   if (origin.checkpoint.empty()) why = tr("this run is not a branch");
   else if (origin.parentTrace.empty()) why = tr("the run this one branched from recorded no trace");
   else if (!QFileInfo::exists(parent)) why = tr("the parent trace %1 is not there, nor beside this trace").arg(QString::fromStdString(origin.parentTrace));
-  else if (session_->active()) why = tr("this run is still being written: compare it with its parent once it has ended");
+  else if (training()) why = tr("this run is still being written: compare it with its parent once it has ended");
   if (why.isEmpty()) return compareTraces({parent, shownTrace()}, error);
   if (error) *error = why;
   else QMessageBox::warning(this, tr("Cannot compare"), why);
@@ -313,22 +356,28 @@ CompareWindow* MainWindow::compareWithParent(QString* error)
 
 void MainWindow::newRun()
 {
-  if (session_->active()) return;
+  if (training()) return;
   RunSetupDialog dialog(config_, tracePath_, this);
+  dialog.setProcesses(processes_);
   if (dialog.exec() != QDialog::Accepted) return;
   config_ = dialog.config();
   tracePath_ = dialog.tracePath();
+  processes_ = dialog.processes();
   startRun();
 }
 
 void MainWindow::togglePause() { session_->setPaused(session_->state() == LiveSession::State::Running); }
 
-void MainWindow::stopRun() { session_->stop(); }
+void MainWindow::stopRun()
+{
+  session_->stop();
+  ranks_->stop();
+}
 
 bool MainWindow::openTrace(const QString& path, QString* error)
 {
   QString why;
-  if (session_->active()) why = tr("a run is training; stop it before opening a trace");
+  if (training()) why = tr("a run is training; stop it before opening a trace");
   else {
     try {
       replay_->open(path);
@@ -349,7 +398,7 @@ CompareWindow* MainWindow::compareTraces(const QStringList& paths, QString* erro
   // The file this window's run is writing: HDF5 shares one open file per process, and a second
   // open of a file being written reads wrong rows or fails.
   for (const QString& path : paths)
-    if (session_->active() && QFileInfo(path).absoluteFilePath() == QFileInfo(session_->tracePath()).absoluteFilePath())
+    if (training() && QFileInfo(path).absoluteFilePath() == QFileInfo(writtenTrace()).absoluteFilePath())
       why = tr("%1 is being written by the run in this window: compare it once the run has ended").arg(QFileInfo(path).fileName());
   auto* window = new CompareWindow(this);
   window->setAttribute(Qt::WA_DeleteOnClose);
@@ -413,26 +462,33 @@ void MainWindow::sessionStateChanged()
 {
   using State = LiveSession::State;
   const State state = session_->state();
+  const bool ranks = ranks_->active();
   const bool replaying = replay_->isOpen() && !session_->active();
   // Start trains the run set up, which is not the replayed one: while a trace is shown, a run to
   // train is set up first (New run).
-  startAction_->setEnabled(!session_->active() && !replaying);
+  startAction_->setEnabled(!training() && !replaying);
   startAction_->setStatusTip(replaying ? tr("a trace is shown: New run (Ctrl+N) sets up a run to train") : QString());
-  findChild<QAction*>(QStringLiteral("new-run"))->setEnabled(!session_->active());
+  findChild<QAction*>(QStringLiteral("new-run"))->setEnabled(!training());
   // A branch is a run of its own: offered once this one has ended, and the menu (and the status
   // bar, for Ctrl+B) says why not before.
   auto* branch = findChild<QAction*>(QStringLiteral("branch"));
-  branch->setStatusTip(session_->active() ? tr("stop the run to branch from a checkpoint (Ctrl+K saves one)") : QString());
-  branch->setText(session_->active() ? tr("&Branch from checkpoint... (stop the run first)") : tr("&Branch from checkpoint..."));
+  branch->setStatusTip(training() ? tr("stop the run to branch from a checkpoint (Ctrl+K saves one)") : QString());
+  branch->setText(training() ? tr("&Branch from checkpoint... (stop the run first)") : tr("&Branch from checkpoint..."));
+  // Ranks in processes of their own can only be stopped from here.
   pauseAction_->setEnabled(state == State::Running || state == State::Paused);
   pauseAction_->setText(state == State::Paused ? tr("Resume") : tr("Pause"));
-  stopAction_->setEnabled(state == State::Running || state == State::Paused);
+  pauseAction_->setStatusTip(ranks ? tr("a run in several processes cannot be paused; Stop ends every rank after the same step") : QString());
+  stopAction_->setEnabled(state == State::Running || state == State::Paused || ranks);
   updateCheckpointAction();
   static const std::map<State, QString> names = {{State::Idle, tr("idle")},         {State::Running, tr("training")},
                                                  {State::Paused, tr("paused")},     {State::Stopping, tr("stopping")},
                                                  {State::Finished, tr("finished")}, {State::Failed, tr("failed")}};
   const bool stopped = state == State::Finished && store_->runEnd() && store_->runEnd()->stopped;
-  stateLabel_->setText(replaying ? tr("replay: %1").arg(replay_->stateText()) : stopped ? tr("stopped") : names.at(state));
+  const QString replayText = replay_->isOpen() ? replay_->stateText() : tr("starting");
+  stateLabel_->setText(ranks       ? tr("training in %1 processes: %2").arg(ranks_->processes()).arg(replayText)
+                       : replaying ? tr("replay: %1").arg(replayText)
+                       : stopped   ? tr("stopped")
+                                   : names.at(state));
   stateLabel_->setToolTip(replaying ? replay_->readError() : QString());
   // A trace being written shows green; one whose writer failed, died or went bad shows red.
   const bool live = replaying && replay_->live(), abnormal = replaying && replay_->abnormal();
@@ -483,8 +539,8 @@ void MainWindow::updateStatus()
 {
   const auto& info = store_->info();
   const int n = store_->stepCount();
-  compareParentAction_->setEnabled(store_->started() && !info.branch.checkpoint.empty() && !session_->active());
-  compareParentAction_->setText(session_->active() && !info.branch.checkpoint.empty() ? tr("Compare with &parent (when the run ends)")
+  compareParentAction_->setEnabled(store_->started() && !info.branch.checkpoint.empty() && !training());
+  compareParentAction_->setText(training() && !info.branch.checkpoint.empty() ? tr("Compare with &parent (when the run ends)")
                                                                                         : tr("Compare with &parent"));
   if (!store_->started() || n == 0) {
     stepLabel_->clear();
@@ -526,13 +582,15 @@ void MainWindow::closeEvent(QCloseEvent* event)
 {
   // A run in progress is not lost to a stray Ctrl+Q. (A window nobody sees, under automation,
   // closes as asked.)
-  if (isVisible() && session_->active() && !confirmQuit()) {
+  if (isVisible() && training() && !confirmQuit()) {
     event->ignore();
     return;
   }
-  // Stop the trainer and wait for it: the trace is closed complete before the window goes.
+  // Stop the trainers and wait for them: the trace is closed complete before the window goes.
   session_->stop();
   session_->waitForEnd();
+  ranks_->stop();
+  ranks_->waitForEnd(-1);
   replay_->close();
   QSettings settings;
   settings.setValue(QStringLiteral("window/geometry"), saveGeometry());

@@ -2,7 +2,8 @@
 // The desktop window: every view in a dock of its own (the layout is remembered between runs),
 // run controls on a toolbar with shortcuts, the timeline under the views, and the status bar. It
 // owns the RunStore the views read and its two sources: the LiveSession that trains into it and
-// the ReplaySession that reads a trace into it (one at a time).
+// the ReplaySession that reads a trace into it (one at a time). A run set up with several
+// processes trains in a RankJob, whose trace the ReplaySession follows.
 
 #include <QString>
 
@@ -27,6 +28,7 @@ namespace seesaw::app {
 
 class CompareWindow;
 class LiveSession;
+class RankJob;
 class ReplaySession;
 class SteeringPanel;
 
@@ -46,6 +48,9 @@ public:
   const RunConfig& config() const { return config_; }
   LiveSession& session() { return *session_; }
   ReplaySession& replay() { return *replay_; }
+  RankJob& ranks() { return *ranks_; }
+  // Data-parallel processes of the next run (the run setup's field); 1 trains in the window.
+  void setProcesses(int processes) { processes_ = processes; }
   widgets::Timeline& timeline() { return *timeline_; }
   SteeringPanel& steering() { return *steering_; }
 
@@ -83,6 +88,13 @@ protected:
 
 private:
   QDockWidget* dock(const char* view) const;
+  // A run is training: in the window's own session or in ranks.
+  bool training() const;
+  // The trace this window's run is writing (in the session or in ranks), or empty.
+  QString writtenTrace() const;
+  // Opens the ranks' trace once it reads (the ranks create it before their run's description is in it).
+  void followRanks(const QString& path);
+  void ranksEnded();
   // Asks whether to stop the run in progress and quit; true when the user says so.
   bool confirmQuit();
   void sessionStateChanged();
@@ -102,6 +114,8 @@ private:
   widgets::RunStore* store_;
   LiveSession* session_;
   ReplaySession* replay_;
+  RankJob* ranks_;
+  int processes_ = 1;
   widgets::Timeline* timeline_;
   SteeringPanel* steering_;
   QMenu* recentMenu_;

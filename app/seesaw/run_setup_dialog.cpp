@@ -15,10 +15,13 @@
 #include <QStandardItemModel>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 #include "app/seesaw/column_mapping_dialog.h"
 #include "app/seesaw/method_form.h"
 #include "app/seesaw/number_box.h"
 #include "train/run_validation.h"
+#include "util/error.h"
 
 namespace seesaw::app {
 namespace {
@@ -65,7 +68,7 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
       columns_(new QPushButton(tr("Columns..."))), split_(new QComboBox), validFraction_(numberBox(0.05)),
       testFraction_(numberBox(0.05)), splitSeed_(numberBox(1)), model_(new QComboBox), method_(new MethodForm), steps_(numberBox(100)), epochs_(numberBox(0.5)),
       batch_(numberBox(64)), lr_(numberBox(1e-4)), optimizer_(new QComboBox), device_(new QComboBox),
-      window_(numberBox(10)), trace_(new QLineEdit(tracePath)), columnsSummary_(new QLabel), problem_(new QLabel)
+      window_(numberBox(10)), processes_(numberBox(1)), trace_(new QLineEdit(tracePath)), columnsSummary_(new QLabel), problem_(new QLabel)
 {
   setWindowTitle(tr("New run"));
   // Named after their config fields, for tests and accessibility tools.
@@ -82,6 +85,10 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
   lr_->setObjectName(QStringLiteral("train.lr"));
   optimizer_->setObjectName(QStringLiteral("train.optimizer"));
   device_->setObjectName(QStringLiteral("train.device"));
+  processes_->setObjectName(QStringLiteral("processes"));
+  processes_->setValue(1);
+  processes_->setToolTip(tr("data-parallel ranks on this machine, each on its share of the cores (seesaw-train --nproc, "
+                            "docs/distributed.md); 1 trains inside the app, where a run can be paused, steered and checkpointed"));
   window_->setObjectName(QStringLiteral("train.user_snapshot_every"));
   trace_->setObjectName(QStringLiteral("trace"));
   columns_->setObjectName(QStringLiteral("columns"));
@@ -136,6 +143,7 @@ RunSetupDialog::RunSetupDialog(RunConfig config, QString tracePath, QWidget* par
   train->addRow(tr("optimizer"), optimizer_);
   train->addRow(tr("device"), device_);
   train->addRow(tr("per-user window"), window_);
+  train->addRow(tr("processes"), processes_);
   train->addRow(tr("trace"), withBrowse(trace_, browseTrace));
   auto* trainBox = new QGroupBox(tr("Training"));
   trainBox->setLayout(train);
@@ -226,7 +234,20 @@ void RunSetupDialog::lockForBranch()
     w->setEnabled(false);
     w->setToolTip(tr("a branch continues its checkpoint's state: this stays as the checkpoint has it"));
   }
+  processes_->setValue(1);
+  processes_->setEnabled(false);
+  processes_->setToolTip(tr("a branch trains inside the app (seesaw-train --branch --nproc N continues a checkpoint in ranks)"));
 }
+
+int RunSetupDialog::processes() const
+{
+  const double v = processes_->value();
+  if (v != std::floor(v) || v < 1 || v > 256)
+    throw Error("processes: must be a whole number in [1, 256], found " + processes_->text().toStdString());
+  return static_cast<int>(v);
+}
+
+void RunSetupDialog::setProcesses(int processes) { processes_->setValue(processes); }
 
 void RunSetupDialog::sourceChanged()
 {
@@ -286,6 +307,8 @@ QString RunSetupDialog::problem() const
     const RunConfig c = config();
     if (c.data.source == kFileSource && c.data.columns.tasks.empty()) return tr("choose the file's columns (Columns...)");
     validate(c);
+    if (processes() > 1 && c.train.device == "cuda")
+      return tr("processes: data-parallel ranks run on the CPU (Gloo) in this build; choose device cpu, or 1 process");
   } catch (const std::exception& e) {
     return QString::fromStdString(e.what());
   }

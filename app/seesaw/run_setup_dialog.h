@@ -1,9 +1,9 @@
 #pragma once
 // The run setup: dataset (a preset, or a CSV/TSV file with its column mapping) and its split, model, gradient
 // method with its hyperparameters as the registry describes them (range, default, meaning), the
-// training length, batch, learning rate, device and trace file. Settings load from and save to a
-// run-config JSON, the format seesaw-train reads. Start is refused, with the field named, while
-// the config does not validate.
+// training length, batch, learning rate, device, processes and trace file. Settings load from and
+// save to a run-config JSON, the format seesaw-train reads. Start is refused, with the field
+// named, while the config does not validate.
 
 #include <QDialog>
 
@@ -34,6 +34,11 @@ public:
   RunConfig config() const;
   QString tracePath() const;
   void setConfig(const RunConfig& config);
+  // Data-parallel ranks on this machine (seesaw-train --nproc); 1 trains inside the app. Not a
+  // config field: the ranks of one run share its config. processes() throws seesaw::Error for a
+  // value that is not a whole number in [1, 256].
+  int processes() const;
+  void setProcesses(int processes);
   // Why the config cannot run ("config field train.lr: ..."), or empty.
   QString problem() const;
   // The hyperparameter widget of the current method, for tests.
@@ -75,6 +80,7 @@ private:
   QComboBox* optimizer_;
   QComboBox* device_;
   NumberBox* window_;
+  NumberBox* processes_;
   QLineEdit* trace_;
   QLabel* columnsSummary_;  // what the file's columns are mapped to, in words
   QLabel* problem_;

@@ -1,6 +1,7 @@
 // Replay, tail and export on real traces, offscreen: a recorded run shows what the live run showed,
-// a trace another process is writing grows in the views, bad files are refused with a message,
-// and the views export what they show.
+// a trace another process is writing grows in the views, a run set up in several processes trains
+// in ranks whose trace the views follow, bad files are refused with a message, and the views
+// export what they show.
 
 #include <QtTest>
 #include <QLabel>
@@ -12,6 +13,7 @@
 
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/main_window.h"
+#include "app/seesaw/rank_job.h"
 #include "app/seesaw/replay_session.h"
 #include "config/run_config.h"
 #include "tests/app/demo_run.h"
@@ -256,6 +258,80 @@ private Q_SLOTS:
     const auto last = finished.step(finished.stepCount() - 1);
     QCOMPARE(w.store().loss(0).back(), static_cast<double>(last.loss[0]));
     QCOMPARE(static_cast<int64_t>(w.store().valid().step.size()) + 1, static_cast<int64_t>(finished.evals().size()));  // + the test split's
+  }
+
+  // The run setup's processes field: the ranks train in processes of their own, the window follows
+  // rank 0's trace live and says so, and the finished views hold the whole run.
+  void aRunInTwoProcessesTrainsInRanksAndShowsLive()
+  {
+    qputenv("SEESAW_TRAIN", SEESAW_TRAIN);
+    RunConfig config = demo(60);
+    config.train.threads = 1;
+    const QString path = dir_.filePath("ranks.h5");
+    app::MainWindow w(config, path, app::MainWindow::Layout::Default);
+    QSignalSpy ended(&w, &app::MainWindow::runEnded);
+    w.setProcesses(2);
+    w.startRun();
+    QVERIFY(w.ranks().active());
+    auto* state = w.statusBar()->findChildren<QLabel*>().at(0);
+    QVERIFY2(QTest::qWaitFor([&] { return state->text().startsWith(QStringLiteral("training in 2 processes: live")); }, 120000), qPrintable(state->text()));
+    // A second run, a trace or a branch are refused while the ranks train; Stop is offered.
+    QString error;
+    QVERIFY(!w.openTrace(path, &error));
+    QVERIFY2(error.contains("a run is training"), qPrintable(error));
+    const auto actions = w.findChild<QToolBar*>()->actions();
+    for (QAction* a : actions) {
+      if (a->text() == QStringLiteral("Stop")) QVERIFY(a->isEnabled());
+      if (a->text() == QStringLiteral("Pause") || a->text() == QStringLiteral("Start")) QVERIFY2(!a->isEnabled(), qPrintable(a->text()));
+    }
+    QVERIFY(QTest::qWaitFor([&] { return ended.count() == 1; }, 300000));
+    QVERIFY2(w.ranks().failure().isEmpty(), qPrintable(w.ranks().failure()));
+    QVERIFY(QTest::qWaitFor([&] { return w.replay().complete(); }, 60000));
+    QCOMPARE(w.store().stepCount(), 60);
+    QCOMPARE(w.store().snapshotCount(), 6);
+    QCOMPARE(w.store().info().worldSize, int64_t(2));
+    QCOMPARE(w.store().info().geometryLevels, (std::vector<std::string>{"exact", "embedding", "representation"}));
+    QCOMPARE(w.replay().stateText(), QStringLiteral("finished"));
+    const auto labels = w.statusBar()->findChildren<QLabel*>();
+    QVERIFY(std::any_of(labels.begin(), labels.end(), [](QLabel* l) { return l->text().contains("2 ranks (gloo)"); }));
+    QVERIFY(QFile::exists(dir_.filePath("ranks.summary.json")));
+  }
+
+  // Stop ends every rank after the same step: the trace says stopped, and no failure is shown.
+  void stoppingARunInProcessesStopsEveryRank()
+  {
+    qputenv("SEESAW_TRAIN", SEESAW_TRAIN);
+    RunConfig config = demo(100000);
+    config.train.threads = 1;
+    const QString path = dir_.filePath("ranks-stopped.h5");
+    app::MainWindow w(config, path, app::MainWindow::Layout::Default);
+    QSignalSpy ended(&w, &app::MainWindow::runEnded);
+    w.setProcesses(2);
+    w.startRun();
+    QVERIFY(QTest::qWaitFor([&] { return w.store().stepCount() >= 3; }, 120000));
+    w.stopRun();
+    QVERIFY(QTest::qWaitFor([&] { return ended.count() == 1; }, 60000));
+    QVERIFY2(w.ranks().failure().isEmpty(), qPrintable(w.ranks().failure()));
+    QVERIFY(QTest::qWaitFor([&] { return w.replay().complete(); }, 60000));
+    QCOMPARE(w.replay().stateText(), QStringLiteral("stopped"));
+    QCOMPARE(TraceReader(path.toStdString()).status().state, trace::RunState::Stopped);
+  }
+
+  // A config the ranks refuse fails the run with the trainer's words in the dialog's text.
+  void aRunTheRanksRefuseSaysWhy()
+  {
+    qputenv("SEESAW_TRAIN", SEESAW_TRAIN);
+    RunConfig config = demo(10);
+    config.train.itemGeometry = true;
+    config.train.geometryLevels = {"exact"};
+    app::MainWindow w(config, dir_.filePath("ranks-refused.h5"), app::MainWindow::Layout::Default);
+    QSignalSpy ended(&w, &app::MainWindow::runEnded);
+    w.setProcesses(2);
+    w.startRun();
+    QVERIFY(QTest::qWaitFor([&] { return !w.ranks().active(); }, 120000));
+    QVERIFY2(w.ranks().failure().contains("config field train.geometry_levels: a data-parallel run shares its samples by user"),
+             qPrintable(w.ranks().failure()));
+    QCOMPARE(ended.count(), 1);
   }
 
   void aWriterThatDiedIsSaid()

@@ -66,6 +66,9 @@ private Q_SLOTS:
     QVERIFY(planBranch(saved, dialog.config()).changes.empty());
     QVERIFY(!dialog.findChild<QDoubleSpinBox*>("train.batch_size")->isEnabled());
     QVERIFY(!dialog.findChild<QComboBox*>("model.type")->isEnabled());
+    // A branch trains in the app, in one process.
+    QVERIFY(!dialog.findChild<QDoubleSpinBox*>("processes")->isEnabled());
+    QCOMPARE(dialog.processes(), 1);
     auto* method = dialog.findChild<QComboBox*>("method.name");
     QVERIFY(method->isEnabled());
     method->setCurrentIndex(method->findData("pcgrad"));
@@ -252,6 +255,20 @@ private Q_SLOTS:
     QCOMPARE(typeInto("data.split.seed", "-1")->value(), -1.0);
     QVERIFY2(dialog.problem().contains("data.split.seed"), qPrintable(dialog.problem()));
     typeInto("data.split.seed", "3");
+    QCOMPARE(dialog.problem(), QString());
+    // Processes: a whole number of ranks, on the CPU.
+    QCOMPARE(dialog.processes(), 1);
+    typeInto("processes", "2.5");
+    QCOMPARE(dialog.problem(), QString("processes: must be a whole number in [1, 256], found 2.5"));
+    typeInto("processes", "0");
+    QVERIFY2(dialog.problem().startsWith("processes: must be a whole number in [1, 256]"), qPrintable(dialog.problem()));
+    typeInto("processes", "2");
+    QCOMPARE(dialog.processes(), 2);
+    QCOMPARE(dialog.problem(), QString());
+    dialog.findChild<QComboBox*>("train.device")->setCurrentText("cuda");
+    QVERIFY2(dialog.problem().startsWith("processes: data-parallel ranks run on the CPU"), qPrintable(dialog.problem()));
+    dialog.findChild<QComboBox*>("train.device")->setCurrentText("cpu");
+    typeInto("processes", "1");
     QCOMPARE(dialog.problem(), QString());
     // A hyperparameter outside its range is kept as typed (a spin box reverted it when the field
     // lost focus) and refused by name; a whole-number one is not rounded (1.5 became 2).
