@@ -15,6 +15,7 @@
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/replay_session.h"
 #include "app/seesaw/main_window.h"
+#include "app/seesaw/rank_job.h"
 #include "config/run_config.h"
 #include "train/branch.h"
 #include "train/checkpoint.h"
@@ -33,6 +34,7 @@ struct Options
   std::optional<int64_t> step;  // where the cursor goes once the run is shown
   std::optional<double> screenshotAfter;  // seconds: the screenshot of a run or tail in progress
   QString branch;      // a checkpoint the run continues from
+  int processes = 1;   // data-parallel ranks of the run (seesaw-train --nproc)
   QStringList traces;  // to replay (one) or compare (two or more) instead of a run to train
   bool compare = false;
   bool start = false, exitWhenDone = false;
@@ -47,7 +49,7 @@ Options parseOptions(const QCommandLineParser& parser)
   if (o.compare && o.traces.size() < 2) throw seesaw::Error("--compare needs two or more traces");
   if (!o.compare && o.traces.size() > 1) throw seesaw::Error("give one trace to replay, or --compare and two or more");
   if (!o.traces.isEmpty()) {
-    for (const char* runOnly : {"preset", "config", "branch", "steps", "method", "trace", "start"})
+    for (const char* runOnly : {"preset", "config", "branch", "steps", "method", "trace", "start", "processes"})
       if (parser.isSet(QString::fromLatin1(runOnly)))
         throw seesaw::Error(std::string("--") + runOnly + " sets up a run to train; it does not apply to a trace opened for replay");
   }
@@ -68,6 +70,13 @@ Options parseOptions(const QCommandLineParser& parser)
     o.config.method.params.clear();  // the config's parameters belong to its own method
   }
   seesaw::validate(o.config);
+  if (parser.isSet(QStringLiteral("processes"))) {
+    bool ok = false;
+    o.processes = parser.value(QStringLiteral("processes")).toInt(&ok);
+    if (!ok || o.processes < 1 || o.processes > 256)
+      throw seesaw::Error("--processes: not a whole number of processes from 1 to 256: " + parser.value(QStringLiteral("processes")).toStdString());
+    if (o.processes > 1 && !o.branch.isEmpty()) throw seesaw::Error("--processes: a branch trains in the window (seesaw-train --branch --nproc N runs one in ranks)");
+  }
   if (!o.branch.isEmpty()) seesaw::planBranch(saved, o.config);  // what a branch cannot change, refused now
   o.tracePath = parser.value(QStringLiteral("trace"));
   o.screenshot = parser.value(QStringLiteral("screenshot"));
@@ -111,6 +120,8 @@ int main(int argc, char** argv)
       {QStringLiteral("preset"), QStringLiteral("embedded run preset: demo, synthetic, kuairand, census (default: demo)"), QStringLiteral("name")},
       {QStringLiteral("config"), QStringLiteral("run config JSON file, the format seesaw-train reads (docs/config.md)"), QStringLiteral("file")},
       {QStringLiteral("steps"), QStringLiteral("number of training steps (train.steps)"), QStringLiteral("n")},
+      {QStringLiteral("processes"), QStringLiteral("train in n data-parallel processes (seesaw-train --nproc, beside this program) and follow their trace; "
+                                                   "1 (the default) trains in the window"), QStringLiteral("n")},
       {QStringLiteral("method"), QStringLiteral("gradient method (method.name; seesaw-train --help lists them)"), QStringLiteral("name")},
       {QStringLiteral("branch"), QStringLiteral("continue from a checkpoint (instead of a preset or config), with --method and --steps as its changes"),
        QStringLiteral("checkpoint")},
@@ -196,9 +207,11 @@ int main(int argc, char** argv)
   QObject::connect(&window, &seesaw::app::MainWindow::runEnded, &window, [&] {
     if (options.screenshotAfter) return;  // the timer takes the screenshot
     if (options.step) window.store().setCursor(*options.step);
-    const bool failed = window.session().state() == seesaw::app::LiveSession::State::Failed && !window.replay().isOpen();
+    const bool failed = (window.session().state() == seesaw::app::LiveSession::State::Failed && !window.replay().isOpen()) ||
+                        !window.ranks().failure().isEmpty();
     if (failed) {
-      std::fprintf(stderr, "seesaw: run failed: %s\n", qPrintable(window.session().failure()));
+      const QString why = window.ranks().failure().isEmpty() ? window.session().failure() : window.ranks().failure();
+      std::fprintf(stderr, "seesaw: run failed: %s\n", qPrintable(why));
       status = 1;
     }
     finish(window, save, failed);
@@ -215,6 +228,7 @@ int main(int argc, char** argv)
     }
   }
   if (!options.branch.isEmpty()) window.setBranch(options.branch);
+  window.setProcesses(options.processes);
   if (options.start) window.startRun();
   const int code = application.exec();
   return code != 0 ? code : status;
