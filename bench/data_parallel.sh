@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # W1 (docs/benchmarks.md: synthetic data, MMoE 4 experts 128 -> 64, batch 2048, Adam) trained by
 # seesaw-train as one process of 2 threads and as 2 ranks of 1 thread (--nproc 2, Gloo over
-# loopback), alternating ROUNDS times (default 3), with analyze (per-task gradients) and without.
+# loopback), alternating ROUNDS times (default 3), with analyze (per-task gradients), with analyze
+# and the per-user windows at every level (snapshots every 10 steps, gathered from the ranks), and
+# without analyze.
 # Prints a DP line per run: samples/s from the step records' wall time (steps after the first 5),
 # and for the ranks the bytes each all-reduces per step and the share of the run spent in the
 # all-reduces; then DP-ratio lines, the medians' ratios. TABLES=10 makes the user and item tables
@@ -36,8 +38,10 @@ PY
 }
 declare -A samples
 for ((round = 1; round <= rounds; ++round)); do
-  for mode in analyze ew; do
-    flag=(); [ "$mode" = ew ] && flag=(--no-analyze)
+  for mode in analyze levels ew; do
+    flag=()
+    [ "$mode" = ew ] && flag=(--no-analyze)
+    [ "$mode" = levels ] && flag=(--snapshot-every 10 --levels exact,embedding,representation)
     "$build/seesaw-train" --config "$work/w1.json" --threads 2 "${flag[@]}" --trace "$work/one.h5" --summary "$work/one.json" >/dev/null
     one=$(rate "$work/one.h5")
     out=$("$build/seesaw-train" --config "$work/w1.json" --threads 1 --nproc 2 "${flag[@]}" --trace "$work/two.h5" --summary "$work/two.json")
@@ -52,14 +56,14 @@ for ((round = 1; round <= rounds; ++round)); do
 import h5py
 a = h5py.File('$work/two.h5', 'r').attrs
 k, shared, total = len(a['task_names']), int(a['shared_parameters']), int(a['total_parameters'])
-print(f'{4 * (k + (k * shared + total - shared if \"$mode\" == \"analyze\" else total)) / 1e6:.1f}')")
+print(f'{4 * (k + (total if \"$mode\" == \"ew\" else k * shared + total - shared)) / 1e6:.1f}')")
     echo "DP round=$round mode=$mode tables=${tables}x one_process_2_threads_samples_per_s=$one two_ranks_1_thread_samples_per_s=$two allreduce_mb_per_step=$mb dense_mb_per_step=$dense communication_share=$(awk -v c="$comm" -v w="$wall" 'BEGIN { printf "%.3f", c / w }')"
     samples[$mode-one]+=" $one"
     samples[$mode-two]+=" $two"
   done
 done
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-for mode in analyze ew; do
+for mode in analyze levels ew; do
   awk -v m="$mode" -v o="$(median "${samples[$mode-one]}")" -v t="$(median "${samples[$mode-two]}")" -v r="$rounds" -v x="$tables" \
     'BEGIN { printf "DP-ratio mode=%s tables=%sx rounds=%d one_process_samples_per_s=%.0f two_ranks_samples_per_s=%.0f two_over_one=%.2f\n", m, x, r, o, t, t / o }'
 done

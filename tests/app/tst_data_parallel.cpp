@@ -9,7 +9,11 @@
 
 #include <torch/serialize/input-archive.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmath>
 
@@ -187,9 +191,9 @@ class TestDataParallel : public QObject
     for (size_t i = 0; i < a.size(); ++i) QVERIFY2(at::allclose(a[i], b[i], 1e-5, 1e-6), qPrintable(method + QStringLiteral(": parameter %1").arg(i)));
   }
 
-  // Starts 2 ranks of a long demo run writing <name>.h5 and, a moment into training, sends rank 1
-  // (the launcher's second child) `signal`.
-  void signalRankOne(QProcess& job, const QString& name, const QString& timeout, int signal)
+  // Starts 2 ranks of a long demo run writing <name>.h5 and, a moment into training, sends `rank`
+  // (the launcher's child of that order) `signal`.
+  void signalRank(QProcess& job, const QString& name, const QString& timeout, int signal, int rank = 1)
   {
     job.setWorkingDirectory(dir_.path());
     job.setProcessEnvironment(environment({{"SEESAW_DIST_TIMEOUT", timeout}}));
@@ -201,7 +205,7 @@ class TestDataParallel : public QObject
     const QStringList pids = QString(children.readAll()).split(' ', Qt::SkipEmptyParts);
     QCOMPARE(pids.size(), 2);
     QTest::qWait(1500);
-    QVERIFY(::kill(pids[1].toInt(), signal) == 0);
+    QVERIFY(::kill(pids[rank].toInt(), signal) == 0);
   }
 
 private Q_SLOTS:
@@ -308,7 +312,7 @@ private Q_SLOTS:
   void aHungRankIsNamedAndEnded()
   {
     QProcess job;
-    signalRankOne(job, "hung", "5", SIGSTOP);
+    signalRank(job, "hung", "5", SIGSTOP);
     if (QTest::currentTestFailed()) return;
     QElapsedTimer clock;
     clock.start();
@@ -320,10 +324,52 @@ private Q_SLOTS:
     QCOMPARE(TraceReader(dir_.filePath("hung.h5").toStdString()).status().state, trace::RunState::Aborted);
   }
 
+  // Rank 0 hosts the store and writes the trace: the survivor names it, and the trace it left
+  // mid-write validates up to its last commit.
+  void aKilledRankZeroIsNamedAndItsTraceValidates()
+  {
+    QProcess job;
+    signalRank(job, "killed-zero", "30", SIGKILL, 0);
+    if (QTest::currentTestFailed()) return;
+    QElapsedTimer clock;
+    clock.start();
+    const Result r = finish(job, 120000);
+    QVERIFY2(r.exitCode != 0 && r.exitCode != -1, qPrintable(QString::number(r.exitCode)));
+    QVERIFY2(clock.elapsed() < 60000, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY2(r.err.contains("rank 1: ") && r.err.contains("rank 0 (which holds the group's store) stopped or hangs"), qPrintable(r.err));
+    QProcess validate;
+    validate.start(SEESAW_TRACE, {"validate", dir_.filePath("killed-zero.h5")});
+    const Result v = finish(validate);
+    QVERIFY2(v.exitCode == 0, qPrintable(v.out + v.err));
+    QVERIFY(TraceReader(dir_.filePath("killed-zero.h5").toStdString()).stepCount() > 0);
+  }
+
+  // Rank 0 cannot serve the store on a port another program listens on: said at once, by port.
+  void aPortInUseIsSaid()
+  {
+    const int taken = ::socket(AF_INET, SOCK_STREAM, 0);
+    QVERIFY(taken >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    QVERIFY(::bind(taken, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 && ::listen(taken, 1) == 0 &&
+            ::getsockname(taken, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    const QString port = QString::number(ntohs(address.sin_port));
+    QElapsedTimer clock;
+    clock.start();
+    const Result r = train({"demo", "--steps", "5", "--no-trace", "--summary", "port.json"}, dir_.path(),
+                           {{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", port}, {"SEESAW_DIST_TIMEOUT", "30"}});
+    ::close(taken);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("rank 0: cannot serve the process group's store at 127.0.0.1:" + port), qPrintable(r.err));
+    QVERIFY2(clock.elapsed() < 30000, qPrintable(QString::number(clock.elapsed())));
+  }
+
   void aKilledRankStopsTheOthersAndTheTraceValidates()
   {
     QProcess job;
-    signalRankOne(job, "killed", "30", SIGKILL);
+    signalRank(job, "killed", "30", SIGKILL);
     if (QTest::currentTestFailed()) return;
     QElapsedTimer clock;
     clock.start();
