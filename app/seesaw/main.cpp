@@ -15,7 +15,6 @@
 #include "app/seesaw/live_session.h"
 #include "app/seesaw/replay_session.h"
 #include "app/seesaw/main_window.h"
-#include "app/seesaw/rank_job.h"
 #include "config/run_config.h"
 #include "train/branch.h"
 #include "train/checkpoint.h"
@@ -207,11 +206,9 @@ int main(int argc, char** argv)
   QObject::connect(&window, &seesaw::app::MainWindow::runEnded, &window, [&] {
     if (options.screenshotAfter) return;  // the timer takes the screenshot
     if (options.step) window.store().setCursor(*options.step);
-    const bool failed = (window.session().state() == seesaw::app::LiveSession::State::Failed && !window.replay().isOpen()) ||
-                        !window.ranks().failure().isEmpty();
+    const bool failed = !window.failure().isEmpty();
     if (failed) {
-      const QString why = window.ranks().failure().isEmpty() ? window.session().failure() : window.ranks().failure();
-      std::fprintf(stderr, "seesaw: run failed: %s\n", qPrintable(why));
+      std::fprintf(stderr, "seesaw: run failed: %s\n", qPrintable(window.failure()));
       status = 1;
     }
     finish(window, save, failed);

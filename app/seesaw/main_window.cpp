@@ -204,9 +204,10 @@ MainWindow::MainWindow(RunConfig config, QString tracePath, Layout layout)
   connect(session_, &LiveSession::stateChanged, this, &MainWindow::sessionStateChanged);
   connect(replay_, &ReplaySession::stateChanged, this, &MainWindow::sessionStateChanged);
   connect(replay_, &ReplaySession::completed, this, [this] {
-    if (!ranks_->active()) Q_EMIT runEnded();
+    if (source_ == Source::Trace) endRun(QString());
+    else if (source_ == Source::Ranks && !ranks_->active()) endRun(ranks_->failure());
   });
-  connect(ranks_, &RankJob::traceWritten, this, &MainWindow::followRanks);
+  connect(ranks_, &RankJob::traceAppeared, this, &MainWindow::followRanks);
   connect(ranks_, &RankJob::ended, this, &MainWindow::ranksEnded);
   connect(store_, &widgets::RunStore::grown, this, &MainWindow::updateStatus);
   connect(store_, &widgets::RunStore::grown, this, &MainWindow::reportCheckpoints);
@@ -250,6 +251,27 @@ MainWindow::~MainWindow()
 
 bool MainWindow::training() const { return session_->active() || ranks_->active(); }
 
+QString MainWindow::failure() const
+{
+  if (source_ == Source::Ranks) return ranks_->failure();
+  if (source_ == Source::Session && session_->state() == LiveSession::State::Failed) return session_->failure();
+  return {};
+}
+
+void MainWindow::endRun(const QString& failure)
+{
+  if (endSaid_) return;
+  endSaid_ = true;
+  // A dialog names the problem and the window stays usable. open(), not exec(): nothing waits for
+  // the click, so automation goes on (and prints the failure).
+  if (!failure.isEmpty() && isVisible()) {
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Run failed"), failure, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+  }
+  Q_EMIT runEnded();
+}
+
 QString MainWindow::writtenTrace() const
 {
   return session_->active() ? session_->tracePath() : ranks_->active() ? ranks_->tracePath() : QString();
@@ -263,12 +285,16 @@ void MainWindow::startRun()
   replay_->close();
   const QString path = tracePath_.isEmpty() ? defaultTracePath(config_) : tracePath_;
   QDir().mkpath(QFileInfo(path).absolutePath());
+  ++runSerial_;
+  endSaid_ = false;
   // A branch continues in the window's own session: its changes are the window's to plan.
   if (processes_ > 1 && branch_.isEmpty()) {
+    source_ = Source::Ranks;
     ranks_->start(config_, path, processes_);
     sessionStateChanged();
     return;
   }
+  source_ = Source::Session;
   session_->start(config_, path, branch_);
   branch_.clear();
   steering_->setRun(config_);
@@ -287,14 +313,18 @@ void MainWindow::followRanks(const QString& path)
 void MainWindow::ranksEnded()
 {
   // A run shorter than one poll ends before its trace was opened.
-  if (QFileInfo::exists(ranks_->tracePath())) followRanks(ranks_->tracePath());
+  if (ranks_->traceWritten()) followRanks(ranks_->tracePath());
   sessionStateChanged();
-  if (!ranks_->failure().isEmpty() && isVisible()) {
-    auto* box = new QMessageBox(QMessageBox::Warning, tr("Run failed"), ranks_->failure(), QMessageBox::Ok, this);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->open();
+  if (!replay_->isOpen() || replay_->complete()) {
+    endRun(ranks_->failure());
+    return;
   }
-  if (replay_->complete() || !replay_->isOpen()) Q_EMIT runEnded();
+  // The replay reads the trace's last commits within a few polls; a trace that rank 0 never closed
+  // (killed) never completes, and its end is said all the same.
+  const int serial = runSerial_;
+  QTimer::singleShot(4 * ReplaySession::kPollMs, this, [this, serial] {
+    if (serial == runSerial_) endRun(ranks_->failure());
+  });
 }
 
 void MainWindow::branchRun()
@@ -372,6 +402,7 @@ void MainWindow::stopRun()
 {
   session_->stop();
   ranks_->stop();
+  sessionStateChanged();  // "stopping 2 processes"
 }
 
 bool MainWindow::openTrace(const QString& path, QString* error)
@@ -381,6 +412,9 @@ bool MainWindow::openTrace(const QString& path, QString* error)
   else {
     try {
       replay_->open(path);
+      source_ = Source::Trace;
+      ++runSerial_;
+      endSaid_ = false;
       rememberTrace(path);
       return true;
     } catch (const std::exception& e) {
@@ -478,18 +512,21 @@ void MainWindow::sessionStateChanged()
   pauseAction_->setEnabled(state == State::Running || state == State::Paused);
   pauseAction_->setText(state == State::Paused ? tr("Resume") : tr("Pause"));
   pauseAction_->setStatusTip(ranks ? tr("a run in several processes cannot be paused; Stop ends every rank after the same step") : QString());
-  stopAction_->setEnabled(state == State::Running || state == State::Paused || ranks);
+  stopAction_->setEnabled(state == State::Running || state == State::Paused || (ranks && !ranks_->stopping()));
   updateCheckpointAction();
   static const std::map<State, QString> names = {{State::Idle, tr("idle")},         {State::Running, tr("training")},
                                                  {State::Paused, tr("paused")},     {State::Stopping, tr("stopping")},
                                                  {State::Finished, tr("finished")}, {State::Failed, tr("failed")}};
   const bool stopped = state == State::Finished && store_->runEnd() && store_->runEnd()->stopped;
   const QString replayText = replay_->isOpen() ? replay_->stateText() : tr("starting");
-  stateLabel_->setText(ranks       ? tr("training in %1 processes: %2").arg(ranks_->processes()).arg(replayText)
-                       : replaying ? tr("replay: %1").arg(replayText)
-                       : stopped   ? tr("stopped")
-                                   : names.at(state));
-  stateLabel_->setToolTip(replaying ? replay_->readError() : QString());
+  const bool ranksWithoutTrace = source_ == Source::Ranks && !ranks && !replay_->isOpen();  // refused, or gone before writing
+  stateLabel_->setText(ranks && ranks_->stopping() ? tr("stopping %1 processes: %2").arg(ranks_->processes()).arg(replayText)
+                       : ranks                     ? tr("training in %1 processes: %2").arg(ranks_->processes()).arg(replayText)
+                       : ranksWithoutTrace         ? (ranks_->failure().isEmpty() ? tr("ended") : tr("failed"))
+                       : replaying                 ? tr("replay: %1").arg(replayText)
+                       : stopped                   ? tr("stopped")
+                                                   : names.at(state));
+  stateLabel_->setToolTip(ranksWithoutTrace ? ranks_->failure() : replaying ? replay_->readError() : QString());
   // A trace being written shows green; one whose writer failed, died or went bad shows red.
   const bool live = replaying && replay_->live(), abnormal = replaying && replay_->abnormal();
   stateLabel_->setStyleSheet(live ? QStringLiteral("color: #1a7f37; font-weight: bold") : abnormal ? QStringLiteral("color: #c62828; font-weight: bold") : QString());
@@ -497,17 +534,9 @@ void MainWindow::sessionStateChanged()
   traceLabel_->setText(trace.isEmpty() ? QString() : tr("trace: %1").arg(trace));
   setWindowTitle(trace.isEmpty() ? QStringLiteral("Seesaw") : QStringLiteral("Seesaw - %1").arg(QFileInfo(trace).fileName()));
   updateStatus();
-  if (state == State::Failed && !replaying) {
-    stateLabel_->setToolTip(session_->failure());
-    // A dialog names the problem and the window stays usable. open(), not exec(): nothing waits
-    // for the click, so automation goes on (and prints the failure).
-    if (isVisible()) {
-      auto* box = new QMessageBox(QMessageBox::Warning, tr("Run failed"), session_->failure(), QMessageBox::Ok, this);
-      box->setAttribute(Qt::WA_DeleteOnClose);
-      box->open();
-    }
-  }
-  if (!replaying && (state == State::Finished || state == State::Failed)) Q_EMIT runEnded();
+  if (source_ != Source::Session) return;
+  if (state == State::Failed) stateLabel_->setToolTip(session_->failure());
+  if (state == State::Finished || state == State::Failed) endRun(state == State::Failed ? session_->failure() : QString());
 }
 
 void MainWindow::reportCheckpoints()

@@ -51,6 +51,8 @@ public:
   RankJob& ranks() { return *ranks_; }
   // Data-parallel processes of the next run (the run setup's field); 1 trains in the window.
   void setProcesses(int processes) { processes_ = processes; }
+  // Why the run shown failed (in the window or in ranks), or empty.
+  QString failure() const;
   widgets::Timeline& timeline() { return *timeline_; }
   SteeringPanel& steering() { return *steering_; }
 
@@ -95,6 +97,8 @@ private:
   // Opens the ranks' trace once it reads (the ranks create it before their run's description is in it).
   void followRanks(const QString& path);
   void ranksEnded();
+  // Says that the run or trace shown has ended (runEnded), once, with a dialog for a failure.
+  void endRun(const QString& failure);
   // Asks whether to stop the run in progress and quit; true when the user says so.
   bool confirmQuit();
   void sessionStateChanged();
@@ -116,6 +120,12 @@ private:
   ReplaySession* replay_;
   RankJob* ranks_;
   int processes_ = 1;
+  // What the views show, and so whose end and failure are said: the window's own run, a run in
+  // ranks (followed through its trace), or a trace opened.
+  enum class Source { None, Session, Ranks, Trace };
+  Source source_ = Source::None;
+  int runSerial_ = 0;     // counts the runs and traces shown, so that a late timer knows its own
+  bool endSaid_ = false;  // runEnded said for the one shown
   widgets::Timeline* timeline_;
   SteeringPanel* steering_;
   QMenu* recentMenu_;

@@ -32,9 +32,8 @@ void NumberBox::setZeroText(const QString& text)
 int64_t NumberBox::wholeValue(const std::string& field, double min, double max) const
 {
   const double v = value();
-  if (v != std::floor(v)) throw Error("config field " + field + ": must be a whole number, found " + numberText(v));
-  if (v < min || v > max)
-    throw Error("config field " + field + ": " + numberText(v) + " is outside [" + numberText(min) + ", " + numberText(max) + "]");
+  if (v != std::floor(v)) throw Error(field + ": must be a whole number, found " + numberText(v));
+  if (v < min || v > max) throw Error(field + ": " + numberText(v) + " is outside [" + numberText(min) + ", " + numberText(max) + "]");
   return static_cast<int64_t>(v);
 }
 

@@ -26,8 +26,8 @@ public:
   // The words shown for 0 where 0 means something ("by epochs", "none"); they read back as 0.
   void setZeroText(const QString& text);
 
-  // The value of a whole-number field, or an error naming `field` for 1.5 or a number beyond
-  // [min, max] (an int64 or uint64 setting holds no other).
+  // The value of a whole-number field, or an error naming `field` ("config field train.steps") for
+  // 1.5 or a number beyond [min, max] (an int64 or uint64 setting holds no other).
   int64_t wholeValue(const std::string& field, double min, double max) const;
 
 protected:

@@ -15,7 +15,6 @@
 #include <QStandardItemModel>
 #include <QVBoxLayout>
 
-#include <cmath>
 
 #include "app/seesaw/column_mapping_dialog.h"
 #include "app/seesaw/method_form.h"
@@ -239,13 +238,7 @@ void RunSetupDialog::lockForBranch()
   processes_->setToolTip(tr("a branch trains inside the app (seesaw-train --branch --nproc N continues a checkpoint in ranks)"));
 }
 
-int RunSetupDialog::processes() const
-{
-  const double v = processes_->value();
-  if (v != std::floor(v) || v < 1 || v > 256)
-    throw Error("processes: must be a whole number in [1, 256], found " + processes_->text().toStdString());
-  return static_cast<int>(v);
-}
+int RunSetupDialog::processes() const { return static_cast<int>(processes_->wholeValue("processes", 1, 256)); }
 
 void RunSetupDialog::setProcesses(int processes) { processes_->setValue(processes); }
 
@@ -285,17 +278,17 @@ RunConfig RunSetupDialog::config() const
   c.data.split.testFraction = testFraction_->value();
   // A seed beyond 2^53 shows rounded in the box: it is kept as loaded unless the box is changed.
   if (splitSeed_->value() != static_cast<double>(base_.data.split.seed))
-    c.data.split.seed = static_cast<uint64_t>(splitSeed_->wholeValue("data.split.seed", 0, kWholeDoubleMax));
+    c.data.split.seed = static_cast<uint64_t>(splitSeed_->wholeValue("config field data.split.seed", 0, kWholeDoubleMax));
   c.model.type = static_cast<ModelType>(model_->currentData().toInt());
   c.method.name = method_->method();
   c.method.params = method_->params();
-  c.train.steps = steps_->wholeValue("train.steps", -kWholeDoubleMax, kWholeDoubleMax);
+  c.train.steps = steps_->wholeValue("config field train.steps", -kWholeDoubleMax, kWholeDoubleMax);
   c.train.epochs = epochs_->value();
-  c.train.batchSize = batch_->wholeValue("train.batch_size", -kWholeDoubleMax, kWholeDoubleMax);
+  c.train.batchSize = batch_->wholeValue("config field train.batch_size", -kWholeDoubleMax, kWholeDoubleMax);
   c.train.lr = lr_->value();
   c.train.optimizer = static_cast<OptimizerType>(optimizer_->currentData().toInt());
   c.train.device = device_->currentText().toStdString();
-  c.train.userSnapshotEvery = window_->wholeValue("train.user_snapshot_every", -kWholeDoubleMax, kWholeDoubleMax);
+  c.train.userSnapshotEvery = window_->wholeValue("config field train.user_snapshot_every", -kWholeDoubleMax, kWholeDoubleMax);
   return c;
 }
 

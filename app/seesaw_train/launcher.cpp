@@ -38,16 +38,25 @@ int freePort()
   return ntohs(address.sin_port);
 }
 
-// A signal the launcher received, for the ranks: SIGINT asks them to stop after a step (together),
-// a second one ends them at once; SIGTERM ends them.
-volatile std::sig_atomic_t pendingSignal = 0;
-extern "C" void passOn(int signal) { pendingSignal = signal; }
+// The signals the launcher received, for the ranks, counted: SIGINT asks them to stop after a step
+// (together), a second one ends them at once; SIGTERM ends them.
+volatile std::sig_atomic_t interrupts = 0, terminations = 0;
+extern "C" void count(int signal) { ++(signal == SIGINT ? interrupts : terminations); }
 
 }  // namespace
 
 int launchLocalRanks(int ranks, char** argv)
 {
   const std::string port = std::to_string(freePort());
+  // Blocked until each side has its handler (a rank's comes after LibTorch has loaded): a Ctrl-C
+  // meanwhile waits instead of killing a rank before it joins, which would leave the others
+  // waiting for it until the timeout. The mask goes through execv.
+  sigset_t stopping;
+  sigemptyset(&stopping);
+  sigaddset(&stopping, SIGINT);
+  sigaddset(&stopping, SIGTERM);
+  ::sigprocmask(SIG_BLOCK, &stopping, nullptr);
+  const pid_t launcher = ::getpid();
   std::vector<pid_t> children;
   for (int rank = 0; rank < ranks; ++rank) {
     const pid_t pid = ::fork();
@@ -57,6 +66,7 @@ int launchLocalRanks(int ranks, char** argv)
       // once to every rank; and the ranks end with the launcher, however it ends.
       ::setpgid(0, 0);
       ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != launcher) ::_exit(1);  // the launcher died before the line above
       ::setenv("RANK", std::to_string(rank).c_str(), 1);
       ::setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
       ::setenv("WORLD_SIZE", std::to_string(ranks).c_str(), 1);
@@ -74,16 +84,19 @@ int launchLocalRanks(int ranks, char** argv)
   // timeout and 10 s more.
   const char* timeout = std::getenv("SEESAW_DIST_TIMEOUT");
   const int grace = (timeout ? std::atoi(timeout) : 300) + 10;
-  std::signal(SIGINT, passOn);
-  std::signal(SIGTERM, passOn);
+  std::signal(SIGINT, count);
+  std::signal(SIGTERM, count);
+  ::sigprocmask(SIG_UNBLOCK, &stopping, nullptr);
   int status = 0;
+  std::sig_atomic_t interruptsPassed = 0, terminationsPassed = 0;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   for (size_t left = children.size(); left > 0;) {
-    if (const int signal = pendingSignal) {
-      pendingSignal = 0;
+    for (; interruptsPassed < interrupts; ++interruptsPassed)
       for (pid_t child : children)
-        if (child > 0) ::kill(child, signal);
-    }
+        if (child > 0) ::kill(child, SIGINT);
+    for (; terminationsPassed < terminations; ++terminationsPassed)
+      for (pid_t child : children)
+        if (child > 0) ::kill(child, SIGTERM);
     int code = 0;
     const pid_t pid = ::waitpid(-1, &code, WNOHANG);
     if (pid < 0) break;

@@ -6,6 +6,9 @@
 
 namespace seesaw {
 
+// The ranks get a process group of their own, so that a terminal's Ctrl-C reaches the launcher
+// alone, which passes each SIGINT and SIGTERM on to every rank once; they start with both blocked
+// (seesaw-train unblocks them once its handler is in place) and end with the launcher.
 // Starts the ranks and waits for them all; returns the first non-zero exit status among them (a
 // rank killed by a signal counts as 128 + the signal), or 0. A rank still running 10 s past its
 // collectives' timeout (SEESAW_DIST_TIMEOUT) after another failed hangs, and is killed. Throws

@@ -180,6 +180,12 @@ int main(int argc, char** argv)
     }
   }
   std::signal(SIGINT, onInterrupt);
+  // A rank of --nproc starts with Ctrl-C blocked until here (launcher.h).
+  sigset_t stopping;
+  sigemptyset(&stopping);
+  sigaddset(&stopping, SIGINT);
+  sigaddset(&stopping, SIGTERM);
+  ::sigprocmask(SIG_UNBLOCK, &stopping, nullptr);
   std::optional<seesaw::DataParallel> parallel;
   std::string rankPrefix;  // "rank 1: " on every rank's messages but the first's
   std::signal(SIGXFSZ, SIG_IGN);  // a file size limit then fails the trace's write like a full disk

@@ -61,6 +61,7 @@ void GeometryWindow::add(int64_t step, const BatchGroups& groups, const std::vec
 {
   if (windowStart_ == 0) windowStart_ = step;
   const int64_t n = groups.size();
+  if (n == 0) return;
   assignRows(groups.codes.data(), n);
   // The step's values come over in one transfer: [n, blocks * K * K + K].
   std::vector<at::Tensor> parts;

@@ -64,7 +64,8 @@ public:
   GeometryWindow(int64_t entities, int tasks, std::vector<GeometryLevel> levels);
 
   // grams: [n, K, K] per recorded level, in their order; embeddingGram: [n, K, K] at the
-  // embedding rows (the fit's normal matrix); fit: [n, K] <g_k(u), c(u)> at the same rows.
+  // embedding rows (the fit's normal matrix); fit: [n, K] <g_k(u), c(u)> at the same rows. With
+  // no entities (n = 0) only the window opens, and the tensors are not read.
   void add(int64_t step, const BatchGroups& groups, const std::vector<at::Tensor>& grams, const at::Tensor& embeddingGram,
            const at::Tensor& fit);
 

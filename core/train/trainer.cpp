@@ -419,6 +419,10 @@ void Trainer::Impl::trackGeometry(int64_t stepIndex, const at::Tensor& gradients
     } else {
       for (int64_t row : batchRows) batchCodes.push_back(codes[row][tracker.column]);
     }
+    if (batchCodes.empty()) {  // none of this rank's users is in the batch: its window opens all the same
+      tracker.window.add(stepIndex, BatchGroups{}, {}, at::Tensor(), at::Tensor());
+      continue;
+    }
     const BatchGroups groups = groupBatch(batchCodes, perSampleLevels, device);
     const RowBlock& table = *tracker.table;
     const int64_t numel = table.rows * table.dim;
@@ -429,8 +433,6 @@ void Trainer::Impl::trackGeometry(int64_t stepIndex, const at::Tensor& gradients
     for (GeometryLevel level : geometryLevels) {
       if (level == GeometryLevel::Embedding) {
         grams.push_back(embeddingGram);
-      } else if (groups.size() == 0) {  // none of this rank's users in the batch
-        grams.push_back(at::zeros({0, K, K}, embeddingGram.options()));
       } else {
         at::Tensor gram = level == GeometryLevel::Representation ? representationGrams(samples, groups) : exactGrams(samples, groups);
         grams.push_back(share == 1 ? gram : gram.mul_(share * share));
@@ -545,7 +547,8 @@ RunEnd Trainer::run(RecordSink& sink, RunControl& control)
       if (s.leads()) sink.change(s.saveCheckpoint(stepIndex));
     }
     if (s.parallel && stepIndex % kReplicaCheckEvery == 0) s.checkReplicas(stepIndex);
-    if (s.stopAgreed) {
+    // (A stop carried by the last step's all-reduce comes after the run's end, as in one process.)
+    if (s.stopAgreed && stepIndex < s.info.totalSteps) {
       end.stopped = true;
       break;
     }

@@ -224,6 +224,10 @@ private Q_SLOTS:
   // 3 ranks, a batch of 500 rows, split by user: shares of different sizes every step.
   void threeRanksOfUnevenShares() { compareRuns("ew", 3, {"--batch", "500"}); }
 
+  // A batch of 3 rows over 3 ranks: most steps leave a rank without rows, whose window and
+  // evaluation share are empty.
+  void ranksWithoutRowsInABatch() { compareRuns("pcgrad", 3, {"--batch", "3"}); }
+
   // A checkpoint holds no world size: a data-parallel run's continues in one process and in ranks,
   // one process's in ranks, each taking the steps the uninterrupted run took. The checkpoint at step
   // 10 holds the per-user window of steps 9-10 (snapshots every 4 steps), which the continued run

@@ -8,6 +8,8 @@
 #include <QStatusBar>
 #include <QToolBar>
 
+#include <signal.h>
+
 #include <cmath>
 #include <numeric>
 
@@ -268,11 +270,18 @@ private Q_SLOTS:
     RunConfig config = demo(60);
     config.train.threads = 1;
     const QString path = dir_.filePath("ranks.h5");
+    // After the same run in the window, writing the same trace: the ranks' run follows only the
+    // trace its rank 0 writes, and its end is said once, when it has ended.
     app::MainWindow w(config, path, app::MainWindow::Layout::Default);
     QSignalSpy ended(&w, &app::MainWindow::runEnded);
+    w.startRun();
+    QVERIFY(QTest::qWaitFor([&] { return ended.count() == 1; }, 120000));
+    ended.clear();
     w.setProcesses(2);
     w.startRun();
     QVERIFY(w.ranks().active());
+    QTest::qWait(200);
+    QCOMPARE(ended.count(), 0);
     auto* state = w.statusBar()->findChildren<QLabel*>().at(0);
     QVERIFY2(QTest::qWaitFor([&] { return state->text().startsWith(QStringLiteral("training in 2 processes: live")); }, 120000), qPrintable(state->text()));
     // A second run, a trace or a branch are refused while the ranks train; Stop is offered.
@@ -315,6 +324,32 @@ private Q_SLOTS:
     QVERIFY(QTest::qWaitFor([&] { return w.replay().complete(); }, 60000));
     QCOMPARE(w.replay().stateText(), QStringLiteral("stopped"));
     QCOMPARE(TraceReader(path.toStdString()).status().state, trace::RunState::Stopped);
+    QTest::qWait(2 * app::ReplaySession::kPollMs);
+    QCOMPARE(ended.count(), 1);
+  }
+
+  // Rank 0 killed: its trace never closes, and the run's end is said all the same, with the
+  // survivor's words as the failure.
+  void aRunWhoseRankZeroDiesEnds()
+  {
+    qputenv("SEESAW_TRAIN", SEESAW_TRAIN);
+    RunConfig config = demo(100000);
+    config.train.threads = 1;
+    const QString path = dir_.filePath("ranks-killed.h5");
+    app::MainWindow w(config, path, app::MainWindow::Layout::Default);
+    QSignalSpy ended(&w, &app::MainWindow::runEnded);
+    w.setProcesses(2);
+    w.startRun();
+    QVERIFY(QTest::qWaitFor([&] { return w.store().stepCount() >= 3; }, 120000));
+    QFile children(QStringLiteral("/proc/%1/task/%1/children").arg(w.ranks().processId()));
+    QVERIFY(children.open(QIODevice::ReadOnly));
+    const QStringList pids = QString(children.readAll()).split(' ', Qt::SkipEmptyParts);
+    QCOMPARE(pids.size(), 2);
+    QVERIFY(::kill(pids[0].toInt(), SIGKILL) == 0);
+    QVERIFY(QTest::qWaitFor([&] { return ended.count() == 1; }, 120000));
+    QVERIFY2(w.failure().contains("rank 0"), qPrintable(w.failure()));
+    QVERIFY(!w.replay().complete());
+    QCOMPARE(TraceReader(path.toStdString()).status().state, trace::RunState::Running);  // as rank 0 left it
   }
 
   // A config the ranks refuse fails the run with the trainer's words in the dialog's text.

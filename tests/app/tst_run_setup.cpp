@@ -259,9 +259,9 @@ private Q_SLOTS:
     // Processes: a whole number of ranks, on the CPU.
     QCOMPARE(dialog.processes(), 1);
     typeInto("processes", "2.5");
-    QCOMPARE(dialog.problem(), QString("processes: must be a whole number in [1, 256], found 2.5"));
+    QCOMPARE(dialog.problem(), QString("processes: must be a whole number, found 2.5"));
     typeInto("processes", "0");
-    QVERIFY2(dialog.problem().startsWith("processes: must be a whole number in [1, 256]"), qPrintable(dialog.problem()));
+    QCOMPARE(dialog.problem(), QString("processes: 0 is outside [1, 256]"));
     typeInto("processes", "2");
     QCOMPARE(dialog.processes(), 2);
     QCOMPARE(dialog.problem(), QString());

@@ -16,6 +16,7 @@
 #include "train/losses.h"
 #include "train/shared_layout.h"
 #include "train/task_gradients.h"
+#include "util/error.h"
 
 using namespace seesaw;
 using seesaw::test::tinyConfig;
@@ -236,6 +237,48 @@ private Q_SLOTS:
     QCOMPARE(window.windowStart(), int64_t(4));
     compare(first.geometry(), bruteForce(steps, 0, 3));
     compare(window.take().geometry(), bruteForce(steps, 3, 7));
+  }
+
+  // A data-parallel run's ranks each sum their own entities (even codes on one, odd on the other),
+  // a step with none of a rank's entities included; the drained sums added into one window give
+  // the whole batch's window, and a window drained twice gives nothing twice. Sums added for an
+  // entity the window already holds add up (a checkpoint's sums restored on rank 0).
+  void drainedSumsAddUpToTheWholeWindow()
+  {
+    const auto steps = randomSteps(6);
+    GeometryWindow even(kEntities, K, {GeometryLevel::Embedding, GeometryLevel::Exact});
+    GeometryWindow odd(kEntities, K, {GeometryLevel::Embedding, GeometryLevel::Exact});
+    for (int s = 0; s < 6; ++s) {
+      for (int parity : {0, 1}) {
+        WindowStep share = steps[s];
+        share.codes.clear();
+        for (int64_t code : steps[s].codes)
+          if (code % 2 == parity && !(s == 2 && parity == 1)) share.codes.push_back(code);  // step 3: none of odd's
+        GeometryWindow& rank = parity == 0 ? even : odd;
+        if (share.codes.empty()) rank.add(s + 1, BatchGroups{}, {}, at::Tensor(), at::Tensor());
+        else addStep(rank, s + 1, share);
+      }
+      if (s == 1) {  // mid-window, as at a checkpoint: odd's sums so far move into even's window
+        even.addSums(odd.drain());
+        QCOMPARE(odd.drain().codes.numel(), int64_t(0));
+      }
+    }
+    QCOMPARE(odd.windowStart(), int64_t(1));
+    even.addSums(odd.drain());
+    QCOMPARE(even.windowStart(), int64_t(1));
+    // Step 3's odd entities were left out on purpose: the definition without them.
+    std::vector<WindowStep> expected = steps;
+    std::vector<int64_t> kept;
+    for (int64_t code : expected[2].codes)
+      if (code % 2 == 0) kept.push_back(code);
+    expected[2].codes = kept;
+    compare(even.take().geometry(), bruteForce(expected, 0, 6));
+    // Sums naming an entity the window does not have, or of another width, are refused.
+    addStep(odd, 7, steps[0]);
+    GeometryWindow::EntitySums foreign = odd.drain();
+    foreign.codes[0] = kEntities;
+    QVERIFY_THROWS_EXCEPTION(Error, even.addSums(foreign));
+    QVERIFY_THROWS_EXCEPTION(Error, even.addSums({foreign.codes, foreign.sums.narrow(1, 0, 3)}));
   }
 
   void aDroppedWindowsBufferComesBackZeroed()
