@@ -39,6 +39,18 @@ namespace {
 // More snapshots than a replay keeps in memory.
 RunConfig demo(int64_t steps) { return test::demoRun(steps, 40, 10); }
 
+// A window training a long demo run in 2 processes, writing `path` (the caller waits for its steps).
+std::unique_ptr<app::MainWindow> startLongRunInRanks(const QString& path)
+{
+  qputenv("SEESAW_TRAIN", SEESAW_TRAIN);
+  RunConfig config = demo(100000);
+  config.train.threads = 1;
+  auto w = std::make_unique<app::MainWindow>(config, path, app::MainWindow::Layout::Default);
+  w->setProcesses(2);
+  w->startRun();
+  return w;
+}
+
 bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
 
 void compareColumns(const QVector<double>& live, const QVector<double>& replay, const char* what)
@@ -309,14 +321,10 @@ private Q_SLOTS:
   // Stop ends every rank after the same step: the trace says stopped, and no failure is shown.
   void stoppingARunInProcessesStopsEveryRank()
   {
-    qputenv("SEESAW_TRAIN", SEESAW_TRAIN);
-    RunConfig config = demo(100000);
-    config.train.threads = 1;
     const QString path = dir_.filePath("ranks-stopped.h5");
-    app::MainWindow w(config, path, app::MainWindow::Layout::Default);
+    const auto window = startLongRunInRanks(path);
+    app::MainWindow& w = *window;
     QSignalSpy ended(&w, &app::MainWindow::runEnded);
-    w.setProcesses(2);
-    w.startRun();
     QVERIFY(QTest::qWaitFor([&] { return w.store().stepCount() >= 3; }, 120000));
     w.stopRun();
     QVERIFY(QTest::qWaitFor([&] { return ended.count() == 1; }, 60000));
@@ -332,14 +340,10 @@ private Q_SLOTS:
   // survivor's words as the failure.
   void aRunWhoseRankZeroDiesEnds()
   {
-    qputenv("SEESAW_TRAIN", SEESAW_TRAIN);
-    RunConfig config = demo(100000);
-    config.train.threads = 1;
     const QString path = dir_.filePath("ranks-killed.h5");
-    app::MainWindow w(config, path, app::MainWindow::Layout::Default);
+    const auto window = startLongRunInRanks(path);
+    app::MainWindow& w = *window;
     QSignalSpy ended(&w, &app::MainWindow::runEnded);
-    w.setProcesses(2);
-    w.startRun();
     QVERIFY(QTest::qWaitFor([&] { return w.store().stepCount() >= 3; }, 120000));
     QFile children(QStringLiteral("/proc/%1/task/%1/children").arg(w.ranks().processId()));
     QVERIFY(children.open(QIODevice::ReadOnly));
