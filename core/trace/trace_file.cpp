@@ -284,8 +284,14 @@ TraceFile TraceFile::create(const std::string& path, const RunInfo& info, Compre
   Handle access(h5::check(H5Pcreate(H5P_FILE_ACCESS), context));
   // SWMR needs the newest file format, whose metadata also carries checksums.
   h5::check(H5Pset_libver_bounds(access, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST), context);
+  // Metadata in whole pages of the page cache's size (paged aggregation): SIGKILL can cut a write
+  // short at a page boundary, which would leave a block that straddles one half old and half new,
+  // failing its checksum; a block within one page is written whole or not at all.
+  Handle creation(h5::check(H5Pcreate(H5P_FILE_CREATE), context));
+  h5::check(H5Pset_file_space_strategy(creation, H5F_FSPACE_STRATEGY_PAGE, 0, 1), context);
+  h5::check(H5Pset_file_space_page_size(creation, 4096), context);
   TraceFile f;
-  f.file = Handle(h5::check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access), "cannot create trace " + path));
+  f.file = Handle(h5::check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, creation, access), "cannot create trace " + path));
   describe(f, info);
   f.hasMethodState = true;
   f.hasChanges = true;
