@@ -191,10 +191,12 @@ class TestDataParallel : public QObject
     for (size_t i = 0; i < a.size(); ++i) QVERIFY2(at::allclose(a[i], b[i], 1e-5, 1e-6), qPrintable(method + QStringLiteral(": parameter %1").arg(i)));
   }
 
-  // Starts 2 ranks of a long demo run writing <name>.h5 and, a moment into training, sends `rank`
-  // (the launcher's child of that order) `signal`.
-  void signalRank(QProcess& job, const QString& name, const QString& timeout, int signal, int rank = 1)
+  // Starts 2 ranks of a long demo run writing <name>.h5, a moment into training sends `rank` (the
+  // launcher's child of that order) `signal`, and waits for the job: how it ended, and how many
+  // milliseconds after the signal.
+  void signalRank(const QString& name, const QString& timeout, int signal, int rank, Result& ended, qint64& afterMs)
   {
+    QProcess job;
     job.setWorkingDirectory(dir_.path());
     job.setProcessEnvironment(environment({{"SEESAW_DIST_TIMEOUT", timeout}}));
     job.start(SEESAW_TRAIN, {"demo", "--steps", "100000", "--nproc", "2", "--threads", "1", "--trace", name + ".h5", "--summary", name + ".json"});
@@ -206,6 +208,10 @@ class TestDataParallel : public QObject
     QCOMPARE(pids.size(), 2);
     QTest::qWait(1500);
     QVERIFY(::kill(pids[rank].toInt(), signal) == 0);
+    QElapsedTimer clock;
+    clock.start();
+    ended = finish(job, 120000);
+    afterMs = clock.elapsed();
   }
 
 private Q_SLOTS:
@@ -315,14 +321,12 @@ private Q_SLOTS:
   // launcher kills the hung rank after its grace period instead of waiting for ever.
   void aHungRankIsNamedAndEnded()
   {
-    QProcess job;
-    signalRank(job, "hung", "5", SIGSTOP);
+    Result r;
+    qint64 elapsed = 0;
+    signalRank("hung", "5", SIGSTOP, 1, r, elapsed);
     if (QTest::currentTestFailed()) return;
-    QElapsedTimer clock;
-    clock.start();
-    const Result r = finish(job, 120000);
     QVERIFY2(r.exitCode == 1, qPrintable(QString::number(r.exitCode) + r.err));
-    QVERIFY2(clock.elapsed() < 5000 + 10000 + 20000, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY2(elapsed < 5000 + 10000 + 20000, qPrintable(QString::number(elapsed)));
     QVERIFY2(r.err.contains("rank 0: ") && r.err.contains("failed: rank 1 stopped or hangs"), qPrintable(r.err));
     QVERIFY2(r.err.contains("--nproc: rank 1 still runs 15 s after another failed: killed"), qPrintable(r.err));
     QCOMPARE(TraceReader(dir_.filePath("hung.h5").toStdString()).status().state, trace::RunState::Aborted);
@@ -332,14 +336,12 @@ private Q_SLOTS:
   // mid-write validates up to its last commit.
   void aKilledRankZeroIsNamedAndItsTraceValidates()
   {
-    QProcess job;
-    signalRank(job, "killed-zero", "30", SIGKILL, 0);
+    Result r;
+    qint64 elapsed = 0;
+    signalRank("killed-zero", "30", SIGKILL, 0, r, elapsed);
     if (QTest::currentTestFailed()) return;
-    QElapsedTimer clock;
-    clock.start();
-    const Result r = finish(job, 120000);
     QVERIFY2(r.exitCode != 0 && r.exitCode != -1, qPrintable(QString::number(r.exitCode)));
-    QVERIFY2(clock.elapsed() < 60000, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY2(elapsed < 60000, qPrintable(QString::number(elapsed)));
     QVERIFY2(r.err.contains("rank 1: ") && r.err.contains("rank 0 (which holds the group's store) stopped or hangs"), qPrintable(r.err));
     QProcess validate;
     validate.start(SEESAW_TRACE, {"validate", dir_.filePath("killed-zero.h5")});
@@ -372,14 +374,12 @@ private Q_SLOTS:
 
   void aKilledRankStopsTheOthersAndTheTraceValidates()
   {
-    QProcess job;
-    signalRank(job, "killed", "30", SIGKILL);
+    Result r;
+    qint64 elapsed = 0;
+    signalRank("killed", "30", SIGKILL, 1, r, elapsed);
     if (QTest::currentTestFailed()) return;
-    QElapsedTimer clock;
-    clock.start();
-    const Result r = finish(job, 120000);
     QVERIFY2(r.exitCode != 0 && r.exitCode != -1, qPrintable(QString::number(r.exitCode)));
-    QVERIFY2(clock.elapsed() < 60000, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY2(elapsed < 60000, qPrintable(QString::number(elapsed)));
     QVERIFY2(r.err.contains("rank 0: ") && r.err.contains("failed: rank 1 stopped or hangs"), qPrintable(r.err));
     TraceReader reader(dir_.filePath("killed.h5").toStdString());
     QVERIFY(reader.stepCount() > 0);
